@@ -1,0 +1,398 @@
+/*
+ * The gossip worker's libp2p codec layer: varints, base58, Ed25519 identity
+ * and peer IDs, multiaddrs, multistream-select lines, the Noise XX handshake
+ * and transport, and yamux framing.  Everything here is a pure function over
+ * caller buffers (no sockets, no logging) except the p2p.key file helpers,
+ * so unit tests and libFuzzer targets call it directly.  Peer input never
+ * makes these functions crash or allocate without bound.
+ *
+ * To be folded into the worker's private header gossip.h.
+ */
+#ifndef GOSSIP_WIRE_H
+#define GOSSIP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- gossip_varint.c: multiformats unsigned varint ---------------------- */
+
+#define GOSSIP_VARINT_MAX	9	/* bytes; 63 bits, as go-varint */
+
+enum gossip_varint_rc {
+	GOSSIP_VARINT_OK = 0,
+	GOSSIP_VARINT_SHORT = 1,	/* buffer ends inside the varint */
+	GOSSIP_VARINT_BAD = -1,		/* over 63 bits or not minimal */
+};
+
+/* Encode v into out (GOSSIP_VARINT_MAX bytes); returns the length used. */
+size_t	gossip_varint_encode(uint64_t v, uint8_t *out);
+/* Length gossip_varint_encode() would use for v. */
+size_t	gossip_varint_size(uint64_t v);
+/* Decode one minimal varint at buf; *used is set on GOSSIP_VARINT_OK. */
+int	gossip_varint_decode(const uint8_t *buf, size_t len, uint64_t *v,
+	    size_t *used);
+
+/* ---- gossip_base58.c: base58btc (Bitcoin alphabet) ---------------------- */
+
+#define GOSSIP_BASE58_IN_MAX	128	/* bytes accepted by either direction */
+
+/* Encode len bytes as NUL-terminated text in out; -1 if out is too small. */
+int	gossip_base58_encode(const uint8_t *in, size_t len, char *out,
+	    size_t outcap);
+/* Decode base58 text; -1 on a bad character, overflow or too long input. */
+int	gossip_base58_decode(const char *in, size_t inlen, uint8_t *out,
+	    size_t outcap, size_t *outlen);
+
+/* ---- gossip_identity.c: Ed25519 identity, keys and peer IDs -------------- */
+
+#define GOSSIP_PEER_ID_MAX	44	/* identity multihash of a 42-byte key */
+#define GOSSIP_PEER_ID_TEXT_MAX	64	/* base58 text incl. NUL */
+#define GOSSIP_PUBKEY_PB_LEN	36	/* 08 01 12 20 || pk */
+#define GOSSIP_PRIVKEY_PB_LEN	68	/* 08 01 12 40 || seed || pk */
+
+/* A binary peer ID: a multihash (identity or sha2-256). */
+struct gossip_peer_id {
+	uint8_t	bytes[GOSSIP_PEER_ID_MAX];
+	size_t	len;
+};
+
+/* Our libp2p identity.  Secret material; wipe with gossip_identity_fini(). */
+struct gossip_identity {
+	uint8_t			sk[64];	/* libsodium form: seed || pk */
+	uint8_t			pk[32];
+	struct gossip_peer_id	peer_id;
+	char			peer_id_text[GOSSIP_PEER_ID_TEXT_MAX];
+};
+
+enum gossip_identity_rc {
+	GOSSIP_IDENTITY_OK = 0,
+	GOSSIP_IDENTITY_EHEX = -1,	/* not hex */
+	GOSSIP_IDENTITY_ELEN = -2,	/* not 64/96 raw bytes nor protobuf */
+	GOSSIP_IDENTITY_EMISMATCH = -3,	/* public half does not match */
+	GOSSIP_IDENTITY_ETYPE = -4,	/* protobuf key that is not Ed25519 */
+	GOSSIP_IDENTITY_EIO = -5,	/* file error; errno is set */
+	GOSSIP_IDENTITY_ECRYPTO = -6,	/* libsodium failed */
+};
+
+const char *gossip_identity_strerror(int rc);
+
+/* Fresh random key. */
+int	gossip_identity_generate(struct gossip_identity *id);
+/* Key from a 32-byte Ed25519 seed. */
+int	gossip_identity_from_seed(struct gossip_identity *id,
+	    const uint8_t seed[32]);
+/*
+ * Key from hex text (surrounding whitespace ignored): 64 bytes seed||pk,
+ * 96 bytes seed||pk||pk, or a protobuf PrivateKey (the bus's "08011240…").
+ * A stored public half must match the seed.
+ */
+int	gossip_identity_from_hex(struct gossip_identity *id, const char *hex,
+	    size_t len);
+/* Read a p2p.key file (hex, as above). */
+int	gossip_identity_load(struct gossip_identity *id, const char *path);
+/* Write the 96-byte hex form Teranode writes, mode 0600, atomically. */
+int	gossip_identity_save(const struct gossip_identity *id,
+	    const char *path);
+/* Load path, or generate and save a key when it does not exist. */
+int	gossip_identity_load_or_create(struct gossip_identity *id,
+	    const char *path, int *created);
+void	gossip_identity_fini(struct gossip_identity *id);
+
+/* Sign msg with the identity key (RFC 8032, no pre-hash). */
+void	gossip_identity_sign(const struct gossip_identity *id,
+	    const uint8_t *msg, size_t len, uint8_t sig[64]);
+/* 0 if sig is pk's valid signature over msg, else -1. */
+int	gossip_identity_verify(const uint8_t pk[32], const uint8_t *msg,
+	    size_t len, const uint8_t sig[64]);
+
+/* Protobuf PublicKey / PrivateKey of an Ed25519 key (deterministic). */
+void	gossip_identity_pubkey_encode(const uint8_t pk[32],
+	    uint8_t out[GOSSIP_PUBKEY_PB_LEN]);
+void	gossip_identity_privkey_encode(const struct gossip_identity *id,
+	    uint8_t out[GOSSIP_PRIVKEY_PB_LEN]);
+/* Decode a protobuf PublicKey; only Ed25519 with 32 bytes is accepted. */
+int	gossip_identity_pubkey_decode(const uint8_t *buf, size_t len,
+	    uint8_t pk[32]);
+
+/* Peer ID (identity multihash of the protobuf public key) of pk. */
+void	gossip_identity_peer_id(const uint8_t pk[32],
+	    struct gossip_peer_id *out);
+/* Check that buf is a peer ID multihash (identity <= 42 or sha2-256). */
+int	gossip_identity_peer_id_check(const uint8_t *buf, size_t len);
+/* Parse base58btc ("12D3KooW…", "Qm…") or CIDv1 base32 ("b…") text. */
+int	gossip_identity_peer_id_parse(const char *text, size_t len,
+	    struct gossip_peer_id *out);
+/* base58btc text of a peer ID into out (GOSSIP_PEER_ID_TEXT_MAX). */
+int	gossip_identity_peer_id_format(const struct gossip_peer_id *id,
+	    char *out, size_t outcap);
+/* The Ed25519 key inside an identity peer ID; -1 for any other kind. */
+int	gossip_identity_peer_id_pubkey(const struct gossip_peer_id *id,
+	    uint8_t pk[32]);
+int	gossip_identity_peer_id_equal(const struct gossip_peer_id *a,
+	    const struct gossip_peer_id *b);
+
+/* ---- gossip_multiaddr.c: multiaddr text <-> binary ----------------------- */
+
+#define GOSSIP_MULTIADDR_MAX		512	/* binary bytes */
+#define GOSSIP_MULTIADDR_TEXT_MAX	1024	/* text bytes incl. NUL */
+
+#define GOSSIP_MA_IP4		4
+#define GOSSIP_MA_TCP		6
+#define GOSSIP_MA_IP6		41
+#define GOSSIP_MA_DNS		53
+#define GOSSIP_MA_DNS4		54
+#define GOSSIP_MA_DNS6		55
+#define GOSSIP_MA_DNSADDR	56
+#define GOSSIP_MA_UDP		273
+#define GOSSIP_MA_P2P_CIRCUIT	290
+#define GOSSIP_MA_P2P		421
+
+struct gossip_multiaddr {
+	uint8_t	bytes[GOSSIP_MULTIADDR_MAX];
+	size_t	len;
+};
+
+/* One component of a binary multiaddr; value borrows from the input. */
+struct gossip_multiaddr_part {
+	uint64_t	 code;
+	const uint8_t	*value;
+	size_t		 value_len;
+};
+
+/* Text ("/ip4/1.2.3.4/tcp/9905/p2p/12D3…") to binary; -1 on garbage. */
+int	gossip_multiaddr_parse(const char *text, size_t len,
+	    struct gossip_multiaddr *out);
+/* Binary to NUL-terminated text; -1 on garbage or a small out. */
+int	gossip_multiaddr_format(const uint8_t *buf, size_t len, char *out,
+	    size_t outcap);
+/*
+ * Step through buf: 1 and the part at *off (advanced), 0 at the end, -1 on
+ * a malformed or unknown component.
+ */
+int	gossip_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
+	    struct gossip_multiaddr_part *part);
+/* 0 if buf is a well-formed binary multiaddr of known protocols. */
+int	gossip_multiaddr_check(const uint8_t *buf, size_t len);
+
+/* ---- gossip_mss.c: multistream-select 1.0 -------------------------------- */
+
+#define GOSSIP_MSS_PROTOCOL	"/multistream/1.0.0"
+#define GOSSIP_MSS_NA		"na"
+#define GOSSIP_MSS_LS		"ls"
+#define GOSSIP_MSS_MSG_MAX	1024	/* bytes incl. the newline, as Go */
+
+enum gossip_mss_rc {
+	GOSSIP_MSS_LINE = 1,		/* a line is ready in parser->line */
+	GOSSIP_MSS_AGAIN = 0,		/* all input consumed, need more */
+	GOSSIP_MSS_ETOOBIG = -1,	/* message over GOSSIP_MSS_MSG_MAX */
+	GOSSIP_MSS_EBADLEN = -2,	/* bad length varint */
+	GOSSIP_MSS_ENONL = -3,		/* no trailing newline */
+	GOSSIP_MSS_ENUL = -4,		/* NUL byte in the line */
+	GOSSIP_MSS_ESPACE = -5,		/* output buffer too small */
+};
+
+const char *gossip_mss_strerror(int rc);
+
+/* Incremental reader of length-prefixed lines. */
+struct gossip_mss_parser {
+	uint8_t	hdr[2];		/* length varint bytes seen so far */
+	size_t	hdr_len;
+	size_t	body_len;	/* 0 until the varint is complete */
+	size_t	have;		/* body bytes in line[] so far */
+	char	line[GOSSIP_MSS_MSG_MAX + 1];	/* NUL-terminated, no '\n' */
+	size_t	line_len;
+};
+
+void	gossip_mss_parser_init(struct gossip_mss_parser *p);
+/*
+ * Consume bytes from in until one line is complete.  *consumed says how
+ * many bytes were taken; bytes after a line (lazy protocol data) are left
+ * for the caller.  Returns GOSSIP_MSS_LINE, GOSSIP_MSS_AGAIN or an error.
+ */
+int	gossip_mss_parser_feed(struct gossip_mss_parser *p, const uint8_t *in,
+	    size_t len, size_t *consumed);
+/* Append "uvarint(len) text \n" for text to out at *off. */
+int	gossip_mss_encode(const char *text, uint8_t *out, size_t outcap,
+	    size_t *off);
+/* Append the `ls` answer listing protos[0..n) to out at *off. */
+int	gossip_mss_encode_ls(const char *const *protos, size_t n, uint8_t *out,
+	    size_t outcap, size_t *off);
+/*
+ * Responder step: given a received proposal, append the echo (and set
+ * *selected to its index in protos), the `ls` list, or `na` (*selected
+ * -1) to out at *off.
+ */
+int	gossip_mss_respond(const char *line, const char *const *protos,
+	    size_t n, uint8_t *out, size_t outcap, size_t *off, int *selected);
+
+/* ---- gossip_noise.c: Noise XX 25519/ChaChaPoly/SHA256 for libp2p ---------- */
+
+#define GOSSIP_NOISE_MSG_MAX	65535	/* noise message, excluding the prefix */
+#define GOSSIP_NOISE_TAG_LEN	16
+#define GOSSIP_NOISE_PLAIN_MAX	(GOSSIP_NOISE_MSG_MAX - GOSSIP_NOISE_TAG_LEN)
+#define GOSSIP_NOISE_FRAME_MAX	(GOSSIP_NOISE_MSG_MAX + 2)
+#define GOSSIP_NOISE_MUXER	"/yamux/1.0.0"
+#define GOSSIP_NOISE_MUXERS_MAX	100	/* longer lists are ignored, as Go */
+
+enum gossip_noise_rc {
+	GOSSIP_NOISE_OK = 0,
+	GOSSIP_NOISE_AGAIN = 1,		/* frame incomplete */
+	GOSSIP_NOISE_ESTATE = -1,	/* call out of order */
+	GOSSIP_NOISE_ELEN = -2,		/* message too short or too long */
+	GOSSIP_NOISE_EDECRYPT = -3,	/* authentication failed */
+	GOSSIP_NOISE_EDH = -4,		/* low-order point */
+	GOSSIP_NOISE_EPAYLOAD = -5,	/* payload protobuf malformed */
+	GOSSIP_NOISE_EKEY = -6,		/* identity key missing/unsupported */
+	GOSSIP_NOISE_ESIG = -7,		/* identity signature invalid */
+	GOSSIP_NOISE_EPEERID = -8,	/* not the peer ID we dialed */
+	GOSSIP_NOISE_ESPACE = -9,	/* output buffer too small */
+	GOSSIP_NOISE_ENONCE = -10,	/* nonce exhausted */
+};
+
+const char *gossip_noise_strerror(int rc);
+
+struct gossip_noise_cipher {
+	uint8_t		k[32];
+	uint64_t	n;
+	int		has_key;
+};
+
+/* What a verified handshake payload told us about the peer. */
+struct gossip_noise_remote {
+	uint8_t			pk[32];		/* Ed25519 identity key */
+	struct gossip_peer_id	peer_id;
+	int			sent_muxers;	/* sent a usable muxer list */
+	int			has_yamux;	/* ... that lists /yamux/1.0.0 */
+};
+
+/* One side of one handshake.  Secret material; _fini wipes it. */
+struct gossip_noise_hs {
+	int				initiator;
+	int				step;	/* messages done, 0..3 */
+	int				send_muxers;
+	uint8_t				h[32];
+	uint8_t				ck[32];
+	struct gossip_noise_cipher	cs;
+	uint8_t				s_priv[32], s_pub[32];
+	uint8_t				e_priv[32], e_pub[32];
+	uint8_t				rs[32], re[32];
+	const struct gossip_identity	*id;		/* borrowed */
+	int				has_expected;
+	struct gossip_peer_id		expected;
+	struct gossip_noise_remote	remote;
+};
+
+/* The two transport directions after the handshake. */
+struct gossip_noise_transport {
+	struct gossip_noise_cipher	send;
+	struct gossip_noise_cipher	recv;
+};
+
+/*
+ * Start a handshake with fresh X25519 static and ephemeral keys.  id is
+ * borrowed for the handshake's life; expected (may be NULL) is the peer ID
+ * a dialer insists on.  send_muxers puts ["/yamux/1.0.0"] in our payload.
+ */
+int	gossip_noise_hs_init(struct gossip_noise_hs *hs, int initiator,
+	    const struct gossip_identity *id,
+	    const struct gossip_peer_id *expected, int send_muxers);
+/* Test hook: replace the generated X25519 keys (NULL keeps one). */
+void	gossip_noise_hs_set_keys(struct gossip_noise_hs *hs,
+	    const uint8_t s_priv[32], const uint8_t e_priv[32]);
+void	gossip_noise_hs_fini(struct gossip_noise_hs *hs);
+/* 1 when it is our turn to write, 0 when we wait for the peer. */
+int	gossip_noise_hs_our_turn(const struct gossip_noise_hs *hs);
+/* 1 once all three messages are done. */
+int	gossip_noise_hs_done(const struct gossip_noise_hs *hs);
+
+/*
+ * libp2p level: write our next handshake message as a frame (2-byte
+ * length included) into out, with the signed payload in messages 2 and 3.
+ */
+int	gossip_noise_hs_write(struct gossip_noise_hs *hs, uint8_t *out,
+	    size_t outcap, size_t *outlen);
+/*
+ * Read the peer's next handshake message msg (frame body, no prefix);
+ * messages 2 and 3 must carry a payload that verifies, and the peer ID
+ * must equal the expected one.  The result lands in hs->remote.
+ */
+int	gossip_noise_hs_read(struct gossip_noise_hs *hs, const uint8_t *msg,
+	    size_t len);
+/* Whether yamux was agreed inside the handshake (the B6 rule). */
+int	gossip_noise_hs_inline_yamux(const struct gossip_noise_hs *hs);
+/* After the third message: derive the transport keys and wipe hs. */
+int	gossip_noise_hs_split(struct gossip_noise_hs *hs,
+	    struct gossip_noise_transport *t);
+
+/* Raw Noise level (no framing, caller's payload): for vectors and tests. */
+int	gossip_noise_hs_write_raw(struct gossip_noise_hs *hs,
+	    const uint8_t *payload, size_t plen, uint8_t *out, size_t outcap,
+	    size_t *outlen);
+int	gossip_noise_hs_read_raw(struct gossip_noise_hs *hs, const uint8_t *msg,
+	    size_t len, uint8_t *payload, size_t paycap, size_t *plen);
+
+/* Our handshake payload: identity key, signature over static_pub, muxers. */
+int	gossip_noise_payload_encode(const struct gossip_identity *id,
+	    const uint8_t static_pub[32], int send_muxers, uint8_t *out,
+	    size_t outcap, size_t *outlen);
+/* Decode and verify a peer's payload against its Noise static key rs. */
+int	gossip_noise_payload_verify(const uint8_t *buf, size_t len,
+	    const uint8_t rs[32], struct gossip_noise_remote *out);
+
+/*
+ * Find one frame in a byte stream: GOSSIP_NOISE_OK with *msg, *msglen
+ * (borrowed from buf) and *consumed, or GOSSIP_NOISE_AGAIN.
+ */
+int	gossip_noise_frame_next(const uint8_t *buf, size_t len,
+	    const uint8_t **msg, size_t *msglen, size_t *consumed);
+/* Encrypt len <= GOSSIP_NOISE_PLAIN_MAX bytes into one frame in out. */
+int	gossip_noise_encrypt(struct gossip_noise_transport *t,
+	    const uint8_t *plain, size_t len, uint8_t *out, size_t outcap,
+	    size_t *outlen);
+/* Decrypt one frame body into out (len - 16 bytes). */
+int	gossip_noise_decrypt(struct gossip_noise_transport *t,
+	    const uint8_t *msg, size_t len, uint8_t *out, size_t outcap,
+	    size_t *outlen);
+void	gossip_noise_transport_fini(struct gossip_noise_transport *t);
+
+/* ---- gossip_yamux.c: yamux framing and stream bookkeeping ---------------- */
+
+#define GOSSIP_YAMUX_HDR_LEN		12
+#define GOSSIP_YAMUX_WINDOW		(256 * 1024)	/* initial, per stream */
+#define GOSSIP_YAMUX_FRAME_DATA_MAX	(64 * 1024)	/* our largest Data */
+#define GOSSIP_YAMUX_STREAMS_MAX	128		/* hard cap per session */
+
+enum gossip_yamux_type {
+	GOSSIP_YAMUX_DATA = 0,
+	GOSSIP_YAMUX_WINDOW_UPDATE = 1,
+	GOSSIP_YAMUX_PING = 2,
+	GOSSIP_YAMUX_GO_AWAY = 3,
+};
+
+#define GOSSIP_YAMUX_SYN	0x1
+#define GOSSIP_YAMUX_ACK	0x2
+#define GOSSIP_YAMUX_FIN	0x4
+#define GOSSIP_YAMUX_RST	0x8
+
+enum gossip_yamux_goaway {
+	GOSSIP_YAMUX_GOAWAY_NORMAL = 0,
+	GOSSIP_YAMUX_GOAWAY_PROTO = 1,
+	GOSSIP_YAMUX_GOAWAY_INTERNAL = 2,
+};
+
+struct gossip_yamux_hdr {
+	uint8_t		version;
+	uint8_t		type;
+	uint16_t	flags;
+	uint32_t	stream_id;
+	uint32_t	length;
+};
+
+/* Encode hdr into 12 bytes. */
+void	gossip_yamux_hdr_encode(const struct gossip_yamux_hdr *hdr,
+	    uint8_t out[GOSSIP_YAMUX_HDR_LEN]);
+/* Decode 12 bytes; -1 on a bad version or type. */
+int	gossip_yamux_hdr_decode(const uint8_t *buf, size_t len,
+	    struct gossip_yamux_hdr *hdr);
+
+#endif
