@@ -1,0 +1,220 @@
+# terap2p — one Makefile for the daemon, its tests, fuzzers and benchmarks.
+#   make            build build/release/terap2pd
+#   make run        install missing Debian packages (as root), build, run on etc/terap2p.conf
+#   make test       install what the tests need, build release + ASan/UBSan, run every test
+#   make fuzz       build the libFuzzer targets; make fuzz-smoke runs each briefly
+#   make bench      run the benchmarks
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show commands
+
+VARIANT	?= release
+B	:= build/$(VARIANT)
+GEN	:= build/gen
+PREFIX	?= /usr/local
+SYSCONFDIR ?= $(PREFIX)/etc/terap2p
+VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
+
+Q	:= $(if $(V),,@)
+CC	?= cc
+PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS	:= -std=c11 -D_GNU_SOURCE -g $(WARN) -Icommon -I$(GEN) $(PKG_CFLAGS) \
+	   -DTP_VERSION='"$(VERSION)"' -DTP_CONF_DEFAULT='"$(SYSCONFDIR)/terap2p.conf"'
+ifeq ($(VARIANT),asan)
+CFLAGS	+= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+else
+CFLAGS	+= -O2
+endif
+
+# ---- sources, one per line ----
+
+PROTOS = \
+	proto/ipc.proto \
+	proto/libp2p_crypto.proto \
+	proto/libp2p_noise.proto
+
+COMMON_SRCS = \
+	common/config.c \
+	common/config_keys.c \
+	common/ipc.c \
+	common/ipc_codec.c \
+	common/log.c \
+	common/proc.c \
+	common/util.c \
+	$(GEN)/ipc.pb-c.c
+
+SUP_SRCS = \
+	supervisor/terap2pd.c \
+	supervisor/supervisor.c \
+	supervisor/supervisor_backoff.c
+
+GOSSIP_SRCS = \
+	workers/gossip/gossip.c
+
+KAFKA_SRCS = \
+	workers/kafka_bridge/kafka_bridge.c
+
+BANS_SRCS = \
+	workers/ban_manager/ban_manager.c
+
+API_SRCS = \
+	workers/api/api.c
+
+DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
+	$(BANS_SRCS) $(API_SRCS)
+
+# ---- unit tests: tests/unit/<name>_test.c + the module under test + common ----
+
+UNIT_TESTS = \
+	config \
+	util \
+	ipc_codec \
+	ipc \
+	supervisor_backoff
+
+UNIT_config_SRCS = $(COMMON_SRCS)
+UNIT_util_SRCS = $(COMMON_SRCS)
+UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
+UNIT_ipc_SRCS = $(COMMON_SRCS)
+UNIT_supervisor_backoff_SRCS = $(COMMON_SRCS) supervisor/supervisor_backoff.c
+
+# ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
+
+INTEG_TESTS = \
+	supervisor
+
+INTEG_supervisor_SRCS = $(COMMON_SRCS)
+
+# ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
+
+FUZZ_TARGETS = \
+	config \
+	ipc_envelope
+
+FUZZ_config_SRCS = $(COMMON_SRCS)
+FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
+
+# ---- rules ----
+
+GEN_SRCS := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+GEN_HDRS := $(GEN_SRCS:.c=.h)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
+
+.PHONY: all run test unit integration fuzz fuzz-smoke bench install clean deps \
+	deps-test test-variant
+.DEFAULT_GOAL := all
+
+all: $(B)/terap2pd
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
+	@mkdir -p $(GEN)
+	@echo "  PROTOC  $<"
+	$(Q)protoc-c --proto_path=proto --c_out=$(GEN) $<
+
+$(B)/obj/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -MMD -MP -c -o $@ $<
+
+$(B)/obj/%.o: %.c | $(GEN_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/terap2pd: $(call obj,$(DAEMON_SRCS))
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+define unit_rule
+$(B)/tests/$(1)_test: $(call obj,tests/unit/$(1)_test.c $(sort $(UNIT_$(1)_SRCS)))
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PKG_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+define integ_rule
+$(B)/tests/integ_$(1)_test: $(call obj,tests/integration/$(1)_test.c tests/integration/harness.c $(sort $(INTEG_$(1)_SRCS)))
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PKG_LIBS)
+endef
+$(foreach t,$(INTEG_TESTS),$(eval $(call integ_rule,$(t))))
+
+UNIT_BINS  := $(patsubst %,$(B)/tests/%_test,$(UNIT_TESTS))
+INTEG_BINS := $(patsubst %,$(B)/tests/integ_%_test,$(INTEG_TESTS))
+
+tests: $(B)/terap2pd $(UNIT_BINS) $(INTEG_BINS)
+
+# Run every test of one variant; each binary appends its Check summary.
+test-variant: tests
+	$(Q)scripts/run-tests.sh $(VARIANT) $(UNIT_BINS) -- $(INTEG_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)scripts/run-tests.sh $(VARIANT) $(UNIT_BINS) --
+
+integration: tests
+	$(Q)scripts/run-tests.sh $(VARIANT) -- $(INTEG_BINS)
+
+deps:
+	$(Q)scripts/deps.sh run
+
+deps-test:
+	$(Q)scripts/deps.sh test
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=release all
+	./build/release/terap2pd -d -f etc/terap2p.conf
+
+test: deps-test
+	$(Q)rm -f build/test-results.txt
+	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+	$(Q)scripts/run-tests.sh --summary
+
+# ---- fuzzing (always clang, its own build dir) ----
+
+FUZZ_B      := build/fuzz
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -I$(GEN) $(PKG_CFLAGS) \
+	       -fsanitize=fuzzer,address,undefined -DTP_VERSION='"fuzz"'
+
+define fuzz_rule
+$(FUZZ_B)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(sort $(FUZZ_$(1)_SRCS)) | $(GEN_HDRS)
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZ    $$@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $$@ $$^ $(PKG_LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+
+FUZZ_BINS := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 10
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)scripts/fuzz-smoke.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+bench:
+	@echo "no benchmarks yet"
+
+install: $(B)/terap2pd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/terap2p/sql
+	install -m 0755 $(B)/terap2pd $(DESTDIR)$(PREFIX)/sbin/terap2pd
+	install -m 0640 etc/terap2p.conf $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
+	sed 's|@PREFIX@|$(PREFIX)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/terap2p.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/terap2p.service
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/terap2p/sql/ 2>/dev/null || true
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,145 @@
+/*
+ * terap2pd: the one binary of terap2p.  Without -R it is the supervisor;
+ * with `-R <role>` it is one worker, re-executed by the supervisor (or run
+ * alone for debugging: `terap2pd -R bans -f etc/terap2p.conf -d`).  The
+ * table of roles below is the only place that lists the workers.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc_main.h"
+#include "supervisor.h"
+#include "tp.h"
+#include "util.h"
+
+#ifndef TP_CONF_DEFAULT
+#define TP_CONF_DEFAULT	"/etc/terap2p/terap2p.conf"
+#endif
+
+const struct proc_role sup_roles[] = {
+	{ "gossip",	"terap2p: gossip",	gossip_main },
+	{ "kafka",	"terap2p: kafka",	kafka_main },
+	{ "bans",	"terap2p: bans",	bans_main },
+	{ "api",	"terap2p: api",		api_main },
+};
+const size_t sup_nroles = TP_ARRAY_LEN(sup_roles);
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: terap2pd [-dnvV] [-f file] [-R role]\n"
+	    "  -f file  settings file (default %s if it exists,\n"
+	    "           else the embedded defaults)\n"
+	    "  -d       stay in the foreground and log to stderr\n"
+	    "  -v       verbose (debug) logging\n"
+	    "  -n       check the settings, print them (secrets masked), exit\n"
+	    "  -R role  run one worker: gossip, kafka, bans or api\n"
+	    "  -V       print the version\n", TP_CONF_DEFAULT);
+	exit(TP_EXIT_CONFIG);
+}
+
+static const struct proc_role *
+role_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sup_nroles; i++)
+		if (strcmp(sup_roles[i].name, name) == 0)
+			return &sup_roles[i];
+	return NULL;
+}
+
+/* Overwrite argv so `ps` shows the process title. */
+static void
+set_title(int argc, char **argv, const char *title)
+{
+	char	*end = argv[argc - 1] + strlen(argv[argc - 1]);
+	size_t	 room = (size_t)(end - argv[0]);
+
+	if (strlen(title) > room)
+		return;
+	memset(argv[0], 0, room);
+	memcpy(argv[0], title, strlen(title));
+}
+
+static int
+check_config(const char *path)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	if ((cfg = config_load(path, 1, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "terap2pd: %s\n", err);
+		return TP_EXIT_CONFIG;
+	}
+	config_print(cfg, stdout);
+	config_free(cfg);
+	return TP_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sup_args		 a;
+	const struct proc_role	*role = NULL;
+	char			 exe[PATH_MAX];
+	ssize_t			 n;
+	int			 ch, check = 0;
+
+	memset(&a, 0, sizeof(a));
+	while ((ch = getopt(argc, argv, "df:hnR:vV")) != -1) {
+		switch (ch) {
+		case 'd':
+			a.o.foreground = 1;
+			break;
+		case 'f':
+			a.o.conf_path = xstrdup(optarg);
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'R':
+			if ((role = role_find(optarg)) == NULL) {
+				fprintf(stderr, "terap2pd: unknown role '%s' "
+				    "(gossip, kafka, bans, api)\n", optarg);
+				return TP_EXIT_CONFIG;
+			}
+			break;
+		case 'v':
+			a.o.verbose = 1;
+			break;
+		case 'V':
+			printf("terap2pd %s\n", TP_VERSION);
+			return TP_EXIT_OK;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (a.o.conf_path == NULL && access(TP_CONF_DEFAULT, F_OK) == 0)
+		a.o.conf_path = TP_CONF_DEFAULT;
+	if (check)
+		return check_config(a.o.conf_path);
+	if (role != NULL) {
+		set_title(argc, argv, role->title);
+		return proc_main(role, &a.o);
+	}
+	log_init("supervisor", 1, a.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+	    LOG_FMT_LOGFMT);
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1) {
+		log_error("readlink /proc/self/exe: %s", strerror(errno));
+		return TP_EXIT_RUNTIME;
+	}
+	exe[n] = '\0';
+	a.self_exe = exe;
+	set_title(argc, argv, "terap2p: supervisor");
+	return supervisor_main(&a);
+}
