@@ -395,4 +395,88 @@ void	gossip_yamux_hdr_encode(const struct gossip_yamux_hdr *hdr,
 int	gossip_yamux_hdr_decode(const uint8_t *buf, size_t len,
 	    struct gossip_yamux_hdr *hdr);
 
+/* Per-stream bookkeeping; id 0 marks a free slot. */
+struct gossip_yamux_stream {
+	uint32_t	id;
+	uint32_t	flags;		/* GOSSIP_YAMUX_ST_* */
+	uint32_t	send_window;	/* credit the peer gave us */
+	uint32_t	recv_window;	/* credit we gave, not yet used */
+	uint32_t	recv_pending;	/* consumed, not yet given back */
+};
+
+#define GOSSIP_YAMUX_ST_SYN_SENT	0x1	/* we opened; no ACK yet */
+#define GOSSIP_YAMUX_ST_LOCAL_FIN	0x2
+#define GOSSIP_YAMUX_ST_REMOTE_FIN	0x4
+
+/*
+ * One yamux session's logic without I/O: stream IDs and parity, windows,
+ * the stream cap, pings and go-away.  The caller moves the bytes.
+ */
+struct gossip_yamux_session {
+	int				client;		/* dialer: odd IDs */
+	uint32_t			next_id;
+	size_t				max_streams;
+	size_t				nstreams;
+	int				goaway_sent;
+	int				goaway_recv;
+	uint32_t			goaway_code;	/* the peer's */
+	struct gossip_yamux_stream	streams[GOSSIP_YAMUX_STREAMS_MAX];
+};
+
+/* What one received header means; several bits may be set together. */
+#define GOSSIP_YAMUX_EV_OPEN	0x001	/* the peer opened stream_id */
+#define GOSSIP_YAMUX_EV_DATA	0x002	/* length payload bytes follow */
+#define GOSSIP_YAMUX_EV_DISCARD	0x004	/* length bytes follow: drop them */
+#define GOSSIP_YAMUX_EV_ACKED	0x008	/* our open was accepted */
+#define GOSSIP_YAMUX_EV_WINDOW	0x010	/* more send credit */
+#define GOSSIP_YAMUX_EV_FIN	0x020	/* the peer half-closed */
+#define GOSSIP_YAMUX_EV_RST	0x040	/* stream reset and freed */
+#define GOSSIP_YAMUX_EV_CLOSED	0x080	/* both FINs: stream freed */
+#define GOSSIP_YAMUX_EV_PONG	0x100	/* answer to our ping (length) */
+#define GOSSIP_YAMUX_EV_GOAWAY	0x200	/* no new streams; code in length */
+
+struct gossip_yamux_event {
+	uint32_t		events;		/* GOSSIP_YAMUX_EV_* */
+	uint32_t		stream_id;
+	uint32_t		length;
+	int			has_reply;	/* send reply now */
+	struct gossip_yamux_hdr	reply;
+};
+
+/* max_streams is capped at GOSSIP_YAMUX_STREAMS_MAX. */
+void	gossip_yamux_session_init(struct gossip_yamux_session *s, int client,
+	    size_t max_streams);
+/*
+ * Apply one received header.  0 with *ev filled in, or -1 on a protocol
+ * violation (bad parity, duplicate SYN, window overrun, data after FIN):
+ * the caller sends the go-away in ev->reply and closes the connection.
+ */
+int	gossip_yamux_session_recv(struct gossip_yamux_session *s,
+	    const struct gossip_yamux_hdr *hdr, struct gossip_yamux_event *ev);
+/* Open a stream: *id and the WindowUpdate+SYN header to send. */
+int	gossip_yamux_stream_open(struct gossip_yamux_session *s, uint32_t *id,
+	    struct gossip_yamux_hdr *out);
+/* Bytes we may send on id now (window and frame cap); 0 if none. */
+uint32_t gossip_yamux_stream_send_max(const struct gossip_yamux_session *s,
+	    uint32_t id);
+/* Account len bytes of Data on id and give its header; -1 past window. */
+int	gossip_yamux_stream_send(struct gossip_yamux_session *s, uint32_t id,
+	    uint32_t len, struct gossip_yamux_hdr *out);
+/*
+ * The application consumed n received bytes of id.  Sets *has_update and
+ * the WindowUpdate to send once half the window is used up.
+ */
+int	gossip_yamux_stream_consumed(struct gossip_yamux_session *s,
+	    uint32_t id, uint32_t n, struct gossip_yamux_hdr *out,
+	    int *has_update);
+/* Half-close (FIN) or reset (RST) id and give the header to send. */
+int	gossip_yamux_stream_close(struct gossip_yamux_session *s, uint32_t id,
+	    struct gossip_yamux_hdr *out);
+int	gossip_yamux_stream_reset(struct gossip_yamux_session *s, uint32_t id,
+	    struct gossip_yamux_hdr *out);
+/* Ping request with opaque value, and the session go-away. */
+void	gossip_yamux_ping(uint32_t value, struct gossip_yamux_hdr *out);
+void	gossip_yamux_go_away(struct gossip_yamux_session *s, uint32_t code,
+	    struct gossip_yamux_hdr *out);
+
 #endif
