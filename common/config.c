@@ -493,17 +493,47 @@ config_path(const struct config *cfg)
 	return cfg->path;
 }
 
+/* Mask the password of a URL's userinfo: scheme://user:pw@host -> user:****@ */
+static void
+mask_url_password(const char *in, char *out, size_t len)
+{
+	const char	*scheme = strstr(in, "://"), *colon, *at;
+
+	snprintf(out, len, "%s", in);
+	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
+		return;
+	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+	if (colon == NULL)
+		return;
+	snprintf(out, len, "%.*s****%s", (int)(colon + 1 - in), in, at);
+}
+
 void
 config_print(const struct config *cfg, FILE *out)
 {
 	const struct cfg_key	*k;
-	size_t			 i;
+	const struct cfg_value	*v;
+	char			 buf[CFG_LINE_MAX + 16];
+	size_t			 i, j;
 
 	for (i = 0; i < config_nkeys; i++) {
 		k = &config_keys[i];
-		if ((k->flags & CFG_SECRET) && *cfg->v[i].text != '\0')
-			fprintf(out, "%s = ********\n", k->name);
-		else
-			fprintf(out, "%s = %s\n", k->name, cfg->v[i].text);
+		v = &cfg->v[i];
+		fprintf(out, "%s =", k->name);
+		if (*v->text == '\0')
+			;
+		else if (k->flags & CFG_SECRET)
+			fprintf(out, " ********");
+		else if (k->type == CFG_BOOL)
+			fprintf(out, " %s", v->b ? "true" : "false");
+		else if (k->type == CFG_LIST)
+			for (j = 0; j < v->list.n; j++)
+				fprintf(out, "%s%s", j ? " | " : " ",
+				    v->list.v[j]);
+		else {
+			mask_url_password(v->text, buf, sizeof(buf));
+			fprintf(out, " %s", buf);
+		}
+		fputc('\n', out);
 	}
 }

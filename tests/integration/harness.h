@@ -1,0 +1,47 @@
+/*
+ * Integration-test harness: starts the real terap2pd ($TERAP2PD) in a
+ * private directory with a generated settings file, collects what it logs,
+ * and talks to it over its real IPC sockets.  Like Redis's start_server.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <sys/types.h>
+
+#include "ipc.h"
+
+struct daemon {
+	pid_t	 pid;
+	int	 out_fd;		/* its stderr (and stdout) */
+	char	 dir[64];		/* private temporary directory */
+	char	 conf[128];
+	char	 run_dir[128];
+	char	*log;			/* everything it printed so far */
+	size_t	 len, cap, seen;	/* seen: where the last match ended */
+};
+
+/* The daemon binary under test. */
+const char	*h_binary(void);
+/* Write dir/terap2p.conf (data_dir = dir/data, then extra) and start it. */
+void	h_start(struct daemon *, const char *extra_conf);
+/* Start in an existing daemon struct's dir again (same data_dir). */
+void	h_start_in(struct daemon *, const char *dir, const char *extra_conf);
+/* Wait for a log line of proc containing text (after the last match). */
+int	h_wait_log(struct daemon *, const char *proc, const char *text, int ms);
+/* How many lines of proc contain text, in everything logged so far. */
+int	h_count_log(struct daemon *, const char *proc, const char *text);
+/* Wait for the supervisor to exit; returns its wait status or -1. */
+int	h_wait_exit(struct daemon *, int ms);
+/* A request over IPC to "<name>" under the daemon's run_dir. */
+ipc_env	*h_call(struct daemon *, const char *name, const ipc_env *req);
+/* The supervisor's status (to free with ipc_env_free), NULL if none. */
+ipc_env	*h_status(struct daemon *);
+/* pid of a ready worker, 0 if it is not ready. */
+pid_t	 h_worker_pid(struct daemon *, const char *role);
+/* SIGTERM, wait, remove the directory. */
+void	h_stop(struct daemon *);
+void	h_cleanup(struct daemon *);
+/* Run a command with an empty environment, capture stdout; exit status. */
+int	h_run(const char *const argv[], char *out, size_t outlen);
+
+#endif

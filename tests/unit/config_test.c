@@ -1,0 +1,203 @@
+/*
+ * Unit tests of the settings loader: golden files (tests/config/N.conf ->
+ * N.expected, the `terap2pd -n` output), every validation error (each file
+ * in tests/config/bad/ names the one line it must produce), the environment
+ * overriding the file, and the typed getters.  Run from the repository root.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char *
+slurp(const char *path)
+{
+	FILE	*fp = fopen(path, "r");
+	char	*buf;
+	long	 n;
+
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return buf;
+}
+
+static void
+setup(void)
+{
+	size_t	i;
+
+	ck_assert_int_eq(chdir("tests/config"), 0);
+	for (i = 0; i < config_nkeys; i++)
+		unsetenv(config_keys[i].name);
+}
+
+START_TEST(golden_files)
+{
+	char		 conf[32], want_path[32], err[512], *out, *want;
+	struct config	*cfg;
+	size_t		 len;
+	FILE		*mem;
+	int		 n, i;
+
+	for (i = 1, n = 0; ; i++, n++) {
+		snprintf(conf, sizeof(conf), "%d.conf", i);
+		if (access(conf, F_OK) != 0)
+			break;
+		snprintf(want_path, sizeof(want_path), "%d.expected", i);
+		cfg = config_load(conf, 0, err, sizeof(err));
+		ck_assert_msg(cfg != NULL, "%s: %s", conf, err);
+		mem = open_memstream(&out, &len);
+		config_print(cfg, mem);
+		fclose(mem);
+		want = slurp(want_path);
+		ck_assert_msg(strcmp(out, want) == 0, "%s differs from %s:\n%s",
+		    conf, want_path, out);
+		free(out);
+		free(want);
+		config_free(cfg);
+	}
+	ck_assert_int_ge(n, 3);
+}
+END_TEST
+
+START_TEST(every_bad_file_fails_with_its_line)
+{
+	DIR		*d = opendir("bad");
+	struct dirent	*de;
+	char		 path[300], err[512], *text, *nl;
+	struct config	*cfg;
+	int		 n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".conf") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "bad/%s", de->d_name);
+		text = slurp(path);
+		ck_assert_msg(strncmp(text, "# expect: ", 10) == 0,
+		    "%s lacks '# expect:'", path);
+		if ((nl = strchr(text, '\n')) != NULL)
+			*nl = '\0';
+		err[0] = '\0';
+		cfg = config_load(path, 0, err, sizeof(err));
+		ck_assert_msg(cfg == NULL, "%s was accepted", path);
+		ck_assert_msg(strcmp(err, text + 10) == 0,
+		    "%s: got '%s', want '%s'", path, err, text + 10);
+		ck_assert_ptr_null(strchr(err, '\n'));
+		free(text);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_ge(n, 15);
+}
+END_TEST
+
+START_TEST(missing_file_is_an_error)
+{
+	char	err[512];
+
+	ck_assert_ptr_null(config_load("nope.conf", 0, err, sizeof(err)));
+	ck_assert_str_eq(err,
+	    "cannot open config file nope.conf: No such file or directory");
+}
+END_TEST
+
+START_TEST(environment_overrides_file)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	setenv("p2p_port", "4242", 1);
+	setenv("network", "regtest", 1);
+	cfg = config_load("2.conf", 1, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_int_eq(config_int(cfg, "p2p_port"), 4242);
+	ck_assert_str_eq(config_str(cfg, "topic_prefix"),
+	    "teranode/bitcoin/1.0.0/regtest");
+	config_free(cfg);
+	cfg = config_load("2.conf", 0, err, sizeof(err));
+	ck_assert_int_eq(config_int(cfg, "p2p_port"), 19905);
+	config_free(cfg);
+	setenv("p2p_port", "x", 1);
+	ck_assert_ptr_null(config_load("2.conf", 1, err, sizeof(err)));
+	ck_assert_str_eq(err, "p2p_port: 'x' is not an integer (environment)");
+	unsetenv("p2p_port");
+	unsetenv("network");
+}
+END_TEST
+
+START_TEST(typed_getters)
+{
+	const struct cfg_list	*l;
+	struct config		*cfg;
+	char			 err[512];
+
+	cfg = config_load("2.conf", 0, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	l = config_list(cfg, "p2p_listen_addresses");
+	ck_assert_uint_eq(l->n, 3);
+	ck_assert_str_eq(l->v[0], "0.0.0.0");
+	ck_assert_str_eq(l->v[1], "::");
+	ck_assert_str_eq(l->v[2], "127.0.0.1");
+	ck_assert_uint_eq(config_duration_ms(cfg, "p2p_ban_duration"),
+	    5400000);
+	ck_assert_int_eq(config_bool(cfg, "p2p_share_private_addresses"), 1);
+	ck_assert_int_eq(config_bool(cfg, "p2p_allow_private_ips"), 0);
+	ck_assert_str_eq(config_str(cfg, "clientName"), "node one");
+	ck_assert_str_eq(config_str(cfg, "data_dir"), "/srv/terap2p");
+	ck_assert_str_eq(config_str(cfg, "run_dir"), "/srv/terap2p/run");
+	ck_assert_uint_eq(config_list(cfg, "p2p_advertise_addresses")->n, 0);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(text_loader_limits)
+{
+	char	*big, err[512];
+	size_t	 n = 5000;
+
+	big = malloc(n + 32);
+	memcpy(big, "clientName = ", 13);
+	memset(big + 13, 'a', n);
+	big[13 + n] = '\0';
+	ck_assert_ptr_null(config_load_text(big, strlen(big), "big", 0, err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, "big line 1: longer than 4096 bytes");
+	ck_assert_ptr_null(config_load_text("p2p_port = 1\0x", 14, "nul", 0,
+	    err, sizeof(err)));
+	ck_assert_str_eq(err, "nul line 1: contains a NUL byte");
+	free(big);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, golden_files);
+	tcase_add_test(tc, every_bad_file_fails_with_its_line);
+	tcase_add_test(tc, missing_file_is_an_error);
+	tcase_add_test(tc, environment_overrides_file);
+	tcase_add_test(tc, typed_getters);
+	tcase_add_test(tc, text_loader_limits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
