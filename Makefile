@@ -12,6 +12,7 @@ B	:= build/$(VARIANT)
 GEN	:= build/gen
 PREFIX	?= /usr/local
 SYSCONFDIR ?= $(PREFIX)/etc/terap2p
+JOBS	?= $(shell nproc 2>/dev/null || echo 2)
 VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
 
 Q	:= $(if $(V),,@)
@@ -175,8 +176,11 @@ run: deps
 
 test: deps-test
 	$(Q)rm -f build/test-results.txt
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release tests
 	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) fuzz
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)scripts/run-tests.sh --summary
 
@@ -209,7 +213,8 @@ install: $(B)/terap2pd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/terap2p/sql
 	install -m 0755 $(B)/terap2pd $(DESTDIR)$(PREFIX)/sbin/terap2pd
-	install -m 0640 etc/terap2p.conf $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
+	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
+		> $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
 	sed 's|@PREFIX@|$(PREFIX)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/terap2p.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/terap2p.service
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/terap2p/sql/ 2>/dev/null || true

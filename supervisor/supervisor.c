@@ -61,7 +61,7 @@ struct sup_ctx {
 	int			 announced;	/* logged `ready` once */
 	int			 lock_fd;
 	uint64_t		 started_wall;
-	char			 errmsg[SUP_ERRMSG_MAX];
+	char			 errmsg[SUP_ERRMSG_MAX + 64];
 };
 
 static void	sup_spawn(struct sup_worker *);

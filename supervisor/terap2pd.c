@@ -16,7 +16,6 @@
 #include "proc_main.h"
 #include "supervisor.h"
 #include "tp.h"
-#include "util.h"
 
 #ifndef TP_CONF_DEFAULT
 #define TP_CONF_DEFAULT	"/etc/terap2p/terap2p.conf"
@@ -89,7 +88,7 @@ main(int argc, char **argv)
 {
 	struct sup_args		 a;
 	const struct proc_role	*role = NULL;
-	char			 exe[PATH_MAX];
+	static char		 exe[PATH_MAX], conf[PATH_MAX];
 	ssize_t			 n;
 	int			 ch, check = 0;
 
@@ -100,7 +99,9 @@ main(int argc, char **argv)
 			a.o.foreground = 1;
 			break;
 		case 'f':
-			a.o.conf_path = xstrdup(optarg);
+			/* argv is overwritten by set_title: keep a copy */
+			snprintf(conf, sizeof(conf), "%s", optarg);
+			a.o.conf_path = conf;
 			break;
 		case 'n':
 			check = 1;

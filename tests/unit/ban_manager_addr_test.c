@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ban_manager.h"
+#include "../../workers/ban_manager/ban_manager.h"
 
 static enum bans_addr_err
 parse(const char *s, struct bans_prefix *p)

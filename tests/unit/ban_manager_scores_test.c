@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ban_manager.h"
+#include "../../workers/ban_manager/ban_manager.h"
 
 #define MIN_MS	60000ull
 #define T0	1700000000000ull	/* wall ms */

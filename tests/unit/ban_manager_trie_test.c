@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ban_manager.h"
+#include "../../workers/ban_manager/ban_manager.h"
 
 static struct bans_entry *
 mk(const char *s, int64_t until)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossip_wire.h"
+#include "../../workers/gossip/gossip_wire.h"
 
 START_TEST(test_base58_known)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossip_wire.h"
+#include "../../workers/gossip/gossip_wire.h"
 
 static size_t
 unhex(const char *s, uint8_t *out)
@@ -109,7 +109,7 @@ START_TEST(test_binary_garbage)
 	static const char	*bad[] = {
 		"", "04", "047f0000", "047f0000010610", "ff", "8080808080808080808080",
 		"0500", "3600", "3605616263", "36022f61", "a50300", "a5030400000000",
-		"0480000000000000", "0401020304", "3601" "0a",
+		"0480000000000000", "0401020304", "36010a",
 	};
 	uint8_t	buf[GOSSIP_MULTIADDR_MAX + 8];
 	char	text[GOSSIP_MULTIADDR_TEXT_MAX];

@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "gossip_wire.h"
+#include "../../workers/gossip/gossip_wire.h"
 
 START_TEST(test_varint_known)
 {

@@ -172,7 +172,7 @@ START_TEST(replies_out_of_order)
 	ipc_env			 env = TP__ENVELOPE__INIT;
 	struct ipc_client	*cl;
 	struct answer		 a[5];
-	char			 addr[5][16];
+	char			 addr[5][24];
 	int			 i;
 
 	hold_mode = 1;
