@@ -62,7 +62,15 @@ KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c
 
 BANS_SRCS = \
-	workers/ban_manager/ban_manager.c
+	workers/ban_manager/ban_manager.c \
+	workers/ban_manager/ban_manager_addr.c \
+	workers/ban_manager/ban_manager_ops.c \
+	workers/ban_manager/ban_manager_scores.c \
+	workers/ban_manager/ban_manager_store.c \
+	workers/ban_manager/ban_manager_store_pg.c \
+	workers/ban_manager/ban_manager_store_sqlite.c \
+	workers/ban_manager/ban_manager_trie.c \
+	$(GEN)/bans_sql.c
 
 API_SRCS = \
 	workers/api/api.c
@@ -77,29 +85,40 @@ UNIT_TESTS = \
 	util \
 	ipc_codec \
 	ipc \
-	supervisor_backoff
+	supervisor_backoff \
+	ban_manager_addr \
+	ban_manager_trie \
+	ban_manager_scores
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
 UNIT_ipc_SRCS = $(COMMON_SRCS)
 UNIT_supervisor_backoff_SRCS = $(COMMON_SRCS) supervisor/supervisor_backoff.c
+UNIT_ban_manager_addr_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_addr.c
+UNIT_ban_manager_trie_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_trie.c \
+	workers/ban_manager/ban_manager_addr.c
+UNIT_ban_manager_scores_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_scores.c
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
 INTEG_TESTS = \
-	supervisor
+	supervisor \
+	bans_store
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 
 FUZZ_TARGETS = \
 	config \
-	ipc_envelope
+	ipc_envelope \
+	ban_addr
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
+FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
 
 # ---- rules ----
 
@@ -118,6 +137,13 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 	@mkdir -p $(GEN)
 	@echo "  PROTOC  $<"
 	$(Q)protoc-c --proto_path=proto --c_out=$(GEN) $<
+
+# The ban store's migrations sql/NNN_*.sql, compiled into the daemon.
+$(GEN)/bans_sql.c: sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql))
+	@mkdir -p $(GEN)
+	@echo "  SQL     $@"
+	$(Q)sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
+$(B)/obj/gen/bans_sql.o: CFLAGS += -Iworkers/ban_manager
 
 $(B)/obj/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)

@@ -16,7 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipc.pb-c.h"
+
 struct proc;
+struct ipc_pub;
+struct event;
+struct bans_trie;
+struct bans_scores;
+struct bans_store;
 
 /* Worker entry, called by the supervisor's process table for -R bans. */
 int	bans_main(struct proc *p);
@@ -246,5 +253,145 @@ int	bans_store_get_addr(struct bans_store *, const char *key,
 	    const char *subnet, bans_addr_row_cb *, void *);
 int	bans_store_get_peer(struct bans_store *, const char *peer_id,
 	    bans_peer_row_cb *, void *);
+
+/* ---- store internals: ban_manager_store_{sqlite,pg}.c ---- */
+
+struct bans_migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+extern const struct bans_migration	bans_migrations[];	/* bans_sql.c */
+#define BANS_MIGRATIONS_TABLE	"CREATE TABLE IF NOT EXISTS " \
+	"ban_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+extern const size_t			bans_nmigrations;
+
+/* One backend; every op may assume the connection is up. */
+struct bans_store_ops {
+	const char	*kind;
+	int	(*connect)(struct bans_store *);
+	void	(*disconnect)(struct bans_store *);
+	/* Run SQL text without parameters (fixed statements, migrations). */
+	int	(*exec)(struct bans_store *, const char *sql);
+	/* Create the migrations table if needed (holding a lock against
+	 * other instances until migrated) and read the schema version. */
+	int	(*version)(struct bans_store *, int *v);
+	int	(*mark)(struct bans_store *, int v, const char *name);
+	/* After migrating (releases the PostgreSQL migration lock). */
+	void	(*migrated)(struct bans_store *);
+	int	(*put_addr)(struct bans_store *, const struct bans_entry *,
+		    const char *subnet);
+	int	(*del_addr)(struct bans_store *, const char *key,
+		    const char *subnet);
+	int	(*put_peer)(struct bans_store *, const struct bans_score *,
+		    const char *reasons);
+	int	(*del_peer)(struct bans_store *, const char *peer_id);
+	int	(*expire)(struct bans_store *, int64_t now_s, long *n);
+	int	(*notify)(struct bans_store *, const char *payload);
+	int	(*load_addrs)(struct bans_store *, const char *key,
+		    const char *subnet, bans_addr_row_cb *, void *);
+	int	(*load_peers)(struct bans_store *, const char *peer_id,
+		    bans_peer_row_cb *, void *);
+	int	(*fd)(const struct bans_store *);
+	void	(*poll)(struct bans_store *, bans_notify_cb *, void *);
+};
+
+struct bans_store {
+	const struct bans_store_ops	*ops;
+	void		*db;		/* owned backend handle, NULL when down */
+	char		*target;	/* owned: file path or libpq URL */
+	char		 url[256];	/* for logs: no password */
+	char		 detail[256];	/* why down */
+	char		 instance[32];	/* tags our own notifications */
+	int		 up;
+	int		 in_txn;
+	uint64_t	 errors;
+};
+
+extern const struct bans_store_ops	bans_store_sqlite_ops;
+extern const struct bans_store_ops	bans_store_pg_ops;
+/* A backend failed: count it, log it once, note why. */
+void	bans_store_fail(struct bans_store *, const char *what,
+	    const char *why);
+
+/* ---- the worker context ---- */
+
+struct bans_counters {
+	uint64_t	bans;		/* address bans committed */
+	uint64_t	unbans;
+	uint64_t	expired;	/* address + peer bans swept */
+	uint64_t	lookups;	/* IsBannedAddr / IsPeerBanned */
+	uint64_t	hits;		/* lookups that found a ban */
+	uint64_t	score_adds;
+	uint64_t	peer_bans;	/* threshold crossings + BanPeer */
+	uint64_t	refused_full;
+	uint64_t	refused_down;	/* "ban store unavailable" */
+	uint64_t	invalid;	/* rejected input */
+	uint64_t	reloads;
+	uint64_t	notifications;	/* changes heard from other instances */
+	uint64_t	events;		/* Banned/Unbanned published */
+	uint64_t	reconnects;
+};
+
+/* The worker's one context, passed first everywhere. */
+struct bans_ctx {
+	struct proc		*p;		/* borrowed; NULL in tests */
+	struct ipc_pub		*pub;		/* borrowed (the hub's); or NULL */
+	struct bans_store	*store;		/* owned */
+	struct bans_trie	*trie;		/* owned: address bans */
+	struct bans_scores	*scores;	/* owned: peer scores and bans */
+	struct bans_score_cfg	 scfg;
+	uint64_t		 default_ms;	/* p2p_ban_default_duration */
+	size_t			 max_entries;	/* p2p_ban_max_entries */
+	uint64_t		(*clock)(void);	/* wall ms; tests replace it */
+	/* Optional: sees every event published (tests). */
+	void			(*event_hook)(struct bans_ctx *, int banned,
+				    const Tp__BanEvent *);
+	struct bans_counters	 n;
+	/* ban_manager.c's loop state, all owned */
+	struct event		*sweep_ev, *decay_ev, *reload_ev;
+	struct event		*reconnect_ev, *notify_ev;
+	uint64_t		 backoff_ms;
+};
+
+/* ---- ban_manager_ops.c: bans and scores across memory, store, events ---- */
+
+/*
+ * Each op validates its input, commits to the store, then changes memory
+ * and publishes events; it returns a Tp__IpcStatus (0 ok) with err filled
+ * otherwise.  A mutation while the store is down is refused with
+ * IPC_ERR_UNAVAILABLE "ban store unavailable" and changes nothing.
+ */
+int	bans_op_ban_addr(struct bans_ctx *, const char *addr, int64_t until,
+	    const char *reason, struct bans_entry *out, char *err, size_t len);
+/* addr is an address/subnet or a peer ID (whose record is deleted). */
+int	bans_op_unban(struct bans_ctx *, const char *what, char *err,
+	    size_t len);
+/* Remove every address ban and every peer ban (scores below the
+ * threshold are kept). */
+int	bans_op_clear(struct bans_ctx *, char *err, size_t len);
+/* *match is the covering entry or NULL; what may also be a peer ID, then
+ * *peer is set instead.  Lookups never touch the store. */
+int	bans_op_is_banned(struct bans_ctx *, const char *what,
+	    const struct bans_entry **match, const struct bans_score **peer,
+	    char *err, size_t len);
+int	bans_op_add_score(struct bans_ctx *, const char *peer,
+	    const char *reason, char *const *addrs, size_t naddrs,
+	    struct bans_score *out, char *err, size_t len);
+int	bans_op_ban_peer(struct bans_ctx *, const char *peer, int64_t until,
+	    const char *reason, struct bans_score *out, char *err, size_t len);
+int	bans_op_reset_score(struct bans_ctx *, const char *peer, char *err,
+	    size_t len);
+/* Drop expired bans from memory and store (Unbanned events). */
+void	bans_op_sweep(struct bans_ctx *);
+/* Forget peers whose score decayed to zero and who are not banned. */
+void	bans_op_decay(struct bans_ctx *);
+/* Replace memory with the store's contents; events for differences when
+ * emit.  -1 when the store is down. */
+int	bans_op_reload(struct bans_ctx *, int emit);
+/* A change another instance committed (bans_notify_cb). */
+void	bans_op_notified(void *ctx, char kind, const char *what);
+/* wall-clock now */
+uint64_t	bans_op_now_ms(const struct bans_ctx *);
 
 #endif
