@@ -104,9 +104,11 @@ UNIT_ban_manager_scores_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_sc
 
 INTEG_TESTS = \
 	supervisor \
-	bans_store
+	bans_store \
+	bans
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
