@@ -235,7 +235,7 @@ int
 gossip_yamux_session_recv(struct gossip_yamux_session *s,
     const struct gossip_yamux_hdr *in, struct gossip_yamux_event *ev)
 {
-	struct gossip_yamux_hdr	copy = *in;	/* in may be ev->reply */
+	struct gossip_yamux_hdr		 copy = *in;	/* in may be ev->reply */
 	const struct gossip_yamux_hdr	*hdr = &copy;
 
 	memset(ev, 0, sizeof(*ev));
