@@ -32,6 +32,21 @@ wait_ready(struct daemon *d)
 	    0, "daemon not ready; log:\n%s", d->log ? d->log : "");
 }
 
+/* Stop the daemon and start it again on the same data_dir and settings. */
+static void
+restart(struct daemon *d)
+{
+	char dir[64];
+
+	snprintf(dir, sizeof(dir), "%s", d->dir);
+	ck_assert_int_eq(kill(d->pid, SIGTERM), 0);
+	ck_assert_int_ge(h_wait_exit(d, 10000), 0);
+	close(d->out_fd);
+	free(d->log);
+	h_start_in(d, dir, NULL);
+	wait_ready(d);
+}
+
 static ipc_env *
 ban(struct daemon *d, const char *addr)
 {
@@ -218,7 +233,7 @@ START_TEST(pg_outage_loses_nothing)
 	Tp__HealthReq hr = TP__HEALTH_REQ__INIT;
 	ipc_env req = TP__ENVELOPE__INIT, *rep;
 	struct daemon d;
-	char err[256], dir[64];
+	char err[256];
 	uint64_t t0;
 	int rc = -1;
 
@@ -247,11 +262,7 @@ START_TEST(pg_outage_loses_nothing)
 	}
 	ck_assert_int_eq(rc, 0);
 	/* restart the daemon: both acknowledged bans are there */
-	snprintf(dir, sizeof(dir), "%s", d.dir);
-	ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
-	ck_assert_int_ge(h_wait_exit(&d, 10000), 0);
-	h_start_in(&d, dir, NULL);
-	wait_ready(&d);
+	restart(&d);
 	ck_assert_int_eq(is_banned(&d, "192.0.2.1"), 1);
 	ck_assert_int_eq(is_banned(&d, "192.0.2.2"), 0);
 	ck_assert_int_eq(is_banned(&d, "192.0.2.3"), 1);
@@ -262,17 +273,13 @@ END_TEST
 START_TEST(sqlite_survives_restart)
 {
 	struct daemon d;
-	char err[256], dir[64];
+	char err[256];
 
 	h_start(&d, NULL);
 	wait_ready(&d);
 	ck_assert_int_eq(status_of(ban(&d, "[2001:db8::5]:9905"), err,
 	    sizeof(err)), 0);
-	snprintf(dir, sizeof(dir), "%s", d.dir);
-	ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
-	ck_assert_int_ge(h_wait_exit(&d, 10000), 0);
-	h_start_in(&d, dir, NULL);
-	wait_ready(&d);
+	restart(&d);
 	ck_assert_int_eq(is_banned(&d, "2001:db8::5"), 1);
 	ck_assert_int_eq(is_banned(&d, "2001:db8::6"), 0);
 	h_stop(&d);
