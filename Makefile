@@ -38,7 +38,8 @@ endif
 PROTOS = \
 	proto/ipc.proto \
 	proto/libp2p_crypto.proto \
-	proto/libp2p_noise.proto
+	proto/libp2p_noise.proto \
+	proto/libp2p_identify.proto
 
 COMMON_SRCS = \
 	common/config.c \
@@ -55,8 +56,28 @@ SUP_SRCS = \
 	supervisor/supervisor.c \
 	supervisor/supervisor_backoff.c
 
+# the gossip worker's pure libp2p codecs (no common/ needed)
+GOSSIP_WIRE_SRCS = \
+	workers/gossip/gossip_base58.c \
+	workers/gossip/gossip_identity.c \
+	workers/gossip/gossip_mss.c \
+	workers/gossip/gossip_multiaddr.c \
+	workers/gossip/gossip_noise.c \
+	workers/gossip/gossip_varint.c \
+	workers/gossip/gossip_yamux.c \
+	$(GEN)/libp2p_crypto.pb-c.c \
+	$(GEN)/libp2p_noise.pb-c.c
+
 GOSSIP_SRCS = \
-	workers/gossip/gossip.c
+	workers/gossip/gossip.c \
+	workers/gossip/gossip_conn.c \
+	workers/gossip/gossip_host.c \
+	workers/gossip/gossip_identify.c \
+	workers/gossip/gossip_negotiate.c \
+	workers/gossip/gossip_ping.c \
+	workers/gossip/gossip_stream.c \
+	$(GEN)/libp2p_identify.pb-c.c \
+	$(GOSSIP_WIRE_SRCS)
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c
@@ -88,7 +109,14 @@ UNIT_TESTS = \
 	supervisor_backoff \
 	ban_manager_addr \
 	ban_manager_trie \
-	ban_manager_scores
+	ban_manager_scores \
+	gossip_varint \
+	gossip_base58 \
+	gossip_identity \
+	gossip_multiaddr \
+	gossip_mss \
+	gossip_noise \
+	gossip_yamux
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
@@ -99,6 +127,13 @@ UNIT_ban_manager_addr_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_addr
 UNIT_ban_manager_trie_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_trie.c \
 	workers/ban_manager/ban_manager_addr.c
 UNIT_ban_manager_scores_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_scores.c
+UNIT_gossip_varint_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_base58_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_identity_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
@@ -116,11 +151,21 @@ INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_mana
 FUZZ_TARGETS = \
 	config \
 	ipc_envelope \
-	ban_addr
+	ban_addr \
+	multiaddr \
+	mss \
+	noise \
+	yamux \
+	peerid
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
 FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
+FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 
 # ---- rules ----
 

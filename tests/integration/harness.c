@@ -2,7 +2,11 @@
  * Integration-test harness (see harness.h).  Starts the daemon with a
  * clean environment so the host's variables cannot change its settings.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <check.h>
 #include <errno.h>
@@ -49,6 +53,25 @@ h_env(void)
 	return env;
 }
 
+int
+h_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd, port;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
 static void
 h_spawn(struct daemon *d)
 {
@@ -81,10 +104,20 @@ h_start_in(struct daemon *d, const char *dir, const char *extra)
 	snprintf(d->conf, sizeof(d->conf), "%s/terap2p.conf", d->dir);
 	snprintf(d->run_dir, sizeof(d->run_dir), "%s/data/run", d->dir);
 	if (access(d->conf, F_OK) != 0 || extra != NULL) {
+		if (extra == NULL)
+			extra = "";
 		fp = fopen(d->conf, "w");
 		ck_assert_ptr_nonnull(fp);
-		fprintf(fp, "data_dir = %s/data\nshutdown_timeout = 2s\n%s\n",
-		    d->dir, extra != NULL ? extra : "");
+		fprintf(fp, "data_dir = %s/data\nshutdown_timeout = 2s\n", d->dir);
+		/* loopback and free ports, unless the test sets its own */
+		if (strstr(extra, "p2p_listen_addresses") == NULL)
+			fprintf(fp, "p2p_listen_addresses = 127.0.0.1\n");
+		if (strstr(extra, "p2p_port") == NULL)
+			fprintf(fp, "p2p_port = %d\n", h_free_port());
+		if (strstr(extra, "p2p_httpListenAddress") == NULL)
+			fprintf(fp, "p2p_httpListenAddress = 127.0.0.1:%d\n",
+			    h_free_port());
+		fprintf(fp, "%s\n", extra);
 		fclose(fp);
 	}
 	h_spawn(d);

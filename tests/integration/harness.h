@@ -41,6 +41,8 @@ pid_t	 h_worker_pid(struct daemon *, const char *role);
 /* SIGTERM, wait, remove the directory. */
 void	h_stop(struct daemon *);
 void	h_cleanup(struct daemon *);
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int	h_free_port(void);
 /* Run a command with an empty environment, capture stdout; exit status. */
 int	h_run(const char *const argv[], char *out, size_t outlen);
 

@@ -1,34 +1,197 @@
 /*
- * The gossip worker: the libp2p host, the gossipsub router and the Teranode
- * topics.  It serves gossip.rep (Publish, GetPeers, ConnectPeer, ...) and
- * emits BlockSeen, SubtreeSeen, PeerConnected ... on gossip.pub.  Today it
- * is the process shell those parts plug into: its loop, its IPC sockets,
- * READY, Health, Stats and a clean stop.
+ * The gossip worker: the libp2p host (gossip_host.c, gossip_conn.c,
+ * gossip_stream.c), its protocols (identify, ping) and, later, the
+ * gossipsub router and the Teranode topics.  It serves gossip.rep
+ * (GetPeers, ConnectPeer, DisconnectPeer) and emits PeerConnected,
+ * PeerDisconnected and ProtocolViolation on gossip.pub.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "gossip.h"
 #include "log.h"
 #include "proc.h"
+#include "util.h"
+
+void
+gossip_peer_connected(struct gossip_ctx *g, struct gossip_conn *c)
+{
+	Tp__PeerConnected	pc = TP__PEER_CONNECTED__INIT;
+	ipc_env			ev = TP__ENVELOPE__INIT;
+
+	pc.peer_id = c->peer_text;
+	pc.addr = c->remote;
+	pc.inbound = c->inbound;
+	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
+	ev.peer_connected = &pc;
+	ipc_publish(g->pub, &ev);
+	if (gossip_stream_open(c, &gossip_identify_proto) == NULL)
+		log_warn("gossip: cannot open identify to %s", c->peer_text);
+}
+
+void
+gossip_peer_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
+{
+	Tp__PeerDisconnected	pd = TP__PEER_DISCONNECTED__INIT;
+	ipc_env			ev = TP__ENVELOPE__INIT;
+
+	pd.peer_id = c->peer_text;
+	pd.reason = c->close_reason;
+	ev.body_case = TP__ENVELOPE__BODY_PEER_DISCONNECTED;
+	ev.peer_disconnected = &pd;
+	if (!g->p->stopping)
+		ipc_publish(g->pub, &ev);
+}
+
+/* One PeerInfo per open connection; strings borrowed from the conns. */
+static void
+gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__GetPeersReq *r)
+{
+	Tp__GetPeersRep	 rep = TP__GET_PEERS_REP__INIT;
+	ipc_env		 env = TP__ENVELOPE__INIT;
+	Tp__PeerInfo	*pi, **v;
+	struct gossip_conn *c;
+	size_t		 n = 0;
+
+	pi = xcalloc(g->nconns + 1, sizeof(*pi));
+	v = xcalloc(g->nconns + 1, sizeof(*v));
+	TAILQ_FOREACH(c, &g->conns, entry) {
+		if (c->state != GOSSIP_CONN_OPEN || (r->peer_id[0] != '\0' &&
+		    strcmp(r->peer_id, c->peer_text) != 0))
+			continue;
+		tp__peer_info__init(&pi[n]);
+		pi[n].peer_id = c->peer_text;
+		pi[n].addrs = c->info.listen_addrs;
+		pi[n].n_addrs = c->info.nlisten_addrs;
+		pi[n].user_agent = c->info.agent;
+		pi[n].connected_since_unix_ms = c->opened_wall_ms;
+		pi[n].bytes_in = c->bytes_in;
+		pi[n].bytes_out = c->bytes_out;
+		pi[n].inbound = c->inbound;
+		pi[n].healthy = c->info.identified;
+		v[n] = &pi[n];
+		n++;
+	}
+	if (r->peer_id[0] != '\0' && n == 0) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_NOT_FOUND,
+		    "peer %s is not connected", r->peer_id);
+	} else {
+		rep.peers = v;
+		rep.n_peers = n;
+		env.body_case = TP__ENVELOPE__BODY_GET_PEERS_REP;
+		env.get_peers_rep = &rep;
+		ipc_reply(req, &env);
+	}
+	free(v);
+	free(pi);
+}
+
+static void
+gossip_on_connect(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__ConnectPeerReq *r)
+{
+	ipc_env	rep = TP__ENVELOPE__INIT;
+	char	err[256];
+
+	if (gossip_host_dial(g, r->multiaddr, err, sizeof(err)) == -1) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
+		return;
+	}
+	ipc_reply(req, &rep);
+}
+
+static void
+gossip_on_disconnect(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__DisconnectPeerReq *r)
+{
+	ipc_env	rep = TP__ENVELOPE__INIT;
+
+	if (gossip_host_disconnect(g, r->peer_id) == 0) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_NOT_FOUND,
+		    "peer %s is not connected", r->peer_id);
+		return;
+	}
+	ipc_reply(req, &rep);
+}
+
+static void
+gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
+{
+	struct gossip_ctx	*g = arg;
+
+	switch (msg->body_case) {
+	case TP__ENVELOPE__BODY_GET_PEERS_REQ:
+		gossip_on_get_peers(g, req, msg->get_peers_req);
+		break;
+	case TP__ENVELOPE__BODY_CONNECT_PEER_REQ:
+		gossip_on_connect(g, req, msg->connect_peer_req);
+		break;
+	case TP__ENVELOPE__BODY_DISCONNECT_PEER_REQ:
+		gossip_on_disconnect(g, req, msg->disconnect_peer_req);
+		break;
+	default:
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
+		    "gossip does not handle %s", ipc_body_name(msg->body_case));
+	}
+}
+
+static void
+gossip_stats(void *arg, struct proc_stats *st)
+{
+	struct gossip_ctx	*g = arg;
+
+	proc_stat_add(st, "connections", (int64_t)g->nconns);
+	proc_stat_add(st, "peers", (int64_t)g->cnt.conns_open);
+	proc_stat_add(st, "connections_in", (int64_t)g->cnt.conns_in);
+	proc_stat_add(st, "connections_out", (int64_t)g->cnt.conns_out);
+	proc_stat_add(st, "handshake_failures",
+	    (int64_t)g->cnt.handshake_failures);
+	proc_stat_add(st, "protocol_violations",
+	    (int64_t)g->cnt.protocol_violations);
+	proc_stat_add(st, "identifies", (int64_t)g->cnt.identifies);
+	proc_stat_add(st, "pings_ok", (int64_t)g->cnt.pings_ok);
+	proc_stat_add(st, "refused_limit", (int64_t)g->cnt.refused_limit);
+}
+
+static int
+gossip_health(void *arg, Tp__HealthRep *rep)
+{
+	struct gossip_ctx	*g = arg;
+
+	(void)rep;
+	return g->nlisteners > 0;
+}
 
 static void
 gossip_stop(void *arg)
 {
-	struct gossip_ctx	*g = arg;
-
-	log_debug("gossip: closing gossip.pub");
-	g->pub = NULL;		/* closed with the IPC hub */
+	gossip_host_stop(arg);
 }
 
 int
 gossip_main(struct proc *p)
 {
-	struct gossip_ctx	g = { .p = p };
+	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
+	int			 rc;
 
-	p->hook_arg = &g;
+	g->p = p;
+	p->hook_arg = g;
 	p->stop = gossip_stop;
+	p->stats = gossip_stats;
+	p->health = gossip_health;
+	p->dispatch = gossip_dispatch;
+	if (gossip_host_start(g) == -1)
+		fatal_config("cannot listen on p2p_listen_addresses at "
+		    "p2p_port %lld", config_int(p->cfg, "p2p_port"));
 	if (proc_serve(p) == -1)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
-	if ((g.pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
+	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
 	proc_ready(p);
-	return proc_run(p);
+	rc = proc_run(p);
+	if (!p->stopping)
+		gossip_host_stop(g);
+	free(g);
+	return rc;
 }
