@@ -139,10 +139,12 @@ UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 
 INTEG_TESTS = \
 	supervisor \
+	interop \
 	bans_store \
 	bans
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
@@ -247,7 +249,14 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release all
 	./build/release/terap2pd -d -f etc/terap2p.conf
 
-test: deps-test
+# the real js-libp2p peers of the interop tests (Node 20, pinned lock file)
+INTEROP_STAMP := tests/interop/node_modules/.stamp
+$(INTEROP_STAMP): tests/interop/package-lock.json
+	@echo "  NPM     tests/interop"
+	$(Q)cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
+test: deps-test $(INTEROP_STAMP)
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release tests
 	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant

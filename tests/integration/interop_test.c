@@ -1,0 +1,261 @@
+/*
+ * Interop tests of the libp2p host against real js-libp2p peers (Node,
+ * tests/interop/peer.mjs) and between two terap2p daemons: js dials
+ * terap2p and terap2p dials js; Noise, yamux, identify (what js learned
+ * about us, what we learned about js) and ping both ways; a /p2p/ address
+ * with the wrong peer ID is refused; garbage on a connection closes only
+ * that connection.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "jspeer.h"
+#include "util.h"
+
+#define READY_MS	15000
+
+struct node {
+	struct daemon	d;
+	char		peer_id[64];
+	int		port;
+	char		addr[160];	/* /ip4/127.0.0.1/tcp/<port>/p2p/<id> */
+};
+
+static void
+node_start(struct node *n)
+{
+	char		 extra[64];
+	const char	*p;
+
+	n->port = h_free_port();
+	snprintf(extra, sizeof(extra), "p2p_port = %d", n->port);
+	h_start(&n->d, extra);
+	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"",
+	    READY_MS) == 0, "not ready:\n%s", n->d.log ? n->d.log : "");
+	p = strstr(n->d.log, "gossip: peer ID ");
+	ck_assert_ptr_nonnull(p);
+	sscanf(p + 16, "%63[^\"]", n->peer_id);
+	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s",
+	    n->port, n->peer_id);
+}
+
+/* ConnectPeer over gossip.rep; returns the reply status. */
+static int
+node_connect(struct node *n, const char *maddr)
+{
+	Tp__ConnectPeerReq	 c = TP__CONNECT_PEER_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	int			 status;
+
+	c.multiaddr = (char *)maddr;
+	req.body_case = TP__ENVELOPE__BODY_CONNECT_PEER_REQ;
+	req.connect_peer_req = &c;
+	rep = h_call(&n->d, "gossip.rep", &req);
+	ck_assert_ptr_nonnull(rep);
+	status = rep->status;
+	ipc_env_free(rep);
+	return status;
+}
+
+/* The agent of peer_id as our GetPeers reports it ("" if not connected). */
+static void
+node_peer_agent(struct node *n, const char *peer_id, char *agent, size_t len)
+{
+	Tp__GetPeersReq	 g = TP__GET_PEERS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	size_t		 i;
+
+	agent[0] = '\0';
+	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
+	req.get_peers_req = &g;
+	rep = h_call(&n->d, "gossip.rep", &req);
+	ck_assert_ptr_nonnull(rep);
+	for (i = 0; rep->get_peers_rep != NULL &&
+	    i < rep->get_peers_rep->n_peers; i++)
+		if (strcmp(rep->get_peers_rep->peers[i]->peer_id, peer_id) == 0)
+			snprintf(agent, len, "%s",
+			    rep->get_peers_rep->peers[i]->user_agent);
+	ipc_env_free(rep);
+}
+
+static int
+node_wait_agent(struct node *n, const char *peer_id, const char *want, int ms)
+{
+	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	char		agent[128];
+
+	do {
+		node_peer_agent(n, peer_id, agent, sizeof(agent));
+		if (strstr(agent, want) != NULL)
+			return 0;
+		usleep(50000);
+	} while (util_mono_ms() < end);
+	return -1;
+}
+
+START_TEST(js_dials_terap2p)
+{
+	struct node	 n;
+	struct jspeer	 js;
+	const char	*line;
+	char		 extra[256];
+
+	node_start(&n);
+	jspeer_start(&js, NULL);
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "js could not dial: %s", line ? line : js.log);
+	line = jspeer_wait(&js, "\"identify\"", n.peer_id, 10000);
+	ck_assert_msg(line != NULL, "js got no identify: %s", js.log);
+	ck_assert_ptr_nonnull(strstr(line, "\"agentVersion\":\"terap2p/"));
+	ck_assert_ptr_nonnull(strstr(line,
+	    "\"protocolVersion\":\"/teranode/bitcoin/mainnet/1.0.0\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"/ipfs/id/1.0.0\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"/ipfs/ping/1.0.0\""));
+	snprintf(extra, sizeof(extra), "/ip4/127.0.0.1/tcp/%d\"", n.port);
+	ck_assert_msg(strstr(line, extra) != NULL, "listen addr missing: %s",
+	    line);
+	ck_assert_ptr_nonnull(strstr(line, "\"observedAddr\":\"/ip4/127.0.0.1/tcp/"));
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js, "ping", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"rtt\":"), "js ping: %s",
+	    line ? line : "");
+	/* and our side: identify of js, our ping round */
+	ck_assert_int_eq(node_wait_agent(&n, js.peer_id, "js-libp2p/", 5000), 0);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "gossip: ping ", 5000), 0);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
+START_TEST(terap2p_dials_js)
+{
+	struct node	 n;
+	struct jspeer	 js;
+	const char	*line;
+
+	node_start(&n);
+	jspeer_start(&js, NULL);
+	ck_assert_int_eq(node_connect(&n, js.addr), 0);
+	line = jspeer_wait(&js, "\"connect\"", n.peer_id, 10000);
+	ck_assert_msg(line != NULL, "js saw no connection: %s", js.log);
+	line = jspeer_wait(&js, "\"identify\"", n.peer_id, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "terap2p/"),
+	    "js identify: %s", js.log);
+	ck_assert_int_eq(node_wait_agent(&n, js.peer_id, "js-libp2p/", 5000), 0);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "gossip: ping ", 5000), 0);
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "(outbound"), 1);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
+START_TEST(wrong_peer_id_is_refused)
+{
+	struct node	 n;
+	struct jspeer	 js;
+	char		 wrong[256], agent[128], *p;
+
+	node_start(&n);
+	jspeer_start(&js, NULL);
+	/* js's address with another (valid) peer ID */
+	snprintf(wrong, sizeof(wrong), "%s", js.addr);
+	p = strstr(wrong, "/p2p/");
+	ck_assert_ptr_nonnull(p);
+	snprintf(p, sizeof(wrong) - (size_t)(p - wrong),
+	    "/p2p/12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB");
+	ck_assert_int_eq(node_connect(&n, wrong), 0);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "closed during handshake",
+	    10000), 0);
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "peer ID"), 1);
+	node_peer_agent(&n, js.peer_id, agent, sizeof(agent));
+	ck_assert_str_eq(agent, "");
+	/* and a bad multiaddr is an error reply, not a dial */
+	ck_assert_int_eq(node_connect(&n, "/ip4/1.2.3.4/udp/1"),
+	    TP__IPC_STATUS__IPC_ERR_INVALID);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
+START_TEST(two_terap2p_nodes)
+{
+	struct node	a, b;
+
+	node_start(&a);
+	node_start(&b);
+	ck_assert_int_eq(node_connect(&a, b.addr), 0);
+	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 5000), 0);
+	ck_assert_int_eq(node_wait_agent(&b, a.peer_id, "terap2p/", 5000), 0);
+	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "gossip: ping ", 5000), 0);
+	ck_assert_int_eq(h_wait_log(&b.d, "gossip", "gossip: ping ", 5000), 0);
+	h_stop(&a.d);
+	h_stop(&b.d);
+}
+END_TEST
+
+START_TEST(garbage_closes_only_that_connection)
+{
+	/* a valid security negotiation, then a Noise message too short */
+	static const char	junk[] = "\x13/multistream/1.0.0\n\x07/noise\n"
+				    "\x00\x05hello";
+	struct sockaddr_in	sin;
+	struct node		n;
+	struct jspeer		js;
+	const char		*line;
+	char			extra[256];
+	int			fd;
+
+	node_start(&n);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)n.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(write(fd, junk, sizeof(junk) - 1),
+	    (ssize_t)sizeof(junk) - 1);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "closed during handshake",
+	    10000), 0);
+	close(fd);
+	jspeer_start(&js, NULL);
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "dial after garbage: %s", line ? line : "");
+	ck_assert_int_eq(h_count_log(&n.d, "supervisor", "exited"), 0);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("interop (js-libp2p)");
+	TCase	*tc = tcase_create("libp2p host");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, js_dials_terap2p);
+	tcase_add_test(tc, terap2p_dials_js);
+	tcase_add_test(tc, wrong_peer_id_is_refused);
+	tcase_add_test(tc, two_terap2p_nodes);
+	tcase_add_test(tc, garbage_closes_only_that_connection);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
