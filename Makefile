@@ -75,6 +75,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_identify.c \
 	workers/gossip/gossip_negotiate.c \
 	workers/gossip/gossip_ping.c \
+	workers/gossip/gossip_pnet.c \
 	workers/gossip/gossip_stream.c \
 	$(GEN)/libp2p_identify.pb-c.c \
 	$(GOSSIP_WIRE_SRCS)

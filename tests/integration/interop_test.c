@@ -7,6 +7,7 @@
  * that connection.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -29,14 +30,18 @@ struct node {
 	char		addr[160];	/* /ip4/127.0.0.1/tcp/<port>/p2p/<id> */
 };
 
+#define PSK_A	"5a1d8e3f0c2b4a6978e1d2c3b4a5968778695a4b3c2d1e0f1a2b3c4d5e6f7081"
+#define PSK_B	"0000000000000000000000000000000000000000000000000000000000000001"
+
 static void
-node_start(struct node *n)
+node_start_with(struct node *n, const char *more)
 {
-	char		 extra[64];
+	char		 extra[256];
 	const char	*p;
 
 	n->port = h_free_port();
-	snprintf(extra, sizeof(extra), "p2p_port = %d", n->port);
+	snprintf(extra, sizeof(extra), "p2p_port = %d\n%s", n->port,
+	    more != NULL ? more : "");
 	h_start(&n->d, extra);
 	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"",
 	    READY_MS) == 0, "not ready:\n%s", n->d.log ? n->d.log : "");
@@ -45,6 +50,23 @@ node_start(struct node *n)
 	sscanf(p + 16, "%63[^\"]", n->peer_id);
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s",
 	    n->port, n->peer_id);
+}
+
+static void
+node_start(struct node *n)
+{
+	node_start_with(n, NULL);
+}
+
+/* A swarm.key file for js-libp2p's pnet. */
+static void
+write_swarm_key(const char *path, const char *hex)
+{
+	FILE	*fp = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "/key/swarm/psk/1.0.0/\n/base16/\n%s", hex);
+	fclose(fp);
 }
 
 /* ConnectPeer over gossip.rep; returns the reply status. */
@@ -238,6 +260,96 @@ START_TEST(garbage_closes_only_that_connection)
 }
 END_TEST
 
+START_TEST(pnet_same_key_connects_other_keys_do_not)
+{
+	struct node	 n;
+	struct jspeer	 good, bad, none;
+	const char	*line, *args[3];
+	char		 extra[256], keyfile[128], badfile[128];
+
+	node_start_with(&n, "p2p_shared_key = " PSK_A);
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "private network (pnet) on"),
+	    1);
+	snprintf(keyfile, sizeof(keyfile), "%s/swarm.key", n.d.dir);
+	snprintf(badfile, sizeof(badfile), "%s/other.key", n.d.dir);
+	write_swarm_key(keyfile, PSK_A);
+	write_swarm_key(badfile, PSK_B);
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+
+	args[0] = "--psk";
+	args[1] = keyfile;
+	args[2] = NULL;
+	jspeer_start(&good, args);
+	line = jspeer_cmd(&good, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "same key: %s", line ? line : good.log);
+	ck_assert_ptr_nonnull(jspeer_wait(&good, "\"identify\"", "terap2p/",
+	    10000));
+	ck_assert_int_eq(node_wait_agent(&n, good.peer_id, "js-libp2p/", 5000),
+	    0);
+	/* and we dial a pnet js peer too */
+	jspeer_stop(&good);
+
+	args[1] = badfile;
+	jspeer_start(&bad, args);
+	line = jspeer_cmd(&bad, "dial", extra, 15000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":false"),
+	    "other key connected: %s", line ? line : "no answer");
+	jspeer_start(&none, NULL);
+	line = jspeer_cmd(&none, "dial", extra, 15000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":false"),
+	    "no key connected: %s", line ? line : "no answer");
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "connected to "), 1);
+	jspeer_stop(&bad);
+	jspeer_stop(&none);
+	h_stop(&n.d);
+}
+END_TEST
+
+START_TEST(pnet_between_terap2p_nodes)
+{
+	struct node	a, b, c;
+	char		agent[128];
+
+	node_start_with(&a, "p2p_shared_key = " PSK_A);
+	node_start_with(&b, "p2p_shared_key = /key/swarm/psk/1.0.0/\\n"
+	    "/base16/\\n" PSK_A);
+	node_start_with(&c, "p2p_shared_key = " PSK_B);
+	ck_assert_int_eq(node_connect(&a, b.addr), 0);
+	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 5000), 0);
+	ck_assert_int_eq(node_connect(&a, c.addr), 0);
+	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "closed during handshake",
+	    12000), 0);
+	node_peer_agent(&a, c.peer_id, agent, sizeof(agent));
+	ck_assert_str_eq(agent, "");
+	h_stop(&a.d);
+	h_stop(&b.d);
+	h_stop(&c.d);
+}
+END_TEST
+
+START_TEST(bad_keys_exit_2)
+{
+	struct daemon	d;
+	int		status;
+
+	h_start(&d, "p2p_private_key = 00112233");
+	status = h_wait_exit(&d, 8000);
+	ck_assert(status != -1 && WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 2);
+	ck_assert_int_eq(h_count_log(&d, "supervisor",
+	    "worker gossip: p2p_private_key: "), 2);
+	h_cleanup(&d);
+	h_start(&d, "p2p_shared_key = nothex");
+	status = h_wait_exit(&d, 8000);
+	ck_assert(status != -1 && WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 2);
+	ck_assert_int_eq(h_count_log(&d, "supervisor",
+	    "worker gossip: p2p_shared_key: expected 64 hex digits"), 2);
+	h_cleanup(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -252,6 +364,9 @@ main(void)
 	tcase_add_test(tc, wrong_peer_id_is_refused);
 	tcase_add_test(tc, two_terap2p_nodes);
 	tcase_add_test(tc, garbage_closes_only_that_connection);
+	tcase_add_test(tc, pnet_same_key_connects_other_keys_do_not);
+	tcase_add_test(tc, pnet_between_terap2p_nodes);
+	tcase_add_test(tc, bad_keys_exit_2);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -162,6 +162,8 @@ struct gossip_ctx {
 	size_t				 nconns;
 	size_t				 max_conns;
 	size_t				 max_per_ip;
+	int				 has_psk;
+	uint8_t				 psk[32];	/* pnet key */
 	struct gossip_counters		 cnt;
 	uint8_t				 scratch[GOSSIP_NOISE_FRAME_MAX];
 };
@@ -178,6 +180,28 @@ int	gossip_host_dial(struct gossip_ctx *, const char *maddr, char *err,
 int	gossip_host_disconnect(struct gossip_ctx *, const char *peer_id);
 /* The connection whose peer is peer_id (text), or NULL. */
 struct gossip_conn *gossip_host_find(struct gossip_ctx *, const char *peer_id);
+
+/* ---- gossip_pnet.c: private networks (pnet v1) ---- */
+
+#define GOSSIP_PNET_NONCE_LEN	24
+
+struct gossip_pnet_stream {
+	uint8_t		key[32];
+	uint8_t		nonce[GOSSIP_PNET_NONCE_LEN];
+	uint64_t	block;		/* next 64-byte keystream block */
+	uint8_t		ks[64];
+	size_t		pos;		/* used bytes of ks */
+};
+
+/* The p2p_shared_key setting: 64 hex digits or the /key/swarm/psk/1.0.0/ form. */
+int	gossip_pnet_parse_key(const char *text, uint8_t key[32]);
+void	gossip_pnet_stream_init(struct gossip_pnet_stream *, const uint8_t key[32],
+	    const uint8_t nonce[GOSSIP_PNET_NONCE_LEN]);
+/* XOR buf with the next len keystream bytes. */
+void	gossip_pnet_stream_xor(struct gossip_pnet_stream *, uint8_t *, size_t);
+/* A filter over a socket bufferevent; takes ownership of under. */
+struct bufferevent *gossip_pnet_wrap(struct bufferevent *under,
+	    const uint8_t key[32]);
 
 /* ---- gossip_conn.c ---- */
 

@@ -124,6 +124,19 @@ host_conns_from(struct gossip_ctx *g, const struct sockaddr *sa)
 	return n;
 }
 
+/* Put a socket bufferevent under pnet; frees it on failure. */
+static struct bufferevent *
+host_pnet(struct gossip_ctx *g, struct bufferevent *under)
+{
+	struct bufferevent	*bev = gossip_pnet_wrap(under, g->psk);
+
+	if (bev == NULL) {
+		log_warn("gossip: cannot set up the private network layer");
+		bufferevent_free(under);
+	}
+	return bev;
+}
+
 static void
 host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -145,6 +158,8 @@ host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
+	if (g->has_psk && (bev = host_pnet(g, bev)) == NULL)
+		return;
 	gossip_conn_new(g, bev, 1, sa, (socklen_t)salen, NULL);
 }
 
@@ -299,6 +314,14 @@ gossip_host_start(struct gossip_ctx *g)
 	snprintf(g->protocol_version, sizeof(g->protocol_version),
 	    "/teranode/bitcoin/%s/1.0.0", config_str(cfg, "network"));
 	host_identity(g);
+	if (config_str(cfg, "p2p_shared_key")[0] != '\0') {
+		if (gossip_pnet_parse_key(config_str(cfg, "p2p_shared_key"),
+		    g->psk) == -1)
+			fatal_config("p2p_shared_key: expected 64 hex digits or "
+			    "/key/swarm/psk/1.0.0/\\n/base16/\\n<64 hex digits>");
+		g->has_psk = 1;
+		log_info("gossip: private network (pnet) on");
+	}
 	if (adv->n > 0)
 		host_advertise_configured(g, adv, port);
 	for (i = 0; i < l->n; i++)
@@ -402,7 +425,7 @@ gossip_host_dial(struct gossip_ctx *g, const char *maddr, char *err,
 {
 	struct sockaddr_storage	 ss;
 	struct gossip_peer_id	 pid;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev, *under;
 	struct gossip_conn	*c;
 	socklen_t		 len = 0;
 	int			 has_pid;
@@ -415,14 +438,19 @@ gossip_host_dial(struct gossip_ctx *g, const char *maddr, char *err,
 		    g->max_conns);
 		return -1;
 	}
-	bev = bufferevent_socket_new(g->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
+	under = bufferevent_socket_new(g->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (under == NULL) {
 		snprintf(err, errlen, "cannot create a socket");
+		return -1;
+	}
+	bev = under;
+	if (g->has_psk && (bev = host_pnet(g, under)) == NULL) {
+		snprintf(err, errlen, "cannot set up the private network layer");
 		return -1;
 	}
 	c = gossip_conn_new(g, bev, 0, (struct sockaddr *)&ss, len,
 	    has_pid ? &pid : NULL);
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss,
+	if (bufferevent_socket_connect(under, (struct sockaddr *)&ss,
 	    (int)len) == -1) {
 		snprintf(err, errlen, "connect %s: %s", maddr, strerror(errno));
 		gossip_conn_close(c, "connect failed");
