@@ -71,11 +71,13 @@ GOSSIP_WIRE_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_conn.c \
+	workers/gossip/gossip_gate.c \
 	workers/gossip/gossip_host.c \
 	workers/gossip/gossip_identify.c \
 	workers/gossip/gossip_negotiate.c \
 	workers/gossip/gossip_ping.c \
 	workers/gossip/gossip_pnet.c \
+	workers/gossip/gossip_static.c \
 	workers/gossip/gossip_stream.c \
 	$(GEN)/libp2p_identify.pb-c.c \
 	$(GOSSIP_WIRE_SRCS)

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +351,127 @@ START_TEST(bad_keys_exit_2)
 }
 END_TEST
 
+/* A request to bans.rep; returns the reply status. */
+static int
+node_bans(struct node *n, ipc_env *req)
+{
+	ipc_env	*rep = h_call(&n->d, "bans.rep", req);
+	int	 status;
+
+	ck_assert_ptr_nonnull(rep);
+	status = rep->status;
+	ipc_env_free(rep);
+	return status;
+}
+
+static const char *
+js_dial(struct jspeer *js, const char *addr)
+{
+	char	extra[256];
+
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", addr);
+	return jspeer_cmd(js, "dial", extra, 15000);
+}
+
+START_TEST(ban_gate_drops_and_refuses)
+{
+	Tp__BanAddrReq	 ban = TP__BAN_ADDR_REQ__INIT;
+	Tp__UnbanAddrReq unban = TP__UNBAN_ADDR_REQ__INIT;
+	Tp__BanPeerReq	 bp = TP__BAN_PEER_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT;
+	struct node	 n;
+	struct jspeer	 js;
+	const char	*line;
+
+	node_start(&n);
+	jspeer_start(&js, NULL);
+	line = js_dial(&js, n.addr);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "%s",
+	    line ? line : "");
+	ck_assert_int_eq(node_wait_agent(&n, js.peer_id, "js-libp2p/", 5000), 0);
+	/* a subnet ban drops the live connection ... */
+	ban.addr = "127.0.0.0/8";
+	ban.reason = "test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_ADDR_REQ;
+	req.ban_addr_req = &ban;
+	ck_assert_int_eq(node_bans(&n, &req), 0);
+	ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"", n.peer_id,
+	    5000));
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned: test", 5000), 0);
+	/* ... and refuses the next one */
+	line = js_dial(&js, n.addr);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (127.0.0.0/8)",
+	    5000), 0);
+	unban.addr = "127.0.0.0/8";
+	req.body_case = TP__ENVELOPE__BODY_UNBAN_ADDR_REQ;
+	req.unban_addr_req = &unban;
+	ck_assert_int_eq(node_bans(&n, &req), 0);
+	line = js_dial(&js, n.addr);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "after unban: %s", line ? line : "");
+	ck_assert_int_eq(node_wait_agent(&n, js.peer_id, "js-libp2p/", 5000), 0);
+	/* a peer-ID ban drops it too */
+	bp.peer_id = js.peer_id;
+	bp.reason = "peer test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_PEER_REQ;
+	req.ban_peer_req = &bp;
+	ck_assert_int_eq(node_bans(&n, &req), 0);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned: peer test", 5000),
+	    0);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
+START_TEST(per_ip_limit)
+{
+	struct node	 n;
+	struct jspeer	 a, b;
+	const char	*line;
+
+	node_start_with(&n, "p2p_max_per_ip = 1");
+	jspeer_start(&a, NULL);
+	jspeer_start(&b, NULL);
+	line = js_dial(&a, n.addr);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "%s",
+	    line ? line : "");
+	line = js_dial(&b, n.addr);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":false"),
+	    "second connection from 127.0.0.1 accepted: %s", line ? line : "");
+	ck_assert_int_ge(h_count_log(&n.d, "gossip", "connection limit"), 1);
+	jspeer_stop(&a);
+	jspeer_stop(&b);
+	h_stop(&n.d);
+}
+END_TEST
+
+/* A static peer is dialed at start and redialed after it comes back. */
+START_TEST(static_peer_redialed)
+{
+	struct node	a, b;
+	char		more[256];
+	pid_t		bg;
+	uint64_t	t0;
+
+	node_start(&b);
+	snprintf(more, sizeof(more), "p2p_static_peers = %s\n"
+	    "p2p_optimise_retries = true", b.addr);
+	node_start_with(&a, more);
+	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 10000), 0);
+	bg = h_worker_pid(&b.d, "gossip");
+	ck_assert_int_gt(bg, 0);
+	kill(bg, SIGKILL);
+	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "disconnected", 5000), 0);
+	t0 = util_mono_ms();
+	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "connected to", 10000), 0);
+	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 5000), 0);
+	fprintf(stderr, "  static peer back in %llu ms\n",
+	    (unsigned long long)(util_mono_ms() - t0));
+	h_stop(&a.d);
+	h_stop(&b.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -367,6 +489,9 @@ main(void)
 	tcase_add_test(tc, pnet_same_key_connects_other_keys_do_not);
 	tcase_add_test(tc, pnet_between_terap2p_nodes);
 	tcase_add_test(tc, bad_keys_exit_2);
+	tcase_add_test(tc, ban_gate_drops_and_refuses);
+	tcase_add_test(tc, per_ip_limit);
+	tcase_add_test(tc, static_peer_redialed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -94,7 +94,7 @@ gossip_on_connect(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
-	if (gossip_host_dial(g, r->multiaddr, err, sizeof(err)) == -1) {
+	if (gossip_host_dial(g, r->multiaddr, NULL, err, sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
@@ -152,6 +152,9 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "identifies", (int64_t)g->cnt.identifies);
 	proc_stat_add(st, "pings_ok", (int64_t)g->cnt.pings_ok);
 	proc_stat_add(st, "refused_limit", (int64_t)g->cnt.refused_limit);
+	proc_stat_add(st, "refused_banned", (int64_t)g->cnt.refused_banned);
+	proc_stat_add(st, "dropped_banned", (int64_t)g->cnt.dropped_banned);
+	proc_stat_add(st, "static_peers", (int64_t)g->nstatics);
 }
 
 static int
@@ -167,6 +170,7 @@ static void
 gossip_stop(void *arg)
 {
 	gossip_host_stop(arg);
+	gossip_static_stop(arg);
 }
 
 int
@@ -188,10 +192,12 @@ gossip_main(struct proc *p)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
 	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
+	gossip_gate_start(g);
+	gossip_static_start(g);
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)
-		gossip_host_stop(g);
+		gossip_stop(g);
 	free(g);
 	return rc;
 }

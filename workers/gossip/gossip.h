@@ -21,9 +21,6 @@ struct evconnlistener;
 struct event;
 struct proc;
 
-#define GOSSIP_HANDSHAKE_TIMEOUT_MS	10000
-#define GOSSIP_DIAL_TIMEOUT_MS		10000
-#define GOSSIP_IDLE_TIMEOUT_MS		120000
 #define GOSSIP_PING_INTERVAL_MS		30000
 #define GOSSIP_CONN_OUTBUF_MAX		(4u * 1024 * 1024)	/* per connection */
 #define GOSSIP_STREAM_INBUF_MAX		(1u * 1024 * 1024)
@@ -108,6 +105,7 @@ struct gossip_peer_info {
 
 struct gossip_conn {
 	TAILQ_ENTRY(gossip_conn)	 entry;
+	uint64_t			 id;		/* unique in this process */
 	struct gossip_ctx		*g;		/* borrowed */
 	struct bufferevent		*bev;		/* owned */
 	struct event			*timer;		/* owned: deadlines, ping */
@@ -140,12 +138,27 @@ struct gossip_conn {
 	uint64_t			 ping_sent_ms;
 	uint64_t			 rtt_ms;
 	char				 close_reason[128];
+	struct gossip_static		*stat;		/* borrowed: dialed for it */
+};
+
+struct gossip_limits {
+	size_t		max_in, max_out, max_per_ip;
+	uint64_t	dial_ms, handshake_ms, idle_ms;
+};
+
+/* A p2p_static_peers entry: dialed at start, redialed when lost. */
+struct gossip_static {
+	struct gossip_ctx	*g;		/* borrowed */
+	char			*addr;		/* owned: the multiaddr text */
+	struct event		*timer;		/* owned: next redial */
+	uint32_t		 backoff_ms;
+	int			 connected;
 };
 
 struct gossip_counters {
 	uint64_t	conns_in, conns_out, conns_open, handshake_failures;
 	uint64_t	protocol_violations, pings_ok, identifies;
-	uint64_t	refused_limit, refused_banned;
+	uint64_t	refused_limit, refused_banned, dropped_banned;
 };
 
 struct gossip_ctx {
@@ -160,8 +173,13 @@ struct gossip_ctx {
 	size_t				 nadvertise;
 	TAILQ_HEAD(, gossip_conn)	 conns;
 	size_t				 nconns;
-	size_t				 max_conns;
-	size_t				 max_per_ip;
+	struct gossip_limits		 lim;
+	size_t				 nin, nout;	/* connections by direction */
+	uint64_t			 next_conn_id;
+	struct gossip_static		*statics;	/* owned, nstatics entries */
+	size_t				 nstatics;
+	struct ipc_client		*bans;		/* bans.rep */
+	struct ipc_sub			*bans_sub;	/* bans.pub */
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
 	struct gossip_counters		 cnt;
@@ -173,9 +191,12 @@ struct gossip_ctx {
 /* Load the identity, bind every listen address; -1 (logged) on failure. */
 int	gossip_host_start(struct gossip_ctx *);
 void	gossip_host_stop(struct gossip_ctx *);
-/* Dial a text multiaddr (/ip4|ip6/…/tcp/…[/p2p/…]); -1 with err filled. */
-int	gossip_host_dial(struct gossip_ctx *, const char *maddr, char *err,
-	    size_t errlen);
+/*
+ * Dial a text multiaddr (/ip4|ip6/…/tcp/…[/p2p/…]); -1 with err filled.
+ * *out (may be NULL) is the connection, owned by the host.
+ */
+int	gossip_host_dial(struct gossip_ctx *, const char *maddr,
+	    struct gossip_conn **out, char *err, size_t errlen);
 /* Close every connection to the peer; returns how many. */
 int	gossip_host_disconnect(struct gossip_ctx *, const char *peer_id);
 /* The connection whose peer is peer_id (text), or NULL. */
@@ -241,6 +262,24 @@ void	gossip_stream_free(struct gossip_stream *);
 /* The protocols this host serves, for identify and multistream. */
 extern const struct gossip_proto	*const gossip_protos[];
 extern const size_t			 gossip_nprotos;
+
+/* ---- gossip_static.c: static peers ---- */
+
+void	gossip_static_start(struct gossip_ctx *);
+void	gossip_static_stop(struct gossip_ctx *);
+/* A connection dialed for a static peer opened / went away. */
+void	gossip_static_up(struct gossip_static *);
+void	gossip_static_down(struct gossip_static *);
+
+/* ---- gossip_gate.c: the ban gate ---- */
+
+/* Subscribe to bans.pub and open bans.rep. */
+void	gossip_gate_start(struct gossip_ctx *);
+/* Ask the ban manager about c's IP (at accept/dial) or peer (when open). */
+void	gossip_gate_check_addr(struct gossip_conn *);
+void	gossip_gate_check_peer(struct gossip_conn *);
+/* 1 if the sockaddr is inside the CIDR subnet text ("10.0.0.0/8"). */
+int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
 
 /* ---- gossip_identify.c, gossip_ping.c ---- */
 

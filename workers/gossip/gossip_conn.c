@@ -49,6 +49,7 @@ gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
 	int			 port;
 
 	c->g = g;
+	c->id = ++g->next_conn_id;
 	c->bev = bev;
 	c->inbound = inbound;
 	c->state = inbound ? GOSSIP_CONN_SECURITY : GOSSIP_CONN_CONNECTING;
@@ -73,11 +74,15 @@ gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
 	LIST_INIT(&c->streams);
 	gossip_nego_init(&c->nego, !inbound);
 	c->timer = evtimer_new(bufferevent_get_base(bev), conn_timer_cb, c);
-	conn_arm_timer(c, GOSSIP_HANDSHAKE_TIMEOUT_MS);
+	conn_arm_timer(c, inbound ? g->lim.handshake_ms : g->lim.dial_ms);
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&g->conns, c, entry);
 	g->nconns++;
+	if (inbound)
+		g->nin++;
+	else
+		g->nout++;
 	if (inbound) {
 		g->cnt.conns_in++;
 		log_debug("gossip: inbound connection from %s", c->remote);
@@ -111,6 +116,12 @@ gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 		gossip_stream_free(s);
 	TAILQ_REMOVE(&g->conns, c, entry);
 	g->nconns--;
+	if (c->inbound)
+		g->nin--;
+	else
+		g->nout--;
+	if (c->stat != NULL)
+		gossip_static_down(c->stat);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	evbuffer_free(c->plain);
@@ -244,6 +255,9 @@ conn_open(struct gossip_conn *c)
 	log_info("gossip: connected to %s at %s (%s, %llu ms)", c->peer_text,
 	    c->remote, c->inbound ? "inbound" : "outbound",
 	    (unsigned long long)(util_mono_ms() - c->started_ms));
+	if (c->stat != NULL)
+		gossip_static_up(c->stat);
+	gossip_gate_check_peer(c);
 	gossip_peer_connected(c->g, c);
 	return c->state == GOSSIP_CONN_OPEN ? 0 : -1;
 }
@@ -533,6 +547,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		c->state = GOSSIP_CONN_SECURITY;
+		evtimer_del(c->timer);
+		conn_arm_timer(c, c->g->lim.handshake_ms);
 		out = evbuffer_new();
 		gossip_nego_propose(conn_security[0], out);
 		c->bytes_out += evbuffer_get_length(out);
@@ -571,8 +587,9 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		    "dial timed out" : "handshake timed out");
 		return;
 	}
-	if (util_mono_ms() - c->last_rx_ms > GOSSIP_IDLE_TIMEOUT_MS) {
-		gossip_conn_close(c, "idle for %d s", GOSSIP_IDLE_TIMEOUT_MS / 1000);
+	if (util_mono_ms() - c->last_rx_ms > c->g->lim.idle_ms) {
+		gossip_conn_close(c, "idle for %llu s",
+		    (unsigned long long)(c->g->lim.idle_ms / 1000));
 		return;
 	}
 	conn_keepalive(c);

@@ -27,8 +27,6 @@
 #include "tp.h"
 #include "util.h"
 
-#define HOST_MAX_CONNS		256
-#define HOST_MAX_PER_IP		8
 #define HOST_ADVERTISE_MAX	32
 
 static int
@@ -145,8 +143,8 @@ host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct bufferevent	*bev;
 
 	(void)l;
-	if (g->p->stopping || g->nconns >= g->max_conns ||
-	    host_conns_from(g, sa) >= g->max_per_ip) {
+	if (g->p->stopping || g->nin >= g->lim.max_in ||
+	    host_conns_from(g, sa) >= g->lim.max_per_ip) {
 		g->cnt.refused_limit++;
 		log_info("gossip: refused a connection: %s",
 		    g->p->stopping ? "stopping" : "connection limit");
@@ -160,7 +158,8 @@ host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	if (g->has_psk && (bev = host_pnet(g, bev)) == NULL)
 		return;
-	gossip_conn_new(g, bev, 1, sa, (socklen_t)salen, NULL);
+	gossip_gate_check_addr(gossip_conn_new(g, bev, 1, sa, (socklen_t)salen,
+	    NULL));
 }
 
 static void
@@ -308,8 +307,12 @@ gossip_host_start(struct gossip_ctx *g)
 	size_t			 i;
 
 	TAILQ_INIT(&g->conns);
-	g->max_conns = HOST_MAX_CONNS;
-	g->max_per_ip = HOST_MAX_PER_IP;
+	g->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
+	g->lim.max_out = (size_t)config_int(cfg, "p2p_max_outbound");
+	g->lim.max_per_ip = (size_t)config_int(cfg, "p2p_max_per_ip");
+	g->lim.dial_ms = config_duration_ms(cfg, "p2p_dial_timeout");
+	g->lim.handshake_ms = config_duration_ms(cfg, "p2p_handshake_timeout");
+	g->lim.idle_ms = config_duration_ms(cfg, "p2p_idle_timeout");
 	snprintf(g->agent, sizeof(g->agent), "terap2p/%s", TP_VERSION);
 	snprintf(g->protocol_version, sizeof(g->protocol_version),
 	    "/teranode/bitcoin/%s/1.0.0", config_str(cfg, "network"));
@@ -420,8 +423,8 @@ host_dial_target(const char *maddr, struct sockaddr_storage *ss,
 }
 
 int
-gossip_host_dial(struct gossip_ctx *g, const char *maddr, char *err,
-    size_t errlen)
+gossip_host_dial(struct gossip_ctx *g, const char *maddr,
+    struct gossip_conn **out, char *err, size_t errlen)
 {
 	struct sockaddr_storage	 ss;
 	struct gossip_peer_id	 pid;
@@ -433,9 +436,9 @@ gossip_host_dial(struct gossip_ctx *g, const char *maddr, char *err,
 	if (host_dial_target(maddr, &ss, &len, &pid, &has_pid, err,
 	    errlen) == -1)
 		return -1;
-	if (g->nconns >= g->max_conns) {
-		snprintf(err, errlen, "connection limit (%zu) reached",
-		    g->max_conns);
+	if (g->nout >= g->lim.max_out) {
+		snprintf(err, errlen, "outbound connection limit (%zu) reached",
+		    g->lim.max_out);
 		return -1;
 	}
 	under = bufferevent_socket_new(g->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
@@ -457,6 +460,9 @@ gossip_host_dial(struct gossip_ctx *g, const char *maddr, char *err,
 		return -1;
 	}
 	log_info("gossip: dialing %s", maddr);
+	gossip_gate_check_addr(c);
+	if (out != NULL)
+		*out = c;
 	return 0;
 }
 

@@ -1,0 +1,165 @@
+/*
+ * Gossip worker: the ban gate.  Every accepted or dialed connection's IP,
+ * and every peer ID once its handshake is done, is checked with the ban
+ * manager (bans.rep); a banned one is closed.  Banned events on bans.pub
+ * drop live connections of the banned peer or subnet at once.  If the ban
+ * manager does not answer in time, the connection is let through and the
+ * next Banned event still catches it.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gossip.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+#define GATE_TIMEOUT_MS	1000
+
+/* Which connection a pending check is about; conns may go away first. */
+struct gate_check {
+	struct gossip_ctx	*g;
+	uint64_t		 conn_id;
+};
+
+static struct gossip_conn *
+gate_find(struct gossip_ctx *g, uint64_t id)
+{
+	struct gossip_conn	*c;
+
+	TAILQ_FOREACH(c, &g->conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+int
+gossip_gate_in_subnet(const struct sockaddr *sa, const char *cidr)
+{
+	uint8_t		 net[16], ip[16];
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*slash = strchr(cidr, '/');
+	int		 af, bits, len, i;
+
+	if (slash == NULL || (size_t)(slash - cidr) >= sizeof(host))
+		return 0;
+	snprintf(host, sizeof(host), "%.*s", (int)(slash - cidr), cidr);
+	bits = atoi(slash + 1);
+	af = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
+	len = af == AF_INET ? 4 : 16;
+	if (af != sa->sa_family || inet_pton(af, host, net) != 1 || bits < 0 ||
+	    bits > len * 8)
+		return 0;
+	memcpy(ip, af == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr, len);
+	for (i = 0; i < len && bits > 0; i++, bits -= 8) {
+		uint8_t	mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if ((ip[i] & mask) != (net[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+gate_reply(void *arg, int err, const ipc_env *rep)
+{
+	struct gate_check	*ck = arg;
+	struct gossip_conn	*c = gate_find(ck->g, ck->conn_id);
+	int			 banned = 0;
+
+	free(ck);
+	if (c == NULL)
+		return;
+	if (err != 0 || rep->status != 0) {
+		log_debug("gossip: ban check of %s: %s", c->remote, err != 0 ?
+		    "no answer" : rep->error);
+		return;
+	}
+	if (rep->body_case == TP__ENVELOPE__BODY_IS_BANNED_REP)
+		banned = rep->is_banned_rep->banned;
+	else if (rep->body_case == TP__ENVELOPE__BODY_BAN_SCORE_REP)
+		banned = rep->ban_score_rep->banned;
+	if (!banned)
+		return;
+	c->g->cnt.refused_banned++;
+	gossip_conn_close(c, "banned (%s)", rep->body_case ==
+	    TP__ENVELOPE__BODY_IS_BANNED_REP ? rep->is_banned_rep->matched :
+	    "peer ID");
+}
+
+static void
+gate_ask(struct gossip_conn *c, const ipc_env *req)
+{
+	struct gate_check	*ck = xmalloc(sizeof(*ck));
+
+	ck->g = c->g;
+	ck->conn_id = c->id;
+	if (c->g->bans == NULL ||
+	    ipc_call(c->g->bans, req, GATE_TIMEOUT_MS, gate_reply, ck) == -1)
+		free(ck);
+}
+
+void
+gossip_gate_check_addr(struct gossip_conn *c)
+{
+	Tp__IsBannedAddrReq	r = TP__IS_BANNED_ADDR_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+	char			host[INET6_ADDRSTRLEN];
+	const void		*ip;
+
+	ip = c->sa.ss_family == AF_INET6 ?
+	    (const void *)&((struct sockaddr_in6 *)&c->sa)->sin6_addr :
+	    (const void *)&((struct sockaddr_in *)&c->sa)->sin_addr;
+	inet_ntop(c->sa.ss_family, ip, host, sizeof(host));
+	r.addr = host;
+	req.body_case = TP__ENVELOPE__BODY_IS_BANNED_ADDR_REQ;
+	req.is_banned_addr_req = &r;
+	gate_ask(c, &req);
+}
+
+void
+gossip_gate_check_peer(struct gossip_conn *c)
+{
+	Tp__IsPeerBannedReq	r = TP__IS_PEER_BANNED_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+
+	r.peer_id = c->peer_text;
+	req.body_case = TP__ENVELOPE__BODY_IS_PEER_BANNED_REQ;
+	req.is_peer_banned_req = &r;
+	gate_ask(c, &req);
+}
+
+/* bans.pub: drop what a new ban covers. */
+static void
+gate_banned(void *arg, const ipc_env *ev)
+{
+	struct gossip_ctx	*g = arg;
+	const Tp__BanEvent	*b = ev->banned;
+	struct gossip_conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&g->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if ((b->peer_id[0] != '\0' && strcmp(b->peer_id,
+		    c->peer_text) == 0) || (b->subnet[0] != '\0' &&
+		    gossip_gate_in_subnet((struct sockaddr *)&c->sa,
+		    b->subnet))) {
+			g->cnt.dropped_banned++;
+			gossip_conn_close(c, "banned: %s", b->reason[0] != '\0' ?
+			    b->reason : "by the ban manager");
+		}
+	}
+}
+
+void
+gossip_gate_start(struct gossip_ctx *g)
+{
+	g->bans = ipc_client_open(g->p->ipc, "bans.rep");
+	g->bans_sub = ipc_sub_open(g->p->ipc, "bans.pub", gate_banned, g);
+	if (g->bans_sub != NULL)
+		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_BANNED);
+}
