@@ -291,8 +291,19 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)scripts/fuzz-smoke.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-bench:
-	@echo "no benchmarks yet"
+BENCH_gossip_SRCS = bench/gossip_bench.c $(COMMON_SRCS) \
+	$(filter-out workers/gossip/gossip.c,$(GOSSIP_SRCS)) workers/gossip/gossip.c
+$(B)/bench/gossip_bench: $(call obj,$(BENCH_gossip_SRCS))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+BENCH_MIB ?= 256
+BENCH_CONNS ?= 1000
+
+bench: $(B)/bench/gossip_bench
+	@echo "== libp2p host ($$(date -u +%F))"
+	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 
 install: $(B)/terap2pd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \

@@ -23,6 +23,7 @@ struct proc;
 
 #define GOSSIP_PING_INTERVAL_MS		30000
 #define GOSSIP_CONN_OUTBUF_MAX		(4u * 1024 * 1024)	/* per connection */
+#define GOSSIP_CONN_IO_CHUNK		(256 * 1024)
 #define GOSSIP_STREAM_INBUF_MAX		(1u * 1024 * 1024)
 #define GOSSIP_LISTENERS_MAX		16
 #define GOSSIP_ADDR_TEXT_MAX		96
@@ -61,6 +62,8 @@ struct gossip_proto {
 	void		(*fin)(struct gossip_stream *);
 	/* The stream is going away: free s->state. */
 	void		(*close)(struct gossip_stream *);
+	/* Everything queued has left (optional): write more. */
+	void		(*drained)(struct gossip_stream *);
 };
 
 enum gossip_stream_state {
@@ -176,6 +179,8 @@ struct gossip_ctx {
 	struct gossip_limits		 lim;
 	size_t				 nin, nout;	/* connections by direction */
 	uint64_t			 next_conn_id;
+	/* one more protocol served beside gossip_protos (benchmarks) */
+	const struct gossip_proto	*extra_proto;
 	struct gossip_static		*statics;	/* owned, nstatics entries */
 	size_t				 nstatics;
 	struct ipc_client		*bans;		/* bans.rep */
@@ -183,7 +188,7 @@ struct gossip_ctx {
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
 	struct gossip_counters		 cnt;
-	uint8_t				 scratch[GOSSIP_NOISE_FRAME_MAX];
+	uint8_t				 frame[GOSSIP_NOISE_PLAIN_MAX];
 };
 
 /* ---- gossip_host.c ---- */
@@ -247,8 +252,9 @@ struct gossip_stream *gossip_stream_open(struct gossip_conn *,
 /* A stream the peer opened (yamux SYN). */
 struct gossip_stream *gossip_stream_accept(struct gossip_conn *, uint32_t id);
 struct gossip_stream *gossip_stream_find(struct gossip_conn *, uint32_t id);
-/* Payload bytes for the stream arrived. */
-void	gossip_stream_input(struct gossip_stream *, const uint8_t *, size_t);
+/* len payload bytes for the stream arrived at the front of src (moved). */
+void	gossip_stream_input(struct gossip_stream *, struct evbuffer *src,
+	    size_t len);
 /* Window credit arrived: flush what waits. */
 void	gossip_stream_flush(struct gossip_stream *);
 void	gossip_stream_remote_fin(struct gossip_stream *);

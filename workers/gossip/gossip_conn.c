@@ -76,6 +76,9 @@ gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
 	c->timer = evtimer_new(bufferevent_get_base(bev), conn_timer_cb, c);
 	conn_arm_timer(c, inbound ? g->lim.handshake_ms : g->lim.dial_ms);
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
+	/* whole Noise frames per read/write: fewer system calls */
+	bufferevent_set_max_single_read(bev, GOSSIP_CONN_IO_CHUNK);
+	bufferevent_set_max_single_write(bev, GOSSIP_CONN_IO_CHUNK);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&g->conns, c, entry);
 	g->nconns++;
@@ -158,22 +161,30 @@ conn_violation(struct gossip_conn *c, const char *fmt, ...)
 int
 gossip_conn_send(struct gossip_conn *c, const uint8_t *data, size_t len)
 {
-	uint8_t		*frame = c->g->scratch;
-	size_t		 n, flen;
-	int		 rc;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec	 v;
+	size_t			 n, flen;
+	int			 rc;
 
 	if (c->state < GOSSIP_CONN_MUXER || c->state == GOSSIP_CONN_CLOSED)
 		return -1;
 	while (len > 0) {
 		n = len > GOSSIP_NOISE_PLAIN_MAX ? GOSSIP_NOISE_PLAIN_MAX : len;
-		rc = gossip_noise_encrypt(&c->tr, data, n, frame,
-		    GOSSIP_NOISE_FRAME_MAX, &flen);
+		/* encrypt straight into the socket's output buffer */
+		if (evbuffer_reserve_space(out, (ev_ssize_t)(n +
+		    GOSSIP_NOISE_TAG_LEN + 2), &v, 1) != 1)
+			return -1;
+		rc = gossip_noise_encrypt(&c->tr, data, n, v.iov_base,
+		    v.iov_len, &flen);
 		if (rc != GOSSIP_NOISE_OK) {
 			log_warn("gossip: encrypt to %s: %s", c->remote,
 			    gossip_noise_strerror(rc));
+			v.iov_len = 0;
+			evbuffer_commit_space(out, &v, 1);
 			return -1;
 		}
-		bufferevent_write(c->bev, frame, flen);
+		v.iov_len = flen;
+		evbuffer_commit_space(out, &v, 1);
 		c->bytes_out += flen;
 		data += n;
 		len -= n;
@@ -185,17 +196,19 @@ int
 gossip_conn_send_frame(struct gossip_conn *c, const struct gossip_yamux_hdr *h,
     const uint8_t *payload, size_t len)
 {
-	uint8_t	buf[GOSSIP_YAMUX_HDR_LEN + 4096];
+	uint8_t	*buf = c->g->frame;
 
-	gossip_yamux_hdr_encode(h, buf);
-	if (len <= sizeof(buf) - GOSSIP_YAMUX_HDR_LEN) {
-		if (len > 0)
-			memcpy(buf + GOSSIP_YAMUX_HDR_LEN, payload, len);
-		return gossip_conn_send(c, buf, GOSSIP_YAMUX_HDR_LEN + len);
+	/* one yamux frame, one Noise message when it fits */
+	if (len > GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN) {
+		gossip_yamux_hdr_encode(h, buf);
+		if (gossip_conn_send(c, buf, GOSSIP_YAMUX_HDR_LEN) == -1)
+			return -1;
+		return gossip_conn_send(c, payload, len);
 	}
-	if (gossip_conn_send(c, buf, GOSSIP_YAMUX_HDR_LEN) == -1)
-		return -1;
-	return gossip_conn_send(c, payload, len);
+	gossip_yamux_hdr_encode(h, buf);
+	if (len > 0)
+		memcpy(buf + GOSSIP_YAMUX_HDR_LEN, payload, len);
+	return gossip_conn_send(c, buf, GOSSIP_YAMUX_HDR_LEN + len);
 }
 
 /* Send what a negotiation step produced, raw or encrypted. */
@@ -295,6 +308,22 @@ conn_noise_done(struct gossip_conn *c)
 	return 0;
 }
 
+/*
+ * The size of the first Noise frame in `in` when all of it has arrived,
+ * else 0: no pullup (a copy) until a whole frame is there.
+ */
+static size_t
+conn_frame_ready(struct evbuffer *in)
+{
+	uint8_t	hdr[2];
+	size_t	need;
+
+	if (evbuffer_copyout(in, hdr, 2) != 2)
+		return 0;
+	need = 2 + ((size_t)hdr[0] << 8 | hdr[1]);
+	return evbuffer_get_length(in) >= need ? need : 0;
+}
+
 /* Noise handshake messages from the raw input. */
 static int
 conn_noise_input(struct gossip_conn *c, struct evbuffer *in)
@@ -305,9 +334,8 @@ conn_noise_input(struct gossip_conn *c, struct evbuffer *in)
 	int		 rc;
 
 	for (;;) {
-		len = evbuffer_get_length(in);
-		if (len > GOSSIP_NOISE_FRAME_MAX)
-			len = GOSSIP_NOISE_FRAME_MAX;
+		if ((len = conn_frame_ready(in)) == 0)
+			return 1;
 		rc = gossip_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
 		    len, &msg, &msglen, &used);
 		if (rc == GOSSIP_NOISE_AGAIN)
@@ -340,29 +368,33 @@ conn_noise_input(struct gossip_conn *c, struct evbuffer *in)
 static int
 conn_decrypt(struct gossip_conn *c, struct evbuffer *in)
 {
-	const uint8_t	*msg;
-	uint8_t		*plain = c->g->scratch;
-	size_t		 msglen, used, len, n;
-	int		 rc;
+	const uint8_t		*msg;
+	struct evbuffer_iovec	 v;
+	size_t			 msglen, used, len, n;
+	int			 rc;
 
 	for (;;) {
-		len = evbuffer_get_length(in);
-		if (len > GOSSIP_NOISE_FRAME_MAX)
-			len = GOSSIP_NOISE_FRAME_MAX;
+		if ((len = conn_frame_ready(in)) == 0)
+			return 0;
 		rc = gossip_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
 		    len, &msg, &msglen, &used);
 		if (rc == GOSSIP_NOISE_AGAIN)
 			return 0;
-		if (rc == GOSSIP_NOISE_OK)
-			rc = gossip_noise_decrypt(&c->tr, msg, msglen, plain,
-			    GOSSIP_NOISE_FRAME_MAX, &n);
+		if (rc == GOSSIP_NOISE_OK) {
+			if (evbuffer_reserve_space(c->plain, (ev_ssize_t)msglen,
+			    &v, 1) != 1)
+				return -1;
+			rc = gossip_noise_decrypt(&c->tr, msg, msglen,
+			    v.iov_base, v.iov_len, &n);
+			v.iov_len = rc == GOSSIP_NOISE_OK ? n : 0;
+			evbuffer_commit_space(c->plain, &v, 1);
+		}
 		evbuffer_drain(in, used);
 		if (rc != GOSSIP_NOISE_OK) {
 			conn_violation(c, "noise transport: %s",
 			    gossip_noise_strerror(rc));
 			return -1;
 		}
-		evbuffer_add(c->plain, plain, n);
 	}
 }
 
@@ -390,19 +422,17 @@ conn_yamux_payload(struct gossip_conn *c)
 {
 	struct gossip_stream	*s;
 	size_t			 n = evbuffer_get_length(c->plain);
-	uint8_t			 buf[16384];
 
 	if (n > c->data_left)
 		n = c->data_left;
-	if (n > sizeof(buf))
-		n = sizeof(buf);
 	if (n == 0)
 		return 0;
-	evbuffer_remove(c->plain, buf, n);
 	c->data_left -= (uint32_t)n;
 	s = gossip_stream_find(c, c->hdr.stream_id);
 	if (s != NULL)
-		gossip_stream_input(s, buf, n);
+		gossip_stream_input(s, c->plain, n);
+	else
+		evbuffer_drain(c->plain, n);
 	return c->state == GOSSIP_CONN_OPEN ? 1 : -1;
 }
 

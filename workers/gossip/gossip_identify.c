@@ -209,5 +209,5 @@ identify_fin(struct gossip_stream *s)
 }
 
 const struct gossip_proto gossip_identify_proto = {
-	"/ipfs/id/1.0.0", identify_open, identify_data, identify_fin, NULL,
+	"/ipfs/id/1.0.0", identify_open, identify_data, identify_fin, NULL, NULL,
 };

@@ -84,5 +84,5 @@ gossip_ping_start(struct gossip_conn *c)
 }
 
 const struct gossip_proto gossip_ping_proto = {
-	"/ipfs/ping/1.0.0", ping_open, ping_data, ping_fin, ping_close,
+	"/ipfs/ping/1.0.0", ping_open, ping_data, ping_fin, ping_close, NULL,
 };

@@ -84,6 +84,8 @@ gossip_stream_flush(struct gossip_stream *s)
 		n = gossip_yamux_stream_send_max(c->ys, s->id);
 		if (n == 0)
 			return;		/* wait for a window update */
+		if (n > GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN)
+			n = GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN;
 		if (n > left)
 			n = (uint32_t)left;
 		if (gossip_yamux_stream_send(c->ys, s->id, n, &h) == -1)
@@ -97,7 +99,9 @@ gossip_stream_flush(struct gossip_stream *s)
 		s->local_fin = 2;
 		if (gossip_yamux_stream_close(c->ys, s->id, &h) == 0)
 			gossip_conn_send_frame(c, &h, NULL, 0);
-	}
+	} else if (s->state == GOSSIP_STREAM_OPEN && !s->local_fin &&
+	    s->proto->drained != NULL)
+		s->proto->drained(s);
 }
 
 int
@@ -166,9 +170,12 @@ stream_negotiate(struct gossip_stream *s)
 
 	if (s->outbound)
 		ids[n++] = s->proto->id;
-	else
-		for (i = 0; i < gossip_nprotos && n < 16; i++)
+	else {
+		for (i = 0; i < gossip_nprotos && n < 15; i++)
 			ids[n++] = gossip_protos[i]->id;
+		if (s->c->g->extra_proto != NULL)
+			ids[n++] = s->c->g->extra_proto->id;
+	}
 	rc = gossip_nego_step(&s->nego, s->in, ids, n, s->out, &sel, &why);
 	gossip_stream_flush(s);
 	if (rc < 0) {
@@ -180,7 +187,8 @@ stream_negotiate(struct gossip_stream *s)
 	if (rc == 0)
 		return 0;
 	if (!s->outbound)
-		s->proto = gossip_protos[sel];
+		s->proto = (size_t)sel < gossip_nprotos ? gossip_protos[sel] :
+		    s->c->g->extra_proto;
 	s->state = GOSSIP_STREAM_OPEN;
 	if (s->proto->open != NULL)
 		s->proto->open(s);
@@ -188,13 +196,13 @@ stream_negotiate(struct gossip_stream *s)
 }
 
 void
-gossip_stream_input(struct gossip_stream *s, const uint8_t *data, size_t len)
+gossip_stream_input(struct gossip_stream *s, struct evbuffer *src, size_t len)
 {
 	struct gossip_conn	*c = s->c;
 	uint32_t		 id = s->id;
 	size_t			 before;
 
-	evbuffer_add(s->in, data, len);
+	evbuffer_remove_buffer(src, s->in, len);
 	if (s->state == GOSSIP_STREAM_NEGOTIATING) {
 		before = evbuffer_get_length(s->in);
 		if (stream_negotiate(s) <= 0) {
