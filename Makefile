@@ -39,7 +39,8 @@ PROTOS = \
 	proto/ipc.proto \
 	proto/libp2p_crypto.proto \
 	proto/libp2p_noise.proto \
-	proto/libp2p_identify.proto
+	proto/libp2p_identify.proto \
+	proto/libp2p_pubsub.proto
 
 COMMON_SRCS = \
 	common/config.c \
@@ -80,7 +81,17 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_static.c \
 	workers/gossip/gossip_stream.c \
 	$(GEN)/libp2p_identify.pb-c.c \
-	$(GOSSIP_WIRE_SRCS)
+	$(GOSSIP_WIRE_SRCS) \
+	$(GOSSIP_PUBSUB_SRCS)
+
+# the gossipsub router: pure, transport-independent
+GOSSIP_PUBSUB_SRCS = \
+	workers/gossip/gossip_pubsub.c \
+	workers/gossip/gossip_pubsub_cache.c \
+	workers/gossip/gossip_pubsub_mesh.c \
+	workers/gossip/gossip_pubsub_rpc.c \
+	workers/gossip/gossip_pubsub_score.c \
+	$(GEN)/libp2p_pubsub.pb-c.c
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c
@@ -119,7 +130,8 @@ UNIT_TESTS = \
 	gossip_multiaddr \
 	gossip_mss \
 	gossip_noise \
-	gossip_yamux
+	gossip_yamux \
+	gossip_pubsub_rpc
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
@@ -137,6 +149,7 @@ UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
