@@ -131,7 +131,9 @@ UNIT_TESTS = \
 	gossip_mss \
 	gossip_noise \
 	gossip_yamux \
-	gossip_pubsub_rpc
+	gossip_pubsub_rpc \
+	gossip_pubsub_cache \
+	gossip_pubsub_net
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
@@ -150,6 +152,8 @@ UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
@@ -174,7 +178,8 @@ FUZZ_TARGETS = \
 	mss \
 	noise \
 	yamux \
-	peerid
+	peerid \
+	pubsub_rpc
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
@@ -184,6 +189,7 @@ FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 
 # ---- rules ----
 
