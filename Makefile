@@ -17,7 +17,8 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 
 Q	:= $(if $(V),,@)
 CC	?= cc
-PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka
+PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
+	   libevent_openssl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -107,8 +108,22 @@ BANS_SRCS = \
 	workers/ban_manager/ban_manager_trie.c \
 	$(GEN)/bans_sql.c
 
+API_PURE_SRCS = \
+	workers/api/api_http.c \
+	workers/api/api_json.c \
+	workers/api/api_route.c \
+	workers/api/api_ws.c
+
 API_SRCS = \
-	workers/api/api.c
+	workers/api/api.c \
+	workers/api/api_conn.c \
+	workers/api/api_dashboard.c \
+	workers/api/api_hub.c \
+	workers/api/api_rest.c \
+	workers/api/api_rest_bans.c \
+	workers/api/api_rest_peers.c \
+	$(API_PURE_SRCS) \
+	$(GEN)/api_dashboard_html.c
 
 DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
 	$(BANS_SRCS) $(API_SRCS)
@@ -116,6 +131,7 @@ DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
 # ---- unit tests: tests/unit/<name>_test.c + the module under test + common ----
 
 UNIT_TESTS = \
+	api_pure \
 	config \
 	util \
 	ipc_codec \
@@ -136,6 +152,7 @@ UNIT_TESTS = \
 	gossip_pubsub_net
 
 UNIT_config_SRCS = $(COMMON_SRCS)
+UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
 UNIT_ipc_SRCS = $(COMMON_SRCS)
@@ -158,12 +175,16 @@ UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
 INTEG_TESTS = \
+	api_rest \
+	api_ws \
 	supervisor \
 	interop \
 	bans_store \
 	bans
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_api_rest_SRCS = $(COMMON_SRCS)
+INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
@@ -171,6 +192,8 @@ INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_mana
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 
 FUZZ_TARGETS = \
+	api_http \
+	api_ws \
 	config \
 	ipc_envelope \
 	ban_addr \
@@ -182,6 +205,8 @@ FUZZ_TARGETS = \
 	pubsub_rpc
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
+FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_api_ws_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
 FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
 FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
@@ -215,6 +240,12 @@ $(GEN)/bans_sql.c: sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql))
 	@echo "  SQL     $@"
 	$(Q)sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
 $(B)/obj/gen/bans_sql.o: CFLAGS += -Iworkers/ban_manager
+
+# The dashboard page, compiled into the daemon.
+$(GEN)/api_dashboard_html.c: workers/api/embed_html.sh workers/api/dashboard.html
+	@mkdir -p $(GEN)
+	@echo "  HTML    $@"
+	$(Q)sh workers/api/embed_html.sh workers/api/dashboard.html > $@
 
 $(B)/obj/gen/%.o: $(GEN)/%.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)

@@ -116,6 +116,12 @@ const struct cfg_key config_keys[] = {
 	STR("server_certFile", "", 0, "TLS certificate (securityLevelHTTP=1)"),
 	STR("server_keyFile", "", CFG_SECRET,
 	    "TLS private key (securityLevelHTTP=1)"),
+	INT("api_max_connections", "1024", 1, 100000,
+	    "most HTTP connections open at once (more are closed at accept)"),
+	INT("api_ws_max_clients", "100", 1, 10000,
+	    "most /p2p-ws WebSocket clients at once (more get a 503)"),
+	DUR("api_ws_ping_interval", "10s",
+	    "how often /p2p-ws clients get a PING notification"),
 
 	/* kafka */
 	STR("KAFKA_HOSTS", "embedded", 0,
