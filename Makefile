@@ -75,6 +75,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_gate.c \
 	workers/gossip/gossip_host.c \
 	workers/gossip/gossip_identify.c \
+	workers/gossip/gossip_meshsub.c \
 	workers/gossip/gossip_negotiate.c \
 	workers/gossip/gossip_ping.c \
 	workers/gossip/gossip_pnet.c \
@@ -160,11 +161,13 @@ UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 INTEG_TESTS = \
 	supervisor \
 	interop \
+	pubsub \
 	bans_store \
 	bans
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
