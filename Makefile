@@ -76,6 +76,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_gate.c \
 	workers/gossip/gossip_host.c \
 	workers/gossip/gossip_identify.c \
+	workers/gossip/gossip_meshsub.c \
 	workers/gossip/gossip_negotiate.c \
 	workers/gossip/gossip_ping.c \
 	workers/gossip/gossip_pnet.c \
@@ -179,6 +180,7 @@ INTEG_TESTS = \
 	api_ws \
 	supervisor \
 	interop \
+	pubsub \
 	bans_store \
 	bans
 
@@ -186,6 +188,7 @@ INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 

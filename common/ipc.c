@@ -641,7 +641,10 @@ ipc_pub_open(struct ipc *hub, const char *name)
 		free(p);
 		return NULL;
 	}
+	/* deep queues: PUB drops for a subscriber that falls this far behind */
 	if ((rv = nng_pub0_open(&p->sock)) != 0 ||
+	    (rv = nng_socket_set_int(p->sock, NNG_OPT_SENDBUF,
+	    IPC_EVENT_QUEUE)) != 0 ||
 	    (rv = nng_listen(p->sock, url, NULL, 0)) != 0) {
 		log_error("ipc: cannot publish on %s: %s", url,
 		    nng_strerror(rv));
@@ -722,6 +725,7 @@ ipc_sub_open(struct ipc *hub, const char *name, ipc_event_cb *cb, void *arg)
 		free(sb);
 		return NULL;
 	}
+	nng_socket_set_int(sb->sock, NNG_OPT_RECVBUF, IPC_EVENT_QUEUE);
 	if (ipc_dial(sb->sock, hub->run_dir, name) == -1 ||
 	    (rv = nng_socket_get_int(sb->sock, NNG_OPT_RECVFD, &fd)) != 0) {
 		nng_close(sb->sock);

@@ -28,6 +28,7 @@ struct event_base;
 #define IPC_TAG_LEN		4
 #define IPC_REP_CONTEXTS	8
 #define IPC_NAME_MAX		32
+#define IPC_EVENT_QUEUE		8192	/* messages queued per subscriber (nng max) */
 
 typedef Tp__Envelope ipc_env;
 

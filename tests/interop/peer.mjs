@@ -9,6 +9,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
+import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { readFileSync } from 'node:fs'
@@ -28,6 +29,14 @@ const config = {
 }
 if (opt('--seed')) config.privateKey = await generateKeyPairFromSeed('Ed25519', Buffer.from(opt('--seed'), 'hex'))
 if (opt('--psk')) config.connectionProtector = preSharedKey({ psk: readFileSync(opt('--psk')) })
+if (args.includes('--gossip')) {
+  config.services.pubsub = gossipsub({
+    allowPublishToZeroTopicPeers: true,
+    emitSelf: false,
+    // --nosign: a misbehaving peer that sends unsigned messages
+    globalSignaturePolicy: args.includes('--nosign') ? 'StrictNoSign' : 'StrictSign'
+  })
+}
 
 const node = await createLibp2p(config)
 node.addEventListener('peer:connect', (e) => out({ event: 'connect', peer: e.detail.toString() }))
@@ -41,6 +50,19 @@ node.addEventListener('peer:identify', (e) => out({
   listenAddrs: e.detail.listenAddrs.map((a) => a.toString()),
   observedAddr: e.detail.observedAddr?.toString()
 }))
+// pubsub messages received: per topic, a count and the distinct payloads
+const received = new Map()
+if (node.services.pubsub) {
+  node.services.pubsub.addEventListener('message', (e) => {
+    const m = e.detail
+    if (!received.has(m.topic)) received.set(m.topic, { count: 0, seen: new Set(), signed: 0, authors: new Set() })
+    const r = received.get(m.topic)
+    r.count++
+    r.seen.add(Buffer.from(m.data).toString())
+    if (m.type === 'signed' && m.signature?.length === 64) r.signed++
+    if (m.from) r.authors.add(m.from.toString())
+  })
+}
 out({ event: 'listening', peer: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
 
 const commands = {
@@ -48,6 +70,18 @@ const commands = {
   async ping (c) { const rtt = await node.services.ping.ping(multiaddr(c.addr)); return { rtt } },
   async peers () { return { peers: node.getPeers().map((p) => p.toString()) } },
   async hangup (c) { await node.hangUp(multiaddr(c.addr)); return {} },
+  async subscribe (c) { node.services.pubsub.subscribe(c.topic); return {} },
+  async publish (c) {
+    for (let i = 0; i < (c.n ?? 1); i++) {
+      await node.services.pubsub.publish(c.topic, Buffer.from(`${c.prefix ?? 'msg'}-${i}`))
+    }
+    return {}
+  },
+  async received (c) {
+    const r = received.get(c.topic) ?? { count: 0, seen: new Set(), signed: 0, authors: new Set() }
+    return { count: r.count, unique: r.seen.size, signed: r.signed, authors: [...r.authors] }
+  },
+  async meshpeers (c) { return { peers: node.services.pubsub.getMeshPeers(c.topic).map((p) => p.toString()) } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }
 }
 

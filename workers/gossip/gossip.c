@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "gossip.h"
+#include "gossip_pubsub.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -41,6 +44,97 @@ gossip_peer_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
 	ev.peer_disconnected = &pd;
 	if (!g->p->stopping)
 		ipc_publish(g->pub, &ev);
+}
+
+void
+gossip_on_message(struct gossip_ctx *g, const char *topic, const char *author,
+    const char *from, const uint8_t *data, size_t len)
+{
+	Tp__PubsubMessage	m = TP__PUBSUB_MESSAGE__INIT;
+	ipc_env			ev = TP__ENVELOPE__INIT;
+
+	g->ps_delivered++;
+	m.topic = (char *)topic;
+	m.author = (char *)author;
+	m.from_peer_id = (char *)from;
+	m.data.data = (uint8_t *)data;
+	m.data.len = len;
+	ev.body_case = TP__ENVELOPE__BODY_PUBSUB_MESSAGE;
+	ev.pubsub_message = &m;
+	ipc_publish(g->pub, &ev);
+}
+
+void
+gossip_report_violation(struct gossip_ctx *g, struct gossip_conn *c,
+    const char *why)
+{
+	Tp__ProtocolViolation	 pv = TP__PROTOCOL_VIOLATION__INIT;
+	Tp__AddBanScoreReq	 as = TP__ADD_BAN_SCORE_REQ__INIT;
+	ipc_env			 ev = TP__ENVELOPE__INIT;
+	char			 ip[64], *addrs[1];
+	const void		*a;
+
+	g->cnt.protocol_violations++;
+	log_info("gossip: protocol violation by %s (%s): %s",
+	    c->peer_text[0] != '\0' ? c->peer_text : "unknown peer",
+	    c->remote, why);
+	if (c->peer_text[0] == '\0')
+		return;
+	a = c->sa.ss_family == AF_INET6 ?
+	    (const void *)&((struct sockaddr_in6 *)&c->sa)->sin6_addr :
+	    (const void *)&((struct sockaddr_in *)&c->sa)->sin_addr;
+	inet_ntop(c->sa.ss_family, a, ip, sizeof(ip));
+	addrs[0] = ip;
+	pv.peer_id = c->peer_text;
+	pv.reason = (char *)why;
+	pv.addrs = addrs;
+	pv.n_addrs = 1;
+	ev.body_case = TP__ENVELOPE__BODY_PROTOCOL_VIOLATION;
+	ev.protocol_violation = &pv;
+	ipc_publish(g->pub, &ev);
+	if (g->bans == NULL)
+		return;
+	as.peer_id = c->peer_text;
+	as.reason = "protocol_violation";
+	as.addrs = addrs;
+	as.n_addrs = 1;
+	ev.body_case = TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ;
+	ev.add_ban_score_req = &as;
+	ipc_call(g->bans, &ev, 2000, NULL, NULL);
+}
+
+static void
+gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__PubsubJoinReq *r)
+{
+	ipc_env	rep = TP__ENVELOPE__INIT;
+	int	rc;
+
+	rc = r->leave ? gossip_pubsub_leave(g->ps, r->topic) :
+	    gossip_pubsub_join(g->ps, r->topic);
+	if (rc == -1) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
+		    "cannot %s topic \"%.64s\"", r->leave ? "leave" : "join",
+		    r->topic);
+		return;
+	}
+	ipc_reply(req, &rep);
+}
+
+static void
+gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__PubsubPublishReq *r)
+{
+	ipc_env	rep = TP__ENVELOPE__INIT;
+
+	if (gossip_pubsub_publish(g->ps, r->topic, r->data.data,
+	    r->data.len) == -1) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
+		    "cannot publish %zu bytes on \"%.64s\"", r->data.len,
+		    r->topic);
+		return;
+	}
+	ipc_reply(req, &rep);
 }
 
 /* One PeerInfo per open connection; strings borrowed from the conns. */
@@ -130,6 +224,12 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_DISCONNECT_PEER_REQ:
 		gossip_on_disconnect(g, req, msg->disconnect_peer_req);
 		break;
+	case TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ:
+		gossip_on_pubsub_join(g, req, msg->pubsub_join_req);
+		break;
+	case TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ:
+		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
+		break;
 	default:
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
 		    "gossip does not handle %s", ipc_body_name(msg->body_case));
@@ -155,6 +255,24 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "refused_banned", (int64_t)g->cnt.refused_banned);
 	proc_stat_add(st, "dropped_banned", (int64_t)g->cnt.dropped_banned);
 	proc_stat_add(st, "static_peers", (int64_t)g->nstatics);
+	if (g->ps != NULL) {
+		struct gossip_pubsub_stats	ps;
+
+		gossip_pubsub_stats(g->ps, &ps);
+		proc_stat_add(st, "pubsub_rpc_in", (int64_t)ps.rpc_in);
+		proc_stat_add(st, "pubsub_rpc_out", (int64_t)ps.rpc_out);
+		proc_stat_add(st, "pubsub_msg_delivered",
+		    (int64_t)ps.msg_delivered);
+		proc_stat_add(st, "pubsub_msg_duplicate",
+		    (int64_t)ps.msg_duplicate);
+		proc_stat_add(st, "pubsub_msg_bad_sig", (int64_t)ps.msg_bad_sig);
+		proc_stat_add(st, "pubsub_msg_published",
+		    (int64_t)ps.msg_published);
+		proc_stat_add(st, "pubsub_msg_forwarded",
+		    (int64_t)ps.msg_forwarded);
+		proc_stat_add(st, "pubsub_send_failed", (int64_t)ps.send_failed);
+		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
+	}
 }
 
 static int
@@ -171,6 +289,7 @@ gossip_stop(void *arg)
 {
 	gossip_host_stop(arg);
 	gossip_static_stop(arg);
+	gossip_meshsub_stop(arg);
 }
 
 int
@@ -192,6 +311,8 @@ gossip_main(struct proc *p)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
 	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
+	if (gossip_meshsub_start(g) == -1)
+		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
 	gossip_static_start(g);
 	proc_ready(p);

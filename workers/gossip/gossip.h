@@ -142,6 +142,15 @@ struct gossip_conn {
 	uint64_t			 rtt_ms;
 	char				 close_reason[128];
 	struct gossip_static		*stat;		/* borrowed: dialed for it */
+	struct gossip_stream		*ps_out;	/* our pubsub stream */
+	int				 ps_added;	/* known to the router */
+	int				 slow;		/* being dropped */
+};
+
+/* A connection named by id, for callbacks that may outlive it. */
+struct gossip_conn_ref {
+	struct gossip_ctx	*g;
+	uint64_t		 id;
 };
 
 struct gossip_limits {
@@ -179,6 +188,10 @@ struct gossip_ctx {
 	struct gossip_limits		 lim;
 	size_t				 nin, nout;	/* connections by direction */
 	uint64_t			 next_conn_id;
+	struct gossip_pubsub		*ps;		/* owned: the router */
+	struct event			*ps_hb;		/* owned: its heartbeat */
+	size_t				 ps_max_rpc;
+	uint64_t			 ps_delivered;
 	/* one more protocol served beside gossip_protos (benchmarks) */
 	const struct gossip_proto	*extra_proto;
 	struct gossip_static		*statics;	/* owned, nstatics entries */
@@ -299,11 +312,29 @@ void	gossip_peer_info_clear(struct gossip_peer_info *);
 /* Start a ping round on c (opens the stream the first time). */
 void	gossip_ping_start(struct gossip_conn *);
 
+/* ---- gossip_meshsub.c: pubsub over streams ---- */
+
+extern const struct gossip_proto	gossip_meshsub11_proto;
+extern const struct gossip_proto	gossip_meshsub10_proto;
+extern const struct gossip_proto	gossip_floodsub_proto;
+int	gossip_meshsub_start(struct gossip_ctx *);
+void	gossip_meshsub_stop(struct gossip_ctx *);
+/* Identify is done: open our pubsub stream if the peer does pubsub. */
+void	gossip_meshsub_attach(struct gossip_conn *);
+/* The connection or its pubsub stream is going: forget the peer. */
+void	gossip_meshsub_detach(struct gossip_conn *);
+
 /* ---- gossip.c ---- */
 
 int	gossip_main(struct proc *);
 /* A connection finished its handshake / went away (events, registry). */
 void	gossip_peer_connected(struct gossip_ctx *, struct gossip_conn *);
 void	gossip_peer_disconnected(struct gossip_ctx *, struct gossip_conn *);
+/* A verified pubsub message on a joined topic. */
+void	gossip_on_message(struct gossip_ctx *, const char *topic,
+	    const char *author, const char *from, const uint8_t *, size_t);
+/* c broke the protocol: event on gossip.pub, score on the ban manager. */
+void	gossip_report_violation(struct gossip_ctx *, struct gossip_conn *,
+	    const char *why);
 
 #endif

@@ -114,6 +114,7 @@ gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 		    c->inbound ? "from" : "to", c->remote, c->close_reason);
 		g->cnt.handshake_failures++;
 	}
+	gossip_meshsub_detach(c);
 	c->state = GOSSIP_CONN_CLOSED;
 	while ((s = LIST_FIRST(&c->streams)) != NULL)
 		gossip_stream_free(s);
@@ -135,26 +136,17 @@ gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 	free(c);
 }
 
-/* A peer broke the protocol: count it, tell the ban manager's listeners. */
+/* A peer broke the protocol: report it, close the connection. */
 static void
 conn_violation(struct gossip_conn *c, const char *fmt, ...)
 {
-	char			 why[128];
-	Tp__ProtocolViolation	 pv = TP__PROTOCOL_VIOLATION__INIT;
-	ipc_env			 ev = TP__ENVELOPE__INIT;
-	va_list			 ap;
+	char	why[128];
+	va_list	ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	c->g->cnt.protocol_violations++;
-	if (c->peer_text[0] != '\0') {
-		pv.peer_id = c->peer_text;
-		pv.reason = why;
-		ev.body_case = TP__ENVELOPE__BODY_PROTOCOL_VIOLATION;
-		ev.protocol_violation = &pv;
-		ipc_publish(c->g->pub, &ev);
-	}
+	gossip_report_violation(c->g, c, why);
 	gossip_conn_close(c, "protocol violation: %s", why);
 }
 

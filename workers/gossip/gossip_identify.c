@@ -206,6 +206,7 @@ identify_fin(struct gossip_stream *s)
 		    c->info.protocols[i]);
 	gossip_stream_close(s);
 	gossip_ping_start(c);
+	gossip_meshsub_attach(c);
 }
 
 const struct gossip_proto gossip_identify_proto = {

@@ -17,6 +17,9 @@
 const struct gossip_proto *const gossip_protos[] = {
 	&gossip_identify_proto,
 	&gossip_ping_proto,
+	&gossip_meshsub11_proto,
+	&gossip_meshsub10_proto,
+	&gossip_floodsub_proto,
 };
 const size_t gossip_nprotos = sizeof(gossip_protos) / sizeof(gossip_protos[0]);
 
