@@ -351,12 +351,20 @@ $(B)/bench/gossip_bench: $(call obj,$(BENCH_gossip_SRCS))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 BENCH_MIB ?= 256
+BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
-bench: $(B)/bench/gossip_bench
+bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
+	@echo "== gossipsub ingest ($$(date -u +%F))"
+	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
 
 install: $(B)/terap2pd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \
