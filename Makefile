@@ -18,7 +18,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl
+	   libevent_openssl openssl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -74,6 +74,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_conn.c \
 	workers/gossip/gossip_gate.c \
+	workers/gossip/gossip_health.c \
 	workers/gossip/gossip_host.c \
 	workers/gossip/gossip_identify.c \
 	workers/gossip/gossip_meshsub.c \
@@ -148,6 +149,7 @@ UNIT_TESTS = \
 	gossip_mss \
 	gossip_noise \
 	gossip_yamux \
+	gossip_health \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net
@@ -169,6 +171,7 @@ UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/gossip_health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
