@@ -11,7 +11,7 @@ VARIANT	?= release
 B	:= build/$(VARIANT)
 GEN	:= build/gen
 PREFIX	?= /usr/local
-SYSCONFDIR ?= $(PREFIX)/etc/terap2p
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/etc/terap2p
 JOBS	?= $(shell nproc 2>/dev/null || echo 2)
 VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
 
@@ -375,6 +375,7 @@ install: $(B)/terap2pd
 	install -m 0755 $(B)/terap2pd $(DESTDIR)$(PREFIX)/sbin/terap2pd
 	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
 		> $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
+	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
 	sed 's|@PREFIX@|$(PREFIX)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/terap2p.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/terap2p.service
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/terap2p/sql/ 2>/dev/null || true
