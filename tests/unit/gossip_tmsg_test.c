@@ -397,6 +397,11 @@ START_TEST(test_fields)
 	big[256] = '\0';
 	snprintf(buf, sizeof(buf), "{\"version\":\"%s\"}", big);
 	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS, buf), GOSSIP_TMSG_OK);
+	/* invalid UTF-8 becomes U+FFFD, as Go decodes it */
+	ck_assert_int_eq(dec(GOSSIP_TMSG_MINING_ON, "{\"Hash\":\"00\","
+	    "\"Miner\":\"a\xff\xc3\"}", 0, &m), GOSSIP_TMSG_OK);
+	ck_assert_str_eq(m.u.mining_on.miner, "a\xef\xbf\xbd\xef\xbf\xbd");
+	gossip_tmsg_fini(&m);
 	/* handshake type */
 	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_HANDSHAKE, "{\"type\":\"hello\"}"),
 	    GOSSIP_TMSG_EHANDSHAKE);
@@ -449,7 +454,7 @@ START_TEST(test_url)
 		"", "ftp://example.com/", "example.com", "http://", "http:///x",
 		"http://a b/", "http://[::1/", "http://[zz::1]/", "http://h:99999/",
 		"http://h:12a/", "http://[::1]x/", "javascript:alert(1)",
-		"http://h/\x7f", "file:///etc/passwd",
+		"http://h/\x7f", "file:///etc/passwd", "http://h\xc3\xa9/",
 	};
 	char	big[GOSSIP_TMSG_URL_MAX + 2];
 	size_t	i;

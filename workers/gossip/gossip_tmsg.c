@@ -311,6 +311,38 @@ tmsg_cut(const char *s, char *dst, size_t size)
 	dst[o] = '\0';
 }
 
+/* Go replaces each invalid UTF-8 byte of a decoded string with U+FFFD:
+ * NULL if s is valid, else the repaired copy (malloc'ed, caller frees). */
+static char *
+tmsg_fix_utf8(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), o = 0;
+	uint32_t		 c;
+	char			*out = NULL;
+	int			 l;
+
+	for (; n > 0; p += l, n -= (size_t)l) {
+		l = tmsg_utf8(p, n, &c);
+		if (l < 0 && out == NULL) {
+			out = xmalloc(strlen(s) * 3 + 1);
+			o = (size_t)(p - (const unsigned char *)s);
+			memcpy(out, s, o);
+		}
+		if (l < 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			l = 1;
+		} else if (out != NULL) {
+			memcpy(out + o, p, (size_t)l);
+			o += (size_t)l;
+		}
+	}
+	if (out != NULL)
+		out[o] = '\0';
+	return out;
+}
+
 static int
 tmsg_check_peer(const char *s)
 {
@@ -429,8 +461,8 @@ gossip_tmsg_check_url(const char *url, unsigned flags)
 
 	if (n == 0 || n > GOSSIP_TMSG_URL_MAX)
 		return GOSSIP_TMSG_EURL;
-	for (a = url; *a != '\0'; a++)
-		if ((unsigned char)*a <= 0x20 || *a == 0x7f)
+	for (a = url; *a != '\0'; a++)	/* printable ASCII only */
+		if ((unsigned char)*a <= 0x20 || (unsigned char)*a >= 0x7f)
 			return GOSSIP_TMSG_EURL;
 	if (strncasecmp(url, "http://", 7) == 0)
 		a = url + 7;
@@ -495,7 +527,11 @@ tmsg_int(const cJSON *v, double lo, double hi, double *d)
 	if (!cJSON_IsNumber(v))
 		return GOSSIP_TMSG_ETYPE;
 	*d = v->valuedouble;
-	if (!isfinite(*d) || *d != floor(*d) || *d < lo || *d >= hi)
+	if (!isfinite(*d) || *d < lo || *d >= hi)
+		return GOSSIP_TMSG_ERANGE;
+	/* every double of magnitude 2^52 or more is integral */
+	if (*d > -4503599627370496.0 && *d < 4503599627370496.0 &&
+	    *d != (double)(int64_t)*d)
 		return GOSSIP_TMSG_ERANGE;
 	return GOSSIP_TMSG_OK;
 }
@@ -569,7 +605,7 @@ static int
 tmsg_get(const struct tmsg_field *f, const cJSON *v, void *base,
     unsigned flags)
 {
-	char	*p = (char *)base + f->off, **sp;
+	char	*p = (char *)base + f->off, **sp, *fixed;
 	double	 d;
 	int	 rc;
 
@@ -591,14 +627,22 @@ tmsg_get(const struct tmsg_field *f, const cJSON *v, void *base,
 	case T_STR:
 		if (!cJSON_IsString(v))
 			return GOSSIP_TMSG_ETYPE;
-		return tmsg_put_str(f, v->valuestring, p, flags);
+		/* hex, URLs and peer IDs refuse what free text repairs */
+		fixed = f->check == K_TEXT || f->check == K_HSTYPE ?
+		    tmsg_fix_utf8(v->valuestring) : NULL;
+		rc = tmsg_put_str(f, fixed != NULL ? fixed : v->valuestring,
+		    p, flags);
+		free(fixed);
+		return rc;
 	case T_STRP:
 		if (!cJSON_IsString(v))
 			return GOSSIP_TMSG_ETYPE;
 		sp = (char **)(void *)p;
 		free(*sp);
-		*sp = v->valuestring[0] != '\0' ? xstrdup(v->valuestring) :
-		    NULL;
+		fixed = tmsg_fix_utf8(v->valuestring);
+		if (fixed == NULL && v->valuestring[0] != '\0')
+			fixed = xstrdup(v->valuestring);
+		*sp = fixed;
 		return GOSSIP_TMSG_OK;
 	case T_U32:
 		if ((rc = tmsg_int(v, 0, 4294967296.0, &d)) == 0)
@@ -885,7 +929,7 @@ tmsg_go_float(double v, char *out, size_t cap)
 		nd--;
 	if (v < 0)
 		out[o++] = '-';
-	if (fabs(v) < 1e-6 || fabs(v) >= 1e21) {
+	if ((v < 0 ? -v : v) < 1e-6 || (v < 0 ? -v : v) >= 1e21) {
 		out[o++] = dig[0];
 		if (nd > 1)
 			out[o++] = '.';

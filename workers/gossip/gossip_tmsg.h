@@ -5,7 +5,8 @@
  * handshake), decoded and encoded with the key names, key order and JSON
  * types that Go's encoding/json gives Teranode's structs.  Decoding is
  * case-insensitive on keys, ignores unknown keys, the last of duplicate keys
- * wins, a value of the wrong JSON type fails the message (as in Go).  Every
+ * wins, a value of the wrong JSON type fails the message, invalid UTF-8 in
+ * a string becomes U+FFFD (as in Go).  Every
  * payload is held to its topic's size cap and every field to its bounds
  * (research/teranode-p2p.md §3, §13); a rejection names its reason
  * (gossip_tmsg_strerror(), usable as a counter label).
@@ -243,7 +244,8 @@ int	gossip_tmsg_seal(const struct gossip_tmsg *m, const char *client_name,
 
 /*
  * Field checks, exported for the handlers and the API.
- * check_url: ≤2048 bytes, http:// or https://, a host; without
+ * check_url: ≤2048 bytes of printable ASCII, http:// or https://, a host,
+ * an optional numeric port; without
  * GOSSIP_TMSG_ALLOW_PRIVATE, IP literals (any inet_aton form, IPv6,
  * IPv4-mapped) in loopback, RFC 1918/ULA, link-local, unspecified or
  * broadcast ranges, and localhost / *.localhost, are GOSSIP_TMSG_EPRIVATE.
