@@ -98,6 +98,8 @@ GOSSIP_PUBSUB_SRCS = \
 
 # Teranode's messages, peer registry, selector and sync coordinator: pure
 GOSSIP_TERANODE_SRCS = \
+	workers/gossip/gossip_registry.c \
+	workers/gossip/gossip_sync.c \
 	workers/gossip/gossip_tmsg.c
 
 KAFKA_SRCS = \
@@ -156,7 +158,8 @@ UNIT_TESTS = \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
-	gossip_tmsg
+	gossip_tmsg \
+	gossip_registry
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -179,6 +182,7 @@ UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
