@@ -85,7 +85,8 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_stream.c \
 	$(GEN)/libp2p_identify.pb-c.c \
 	$(GOSSIP_WIRE_SRCS) \
-	$(GOSSIP_PUBSUB_SRCS)
+	$(GOSSIP_PUBSUB_SRCS) \
+	$(GOSSIP_TERANODE_SRCS)
 
 # the gossipsub router: pure, transport-independent
 GOSSIP_PUBSUB_SRCS = \
@@ -95,6 +96,12 @@ GOSSIP_PUBSUB_SRCS = \
 	workers/gossip/gossip_pubsub_rpc.c \
 	workers/gossip/gossip_pubsub_score.c \
 	$(GEN)/libp2p_pubsub.pb-c.c
+
+# Teranode's messages, peer registry, selector and sync coordinator: pure
+GOSSIP_TERANODE_SRCS = \
+	workers/gossip/gossip_registry.c \
+	workers/gossip/gossip_sync.c \
+	workers/gossip/gossip_tmsg.c
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c
@@ -152,7 +159,9 @@ UNIT_TESTS = \
 	gossip_health \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
-	gossip_pubsub_net
+	gossip_pubsub_net \
+	gossip_tmsg \
+	gossip_registry
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -175,6 +184,8 @@ UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/gossip_health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
@@ -208,7 +219,8 @@ FUZZ_TARGETS = \
 	noise \
 	yamux \
 	peerid \
-	pubsub_rpc
+	pubsub_rpc \
+	tmsg
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -221,6 +233,7 @@ FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
 # ---- rules ----
 
