@@ -83,6 +83,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_pnet.c \
 	workers/gossip/gossip_static.c \
 	workers/gossip/gossip_stream.c \
+	workers/gossip/gossip_teranode.c \
 	$(GEN)/libp2p_identify.pb-c.c \
 	$(GOSSIP_WIRE_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) \
@@ -195,6 +196,7 @@ INTEG_TESTS = \
 	supervisor \
 	interop \
 	pubsub \
+	teranode \
 	bans_store \
 	bans
 
@@ -203,6 +205,7 @@ INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 

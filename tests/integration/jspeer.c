@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -97,16 +98,35 @@ jspeer_start(struct jspeer *j, const char *const *args)
 	sscanf(p + 10, "%159[^\"]", j->addr);
 }
 
+/* Pipes take big commands in pieces. */
+static void
+jspeer_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ck_assert_int_gt(n, 0);
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
 const char *
 jspeer_cmd(struct jspeer *j, const char *cmd, const char *extra, int ms)
 {
-	char	buf[1024], tag[32];
+	char	*buf, tag[32];
+	size_t	 cap = 128 + (extra != NULL ? strlen(extra) : 0);
 	int	n;
 
-	n = snprintf(buf, sizeof(buf), "{\"id\":%d,\"cmd\":\"%s\"%s%s}\n",
+	buf = malloc(cap);
+	n = snprintf(buf, cap, "{\"id\":%d,\"cmd\":\"%s\"%s%s}\n",
 	    ++j->next_id, cmd, extra != NULL ? "," : "",
 	    extra != NULL ? extra : "");
-	ck_assert_int_eq(write(j->in_fd, buf, (size_t)n), n);
+	jspeer_write_all(j->in_fd, buf, (size_t)n);
+	free(buf);
 	snprintf(tag, sizeof(tag), "{\"id\":%d,", j->next_id);
 	return jspeer_wait(j, tag, NULL, ms);
 }

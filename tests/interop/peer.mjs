@@ -61,6 +61,9 @@ if (node.services.pubsub) {
     r.seen.add(Buffer.from(m.data).toString())
     if (m.type === 'signed' && m.signature?.length === 64) r.signed++
     if (m.from) r.authors.add(m.from.toString())
+    if (!r.last) r.last = []
+    r.last.push(Buffer.from(m.data).toString())
+    if (r.last.length > 20) r.last.shift()
   })
 }
 out({ event: 'listening', peer: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
@@ -81,6 +84,13 @@ const commands = {
     const r = received.get(c.topic) ?? { count: 0, seen: new Set(), signed: 0, authors: new Set() }
     return { count: r.count, unique: r.seen.size, signed: r.signed, authors: [...r.authors] }
   },
+  // publish one message with exactly the given text (Teranode envelopes)
+  async publishraw (c) {
+    await node.services.pubsub.publish(c.topic, Buffer.from(c.data))
+    return {}
+  },
+  // the newest messages received on a topic, as text
+  async messages (c) { return { messages: received.get(c.topic)?.last ?? [] } },
   async meshpeers (c) { return { peers: node.services.pubsub.getMeshPeers(c.topic).map((p) => p.toString()) } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }
 }

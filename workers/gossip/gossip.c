@@ -12,6 +12,7 @@
 
 #include "gossip.h"
 #include "gossip_pubsub.h"
+#include "gossip_registry.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -28,6 +29,9 @@ gossip_peer_connected(struct gossip_ctx *g, struct gossip_conn *c)
 	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
 	ev.peer_connected = &pc;
 	ipc_publish(g->pub, &ev);
+	gossip_teranode_connected(g, c);
+	if (c->state != GOSSIP_CONN_OPEN)
+		return;		/* refused */
 	if (gossip_stream_open(c, &gossip_identify_proto) == NULL)
 		log_warn("gossip: cannot open identify to %s", c->peer_text);
 }
@@ -44,6 +48,7 @@ gossip_peer_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
 	ev.peer_disconnected = &pd;
 	if (!g->p->stopping)
 		ipc_publish(g->pub, &ev);
+	gossip_teranode_disconnected(g, c);
 }
 
 void
@@ -54,6 +59,8 @@ gossip_on_message(struct gossip_ctx *g, const char *topic, const char *author,
 	ipc_env			ev = TP__ENVELOPE__INIT;
 
 	g->ps_delivered++;
+	if (gossip_teranode_message(g, topic, author, from, data, len))
+		return;
 	m.topic = (char *)topic;
 	m.author = (char *)author;
 	m.from_peer_id = (char *)from;
@@ -137,48 +144,82 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
-/* One PeerInfo per open connection; strings borrowed from the conns. */
+/* One PeerInfo per registry entry (strings borrowed from the copies). */
 static void
 gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__GetPeersReq *r)
 {
-	Tp__GetPeersRep	 rep = TP__GET_PEERS_REP__INIT;
-	ipc_env		 env = TP__ENVELOPE__INIT;
-	Tp__PeerInfo	*pi, **v;
-	struct gossip_conn *c;
-	size_t		 n = 0;
+	struct gossip_registry_peer	*rp;
+	Tp__GetPeersRep			 rep = TP__GET_PEERS_REP__INIT;
+	ipc_env				 env = TP__ENVELOPE__INIT;
+	Tp__PeerInfo			*pi, **v;
+	struct gossip_conn		*c;
+	char				*addrs[GOSSIP_REGISTRY_ADDRS_MAX];
+	char				**av;
+	size_t				 n, i, k, m = 0;
+	uint64_t			 now = util_mono_ms(), wall = util_wall_ms();
 
-	pi = xcalloc(g->nconns + 1, sizeof(*pi));
-	v = xcalloc(g->nconns + 1, sizeof(*v));
-	TAILQ_FOREACH(c, &g->conns, entry) {
-		if (c->state != GOSSIP_CONN_OPEN || (r->peer_id[0] != '\0' &&
-		    strcmp(r->peer_id, c->peer_text) != 0))
+	n = gossip_teranode_peers(g, &rp);
+	pi = xcalloc(n + 1, sizeof(*pi));
+	v = xcalloc(n + 1, sizeof(*v));
+	av = xcalloc(n * GOSSIP_REGISTRY_ADDRS_MAX + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		if (r->peer_id[0] != '\0' && strcmp(r->peer_id, rp[i].id) != 0)
 			continue;
-		tp__peer_info__init(&pi[n]);
-		pi[n].peer_id = c->peer_text;
-		pi[n].addrs = c->info.listen_addrs;
-		pi[n].n_addrs = c->info.nlisten_addrs;
-		pi[n].user_agent = c->info.agent;
-		pi[n].connected_since_unix_ms = c->opened_wall_ms;
-		pi[n].bytes_in = c->bytes_in;
-		pi[n].bytes_out = c->bytes_out;
-		pi[n].inbound = c->inbound;
-		pi[n].healthy = c->info.identified;
-		v[n] = &pi[n];
-		n++;
+		tp__peer_info__init(&pi[m]);
+		pi[m].peer_id = rp[i].id;
+		for (k = 0; k < rp[i].naddrs; k++)
+			addrs[k] = av[i * GOSSIP_REGISTRY_ADDRS_MAX + k] =
+			    rp[i].addrs[k];
+		pi[m].addrs = &av[i * GOSSIP_REGISTRY_ADDRS_MAX];
+		pi[m].n_addrs = rp[i].naddrs;
+		c = gossip_host_find(g, rp[i].id);
+		pi[m].user_agent = rp[i].user_agent[0] != '\0' ?
+		    rp[i].user_agent : c != NULL ? c->info.agent : "";
+		pi[m].height = rp[i].height;
+		pi[m].best_hash = rp[i].best_hash;
+		pi[m].data_hub_url = rp[i].data_hub_url;
+		pi[m].healthy = rp[i].healthy;
+		pi[m].ban_score = rp[i].ban_score;
+		pi[m].connected_since_unix_ms = wall - (now -
+		    rp[i].connected_at_ms);
+		pi[m].bytes_in = rp[i].bytes_in + (c != NULL ? c->bytes_in : 0);
+		pi[m].bytes_out = rp[i].bytes_out + (c != NULL ? c->bytes_out : 0);
+		pi[m].client_name = rp[i].client_name;
+		pi[m].inbound = rp[i].inbound;
+		v[m] = &pi[m];
+		m++;
 	}
-	if (r->peer_id[0] != '\0' && n == 0) {
+	(void)addrs;
+	if (r->peer_id[0] != '\0' && m == 0) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_NOT_FOUND,
-		    "peer %s is not connected", r->peer_id);
+		    "peer %s is not known", r->peer_id);
 	} else {
 		rep.peers = v;
-		rep.n_peers = n;
+		rep.n_peers = m;
 		env.body_case = TP__ENVELOPE__BODY_GET_PEERS_REP;
 		env.get_peers_rep = &rep;
 		ipc_reply(req, &env);
 	}
+	free(av);
 	free(v);
 	free(pi);
+	free(rp);
+}
+
+static void
+gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__PublishReq *r)
+{
+	ipc_env	rep = TP__ENVELOPE__INIT;
+	char	err[256];
+
+	if (gossip_teranode_publish(g, r->kind, r->json, err,
+	    sizeof(err)) == -1) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
+		return;
+	}
+	ipc_reply(req, &rep);
 }
 
 static void
@@ -224,6 +265,9 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_DISCONNECT_PEER_REQ:
 		gossip_on_disconnect(g, req, msg->disconnect_peer_req);
 		break;
+	case TP__ENVELOPE__BODY_PUBLISH_REQ:
+		gossip_on_publish(g, req, msg->publish_req);
+		break;
 	case TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ:
 		gossip_on_pubsub_join(g, req, msg->pubsub_join_req);
 		break;
@@ -255,6 +299,7 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "refused_banned", (int64_t)g->cnt.refused_banned);
 	proc_stat_add(st, "dropped_banned", (int64_t)g->cnt.dropped_banned);
 	proc_stat_add(st, "static_peers", (int64_t)g->nstatics);
+	gossip_teranode_stats(g, st);
 	if (g->ps != NULL) {
 		struct gossip_pubsub_stats	ps;
 
@@ -289,7 +334,9 @@ gossip_stop(void *arg)
 {
 	gossip_host_stop(arg);
 	gossip_static_stop(arg);
+	gossip_teranode_stop(arg);
 	gossip_meshsub_stop(arg);
+	gossip_gate_stop(arg);
 }
 
 int
@@ -314,6 +361,7 @@ gossip_main(struct proc *p)
 	if (gossip_meshsub_start(g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
+	gossip_teranode_start(g);
 	gossip_static_start(g);
 	proc_ready(p);
 	rc = proc_run(p);

@@ -49,6 +49,9 @@ int	gossip_nego_step(struct gossip_nego *, struct evbuffer *in,
 
 struct gossip_ctx;
 struct gossip_conn;
+struct gossip_tn;
+struct gossip_ban_cache;
+struct proc_stats;
 struct gossip_stream;
 
 /* A protocol served on yamux streams (identify, ping, meshsub ...). */
@@ -188,6 +191,8 @@ struct gossip_ctx {
 	struct gossip_limits		 lim;
 	size_t				 nin, nout;	/* connections by direction */
 	uint64_t			 next_conn_id;
+	struct gossip_tn		*tn;		/* owned: the Teranode layer */
+	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct gossip_pubsub		*ps;		/* owned: the router */
 	struct event			*ps_hb;		/* owned: its heartbeat */
 	size_t				 ps_max_rpc;
@@ -299,6 +304,28 @@ void	gossip_gate_check_addr(struct gossip_conn *);
 void	gossip_gate_check_peer(struct gossip_conn *);
 /* 1 if the sockaddr is inside the CIDR subnet text ("10.0.0.0/8"). */
 int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
+
+/* 1 if the ban manager announced peer_id as banned (bans.pub). */
+int	gossip_gate_peer_banned(struct gossip_ctx *, const char *peer_id);
+void	gossip_gate_stop(struct gossip_ctx *);
+
+/* ---- gossip_teranode.c: topics, messages, registry, sync ---- */
+
+struct gossip_registry_peer;
+int	gossip_teranode_start(struct gossip_ctx *);
+void	gossip_teranode_stop(struct gossip_ctx *);
+/* A delivered pubsub message: 1 if it was on a Teranode topic (handled). */
+int	gossip_teranode_message(struct gossip_ctx *, const char *topic,
+	    const char *author, const char *from, const uint8_t *, size_t);
+/* A local announcement (TopicKind, message JSON); -1 with err. */
+int	gossip_teranode_publish(struct gossip_ctx *, int kind, const char *json,
+	    char *err, size_t errlen);
+void	gossip_teranode_connected(struct gossip_ctx *, struct gossip_conn *);
+void	gossip_teranode_disconnected(struct gossip_ctx *, struct gossip_conn *);
+/* Copies of the registry entries; the caller frees *out. */
+size_t	gossip_teranode_peers(struct gossip_ctx *,
+	    struct gossip_registry_peer **out);
+void	gossip_teranode_stats(struct gossip_ctx *, struct proc_stats *);
 
 /* ---- gossip_identify.c, gossip_ping.c ---- */
 

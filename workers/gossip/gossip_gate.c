@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,13 @@
 #include "util.h"
 
 #define GATE_TIMEOUT_MS	1000
+#define GATE_BANNED_MAX	4096	/* peer IDs remembered from Banned events */
+
+/* Peer IDs the ban manager announced as banned, until their expiry. */
+struct gossip_ban_cache {
+	char		id[GATE_BANNED_MAX][GOSSIP_PEER_ID_TEXT_MAX];
+	int64_t		until[GATE_BANNED_MAX];		/* unix seconds */
+};
 
 /* Which connection a pending check is about; conns may go away first. */
 struct gate_check {
@@ -134,6 +142,47 @@ gossip_gate_check_peer(struct gossip_conn *c)
 	gate_ask(c, &req);
 }
 
+static void
+gate_cache_set(struct gossip_ctx *g, const char *peer, int64_t until)
+{
+	struct gossip_ban_cache	*bc = g->banned;
+	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
+	size_t			 i, slot = GATE_BANNED_MAX;
+
+	for (i = 0; i < GATE_BANNED_MAX; i++) {
+		if (strcmp(bc->id[i], peer) == 0) {
+			slot = i;
+			break;
+		}
+		if (slot == GATE_BANNED_MAX && bc->until[i] <= now)
+			slot = i;	/* a free or expired entry */
+	}
+	if (slot == GATE_BANNED_MAX)
+		slot = (size_t)(now % GATE_BANNED_MAX);	/* full: reuse one */
+	snprintf(bc->id[slot], sizeof(bc->id[slot]), "%s", peer);
+	bc->until[slot] = until;
+}
+
+int
+gossip_gate_peer_banned(struct gossip_ctx *g, const char *peer)
+{
+	struct gossip_ban_cache	*bc = g->banned;
+	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
+	size_t			 i;
+
+	for (i = 0; bc != NULL && i < GATE_BANNED_MAX; i++)
+		if (bc->until[i] > now && strcmp(bc->id[i], peer) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+gate_unbanned(struct gossip_ctx *g, const Tp__BanEvent *b)
+{
+	if (b->peer_id[0] != '\0')
+		gate_cache_set(g, b->peer_id, 0);
+}
+
 /* bans.pub: drop what a new ban covers. */
 static void
 gate_banned(void *arg, const ipc_env *ev)
@@ -141,6 +190,14 @@ gate_banned(void *arg, const ipc_env *ev)
 	struct gossip_ctx	*g = arg;
 	const Tp__BanEvent	*b = ev->banned;
 	struct gossip_conn	*c, *next;
+
+	if (ev->body_case == TP__ENVELOPE__BODY_UNBANNED) {
+		gate_unbanned(g, ev->unbanned);
+		return;
+	}
+	if (b->peer_id[0] != '\0')
+		gate_cache_set(g, b->peer_id, b->until_unix > 0 ? b->until_unix :
+		    INT64_MAX);
 
 	for (c = TAILQ_FIRST(&g->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -159,7 +216,17 @@ void
 gossip_gate_start(struct gossip_ctx *g)
 {
 	g->bans = ipc_client_open(g->p->ipc, "bans.rep");
+	g->banned = xcalloc(1, sizeof(*g->banned));
 	g->bans_sub = ipc_sub_open(g->p->ipc, "bans.pub", gate_banned, g);
-	if (g->bans_sub != NULL)
+	if (g->bans_sub != NULL) {
 		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_BANNED);
+		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_UNBANNED);
+	}
+}
+
+void
+gossip_gate_stop(struct gossip_ctx *g)
+{
+	free(g->banned);
+	g->banned = NULL;
 }

@@ -1,0 +1,425 @@
+/*
+ * The Teranode protocol against real js-libp2p gossipsub peers that speak
+ * Teranode's envelope {"name", "data": base64(JSON)}: their block, subtree
+ * and node_status messages become BlockSeen / SubtreeSeen / NodeStatusSeen
+ * events and registry entries; our announcements decode at the js side to
+ * exactly Teranode's keys; a PeerID that is not the signed author is
+ * dropped and scored; an oversized block is dropped; a handshake from
+ * another network is disconnected and refused; listen_only publishes
+ * nothing but status.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+
+#include "harness.h"
+#include "jspeer.h"
+#include "util.h"
+
+#define PREFIX	"teranode/bitcoin/1.0.0/mainnet"
+#define HASH	"00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+#define HSTOPIC	"teranode/bitcoin/handshake"
+
+static const char *const	gossip_args[] = { "--gossip", NULL };
+
+struct node {
+	struct daemon	d;
+	char		peer_id[64], addr[160];
+	nng_socket	sub;		/* gossip.pub */
+};
+
+static void
+node_start(struct node *n, const char *more)
+{
+	char		 extra[512], url[256];
+	const char	*p;
+	int		 port = h_free_port();
+
+	memset(n, 0, sizeof(*n));
+	snprintf(extra, sizeof(extra), "p2p_port = %d\n%s", port,
+	    more != NULL ? more : "");
+	h_start(&n->d, extra);
+	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"", 15000) ==
+	    0, "not ready:\n%s", n->d.log ? n->d.log : "");
+	p = strstr(n->d.log, "gossip: peer ID ");
+	ck_assert_ptr_nonnull(p);
+	sscanf(p + 16, "%63[^\"]", n->peer_id);
+	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", port,
+	    n->peer_id);
+	ck_assert_int_eq(nng_sub0_open(&n->sub), 0);
+	nng_socket_set(n->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	nng_socket_set_ms(n->sub, NNG_OPT_RECVTIMEO, 100);
+	nng_socket_set_int(n->sub, NNG_OPT_RECVBUF, IPC_EVENT_QUEUE);
+	ipc_url(n->d.run_dir, "gossip.pub", url, sizeof(url));
+	ck_assert_int_eq(nng_dial(n->sub, url, NULL, 0), 0);
+}
+
+static void
+node_stop(struct node *n)
+{
+	nng_close(n->sub);
+	h_stop(&n->d);
+}
+
+/* The next gossip.pub event of kind, within ms; NULL if none. */
+static ipc_env *
+node_event(struct node *n, Tp__Envelope__BodyCase kind, int ms)
+{
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	nng_msg		*m;
+	ipc_env		*ev;
+	char		 err[128];
+
+	while (util_mono_ms() < end) {
+		if (nng_recvmsg(n->sub, &m, 0) != 0)
+			continue;
+		if (ipc_decode((uint8_t *)nng_msg_body(m) + IPC_TAG_LEN,
+		    nng_msg_len(m) - IPC_TAG_LEN, &ev, err, sizeof(err)) == 0) {
+			nng_msg_free(m);
+			if (ev->body_case == kind)
+				return ev;
+			ipc_env_free(ev);
+			continue;
+		}
+		nng_msg_free(m);
+	}
+	return NULL;
+}
+
+static ipc_env *
+node_call(struct node *n, const char *name, ipc_env *req)
+{
+	ipc_env	*rep = h_call(&n->d, name, req);
+
+	ck_assert_ptr_nonnull(rep);
+	return rep;
+}
+
+static int
+node_publish(struct node *n, Tp__TopicKind kind, const char *json, char *err,
+    size_t errlen)
+{
+	Tp__PublishReq	 p = TP__PUBLISH_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int		 status;
+
+	p.kind = kind;
+	p.json = (char *)json;
+	req.body_case = TP__ENVELOPE__BODY_PUBLISH_REQ;
+	req.publish_req = &p;
+	rep = node_call(n, "gossip.rep", &req);
+	status = rep->status;
+	snprintf(err, errlen, "%s", rep->error);
+	ipc_env_free(rep);
+	return status;
+}
+
+static int64_t
+node_stat(struct node *n, const char *name)
+{
+	Tp__StatsReq	 s = TP__STATS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int64_t		 v = -1;
+	size_t		 i;
+
+	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
+	req.stats_req = &s;
+	rep = node_call(n, "gossip.rep", &req);
+	for (i = 0; i < rep->stats_rep->n_stats; i++)
+		if (strcmp(rep->stats_rep->stats[i]->name, name) == 0)
+			v = rep->stats_rep->stats[i]->value;
+	ipc_env_free(rep);
+	return v;
+}
+
+/* A js peer on the topics, connected to n. */
+static void
+js_join(struct jspeer *js, struct node *n, const char *const *topics)
+{
+	char		 extra[300];
+	const char	*line;
+
+	jspeer_start(js, gossip_args);
+	for (; *topics != NULL; topics++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", *topics);
+		ck_assert_ptr_nonnull(jspeer_cmd(js, "subscribe", extra, 5000));
+	}
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n->addr);
+	line = jspeer_cmd(js, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);	/* subscriptions exchanged, meshes grafted */
+}
+
+/* Publish {"name":"js-node","data":base64(json)} on topic from js. */
+static void
+js_send(struct jspeer *js, const char *topic, const char *json)
+{
+	char		*b64, *cmd;
+	size_t		 len = strlen(json);
+	const char	*line;
+
+	b64 = malloc(util_b64_encoded_len(len) + 1);
+	util_b64_encode((const uint8_t *)json, len, b64);
+	cmd = malloc(strlen(b64) + 256);
+	sprintf(cmd, "\"topic\":\"%s\",\"data\":\"{\\\"name\\\":\\\"js-node\\\","
+	    "\\\"data\\\":\\\"%s\\\"}\"", topic, b64);
+	line = jspeer_cmd(js, "publishraw", cmd, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "publishraw: %s", line ? line : "");
+	free(cmd);
+	free(b64);
+}
+
+/* The newest message js got on topic, envelope opened: the message JSON. */
+static int
+js_last(struct jspeer *js, const char *topic, char *name, size_t namelen,
+    char *json, size_t jsonlen, int ms)
+{
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	const char	*line, *p, *q;
+	char		 extra[256], b64[16384];
+	size_t		 n;
+
+	snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topic);
+	do {
+		line = jspeer_cmd(js, "messages", extra, 5000);
+		if (line != NULL && (p = strrchr(line, '{')) != NULL &&
+		    strstr(p, "\\\"data\\\":\\\"") != NULL) {
+			q = strstr(p, "\\\"name\\\":\\\"");
+			if (q != NULL)
+				sscanf(q + 12, "%127[^\\]", name);
+			(void)namelen;
+			q = strstr(p, "\\\"data\\\":\\\"") + 12;
+			sscanf(q, "%16383[^\\]", b64);
+			if (util_b64_decode(b64, strlen(b64), (uint8_t *)json,
+			    jsonlen - 1, &n) == 0) {
+				json[n] = '\0';
+				return 0;
+			}
+		}
+		usleep(100 * 1000);
+	} while (util_mono_ms() < end);
+	return -1;
+}
+
+START_TEST(js_block_subtree_status_become_events)
+{
+	static const char *const topics[] = { PREFIX "-block", PREFIX "-subtree",
+	    PREFIX "-node_status", NULL };
+	Tp__GetPeersReq		 gp = TP__GET_PEERS_REQ__INIT;
+	ipc_env			*ev, req = TP__ENVELOPE__INIT, *rep;
+	struct node		 n;
+	struct jspeer		 js;
+	char			 json[1024];
+	size_t			 i;
+	int			 found = 0;
+
+	node_start(&n, NULL);
+	js_join(&js, &n, topics);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"ClientName\":\"js-node\","
+	    "\"DataHubURL\":\"https://datahub.example.com/api/v1\",\"Hash\":\"%s\","
+	    "\"Height\":812345,\"Header\":\"\",\"Coinbase\":\"\"}", js.peer_id, HASH);
+	js_send(&js, PREFIX "-block", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "no BlockSeen");
+	ck_assert_str_eq(ev->block_seen->hash, HASH);
+	ck_assert_uint_eq(ev->block_seen->height, 812345);
+	ck_assert_str_eq(ev->block_seen->peer_id, js.peer_id);
+	ck_assert_str_eq(ev->block_seen->data_hub_url,
+	    "https://datahub.example.com/api/v1");
+	ck_assert_str_eq(ev->block_seen->client_name, "js-node");
+	ipc_env_free(ev);
+	/* keys in another case are fine: decoding ignores case */
+	snprintf(json, sizeof(json), "{\"peerid\":\"%s\",\"HASH\":\"%s\","
+	    "\"datahuburl\":\"https://datahub.example.com/api/v1\"}",
+	    js.peer_id, HASH);
+	js_send(&js, PREFIX "-subtree", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_SUBTREE_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "no SubtreeSeen");
+	ck_assert_str_eq(ev->subtree_seen->hash, HASH);
+	ipc_env_free(ev);
+	snprintf(json, sizeof(json), "{\"peer_id\":\"%s\",\"client_name\":"
+	    "\"js-node\",\"type\":\"node_status\",\"base_url\":"
+	    "\"https://datahub.example.com/api/v1\",\"version\":\"1.2.3\","
+	    "\"best_height\":812346,\"best_block_hash\":\"%s\","
+	    "\"fsm_state\":\"RUNNING\",\"listen_mode\":\"full\"}",
+	    js.peer_id, HASH);
+	js_send(&js, PREFIX "-node_status", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_NODE_STATUS_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "no NodeStatusSeen");
+	ck_assert_ptr_nonnull(strstr(ev->node_status_seen->json,
+	    "\"best_height\":812346"));
+	ipc_env_free(ev);
+	/* the registry knows js now */
+	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
+	req.get_peers_req = &gp;
+	rep = node_call(&n, "gossip.rep", &req);
+	for (i = 0; i < rep->get_peers_rep->n_peers; i++) {
+		Tp__PeerInfo	*pi = rep->get_peers_rep->peers[i];
+
+		if (strcmp(pi->peer_id, js.peer_id) != 0)
+			continue;
+		found = 1;
+		ck_assert_uint_eq(pi->height, 812346);
+		ck_assert_str_eq(pi->client_name, "js-node");
+		ck_assert_str_eq(pi->data_hub_url,
+		    "https://datahub.example.com/api/v1");
+	}
+	ck_assert_msg(found, "js not in the registry");
+	ipc_env_free(rep);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
+START_TEST(our_announcements_have_teranodes_keys)
+{
+	static const char *const topics[] = { PREFIX "-block",
+	    PREFIX "-node_status", NULL };
+	struct node	 n;
+	struct jspeer	 js;
+	char		 json[16384], name[128] = "", err[256], want[512];
+
+	node_start(&n, "clientName = terap2p-test\n"
+	    "asset_httpPublicAddress = https://datahub.example.org/api/v1\n"
+	    "p2p_node_status_interval = 1s\n");
+	js_join(&js, &n, topics);
+	ck_assert_int_eq(node_publish(&n, TP__TOPIC_KIND__TOPIC_BLOCK,
+	    "{\"Hash\":\"" HASH "\",\"Height\":900001}", err, sizeof(err)), 0);
+	ck_assert_int_eq(js_last(&js, PREFIX "-block", name, sizeof(name), json,
+	    sizeof(json), 10000), 0);
+	ck_assert_str_eq(name, "terap2p-test");
+	snprintf(want, sizeof(want), "{\"PeerID\":\"%s\",\"ClientName\":"
+	    "\"terap2p-test\",\"DataHubURL\":\"https://datahub.example.org/"
+	    "api/v1\",\"Hash\":\"%s\",\"Height\":900001,", n.peer_id, HASH);
+	ck_assert_msg(strncmp(json, want, strlen(want)) == 0, "got %s", json);
+	/* node_status: snake_case, our height after our own block */
+	ck_assert_int_eq(js_last(&js, PREFIX "-node_status", name, sizeof(name),
+	    json, sizeof(json), 10000), 0);
+	snprintf(want, sizeof(want), "{\"peer_id\":\"%s\",\"client_name\":"
+	    "\"terap2p-test\",\"type\":\"node_status\",\"base_url\":"
+	    "\"https://datahub.example.org/api/v1\"", n.peer_id);
+	ck_assert_msg(strncmp(json, want, strlen(want)) == 0, "got %s", json);
+	ck_assert_ptr_nonnull(strstr(json, "\"best_height\":900001"));
+	/* garbage is refused with the reason */
+	ck_assert_int_eq(node_publish(&n, TP__TOPIC_KIND__TOPIC_BLOCK,
+	    "{\"Hash\":\"not hex\"}", err, sizeof(err)),
+	    TP__IPC_STATUS__IPC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err, "invalid block message"));
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
+START_TEST(spoofed_and_oversized_are_dropped)
+{
+	static const char *const topics[] = { PREFIX "-block", NULL };
+	Tp__GetBanScoreReq	 gs = TP__GET_BAN_SCORE_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep, *ev;
+	struct node		 n;
+	struct jspeer		 js;
+	char			 json[40000];
+
+	node_start(&n, NULL);
+	js_join(&js, &n, topics);
+	/* signed by js, claiming another author */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Hash\":\"%s\","
+	    "\"Height\":5}", "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB",
+	    HASH);
+	js_send(&js, PREFIX "-block", json);
+	/* over the 32 KiB block cap */
+	memset(json, ' ', sizeof(json) - 1);
+	json[0] = '{';
+	json[sizeof(json) - 2] = '}';
+	json[sizeof(json) - 1] = '\0';
+	js_send(&js, PREFIX "-block", json);
+	ck_assert_ptr_null(ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN,
+	    2000));
+	ck_assert_int_eq(node_stat(&n, "drops_spoofed_peer_id"), 1);
+	ck_assert_int_ge(node_stat(&n, "drops_too_big"), 1);
+	gs.peer_id = js.peer_id;
+	req.body_case = TP__ENVELOPE__BODY_GET_BAN_SCORE_REQ;
+	req.get_ban_score_req = &gs;
+	rep = node_call(&n, "bans.rep", &req);
+	ck_assert_int_ge(rep->ban_score_rep->score, 20);
+	ipc_env_free(rep);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
+START_TEST(handshake_of_another_network_is_refused)
+{
+	static const char *const topics[] = { HSTOPIC, NULL };
+	struct node	 n;
+	struct jspeer	 js;
+	char		 json[1024], name[128], extra[256];
+	const char	*line;
+
+	node_start(&n, "p2p_handshake_topic = " HSTOPIC "\n");
+	js_join(&js, &n, topics);
+	/* we said who we are on connect (and again in answers) */
+	ck_assert_int_eq(js_last(&js, HSTOPIC, name, sizeof(name), json,
+	    sizeof(json), 10000), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"type\":\"version\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"userAgent\":\"terap2p/bitcoin/"));
+	ck_assert_ptr_nonnull(strstr(json, "\"topicPrefix\":\"" PREFIX "\""));
+	snprintf(json, sizeof(json), "{\"type\":\"version\",\"peerID\":\"%s\","
+	    "\"bestHeight\":1,\"userAgent\":\"js\",\"topicPrefix\":"
+	    "\"teranode/bitcoin/1.0.0/testnet\"}", js.peer_id);
+	js_send(&js, HSTOPIC, json);
+	ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"", n.peer_id,
+	    10000));
+	ck_assert_int_eq(node_stat(&n, "handshake_refused"), 1);
+	/* and it stays refused */
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js, "dial", extra, 10000);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "refused: another network",
+	    10000), 0);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
+START_TEST(listen_only_publishes_status_only)
+{
+	struct node	n;
+	char		err[256];
+
+	node_start(&n, "listen_mode = listen_only\n");
+	ck_assert_int_eq(node_publish(&n, TP__TOPIC_KIND__TOPIC_BLOCK,
+	    "{\"Hash\":\"" HASH "\",\"Height\":1}", err, sizeof(err)),
+	    TP__IPC_STATUS__IPC_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err, "listen_only"));
+	node_stop(&n);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("teranode protocol (js-libp2p)");
+	TCase	*tc = tcase_create("teranode");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, js_block_subtree_status_become_events);
+	tcase_add_test(tc, our_announcements_have_teranodes_keys);
+	tcase_add_test(tc, spoofed_and_oversized_are_dropped);
+	tcase_add_test(tc, handshake_of_another_network_is_refused);
+	tcase_add_test(tc, listen_only_publishes_status_only);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
