@@ -100,7 +100,8 @@ GOSSIP_PUBSUB_SRCS = \
 GOSSIP_TERANODE_SRCS = \
 	workers/gossip/gossip_registry.c \
 	workers/gossip/gossip_sync.c \
-	workers/gossip/gossip_tmsg.c
+	workers/gossip/gossip_tmsg.c \
+	workers/gossip/gossip_tmsg_check.c
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c
