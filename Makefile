@@ -11,14 +11,14 @@ VARIANT	?= release
 B	:= build/$(VARIANT)
 GEN	:= build/gen
 PREFIX	?= /usr/local
-SYSCONFDIR ?= $(PREFIX)/etc/terap2p
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/etc/terap2p
 JOBS	?= $(shell nproc 2>/dev/null || echo 2)
 VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
 
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl
+	   libevent_openssl openssl libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -37,6 +37,7 @@ endif
 # ---- sources, one per line ----
 
 PROTOS = \
+	proto/kafka_messages.proto \
 	proto/ipc.proto \
 	proto/libp2p_crypto.proto \
 	proto/libp2p_noise.proto \
@@ -74,6 +75,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_conn.c \
 	workers/gossip/gossip_gate.c \
+	workers/gossip/gossip_health.c \
 	workers/gossip/gossip_host.c \
 	workers/gossip/gossip_identify.c \
 	workers/gossip/gossip_meshsub.c \
@@ -104,7 +106,14 @@ GOSSIP_TERANODE_SRCS = \
 	workers/gossip/gossip_tmsg_check.c
 
 KAFKA_SRCS = \
-	workers/kafka_bridge/kafka_bridge.c
+	workers/kafka_bridge/kafka_bridge.c \
+	workers/kafka_bridge/kafka_bridge_attrib.c \
+	workers/kafka_bridge/kafka_bridge_codec.c \
+	workers/kafka_bridge/kafka_bridge_conf.c \
+	workers/kafka_bridge/kafka_bridge_consumer.c \
+	workers/kafka_bridge/kafka_bridge_mock.c \
+	workers/kafka_bridge/kafka_bridge_producer.c \
+	$(GEN)/kafka_messages.pb-c.c
 
 BANS_SRCS = \
 	workers/ban_manager/ban_manager.c \
@@ -140,6 +149,8 @@ DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
 # ---- unit tests: tests/unit/<name>_test.c + the module under test + common ----
 
 UNIT_TESTS = \
+	kafka_bridge_codec \
+	kafka_bridge_attrib \
 	api_pure \
 	config \
 	util \
@@ -156,6 +167,7 @@ UNIT_TESTS = \
 	gossip_mss \
 	gossip_noise \
 	gossip_yamux \
+	gossip_health \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
@@ -179,15 +191,21 @@ UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/gossip_health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
+UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c
+UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_attrib.c
+
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
 INTEG_TESTS = \
+	kafka_bridge \
 	api_rest \
 	api_ws \
 	supervisor \
@@ -204,9 +222,13 @@ INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
+INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c
+
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 
 FUZZ_TARGETS = \
+	kafka_decode \
 	api_http \
 	api_ws \
 	config \
@@ -233,6 +255,9 @@ FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
+FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
+	common/log.c $(GEN)/kafka_messages.pb-c.c
+
 # ---- rules ----
 
 GEN_SRCS := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
@@ -240,7 +265,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
-.PHONY: all run test unit integration fuzz fuzz-smoke bench install clean deps \
+.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka install clean deps \
 	deps-test test-variant
 .DEFAULT_GOAL := all
 
@@ -293,6 +318,13 @@ $(B)/tests/integ_$(1)_test: $(call obj,tests/integration/$(1)_test.c tests/integ
 	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PKG_LIBS)
 endef
 $(foreach t,$(INTEG_TESTS),$(eval $(call integ_rule,$(t))))
+
+# The Kafka-protocol broker of the Kafka tests and bench (librdkafka's mock cluster).
+$(B)/tests/kafka_mock_broker: $(call obj,tests/kafka_mock_broker.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+tests: $(B)/tests/kafka_mock_broker
 
 UNIT_BINS  := $(patsubst %,$(B)/tests/%_test,$(UNIT_TESTS))
 INTEG_BINS := $(patsubst %,$(B)/tests/integ_%_test,$(INTEG_TESTS))
@@ -365,12 +397,31 @@ $(B)/bench/gossip_bench: $(call obj,$(BENCH_gossip_SRCS))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 BENCH_MIB ?= 256
+BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
-bench: $(B)/bench/gossip_bench
+bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
+	@echo "== gossipsub ingest ($$(date -u +%F))"
+	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
+
+bench: bench-kafka
+
+# Gossip event -> Kafka through the bridge, next to a raw librdkafka producer.
+bench-kafka: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
+	$(Q)bench/kafka_bench.sh $(B)
+$(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
+	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 install: $(B)/terap2pd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \
@@ -378,6 +429,7 @@ install: $(B)/terap2pd
 	install -m 0755 $(B)/terap2pd $(DESTDIR)$(PREFIX)/sbin/terap2pd
 	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
 		> $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
+	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
 	sed 's|@PREFIX@|$(PREFIX)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/terap2p.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/terap2p.service
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/terap2p/sql/ 2>/dev/null || true

@@ -114,12 +114,21 @@ jspeer_cmd(struct jspeer *j, const char *cmd, const char *extra, int ms)
 void
 jspeer_stop(struct jspeer *j)
 {
-	int	status;
+	uint64_t	end = util_mono_ms() + 3000;
+	int		status;
 
 	if (j->pid > 0) {
-		close(j->in_fd);	/* stdin EOF: the peer stops itself */
+		/* stdin EOF: the peer stops itself; a stop that hangs is killed */
+		close(j->in_fd);
 		kill(j->pid, SIGTERM);
-		waitpid(j->pid, &status, 0);
+		while (waitpid(j->pid, &status, WNOHANG) == 0) {
+			if (util_mono_ms() >= end) {
+				kill(j->pid, SIGKILL);
+				waitpid(j->pid, &status, 0);
+				break;
+			}
+			usleep(20000);
+		}
 	}
 	close(j->out_fd);
 	free(j->log);

@@ -1,0 +1,335 @@
+/*
+ * Benchmark of gossipsub ingest: two real terap2pd daemons on loopback
+ * (separate processes, as deployed); A publishes N signed 200-byte
+ * messages, B verifies and delivers them.  Printed next to, from the same
+ * run: this machine's Ed25519 verify rate on one core (the ceiling of
+ * ingest) and js-libp2p -> js-libp2p (tests/interop/pubsub_bench.mjs).
+ * Then one-hop latency, one message at a time, from A's publish request to
+ * B's delivery event (both over IPC).  Goals: >= 75% of the verify rate,
+ * >= 5x js-libp2p.
+ * Usage: pubsub_bench TERAP2PD [N] [samples]
+ */
+#include <sys/wait.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <sodium.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "util.h"
+
+#define TOPIC	"bench"
+
+struct daemon {
+	pid_t	pid;
+	char	dir[64], run[128], peer[64];
+	int	port;
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static ipc_env *
+call(struct daemon *d, const char *name, ipc_env *req)
+{
+	char	 url[256], err[256];
+	ipc_env	*rep = NULL;
+
+	ipc_url(d->run, name, url, sizeof(url));
+	if (ipc_call_sync(url, req, 5000, &rep, err, sizeof(err)) == -1)
+		fatal("%s: %s", name, err);
+	if (rep->status != 0)
+		fatal("%s: %s", name, rep->error);
+	return rep;
+}
+
+static int64_t
+stat_of(struct daemon *d, const char *name)
+{
+	Tp__StatsReq	 s = TP__STATS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int64_t		 v = -1;
+	size_t		 i;
+
+	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
+	req.stats_req = &s;
+	rep = call(d, "gossip.rep", &req);
+	for (i = 0; i < rep->stats_rep->n_stats; i++)
+		if (strcmp(rep->stats_rep->stats[i]->name, name) == 0)
+			v = rep->stats_rep->stats[i]->value;
+	ipc_env_free(rep);
+	return v;
+}
+
+static void
+daemon_start(struct daemon *d, const char *bin, int port)
+{
+	char	conf[160], text[512];
+	FILE	*fp;
+	int	i;
+
+	snprintf(d->dir, sizeof(d->dir), "/tmp/tp-psb-XXXXXX");
+	if (mkdtemp(d->dir) == NULL)
+		fatal("mkdtemp");
+	snprintf(d->run, sizeof(d->run), "%s/data/run", d->dir);
+	snprintf(conf, sizeof(conf), "%s/terap2p.conf", d->dir);
+	d->port = port;
+	fp = fopen(conf, "w");
+	fprintf(fp, "data_dir = %s/data\np2p_listen_addresses = 127.0.0.1\n"
+	    "p2p_port = %d\np2p_httpListenAddress = 127.0.0.1:%d\n"
+	    "log_level = warn\n", d->dir, port, port + 1000);
+	fclose(fp);
+	if ((d->pid = fork()) == 0) {
+		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		Tp__SupStatusReq	s = TP__SUP_STATUS_REQ__INIT;
+		ipc_env			req = TP__ENVELOPE__INIT, *rep = NULL;
+		char			url[256], err[128];
+
+		usleep(50000);
+		req.body_case = TP__ENVELOPE__BODY_SUP_STATUS_REQ;
+		req.sup_status_req = &s;
+		ipc_url(d->run, "supervisor.rep", url, sizeof(url));
+		if (ipc_call_sync(url, &req, 200, &rep, err, sizeof(err)) == 0) {
+			int	ready = rep->sup_status_rep->ready;
+
+			ipc_env_free(rep);
+			if (ready)
+				break;
+		}
+	}
+	snprintf(text, sizeof(text), "%s/data/p2p.key", d->dir);
+	if (access(text, F_OK) != 0)
+		fatal("daemon on port %d did not start", port);
+}
+
+static void
+daemon_stop(struct daemon *d)
+{
+	char	cmd[128];
+
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", d->dir);
+}
+
+static void
+join(struct daemon *d)
+{
+	Tp__PubsubJoinReq	j = TP__PUBSUB_JOIN_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+
+	j.topic = TOPIC;
+	req.body_case = TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ;
+	req.pubsub_join_req = &j;
+	ipc_env_free(call(d, "gossip.rep", &req));
+}
+
+/* Publish over one long-lived REQ socket to A's gossip.rep. */
+static void
+publish(nng_socket s, uint32_t i)
+{
+	Tp__PubsubPublishReq	 p = TP__PUBSUB_PUBLISH_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	uint8_t			 data[200];
+	nng_msg			*m;
+	char			 err[128];
+
+	memset(data, 'a', sizeof(data));
+	memcpy(data, &i, sizeof(i));
+	p.topic = TOPIC;
+	p.data.data = data;
+	p.data.len = sizeof(data);
+	req.body_case = TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ;
+	req.pubsub_publish_req = &p;
+	if (ipc_encode(&req, 0, &m, err, sizeof(err)) == -1 ||
+	    nng_sendmsg(s, m, 0) != 0 || nng_recvmsg(s, &m, 0) != 0)
+		fatal("publish %u failed", i);
+	if (ipc_decode(nng_msg_body(m), nng_msg_len(m), &rep, err,
+	    sizeof(err)) == -1 || rep->status != 0)
+		fatal("publish %u refused", i);
+	ipc_env_free(rep);
+	nng_msg_free(m);
+}
+
+#define SENDERS	8
+
+struct sender {
+	pthread_t	t;
+	char		url[256];
+	uint32_t	first, count;
+};
+
+/* One of SENDERS threads, each on its own REQ socket to A: pipelining. */
+static void *
+sender_run(void *arg)
+{
+	struct sender	*sd = arg;
+	nng_socket	 s;
+	uint32_t	 k;
+
+	nng_req0_open(&s);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 10000);
+	if (nng_dial(s, sd->url, NULL, 0) != 0)
+		fatal("dial %s", sd->url);
+	for (k = 0; k < sd->count; k++)
+		publish(s, sd->first + k);
+	nng_close(s);
+	return NULL;
+}
+
+static double
+verify_rate(void)
+{
+	uint8_t		pk[32], sk[64], msg[300], sig[64];
+	uint64_t	t0 = util_mono_ms(), n = 0;
+
+	crypto_sign_keypair(pk, sk);
+	randombytes_buf(msg, sizeof(msg));
+	crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+	while (util_mono_ms() - t0 < 1000) {
+		if (crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) != 0)
+			fatal("verify");
+		n++;
+	}
+	return (double)n * 1000.0 / (double)(util_mono_ms() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon		 a, b;
+	Tp__ConnectPeerReq	 c = TP__CONNECT_PEER_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT;
+	const char		*bin = argc > 1 ? argv[1] : "build/release/terap2pd";
+	uint32_t		 n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
+	int			 samples = argc > 3 ? atoi(argv[3]) : 200, i;
+	uint64_t		*lat, t0, t1;
+	int64_t			 base, got;
+	double			 vr, rate, js_rate = 0, js_p50 = 0, js_p99 = 0;
+	char			 addr[200], url[256], cmd[256], line[512];
+	nng_socket		 sub, req_sock;
+	struct sender		 snd[SENDERS];
+	uint8_t			 tag[IPC_TAG_LEN];
+	nng_msg			*m;
+	FILE			*fp;
+	int			 port = 24000 + (int)(getpid() % 10000);
+
+	if (sodium_init() < 0)
+		return 1;
+	log_init("bench", 1, LOG_LVL_WARN, LOG_FMT_LOGFMT);
+	vr = verify_rate();
+	daemon_start(&a, bin, port);
+	daemon_start(&b, bin, port + 1);
+	join(&a);
+	join(&b);
+	/* no /p2p/ part: the bench does not need to know B's peer ID */
+	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d", b.port);
+	c.multiaddr = addr;
+	req.body_case = TP__ENVELOPE__BODY_CONNECT_PEER_REQ;
+	req.connect_peer_req = &c;
+	ipc_env_free(call(&a, "gossip.rep", &req));
+	for (i = 0; i < 100 && stat_of(&b, "pubsub_peers") < 1; i++)
+		usleep(50000);
+	sleep(2);	/* subscriptions exchanged, mesh grafted */
+
+	nng_req0_open(&req_sock);
+	nng_socket_set_ms(req_sock, NNG_OPT_RECVTIMEO, 5000);
+	ipc_url(a.run, "gossip.rep", url, sizeof(url));
+	if (nng_dial(req_sock, url, NULL, 0) != 0)
+		fatal("dial %s", url);
+	base = stat_of(&b, "pubsub_msg_delivered");
+	t0 = util_mono_ms();
+	for (i = 0; i < SENDERS; i++) {
+		snprintf(snd[i].url, sizeof(snd[i].url), "%s", url);
+		snd[i].first = (uint32_t)i * (n / SENDERS);
+		snd[i].count = i == SENDERS - 1 ? n - snd[i].first : n / SENDERS;
+		pthread_create(&snd[i].t, NULL, sender_run, &snd[i]);
+	}
+	for (i = 0; i < SENDERS; i++)
+		pthread_join(snd[i].t, NULL);
+	do {
+		got = stat_of(&b, "pubsub_msg_delivered") - base;
+		t1 = util_mono_ms();
+		if (got < (int64_t)n)
+			usleep(2000);
+	} while (got < (int64_t)n && t1 - t0 < 60000);
+	rate = (double)got * 1000.0 / (double)(t1 - t0 + 1);
+
+	nng_sub0_open(&sub);
+	ipc_tag(TP__ENVELOPE__BODY_PUBSUB_MESSAGE, tag);
+	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, tag, sizeof(tag));
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 2000);
+	ipc_url(b.run, "gossip.pub", url, sizeof(url));
+	nng_dial(sub, url, NULL, 0);
+	usleep(200000);
+	lat = calloc((size_t)samples, sizeof(*lat));
+	for (i = 0; i < samples; i++) {
+		t0 = now_us();
+		publish(req_sock, n + (uint32_t)i);
+		if (nng_recvmsg(sub, &m, 0) == 0)
+			nng_msg_free(m);
+		lat[i] = now_us() - t0;
+	}
+	qsort(lat, (size_t)samples, sizeof(*lat), cmp_u64);
+	nng_close(sub);
+	nng_close(req_sock);
+	daemon_stop(&a);
+	daemon_stop(&b);
+
+	snprintf(cmd, sizeof(cmd), "node tests/interop/pubsub_bench.mjs %u %d",
+	    n < 5000 ? n : 5000, samples);
+	if ((fp = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof(line), fp) != NULL) {
+			char	*p;
+
+			if ((p = strstr(line, "\"rate\":")) != NULL)
+				js_rate = atof(p + 7);
+			if ((p = strstr(line, "\"p50\":")) != NULL)
+				js_p50 = atof(p + 6);
+			if ((p = strstr(line, "\"p99\":")) != NULL)
+				js_p99 = atof(p + 6);
+		}
+		pclose(fp);
+	}
+	printf("Ed25519 verify, one core:              %8.0f /s\n", vr);
+	printf("terap2p -> terap2p ingest (200 B, N=%u): %8.0f msgs/s = %.0f%% "
+	    "of verify (goal >= 75%%)\n", n, rate, rate * 100.0 / vr);
+	printf("js-libp2p -> js-libp2p (same run):     %8.0f msgs/s; terap2p is "
+	    "%.1fx (goal >= 5x)\n", js_rate, js_rate > 0 ? rate / js_rate : 0);
+	printf("one-hop latency terap2p (IPC publish -> IPC event): p50 %.2f ms, "
+	    "p99 %.2f ms\n", (double)lat[samples / 2] / 1000.0,
+	    (double)lat[samples * 99 / 100] / 1000.0);
+	printf("one-hop latency js-libp2p (in process):             p50 %.2f ms, "
+	    "p99 %.2f ms\n", js_p50, js_p99);
+	free(lat);
+	return got == (int64_t)n ? 0 : 1;
+}
