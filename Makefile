@@ -37,6 +37,7 @@ endif
 # ---- sources, one per line ----
 
 PROTOS = \
+	proto/kafka_messages.proto \
 	proto/ipc.proto \
 	proto/libp2p_crypto.proto \
 	proto/libp2p_noise.proto \
@@ -102,10 +103,18 @@ GOSSIP_PUBSUB_SRCS = \
 GOSSIP_TERANODE_SRCS = \
 	workers/gossip/gossip_registry.c \
 	workers/gossip/gossip_sync.c \
-	workers/gossip/gossip_tmsg.c
+	workers/gossip/gossip_tmsg.c \
+	workers/gossip/gossip_tmsg_check.c
 
 KAFKA_SRCS = \
-	workers/kafka_bridge/kafka_bridge.c
+	workers/kafka_bridge/kafka_bridge.c \
+	workers/kafka_bridge/kafka_bridge_attrib.c \
+	workers/kafka_bridge/kafka_bridge_codec.c \
+	workers/kafka_bridge/kafka_bridge_conf.c \
+	workers/kafka_bridge/kafka_bridge_consumer.c \
+	workers/kafka_bridge/kafka_bridge_mock.c \
+	workers/kafka_bridge/kafka_bridge_producer.c \
+	$(GEN)/kafka_messages.pb-c.c
 
 BANS_SRCS = \
 	workers/ban_manager/ban_manager.c \
@@ -141,6 +150,8 @@ DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
 # ---- unit tests: tests/unit/<name>_test.c + the module under test + common ----
 
 UNIT_TESTS = \
+	kafka_bridge_codec \
+	kafka_bridge_attrib \
 	api_pure \
 	config \
 	util \
@@ -188,9 +199,14 @@ UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
+UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c
+UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_attrib.c
+
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
 
 INTEG_TESTS = \
+	kafka_bridge \
 	api_rest \
 	api_ws \
 	supervisor \
@@ -209,9 +225,13 @@ INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
+INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c
+
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 
 FUZZ_TARGETS = \
+	kafka_decode \
 	api_http \
 	api_ws \
 	config \
@@ -238,6 +258,9 @@ FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
+FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
+	common/log.c $(GEN)/kafka_messages.pb-c.c
+
 # ---- rules ----
 
 GEN_SRCS := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
@@ -245,7 +268,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
-.PHONY: all run test unit integration fuzz fuzz-smoke bench install clean deps \
+.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka install clean deps \
 	deps-test test-variant
 .DEFAULT_GOAL := all
 
@@ -298,6 +321,13 @@ $(B)/tests/integ_$(1)_test: $(call obj,tests/integration/$(1)_test.c tests/integ
 	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PKG_LIBS)
 endef
 $(foreach t,$(INTEG_TESTS),$(eval $(call integ_rule,$(t))))
+
+# The Kafka-protocol broker of the Kafka tests and bench (librdkafka's mock cluster).
+$(B)/tests/kafka_mock_broker: $(call obj,tests/kafka_mock_broker.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+tests: $(B)/tests/kafka_mock_broker
 
 UNIT_BINS  := $(patsubst %,$(B)/tests/%_test,$(UNIT_TESTS))
 INTEG_BINS := $(patsubst %,$(B)/tests/integ_%_test,$(INTEG_TESTS))
@@ -384,6 +414,17 @@ bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/terap2pd $(INTEROP_S
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 	@echo "== gossipsub ingest ($$(date -u +%F))"
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
+
+bench: bench-kafka
+
+# Gossip event -> Kafka through the bridge, next to a raw librdkafka producer.
+bench-kafka: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
+	$(Q)bench/kafka_bench.sh $(B)
+$(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
+	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 install: $(B)/terap2pd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \

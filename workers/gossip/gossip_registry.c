@@ -393,7 +393,7 @@ reg_eligible(const struct gossip_registry_peer *p, uint32_t local)
 	    p->url_responsive && p->height > 0 && p->height > local;
 }
 
-/* <0 if a sorts before b: ban score ↑, height ↓, check duration ↑, ID ↑. */
+/* <0 if a sorts first: ban score ↑, height ↓, check duration ↑, ID ↑ */
 static int
 reg_order(const struct gossip_registry_peer *a,
     const struct gossip_registry_peer *b)

@@ -93,7 +93,8 @@ gossip_sync_skip_block(const struct gossip_sync *s, const char *originator,
 {
 	const struct gossip_registry_peer	*p;
 
-	if (s->current[0] == '\0' || (s->fsm != GOSSIP_SYNC_FSM_CATCHINGBLOCKS &&
+	if (s->current[0] == '\0' ||
+	    (s->fsm != GOSSIP_SYNC_FSM_CATCHINGBLOCKS &&
 	    s->fsm != GOSSIP_SYNC_FSM_LEGACYSYNCING))
 		return 0;
 	p = gossip_registry_get(s->reg, s->current);

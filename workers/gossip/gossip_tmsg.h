@@ -258,4 +258,20 @@ int	gossip_tmsg_check_hash(const char *s);
 int	gossip_tmsg_hash_canon(const char *s,
 	    char out[GOSSIP_TMSG_HASH_MAX + 1]);
 
+#ifdef GOSSIP_TMSG_INTERNAL
+/* gossip_tmsg_check.c, for gossip_tmsg.c */
+/* One strict UTF-8 sequence (as Go's utf8.DecodeRune): its length, or -1. */
+int	gossip_tmsg_check_utf8(const unsigned char *s, size_t n, uint32_t *cp);
+/* 1 if every character of s is a hex digit. */
+int	gossip_tmsg_check_is_hex(const char *s);
+/* s into dst[size] without control characters or invalid UTF-8, cut
+ * before the first character that does not fit. */
+void	gossip_tmsg_check_cut(const char *s, char *dst, size_t size);
+/* NULL if s is valid UTF-8, else a copy with each bad byte as U+FFFD
+ * (malloc'ed, the caller frees), as Go decodes JSON strings. */
+char	*gossip_tmsg_check_fix_utf8(const char *s);
+/* 0 if s is ≤128 bytes of printable UTF-8, else GOSSIP_TMSG_EPEERID. */
+int	gossip_tmsg_check_peer(const char *s);
+#endif
+
 #endif
