@@ -24,6 +24,9 @@
 #define PREFIX	"teranode/bitcoin/1.0.0/mainnet"
 #define HASH	"00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
 #define HSTOPIC	"teranode/bitcoin/handshake"
+/* keys of the envelope as they appear inside js's JSON answer */
+#define NAME_KEY	"\\\"name\\\":\\\""
+#define DATA_KEY	"\\\"data\\\":\\\""
 
 static const char *const	gossip_args[] = { "--gossip", NULL };
 
@@ -190,12 +193,12 @@ js_last(struct jspeer *js, const char *topic, char *name, size_t namelen,
 	do {
 		line = jspeer_cmd(js, "messages", extra, 5000);
 		if (line != NULL && (p = strrchr(line, '{')) != NULL &&
-		    strstr(p, "\\\"data\\\":\\\"") != NULL) {
-			q = strstr(p, "\\\"name\\\":\\\"");
+		    strstr(p, DATA_KEY) != NULL) {
+			q = strstr(p, NAME_KEY);
 			if (q != NULL)
-				sscanf(q + 12, "%127[^\\]", name);
+				sscanf(q + strlen(NAME_KEY), "%127[^\\]", name);
 			(void)namelen;
-			q = strstr(p, "\\\"data\\\":\\\"") + 12;
+			q = strstr(p, DATA_KEY) + strlen(DATA_KEY);
 			sscanf(q, "%16383[^\\]", b64);
 			if (util_b64_decode(b64, strlen(b64), (uint8_t *)json,
 			    jsonlen - 1, &n) == 0) {
@@ -376,6 +379,9 @@ START_TEST(handshake_of_another_network_is_refused)
 	js_send(&js, HSTOPIC, json);
 	ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"", n.peer_id,
 	    10000));
+	h_wait_log(&n.d, "gossip", "is on teranode/bitcoin/1.0.0/testnet", 5000);
+	if (node_stat(&n, "handshake_refused") != 1)
+		fprintf(stderr, "%s\n", n.d.log);
 	ck_assert_int_eq(node_stat(&n, "handshake_refused"), 1);
 	/* and it stays refused */
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);

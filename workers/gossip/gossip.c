@@ -17,7 +17,7 @@
 #include "proc.h"
 #include "util.h"
 
-void
+int
 gossip_peer_connected(struct gossip_ctx *g, struct gossip_conn *c)
 {
 	Tp__PeerConnected	pc = TP__PEER_CONNECTED__INIT;
@@ -29,11 +29,11 @@ gossip_peer_connected(struct gossip_ctx *g, struct gossip_conn *c)
 	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
 	ev.peer_connected = &pc;
 	ipc_publish(g->pub, &ev);
-	gossip_teranode_connected(g, c);
-	if (c->state != GOSSIP_CONN_OPEN)
-		return;		/* refused */
+	if (gossip_teranode_connected(g, c) == -1)
+		return -1;	/* refused and closed */
 	if (gossip_stream_open(c, &gossip_identify_proto) == NULL)
 		log_warn("gossip: cannot open identify to %s", c->peer_text);
+	return 0;
 }
 
 void

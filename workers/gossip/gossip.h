@@ -320,7 +320,8 @@ int	gossip_teranode_message(struct gossip_ctx *, const char *topic,
 /* A local announcement (TopicKind, message JSON); -1 with err. */
 int	gossip_teranode_publish(struct gossip_ctx *, int kind, const char *json,
 	    char *err, size_t errlen);
-void	gossip_teranode_connected(struct gossip_ctx *, struct gossip_conn *);
+/* -1: refused (another network) and closed. */
+int	gossip_teranode_connected(struct gossip_ctx *, struct gossip_conn *);
 void	gossip_teranode_disconnected(struct gossip_ctx *, struct gossip_conn *);
 /* Copies of the registry entries; the caller frees *out. */
 size_t	gossip_teranode_peers(struct gossip_ctx *,
@@ -355,7 +356,8 @@ void	gossip_meshsub_detach(struct gossip_conn *);
 
 int	gossip_main(struct proc *);
 /* A connection finished its handshake / went away (events, registry). */
-void	gossip_peer_connected(struct gossip_ctx *, struct gossip_conn *);
+/* -1: the connection was refused and is gone. */
+int	gossip_peer_connected(struct gossip_ctx *, struct gossip_conn *);
 void	gossip_peer_disconnected(struct gossip_ctx *, struct gossip_conn *);
 /* A verified pubsub message on a joined topic. */
 void	gossip_on_message(struct gossip_ctx *, const char *topic,

@@ -263,8 +263,7 @@ conn_open(struct gossip_conn *c)
 	if (c->stat != NULL)
 		gossip_static_up(c->stat);
 	gossip_gate_check_peer(c);
-	gossip_peer_connected(c->g, c);
-	return c->state == GOSSIP_CONN_OPEN ? 0 : -1;
+	return gossip_peer_connected(c->g, c);
 }
 
 static int

@@ -66,6 +66,7 @@ struct gossip_tn {
 	struct gossip_health	*health;		/* owned */
 	struct event		*tick, *status_ev, *health_ev;	/* owned */
 	struct event		*first_status;		/* owned */
+	struct event		*hs_ev;			/* owned: version soon */
 	struct ipc_client	*kafka;			/* kafka.rep */
 	struct ipc_sub		*kafka_sub;		/* kafka.pub */
 	const struct cfg_list	*blacklist;		/* borrowed from cfg */
@@ -168,9 +169,27 @@ tn_is_refused(struct gossip_tn *t, const char *peer)
 	return 0;
 }
 
+/* Disconnect later: we may be inside the router's delivery callback. */
+struct tn_drop {
+	struct gossip_ctx	*g;
+	char			 peer[GOSSIP_PEER_ID_TEXT_MAX];
+};
+
+static void
+tn_drop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tn_drop	*d = arg;
+
+	(void)fd;
+	(void)what;
+	gossip_host_disconnect(d->g, d->peer);
+	free(d);
+}
+
 static void
 tn_refuse(struct gossip_tn *t, const char *peer)
 {
+	struct tn_drop	*d = xmalloc(sizeof(*d));
 	uint64_t	now = util_mono_ms();
 	size_t		i, slot = 0;
 
@@ -180,7 +199,9 @@ tn_refuse(struct gossip_tn *t, const char *peer)
 	snprintf(t->refused[slot].id, sizeof(t->refused[slot].id), "%s", peer);
 	t->refused[slot].until_ms = now + config_duration_ms(t->g->p->cfg,
 	    "p2p_handshake_refuse_duration");
-	gossip_host_disconnect(t->g, peer);
+	d->g = t->g;
+	snprintf(d->peer, sizeof(d->peer), "%s", peer);
+	event_base_once(t->g->p->base, -1, EV_TIMEOUT, tn_drop_cb, d, NULL);
 }
 
 /* Publish m on its topic in our envelope; 0 or -1 (logged). */
@@ -382,6 +403,14 @@ tn_send_handshake(struct gossip_tn *t, const char *type)
 	snprintf(m.u.handshake.topic_prefix, sizeof(m.u.handshake.topic_prefix),
 	    "%s", t->prefix);
 	tn_publish(t, &m);
+}
+
+static void
+tn_hs_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tn_send_handshake(arg, "version");
 }
 
 static void
@@ -680,21 +709,32 @@ tn_local_notification(void *arg, const ipc_env *ev)
 
 /* ---- connections ---- */
 
-void
+int
 gossip_teranode_connected(struct gossip_ctx *g, struct gossip_conn *c)
 {
 	struct gossip_tn	*t = g->tn;
 
 	if (t == NULL)
-		return;
+		return 0;
 	if (tn_is_refused(t, c->peer_text)) {
 		gossip_conn_close(c, "refused: another network");
-		return;
+		return -1;
 	}
 	gossip_registry_add(&t->reg, c->peer_text, util_mono_ms());
 	gossip_registry_connected(&t->reg, c->peer_text, c->remote, c->inbound,
 	    util_mono_ms());
-	tn_send_handshake(t, "version");
+	/*
+	 * Say who we are once the new peer has told us its subscriptions and
+	 * joined the handshake mesh; one version covers every peer that
+	 * connected meanwhile.
+	 */
+	if (t->topic[GOSSIP_TMSG_HANDSHAKE][0] != '\0' &&
+	    !evtimer_pending(t->hs_ev, NULL)) {
+		struct timeval	tv = { 1, 500000 };
+
+		evtimer_add(t->hs_ev, &tv);
+	}
+	return 0;
 }
 
 void
@@ -865,6 +905,7 @@ gossip_teranode_start(struct gossip_ctx *g)
 	    "p2p_node_status_interval"), tn_status_cb);
 	t->health_ev = tn_every(t, config_duration_ms(cfg,
 	    "p2p_health_check_interval"), tn_health_cb);
+	t->hs_ev = evtimer_new(g->p->base, tn_hs_cb, t);
 	t->first_status = evtimer_new(g->p->base, tn_status_cb, t);
 	evtimer_add(t->first_status, &soon);
 	return 0;
@@ -881,6 +922,7 @@ gossip_teranode_stop(struct gossip_ctx *g)
 	event_free(t->status_ev);
 	event_free(t->health_ev);
 	event_free(t->first_status);
+	event_free(t->hs_ev);
 	gossip_health_free(t->health);
 	gossip_registry_fini(&t->reg);
 	free(t);
