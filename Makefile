@@ -144,6 +144,9 @@ API_SRCS = \
 	$(API_PURE_SRCS) \
 	$(GEN)/api_dashboard_html.c
 
+CTL_SRCS = \
+	tools/terap2pctl.c
+
 DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
 	$(BANS_SRCS) $(API_SRCS)
 
@@ -209,6 +212,8 @@ INTEG_TESTS = \
 	kafka_bridge \
 	api_rest \
 	api_ws \
+	api_ctl \
+	api_dashboard \
 	supervisor \
 	interop \
 	pubsub \
@@ -219,6 +224,8 @@ INTEG_TESTS = \
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
+INTEG_api_ctl_SRCS = $(COMMON_SRCS)
+INTEG_api_dashboard_SRCS = $(COMMON_SRCS)
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -301,6 +308,12 @@ $(B)/obj/%.o: %.c | $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# terap2pctl, the admin CLI over the REST API (libcurl)
+all tests: $(B)/terap2pctl
+$(B)/terap2pctl: $(call obj,$(CTL_SRCS))
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl libcjson)
 
 $(B)/terap2pd: $(call obj,$(DAEMON_SRCS))
 	@echo "  LD      $@"

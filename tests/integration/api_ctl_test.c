@@ -1,0 +1,170 @@
+/*
+ * Integration tests of terap2pctl (tools/terap2pctl.c) against the real
+ * terap2pd: status, bans (add, list, check, remove, clear), scores, peers,
+ * --json output, and a non-zero exit with a clear message for a missing
+ * key, a bad address, an unknown command and an unreachable server.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <check.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "util.h"
+
+#define READY_MS	15000
+#define KEY		"ctl-key"
+
+static char	ctl_url[64];
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	sa;
+	socklen_t		len = sizeof(sa);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Run terap2pctl with args (NULL-terminated), stdout and stderr in out. */
+static int
+ctl(char *out, size_t outlen, ...)
+{
+	char		 bin[256], tmp[256], *argv[24];
+	const char	*a;
+	va_list		 ap;
+	size_t		 n = 0, len = 0;
+	int		 pfd[2], status;
+	ssize_t		 r;
+	pid_t		 pid;
+
+	snprintf(tmp, sizeof(tmp), "%s", h_binary());
+	snprintf(bin, sizeof(bin), "%s/terap2pctl", dirname(tmp));
+	argv[n++] = bin;
+	argv[n++] = (char *)"-u";
+	argv[n++] = ctl_url;
+	va_start(ap, outlen);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 22)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (len + 1 < outlen && (r = read(pfd[0], out + len,
+	    outlen - len - 1)) > 0)
+		len += (size_t)r;
+	out[len] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+#define HAS(s, sub)	ck_assert_msg(strstr((s), (sub)) != NULL, \
+			    "\"%s\" not in: %s", (sub), (s))
+
+START_TEST(ctl_commands)
+{
+	struct daemon	d;
+	char		conf[256], out[16384];
+	int		port = free_port();
+
+	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
+	    "p2p_port = %d\np2p_listen_addresses = 127.0.0.1\napi_key = " KEY
+	    "\n", port, free_port());
+	snprintf(ctl_url, sizeof(ctl_url), "http://127.0.0.1:%d", port);
+	h_start(&d, conf);
+	ck_assert_msg(h_wait_log(&d, "supervisor", "msg=\"ready\"", READY_MS) ==
+	    0, "daemon not ready");
+	for (int i = 0; i < 250 && h_count_log(&d, "api", "serving HTTP") == 0;
+	    i++)
+		usleep(20000);
+	ck_assert_int_eq(ctl(out, sizeof(out), "status", NULL), 0);
+	HAS(out, " ready, up ");
+	HAS(out, "  bans     pid ");
+	ck_assert_int_eq(ctl(out, sizeof(out), "bans", "add", "10.0.0.0/8",
+	    NULL), 1);
+	HAS(out, "terap2pctl: 401: ");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "add",
+	    "10.0.0.0/8", "2h", "from ctl", NULL), 0);
+	HAS(out, "banned 10.0.0.0/8 until ");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "add",
+	    "300.1.1.1", NULL), 1);
+	HAS(out, "terap2pctl: 400: invalid address");
+	ck_assert_int_eq(ctl(out, sizeof(out), "bans", NULL), 0);
+	HAS(out, "10.0.0.0/8  until ");
+	HAS(out, "from ctl");
+	HAS(out, "1 bans");
+	ck_assert_int_eq(ctl(out, sizeof(out), "--json", "bans", "list", NULL),
+	    0);
+	HAS(out, "{\"bans\":[{\"key\":\"10.0.0.0/8\"");
+	ck_assert_int_eq(ctl(out, sizeof(out), "bans", "check", "10.2.3.4",
+	    NULL), 0);
+	HAS(out, "banned (10.0.0.0/8)");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "remove",
+	    "10.0.0.0/8", NULL), 0);
+	ck_assert_int_eq(ctl(out, sizeof(out), "bans", "check", "10.2.3.4",
+	    NULL), 0);
+	HAS(out, "not banned");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "remove",
+	    "10.0.0.0/8", NULL), 1);
+	HAS(out, "terap2pctl: 404: ");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "scores", "add",
+	    "12D3KooWCtx", "spam", NULL), 0);
+	HAS(out, "12D3KooWCtx  score 50");
+	ck_assert_int_eq(ctl(out, sizeof(out), "scores", NULL), 0);
+	HAS(out, "1 scored peers");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "clear",
+	    NULL), 0);
+	ck_assert_int_eq(ctl(out, sizeof(out), "peers", NULL), 0);
+	HAS(out, "0 peers");
+	ck_assert_int_eq(ctl(out, sizeof(out), "frobnicate", NULL), 2);
+	HAS(out, "usage: terap2pctl");
+	h_stop(&d);
+	/* nobody listening any more */
+	ck_assert_int_eq(ctl(out, sizeof(out), "status", NULL), 2);
+	HAS(out, "terap2pctl: cannot reach http://127.0.0.1:");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("api_ctl");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, ctl_commands);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
