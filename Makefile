@@ -382,7 +382,15 @@ test: deps-test $(INTEROP_STAMP)
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) fuzz
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
+	$(Q)$(MAKE) --no-print-directory VARIANT=release bench-short
 	$(Q)scripts/run-tests.sh --summary
+
+# The benchmarks in a short mode, so that they are known to run (figures
+# from a loaded CI machine are printed, not judged).
+bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/terap2pd $(INTEROP_STAMP)
+	@echo "== benchmarks, short mode"
+	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
+	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 
 # ---- fuzzing (always clang, its own build dir) ----
 
