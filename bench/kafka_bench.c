@@ -225,10 +225,16 @@ main(int argc, char **argv)
 	window = strtoul(argv[4], NULL, 10);
 	b.lat_us = calloc(b.n, sizeof(*b.lat_us));
 	consumer_start(&b, argv[2]);
-	if (raw)
+	/* Warm up: connections and the idempotent producer ID, not timed. */
+	if (raw) {
 		b.prod = client(RD_KAFKA_PRODUCER, argv[2]);
-	else
+		send_raw(&b, "ff", "http://bench/warm-up");
+		rd_kafka_flush(b.prod, 10000);
+	} else {
 		bridge_open(&b, argv[5]);
+		send_event(&b, "ff", "http://bench/warm-up");
+	}
+	consume_some(&b, 500);
 	t0 = now_us();
 	deadline = t0 + 30 * 1000000ULL;
 	while (b.got < b.n && now_us() < deadline) {

@@ -489,6 +489,16 @@ kafka_consumer_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_assign(rk, NULL);
 }
 
+/* Transient: librdkafka reconnects and rejoins by itself. */
+static void
+kafka_consumer_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
+{
+	(void)rk;
+	(void)arg;
+	log_warn("kafka: consumer: %s: %s",
+	    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
 static rd_kafka_conf_t *
 kafka_consumer_conf(struct kafka_ctx *k, char *err, size_t errlen)
 {
@@ -516,11 +526,15 @@ kafka_consumer_conf(struct kafka_ctx *k, char *err, size_t errlen)
 	    kafka_conf_set(rc, "heartbeat.interval.ms", "1000", err,
 	    errlen) == -1 ||
 	    kafka_conf_set(rc, "fetch.wait.max.ms", "50", err, errlen) == -1 ||
+	    /* topics created after we subscribed are found within 10 s */
+	    kafka_conf_set(rc, "topic.metadata.refresh.interval.ms", "10000", err,
+	    errlen) == -1 ||
 	    kafka_conf_set(rc, "log.queue", "true", err, errlen) == -1) {
 		rd_kafka_conf_destroy(rc);
 		return NULL;
 	}
 	rd_kafka_conf_set_rebalance_cb(rc, kafka_consumer_rebalance);
+	rd_kafka_conf_set_error_cb(rc, kafka_consumer_error);
 	rd_kafka_conf_set_opaque(rc, k);
 	return rc;
 }
