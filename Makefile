@@ -78,6 +78,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_health.c \
 	workers/gossip/gossip_host.c \
 	workers/gossip/gossip_identify.c \
+	workers/gossip/gossip_local.c \
 	workers/gossip/gossip_meshsub.c \
 	workers/gossip/gossip_negotiate.c \
 	workers/gossip/gossip_ping.c \

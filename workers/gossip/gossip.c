@@ -214,7 +214,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
-	if (gossip_teranode_publish(g, r->kind, r->json, err,
+	if (gossip_local_publish(g, r->kind, r->json, err,
 	    sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;

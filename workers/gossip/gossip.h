@@ -317,8 +317,8 @@ void	gossip_teranode_stop(struct gossip_ctx *);
 /* A delivered pubsub message: 1 if it was on a Teranode topic (handled). */
 int	gossip_teranode_message(struct gossip_ctx *, const char *topic,
 	    const char *author, const char *from, const uint8_t *, size_t);
-/* A local announcement (TopicKind, message JSON); -1 with err. */
-int	gossip_teranode_publish(struct gossip_ctx *, int kind, const char *json,
+/* gossip_local.c: a local announcement (TopicKind, message JSON); -1 with err. */
+int	gossip_local_publish(struct gossip_ctx *, int kind, const char *json,
 	    char *err, size_t errlen);
 /* -1: refused (another network) and closed. */
 int	gossip_teranode_connected(struct gossip_ctx *, struct gossip_conn *);

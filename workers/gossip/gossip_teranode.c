@@ -18,6 +18,7 @@
 #include "gossip_health.h"
 #include "gossip_pubsub.h"
 #include "gossip_registry.h"
+#include "gossip_teranode.h"
 #include "gossip_tmsg.h"
 #include "log.h"
 #include "proc.h"
@@ -25,7 +26,6 @@
 #include "util.h"
 
 #define TN_TICK_MS	1000
-#define TN_REFUSED_MAX	256
 #define CFG_NAME_ROOM	4200	/* a setting value, and then some */
 
 static const struct {
@@ -46,42 +46,6 @@ static const char *const	tn_genesis[][2] = {
 	{ "testnet", "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943" },
 	{ "regtest", "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206" },
 	{ "stn", "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943" },
-};
-
-struct tn_refused {
-	char		id[GOSSIP_PEER_ID_TEXT_MAX];
-	uint64_t	until_ms;
-};
-
-struct gossip_tn {
-	struct gossip_ctx	*g;			/* borrowed */
-	char			 topic[GOSSIP_TMSG_KIND_MAX + 1][GOSSIP_PUBSUB_TOPIC_MAX + 1];
-	char			 prefix[GOSSIP_TMSG_TEXT_MAX + 1];
-	char			 client_name[GOSSIP_TMSG_NAME_MAX + 1];
-	char			 datahub[GOSSIP_TMSG_URL_MAX + 1];
-	int			 listen_only;
-	unsigned		 flags;			/* decode flags */
-	struct gossip_registry	 reg;
-	struct gossip_sync	 sync;
-	struct gossip_health	*health;		/* owned */
-	struct event		*tick, *status_ev, *health_ev;	/* owned */
-	struct event		*first_status;		/* owned */
-	struct event		*hs_ev;			/* owned: version soon */
-	struct ipc_client	*kafka;			/* kafka.rep */
-	struct ipc_sub		*kafka_sub;		/* kafka.pub */
-	const struct cfg_list	*blacklist;		/* borrowed from cfg */
-	struct tn_refused	 refused[TN_REFUSED_MAX];
-	/* the local node */
-	uint32_t		 height;
-	char			 best_hash[GOSSIP_TMSG_HASH_MAX + 1];
-	char			 fsm[GOSSIP_TMSG_TEXT_MAX + 1];
-	uint64_t		 started_wall_ms;
-	/* counters */
-	uint64_t		 in[GOSSIP_TMSG_KIND_MAX + 1];
-	uint64_t		 out[GOSSIP_TMSG_KIND_MAX + 1];
-	uint64_t		 drops[GOSSIP_TMSG_ERR_MAX + 1];
-	uint64_t		 drop_spoofed, drop_banned, drop_blacklisted;
-	uint64_t		 drop_not_sync_peer, drop_refused, sync_triggers;
 };
 
 /* ---- helpers ---- */
@@ -204,26 +168,6 @@ tn_refuse(struct gossip_tn *t, const char *peer)
 	event_base_once(t->g->p->base, -1, EV_TIMEOUT, tn_drop_cb, d, NULL);
 }
 
-/* Publish m on its topic in our envelope; 0 or -1 (logged). */
-static int
-tn_publish(struct gossip_tn *t, const struct gossip_tmsg *m)
-{
-	char	*out;
-	size_t	 len;
-	int	 rc;
-
-	if (t->topic[m->kind][0] == '\0')
-		return -1;
-	if (gossip_tmsg_seal(m, t->client_name, &out, &len) != GOSSIP_TMSG_OK)
-		return -1;
-	rc = gossip_pubsub_publish(t->g->ps, t->topic[m->kind],
-	    (const uint8_t *)out, len);
-	free(out);
-	if (rc == 0)
-		t->out[m->kind]++;
-	return rc;
-}
-
 /* ---- events for the Kafka bridge and the API ---- */
 
 static void
@@ -297,8 +241,8 @@ tn_event_status(struct gossip_tn *t, const char *author, const uint8_t *json,
 
 /* ---- the sync coordinator's actions ---- */
 
-static void
-tn_sync_actions(struct gossip_tn *t, const struct gossip_sync_actions *acts)
+void
+gossip_teranode_sync_actions(struct gossip_tn *t, const struct gossip_sync_actions *acts)
 {
 	Tp__ProduceSyncTriggerReq	 tr = TP__PRODUCE_SYNC_TRIGGER_REQ__INIT;
 	ipc_env				 req = TP__ENVELOPE__INIT;
@@ -381,39 +325,6 @@ tn_on_status(struct gossip_tn *t, const struct gossip_tmsg_node_status *st,
 }
 
 static void
-tn_send_handshake(struct gossip_tn *t, const char *type)
-{
-	struct gossip_tmsg	m;
-
-	if (t->topic[GOSSIP_TMSG_HANDSHAKE][0] == '\0')
-		return;
-	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_HANDSHAKE;
-	snprintf(m.u.handshake.type, sizeof(m.u.handshake.type), "%s", type);
-	snprintf(m.u.handshake.peer_id, sizeof(m.u.handshake.peer_id), "%s",
-	    t->g->id.peer_id_text);
-	m.u.handshake.best_height = t->height;
-	snprintf(m.u.handshake.best_hash, sizeof(m.u.handshake.best_hash), "%s",
-	    t->best_hash);
-	snprintf(m.u.handshake.data_hub_url, sizeof(m.u.handshake.data_hub_url),
-	    "%s", t->listen_only ? "" : t->datahub);
-	snprintf(m.u.handshake.user_agent, sizeof(m.u.handshake.user_agent),
-	    "terap2p/bitcoin/%s", TP_VERSION);
-	m.u.handshake.services = 1;
-	snprintf(m.u.handshake.topic_prefix, sizeof(m.u.handshake.topic_prefix),
-	    "%s", t->prefix);
-	tn_publish(t, &m);
-}
-
-static void
-tn_hs_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	tn_send_handshake(arg, "version");
-}
-
-static void
 tn_on_handshake(struct gossip_tn *t, const struct gossip_tmsg_handshake *hs,
     const char *author)
 {
@@ -427,7 +338,7 @@ tn_on_handshake(struct gossip_tn *t, const struct gossip_tmsg_handshake *hs,
 		return;
 	}
 	if (strcmp(hs->type, "version") == 0)
-		tn_send_handshake(t, "verack");
+		gossip_local_handshake(t, "verack");
 }
 
 int
@@ -491,145 +402,6 @@ gossip_teranode_message(struct gossip_ctx *g, const char *topic,
 	return 1;
 }
 
-/* ---- the local node's announcements ---- */
-
-/* Our own fields in a message the local node asked us to announce. */
-static void
-tn_fill_own(struct gossip_tn *t, struct gossip_tmsg *m)
-{
-	const char	*id = t->g->id.peer_id_text;
-
-#define OWN(f, v) snprintf(f, sizeof(f), "%s", v)
-	switch (m->kind) {
-	case GOSSIP_TMSG_BLOCK:
-		OWN(m->u.block.peer_id, id);
-		OWN(m->u.block.client_name, t->client_name);
-		if (m->u.block.data_hub_url[0] == '\0')
-			OWN(m->u.block.data_hub_url, t->datahub);
-		break;
-	case GOSSIP_TMSG_SUBTREE:
-		OWN(m->u.subtree.peer_id, id);
-		OWN(m->u.subtree.client_name, t->client_name);
-		if (m->u.subtree.data_hub_url[0] == '\0')
-			OWN(m->u.subtree.data_hub_url, t->datahub);
-		break;
-	case GOSSIP_TMSG_REJECTED_TX:
-		OWN(m->u.rejected_tx.peer_id, id);
-		OWN(m->u.rejected_tx.client_name, t->client_name);
-		break;
-	case GOSSIP_TMSG_MINING_ON:
-		OWN(m->u.mining_on.peer_id, id);
-		if (m->u.mining_on.data_hub_url[0] == '\0')
-			OWN(m->u.mining_on.data_hub_url, t->datahub);
-		break;
-	case GOSSIP_TMSG_BESTBLOCK:
-		OWN(m->u.bestblock.peer_id, id);
-		break;
-	default:
-		break;
-	}
-#undef OWN
-}
-
-static void	tn_publish_status(struct gossip_tn *);
-
-/*
- * gossip.rep Publish: the JSON of one message (Teranode's keys) from the
- * Kafka bridge or the API; our PeerID, client name and DataHub URL are
- * filled in.  0, or -1 with err filled.
- */
-int
-gossip_teranode_publish(struct gossip_ctx *g, int kind, const char *json,
-    char *err, size_t errlen)
-{
-	struct gossip_tn	*t = g->tn;
-	struct gossip_tmsg	 m;
-	int			 rc;
-
-	if (kind < GOSSIP_TMSG_BLOCK || kind > GOSSIP_TMSG_BESTBLOCK ||
-	    kind == GOSSIP_TMSG_NODE_STATUS) {
-		snprintf(err, errlen, "topic kind %d cannot be published", kind);
-		return -1;
-	}
-	if (t->listen_only) {
-		snprintf(err, errlen, "listen_mode is listen_only: only "
-		    "node_status is published");
-		return -1;
-	}
-	if (t->topic[kind][0] == '\0') {
-		snprintf(err, errlen, "the %s topic is not configured",
-		    gossip_tmsg_kind_name((enum gossip_tmsg_kind)kind));
-		return -1;
-	}
-	rc = gossip_tmsg_decode((enum gossip_tmsg_kind)kind,
-	    (const uint8_t *)json, strlen(json), GOSSIP_TMSG_ALLOW_PRIVATE, &m);
-	if (rc != GOSSIP_TMSG_OK) {
-		snprintf(err, errlen, "invalid %s message: %s",
-		    gossip_tmsg_kind_name((enum gossip_tmsg_kind)kind),
-		    gossip_tmsg_strerror(rc));
-		return -1;
-	}
-	tn_fill_own(t, &m);
-	rc = tn_publish(t, &m);
-	if (rc == 0 && kind == GOSSIP_TMSG_BLOCK) {
-		/* our own block: it is our best now, say so at once */
-		if (m.u.block.height >= t->height) {
-			t->height = m.u.block.height;
-			snprintf(t->best_hash, sizeof(t->best_hash), "%s",
-			    m.u.block.hash);
-			gossip_sync_set_local_height(&t->sync, t->height);
-		}
-		tn_publish_status(t);
-	}
-	gossip_tmsg_fini(&m);
-	if (rc == -1)
-		snprintf(err, errlen, "the message does not fit a pubsub RPC");
-	return rc;
-}
-
-static void
-tn_publish_status(struct gossip_tn *t)
-{
-	struct gossip_tmsg		 m;
-	struct gossip_tmsg_node_status	*st = &m.u.node_status;
-	const char			*sp = gossip_sync_peer(&t->sync);
-	struct gossip_registry_peer	 p;
-
-#define SET(f, v) snprintf(f, sizeof(f), "%s", v)
-	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_NODE_STATUS;
-	SET(st->peer_id, t->g->id.peer_id_text);
-	SET(st->client_name, t->client_name);
-	SET(st->type, "node_status");
-	SET(st->base_url, t->listen_only ? "" : t->datahub);
-	SET(st->version, TP_VERSION);
-	SET(st->best_block_hash, t->best_hash);
-	st->best_height = t->height;
-	SET(st->fsm_state, t->fsm);
-	st->start_time = (int64_t)(t->started_wall_ms / 1000);
-	st->uptime = (double)(util_wall_ms() - t->started_wall_ms) / 1000.0;
-	SET(st->listen_mode, t->listen_only ? "listen_only" : "full");
-	st->connected_peers_count = (int64_t)t->g->cnt.conns_open;
-	SET(st->storage, "full");
-	if (sp != NULL && gossip_registry_copy(&t->reg, sp, &p) == 0) {
-		SET(st->sync_peer_id, sp);
-		st->sync_peer_height = p.height;
-		SET(st->sync_peer_block_hash, p.best_hash);
-		st->sync_connected_at = (int64_t)(t->sync.sync_start_ms / 1000);
-	}
-#undef SET
-	if (tn_publish(t, &m) == -1)
-		log_debug("gossip: node_status not published");
-}
-
-static void
-tn_status_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	tn_publish_status(arg);
-}
-
 /* ---- periodic work: sync coordinator, registry, health ---- */
 
 static void
@@ -642,7 +414,7 @@ tn_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	acts.n = 0;
 	gossip_sync_tick(&t->sync, util_mono_ms(), &acts);
-	tn_sync_actions(t, &acts);
+	gossip_teranode_sync_actions(t, &acts);
 	gossip_registry_sweep(&t->reg, util_mono_ms());
 }
 
@@ -679,32 +451,6 @@ tn_health_cb(evutil_socket_t fd, short what, void *arg)
 			gossip_health_check(t->health, p[i].id,
 			    p[i].data_hub_url, tn_health_done, t);
 	free(p);
-}
-
-/* kafka.pub: the local node's FSM state and catch-up failures. */
-static void
-tn_local_notification(void *arg, const ipc_env *ev)
-{
-	struct gossip_tn		*t = arg;
-	const Tp__LocalNotification	*n = ev->local_notification;
-	struct gossip_sync_actions	 acts;
-	const char			*state = NULL;
-	size_t				 i;
-
-	acts.n = 0;
-	if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_FSM_STATE) {
-		for (i = 0; i < n->n_metadata; i++)
-			if (strcmp(n->metadata[i]->key, "destination") == 0 ||
-			    strcmp(n->metadata[i]->key, "state") == 0)
-				state = n->metadata[i]->value;
-		if (state == NULL)
-			state = n->hash;
-		snprintf(t->fsm, sizeof(t->fsm), "%s", state);
-		gossip_sync_set_fsm(&t->sync, gossip_sync_fsm_parse(state));
-		log_info("gossip: local FSM state %s", t->fsm);
-	} else if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_PEER_FAILURE)
-		gossip_sync_catchup_failure(&t->sync, util_mono_ms(), &acts);
-	tn_sync_actions(t, &acts);
 }
 
 /* ---- connections ---- */
@@ -755,7 +501,7 @@ gossip_teranode_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
 		acts.n = 0;
 		gossip_sync_peer_removed(&t->sync, c->peer_text,
 		    util_mono_ms(), &acts);
-		tn_sync_actions(t, &acts);
+		gossip_teranode_sync_actions(t, &acts);
 	}
 }
 
@@ -898,15 +644,15 @@ gossip_teranode_start(struct gossip_ctx *g)
 	tn_join_topics(t, cfg);
 	t->kafka = ipc_client_open(g->p->ipc, "kafka.rep");
 	if ((t->kafka_sub = ipc_sub_open(g->p->ipc, "kafka.pub",
-	    tn_local_notification, t)) != NULL)
+	    gossip_local_notification, t)) != NULL)
 		ipc_subscribe(t->kafka_sub, TP__ENVELOPE__BODY_LOCAL_NOTIFICATION);
 	t->tick = tn_every(t, TN_TICK_MS, tn_tick_cb);
 	t->status_ev = tn_every(t, config_duration_ms(cfg,
-	    "p2p_node_status_interval"), tn_status_cb);
+	    "p2p_node_status_interval"), gossip_local_status_cb);
 	t->health_ev = tn_every(t, config_duration_ms(cfg,
 	    "p2p_health_check_interval"), tn_health_cb);
-	t->hs_ev = evtimer_new(g->p->base, tn_hs_cb, t);
-	t->first_status = evtimer_new(g->p->base, tn_status_cb, t);
+	t->hs_ev = evtimer_new(g->p->base, gossip_local_hs_cb, t);
+	t->first_status = evtimer_new(g->p->base, gossip_local_status_cb, t);
 	evtimer_add(t->first_status, &soon);
 	return 0;
 }
