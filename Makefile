@@ -448,10 +448,12 @@ $(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-install: $(B)/terap2pd
+install: $(B)/terap2pd $(B)/terap2pctl
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/terap2p/sql
 	install -m 0755 $(B)/terap2pd $(DESTDIR)$(PREFIX)/sbin/terap2pd
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(B)/terap2pctl $(DESTDIR)$(PREFIX)/bin/terap2pctl
 	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
 		> $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
 	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/terap2p.conf

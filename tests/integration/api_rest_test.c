@@ -404,11 +404,10 @@ START_TEST(peers_and_announce_mapping)
 	    "{\"hash\":\"xyz\",\"height\":5}", out, sizeof(out), JSON, AUTH,
 	    NULL), 400);
 	HAS(out, "64-digit hex");
-	/* the gossip worker answers Publish, or says it cannot yet: a 502 */
+	/* the gossip worker checks and publishes it */
 	st = http(&t, "POST", "/api/v1/announce/block", blk, out, sizeof(out),
 	    JSON, AUTH, NULL);
-	ck_assert_msg(st == 200 || (st == 502 && strstr(out,
-	    "does not support Publish") != NULL), "announce: %d %s", st, out);
+	ck_assert_msg(st == 200, "announce: %d %s", st, out);
 	h_stop(&t.d);
 }
 END_TEST
