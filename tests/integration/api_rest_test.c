@@ -153,6 +153,13 @@ START_TEST(health_status_metrics)
 	HAS(out, "\"role\":\"gossip\"");
 	HAS(out, "\"restarts\":0");
 	HAS(out, "\"node_status\":{");
+	/* the gossip worker's own node_status, once it has published one */
+	for (int i = 0; i < 30 && strstr(out, "\"peer_id\":\"12D3KooW") == NULL;
+	    i++) {
+		usleep(100 * 1000);
+		http(&t, "GET", "/api/v1/status", NULL, out, sizeof(out), NULL);
+	}
+	HAS(out, "\"peer_id\":\"12D3KooW");
 	ck_assert_int_eq(http(&t, "GET", "/metrics", NULL, out, sizeof(out),
 	    NULL), 200);
 	HAS(out, "terap2p_up 1\n");

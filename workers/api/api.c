@@ -174,10 +174,24 @@ static void
 api_on_event(void *arg, const ipc_env *ev)
 {
 	struct api_ctx	*ctx = arg;
-	cJSON		*o = api_json_notification(ev, util_wall_ms());
+	cJSON		*o, *u;
 	char		*s;
 
-	if (o == NULL)
+	if (ev->body_case == TP__ENVELOPE__BODY_NODE_STATUS_SEEN &&
+	    ev->node_status_seen->own) {
+		/* the gossip worker's own status: our node_status and PINGs */
+		free(ctx->own_status);
+		ctx->own_status = xstrdup(ev->node_status_seen->json);
+		snprintf(ctx->own_peer_id, sizeof(ctx->own_peer_id), "%s",
+		    ev->node_status_seen->peer_id);
+		if ((o = cJSON_Parse(ctx->own_status)) != NULL) {
+			u = cJSON_GetObjectItemCaseSensitive(o, "base_url");
+			snprintf(ctx->own_base_url, sizeof(ctx->own_base_url),
+			    "%s", cJSON_IsString(u) ? u->valuestring : "");
+			cJSON_Delete(o);
+		}
+	}
+	if ((o = api_json_notification(ev, util_wall_ms())) == NULL)
 		return;
 	ctx->n.ws_events++;
 	s = cJSON_PrintUnformatted(o);
@@ -293,6 +307,7 @@ api_main(struct proc *p)
 	proc_ready(p);
 	code = proc_run(p);
 	api_stop(ctx);
+	free(ctx->own_status);
 	free(ctx);
 	return code;
 }

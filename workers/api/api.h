@@ -255,6 +255,9 @@ struct api_ctx {
 	uint64_t		 ws_ping_ms;
 	struct event		*ws_timer;	/* owned: pings, slow clients */
 	uint64_t		 ws_last_ping;
+	char			*own_status;	/* owned: our latest node_status JSON */
+	char			 own_peer_id[64];
+	char			 own_base_url[2049];
 	struct api_counters	 n;
 };
 

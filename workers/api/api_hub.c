@@ -89,10 +89,18 @@ api_hub_node_status(struct api_ctx *ctx)
 	const struct config	*cfg = ctx->p->cfg;
 	uint64_t		 up = util_mono_ms() - ctx->p->started_ms;
 	uint64_t		 now = util_wall_ms();
-	cJSON			*o = cJSON_CreateObject();
+	cJSON			*o;
 	char			 ts[32];
 
 	api_json_time(now, ts);
+	/* the gossip worker's own node_status, when it has published one */
+	if (ctx->own_status != NULL &&
+	    (o = cJSON_Parse(ctx->own_status)) != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "timestamp");
+		cJSON_AddStringToObject(o, "timestamp", ts);
+		return o;
+	}
+	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "timestamp", ts);
 	cJSON_AddStringToObject(o, "type", "node_status");
 	cJSON_AddStringToObject(o, "base_url", "");
@@ -239,7 +247,8 @@ api_hub_tick(evutil_socket_t fd, short what, void *arg)
 	ctx->ws_last_ping = now;
 	if (ctx->nws == 0)
 		return;
-	ping = api_json_ping(util_wall_ms(), "", "");
+	ping = api_json_ping(util_wall_ms(), ctx->own_peer_id,
+	    ctx->own_base_url);
 	s = cJSON_PrintUnformatted(ping);
 	api_hub_broadcast(ctx, s, strlen(s));
 	free(s);

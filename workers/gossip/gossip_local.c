@@ -166,6 +166,26 @@ gossip_local_publish(struct gossip_ctx *g, int kind, const char *json,
 	return rc;
 }
 
+/* Our node_status for the API's WebSocket stream and status page. */
+static void
+local_status_event(struct gossip_tn *t, const struct gossip_tmsg *m)
+{
+	Tp__NodeStatusSeen	 e = TP__NODE_STATUS_SEEN__INIT;
+	ipc_env			 ev = TP__ENVELOPE__INIT;
+	char			*json;
+	size_t			 len;
+
+	if (gossip_tmsg_encode(m, &json, &len) != GOSSIP_TMSG_OK)
+		return;
+	e.peer_id = t->g->id.peer_id_text;
+	e.json = json;
+	e.own = 1;
+	ev.body_case = TP__ENVELOPE__BODY_NODE_STATUS_SEEN;
+	ev.node_status_seen = &e;
+	ipc_publish(t->g->pub, &ev);
+	free(json);
+}
+
 void
 gossip_local_status(struct gossip_tn *t)
 {
@@ -199,6 +219,7 @@ gossip_local_status(struct gossip_tn *t)
 #undef SET
 	if (gossip_local_send(t, &m) == -1)
 		log_debug("gossip: node_status not published");
+	local_status_event(t, &m);
 }
 
 void
