@@ -276,7 +276,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
-.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka install clean deps \
+.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install clean deps \
 	deps-test test-variant
 .DEFAULT_GOAL := all
 
@@ -442,6 +442,9 @@ bench: bench-kafka
 # Gossip event -> Kafka through the bridge, next to a raw librdkafka producer.
 bench-kafka: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
 	$(Q)bench/kafka_bench.sh $(B)
+bench-short: bench-kafka-short
+bench-kafka-short: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
+	$(Q)bench/kafka_bench.sh $(B) 2000 100
 $(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
 	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c))
 	@mkdir -p $(dir $@)
