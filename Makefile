@@ -219,6 +219,7 @@ INTEG_TESTS = \
 	interop \
 	pubsub \
 	teranode \
+	e2e \
 	bans_store \
 	bans
 
@@ -234,7 +235,10 @@ INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c
+	$(GEN)/kafka_messages.pb-c.c tests/integration/kafka_harness.c
+INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c
 
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 

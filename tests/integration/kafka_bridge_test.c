@@ -41,6 +41,7 @@
 
 #include "../../workers/kafka_bridge/kafka_bridge.h"
 #include "harness.h"
+#include "kafka_harness.h"
 #include "kafka_messages.pb-c.h"
 #include "util.h"
 
@@ -49,64 +50,6 @@
 #define H2 "1111111111111111111111111111111111111111111111111111111111111111"
 #define PEER_A "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB"
 #define PEER_B "12D3KooWBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBb"
-
-/* ---- the broker daemon ---- */
-
-struct broker {
-	pid_t	pid;
-	FILE	*in, *out;		/* its stdin / stdout */
-	char	bootstrap[512];
-};
-
-static void
-broker_start(struct broker *b)
-{
-	int	in[2], out[2];
-	char	path[PATH_MAX], dir[PATH_MAX], line[512];
-
-	snprintf(dir, sizeof(dir), "%s", h_binary());
-	snprintf(path, sizeof(path), "%s/tests/kafka_mock_broker", dirname(dir));
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	if ((b->pid = fork()) == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(path, "kafka_mock_broker", "-t", "blocks:2",
-		    "-t", "subtrees", "-t", "rejectedtx", "-t", "invalid-blocks",
-		    "-t", "invalid-subtrees", "-t", "blockchain-notifications",
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	b->in = fdopen(in[1], "w");
-	b->out = fdopen(out[0], "r");
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), b->out));
-	ck_assert_msg(strncmp(line, "bootstrap=", 10) == 0, "broker: %s", line);
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(b->bootstrap, sizeof(b->bootstrap), "%s", line + 10);
-}
-
-static void
-broker_cmd(struct broker *b, const char *cmd)
-{
-	char	line[64];
-
-	fprintf(b->in, "%s\n", cmd);
-	fflush(b->in);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), b->out));
-	ck_assert_msg(strncmp(line, "ok", 2) == 0, "%s: %s", cmd, line);
-}
-
-static void
-broker_stop(struct broker *b)
-{
-	fclose(b->in);
-	waitpid(b->pid, NULL, 0);
-	fclose(b->out);
-}
 
 /* ---- the bridge, alone ---- */
 
@@ -375,93 +318,6 @@ fake_subtree_seen(struct fake *f, const char *hash, const char *url,
 	ev.body_case = TP__ENVELOPE__BODY_SUBTREE_SEEN;
 	ev.subtree_seen = &s;
 	fake_event(f, &ev);
-}
-
-/* ---- Kafka from the outside: a producer of ours, kcat to read ---- */
-
-static rd_kafka_t *
-kt_producer(const struct broker *b)
-{
-	rd_kafka_conf_t	*c = rd_kafka_conf_new();
-	char		 err[256];
-	rd_kafka_t	*rk;
-
-	rd_kafka_conf_set(c, "bootstrap.servers", b->bootstrap, err,
-	    sizeof(err));
-	rd_kafka_conf_set(c, "linger.ms", "1", err, sizeof(err));
-	rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
-	ck_assert_msg(rk != NULL, "%s", err);
-	return rk;
-}
-
-static void
-kt_produce(rd_kafka_t *rk, const char *topic, uint8_t *val, size_t len)
-{
-	ck_assert_int_eq(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-	    RD_KAFKA_V_VALUE(val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-	    RD_KAFKA_V_END), 0);
-}
-
-static void
-kt_done(rd_kafka_t *rk)
-{
-	ck_assert_int_eq(rd_kafka_flush(rk, 10000), 0);
-	rd_kafka_destroy(rk);
-}
-
-struct kmsg {
-	char	 key[128];
-	uint8_t	*val;		/* owned */
-	size_t	 len;
-};
-
-/*
- * Read a whole topic with kcat: `-f 'K%k|%S|%s'` gives key, value size and
- * the raw value, so binary protobuf values are cut by length.
- */
-static size_t
-kt_read(const struct broker *b, const char *topic, size_t want,
-    struct kmsg *out, size_t cap)
-{
-	const char	*argv[] = { "/usr/bin/kcat", "-C", "-b", b->bootstrap,
-			    "-t", topic, "-o", "beginning", "-e", "-q", "-c", NULL,
-			    "-f", "K%k|%S|%s", NULL };
-	static char	 buf[1 << 20];
-	char		 count[16], *p, *end, *bar;
-	size_t		 n = 0, len;
-	uint64_t	 deadline = util_mono_ms() + 15000;
-
-	snprintf(count, sizeof(count), "%zu", want);
-	argv[11] = count;
-	do {
-		for (; n > 0; n--)
-			free(out[n - 1].val);
-		h_run(argv, buf, sizeof(buf));
-		for (p = buf, end = buf + strlen(buf); p < end && n < cap &&
-		    *p == 'K'; n++) {
-			ck_assert_ptr_nonnull(bar = strchr(p, '|'));
-			snprintf(out[n].key, sizeof(out[n].key), "%.*s",
-			    (int)(bar - p - 1), p + 1);
-			len = strtoul(bar + 1, &p, 10);
-			ck_assert_int_eq(*p, '|');
-			out[n].val = xmalloc(len + 1);
-			memcpy(out[n].val, p + 1, len);
-			out[n].len = len;
-			p += 1 + len;
-		}
-		if (n >= want)
-			break;
-		usleep(200000);
-	} while (util_mono_ms() < deadline);
-	return n;
-}
-
-static void
-kt_free(struct kmsg *m, size_t n)
-{
-	while (n-- > 0)
-		free(m[n].val);
 }
 
 static int
