@@ -26,6 +26,10 @@ fi
 
 variant=$1; shift
 mkdir -p build
+# sanitizers slow everything down: give Check's time-outs room to match
+if [ "$variant" = asan ]; then
+	export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-2}
+fi
 status=0
 integ=0
 for t in "$@"; do
