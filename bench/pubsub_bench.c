@@ -24,26 +24,12 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <sodium.h>
 
+#include "bench_daemon.h"
 #include "ipc.h"
 #include "log.h"
 #include "util.h"
 
 #define TOPIC	"bench"
-
-struct daemon {
-	pid_t	pid;
-	char	dir[64], run[128], peer[64];
-	int	port;
-};
-
-static uint64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -51,94 +37,6 @@ cmp_u64(const void *a, const void *b)
 	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static ipc_env *
-call(struct daemon *d, const char *name, ipc_env *req)
-{
-	char	 url[256], err[256];
-	ipc_env	*rep = NULL;
-
-	ipc_url(d->run, name, url, sizeof(url));
-	if (ipc_call_sync(url, req, 5000, &rep, err, sizeof(err)) == -1)
-		fatal("%s: %s", name, err);
-	if (rep->status != 0)
-		fatal("%s: %s", name, rep->error);
-	return rep;
-}
-
-static int64_t
-stat_of(struct daemon *d, const char *name)
-{
-	Tp__StatsReq	 s = TP__STATS_REQ__INIT;
-	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
-	int64_t		 v = -1;
-	size_t		 i;
-
-	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
-	req.stats_req = &s;
-	rep = call(d, "gossip.rep", &req);
-	for (i = 0; i < rep->stats_rep->n_stats; i++)
-		if (strcmp(rep->stats_rep->stats[i]->name, name) == 0)
-			v = rep->stats_rep->stats[i]->value;
-	ipc_env_free(rep);
-	return v;
-}
-
-static void
-daemon_start(struct daemon *d, const char *bin, int port)
-{
-	char	conf[160], text[512];
-	FILE	*fp;
-	int	i;
-
-	snprintf(d->dir, sizeof(d->dir), "/tmp/tp-psb-XXXXXX");
-	if (mkdtemp(d->dir) == NULL)
-		fatal("mkdtemp");
-	snprintf(d->run, sizeof(d->run), "%s/data/run", d->dir);
-	snprintf(conf, sizeof(conf), "%s/terap2p.conf", d->dir);
-	d->port = port;
-	fp = fopen(conf, "w");
-	fprintf(fp, "data_dir = %s/data\np2p_listen_addresses = 127.0.0.1\n"
-	    "p2p_port = %d\np2p_httpListenAddress = 127.0.0.1:%d\n"
-	    "log_level = warn\n", d->dir, port, port + 1000);
-	fclose(fp);
-	if ((d->pid = fork()) == 0) {
-		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {
-		Tp__SupStatusReq	s = TP__SUP_STATUS_REQ__INIT;
-		ipc_env			req = TP__ENVELOPE__INIT, *rep = NULL;
-		char			url[256], err[128];
-
-		usleep(50000);
-		req.body_case = TP__ENVELOPE__BODY_SUP_STATUS_REQ;
-		req.sup_status_req = &s;
-		ipc_url(d->run, "supervisor.rep", url, sizeof(url));
-		if (ipc_call_sync(url, &req, 200, &rep, err, sizeof(err)) == 0) {
-			int	ready = rep->sup_status_rep->ready;
-
-			ipc_env_free(rep);
-			if (ready)
-				break;
-		}
-	}
-	snprintf(text, sizeof(text), "%s/data/p2p.key", d->dir);
-	if (access(text, F_OK) != 0)
-		fatal("daemon on port %d did not start", port);
-}
-
-static void
-daemon_stop(struct daemon *d)
-{
-	char	cmd[128];
-
-	kill(d->pid, SIGTERM);
-	waitpid(d->pid, NULL, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", d->dir);
 }
 
 static void
@@ -247,8 +145,8 @@ main(int argc, char **argv)
 		return 1;
 	log_init("bench", 1, LOG_LVL_WARN, LOG_FMT_LOGFMT);
 	vr = verify_rate();
-	daemon_start(&a, bin, port);
-	daemon_start(&b, bin, port + 1);
+	daemon_start(&a, bin, port, "");
+	daemon_start(&b, bin, port + 1, "");
 	join(&a);
 	join(&b);
 	/* no /p2p/ part: the bench does not need to know B's peer ID */
@@ -257,7 +155,7 @@ main(int argc, char **argv)
 	req.body_case = TP__ENVELOPE__BODY_CONNECT_PEER_REQ;
 	req.connect_peer_req = &c;
 	ipc_env_free(call(&a, "gossip.rep", &req));
-	for (i = 0; i < 100 && stat_of(&b, "pubsub_peers") < 1; i++)
+	for (i = 0; i < 100 && stat_of(&b, "gossip.rep", "pubsub_peers") < 1; i++)
 		usleep(50000);
 	sleep(2);	/* subscriptions exchanged, mesh grafted */
 
@@ -266,7 +164,7 @@ main(int argc, char **argv)
 	ipc_url(a.run, "gossip.rep", url, sizeof(url));
 	if (nng_dial(req_sock, url, NULL, 0) != 0)
 		fatal("dial %s", url);
-	base = stat_of(&b, "pubsub_msg_delivered");
+	base = stat_of(&b, "gossip.rep", "pubsub_msg_delivered");
 	t0 = util_mono_ms();
 	for (i = 0; i < SENDERS; i++) {
 		snprintf(snd[i].url, sizeof(snd[i].url), "%s", url);
@@ -277,7 +175,7 @@ main(int argc, char **argv)
 	for (i = 0; i < SENDERS; i++)
 		pthread_join(snd[i].t, NULL);
 	do {
-		got = stat_of(&b, "pubsub_msg_delivered") - base;
+		got = stat_of(&b, "gossip.rep", "pubsub_msg_delivered") - base;
 		t1 = util_mono_ms();
 		if (got < (int64_t)n)
 			usleep(2000);

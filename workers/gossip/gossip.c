@@ -149,7 +149,7 @@ static void
 gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__GetPeersReq *r)
 {
-	struct gossip_registry_peer	*rp;
+	const struct gossip_registry_peer *rp;
 	Tp__GetPeersRep			 rep = TP__GET_PEERS_REP__INIT;
 	ipc_env				 env = TP__ENVELOPE__INIT;
 	Tp__PeerInfo			*pi, **v;
@@ -167,25 +167,25 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 		if (r->peer_id[0] != '\0' && strcmp(r->peer_id, rp[i].id) != 0)
 			continue;
 		tp__peer_info__init(&pi[m]);
-		pi[m].peer_id = rp[i].id;
+		pi[m].peer_id = (char *)rp[i].id;
 		for (k = 0; k < rp[i].naddrs; k++)
 			addrs[k] = av[i * GOSSIP_REGISTRY_ADDRS_MAX + k] =
-			    rp[i].addrs[k];
+			    (char *)rp[i].addrs[k];
 		pi[m].addrs = &av[i * GOSSIP_REGISTRY_ADDRS_MAX];
 		pi[m].n_addrs = rp[i].naddrs;
 		c = gossip_host_find(g, rp[i].id);
 		pi[m].user_agent = rp[i].user_agent[0] != '\0' ?
-		    rp[i].user_agent : c != NULL ? c->info.agent : "";
+		    (char *)rp[i].user_agent : c != NULL ? c->info.agent : "";
 		pi[m].height = rp[i].height;
-		pi[m].best_hash = rp[i].best_hash;
-		pi[m].data_hub_url = rp[i].data_hub_url;
+		pi[m].best_hash = (char *)rp[i].best_hash;
+		pi[m].data_hub_url = (char *)rp[i].data_hub_url;
 		pi[m].healthy = rp[i].healthy;
 		pi[m].ban_score = rp[i].ban_score;
 		pi[m].connected_since_unix_ms = wall - (now -
 		    rp[i].connected_at_ms);
 		pi[m].bytes_in = rp[i].bytes_in + (c != NULL ? c->bytes_in : 0);
 		pi[m].bytes_out = rp[i].bytes_out + (c != NULL ? c->bytes_out : 0);
-		pi[m].client_name = rp[i].client_name;
+		pi[m].client_name = (char *)rp[i].client_name;
 		pi[m].inbound = rp[i].inbound;
 		v[m] = &pi[m];
 		m++;
@@ -204,7 +204,6 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 	free(av);
 	free(v);
 	free(pi);
-	free(rp);
 }
 
 static void

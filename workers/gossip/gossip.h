@@ -323,9 +323,9 @@ int	gossip_local_publish(struct gossip_ctx *, int kind, const char *json,
 /* -1: refused (another network) and closed. */
 int	gossip_teranode_connected(struct gossip_ctx *, struct gossip_conn *);
 void	gossip_teranode_disconnected(struct gossip_ctx *, struct gossip_conn *);
-/* Copies of the registry entries; the caller frees *out. */
+/* The registry entries, borrowed until the loop runs again. */
 size_t	gossip_teranode_peers(struct gossip_ctx *,
-	    struct gossip_registry_peer **out);
+	    const struct gossip_registry_peer **out);
 void	gossip_teranode_stats(struct gossip_ctx *, struct proc_stats *);
 
 /* ---- gossip_identify.c, gossip_ping.c ---- */

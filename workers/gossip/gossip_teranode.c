@@ -505,15 +505,15 @@ gossip_teranode_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
 	}
 }
 
-/* The registry, for GetPeers (copies; the caller frees *out). */
+/* The registry, for GetPeers: borrowed, valid until the loop runs again. */
 size_t
-gossip_teranode_peers(struct gossip_ctx *g, struct gossip_registry_peer **out)
+gossip_teranode_peers(struct gossip_ctx *g,
+    const struct gossip_registry_peer **out)
 {
 	struct gossip_tn	*t = g->tn;
-	size_t			 n = t != NULL ? gossip_registry_count(&t->reg) : 0;
 
-	*out = xcalloc(n + 1, sizeof(**out));
-	return n > 0 ? gossip_registry_list(&t->reg, *out, n) : 0;
+	*out = t != NULL ? t->reg.peers : NULL;
+	return t != NULL ? t->reg.n : 0;
 }
 
 void

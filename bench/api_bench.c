@@ -1,0 +1,244 @@
+/*
+ * Benchmark of the API worker against a real daemon:
+ *   - `wrk` on GET /api/v1/peers with 1000 registry entries, next to
+ *     GET /health in the same run.  The entries are real: 1000 node_status
+ *     messages, each signed by its own Ed25519 identity, published through
+ *     one gossipsub connection of ours (the daemon verifies every one).
+ *   - WebSocket fan-out: 1000 notifications a second to 100 /p2p-ws
+ *     clients (tests/interop/ws_fanout.mjs), with the p50/p99 delay.
+ * Usage: api_bench TERAP2PD [entries] [clients] [seconds]
+ */
+#define GOSSIP_PUBSUB_INTERNAL
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "../workers/gossip/gossip.h"
+#include "../workers/gossip/gossip_pubsub.h"
+#include "../workers/gossip/gossip_tmsg.h"
+#include "bench_daemon.h"
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+#define TOPIC	"teranode/bitcoin/1.0.0/mainnet-node_status"
+#define KEY	"benchkey"
+
+/* A gossip host of ours with a router, to speak to the daemon. */
+static struct gossip_ctx *
+host_new(struct event_base *base, const char *dir, int port)
+{
+	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
+	struct proc		*p = xcalloc(1, sizeof(*p));
+	char			 conf[512], err[256];
+
+	snprintf(conf, sizeof(conf), "data_dir = %s\np2p_port = %d\n"
+	    "p2p_listen_addresses = 127.0.0.1\n", dir, port);
+	if ((p->cfg = config_load_text(conf, strlen(conf), "bench", 0, err,
+	    sizeof(err))) == NULL)
+		fatal("%s", err);
+	p->base = base;
+	p->role = "gossip";
+	util_mkdirs(dir, 0700);
+	p->ipc = ipc_new(base, dir, "bench");
+	g->p = p;
+	g->pub = ipc_pub_open(p->ipc, "gossip.pub");
+	if (gossip_host_start(g) == -1 || gossip_meshsub_start(g) == -1)
+		fatal("cannot start our host");
+	gossip_pubsub_join(g->ps, TOPIC);
+	return g;
+}
+
+static void
+spin(struct event_base *base, int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+}
+
+/* One node_status signed by a fresh identity, as an RPC on our stream. */
+static void
+send_status(struct gossip_conn *c, uint32_t i)
+{
+	struct gossip_identity	 id;
+	struct gossip_tmsg	 m;
+	uint8_t			*msg, *rpc, pre[GOSSIP_VARINT_MAX];
+	char			*env;
+	size_t			 envlen, msglen, rpclen, n;
+
+	gossip_identity_generate(&id);
+	memset(&m, 0, sizeof(m));
+	m.kind = GOSSIP_TMSG_NODE_STATUS;
+	snprintf(m.u.node_status.peer_id, sizeof(m.u.node_status.peer_id), "%s",
+	    id.peer_id_text);
+	snprintf(m.u.node_status.client_name,
+	    sizeof(m.u.node_status.client_name), "bench-%u", i);
+	snprintf(m.u.node_status.type, sizeof(m.u.node_status.type),
+	    "node_status");
+	m.u.node_status.best_height = i + 1;
+	if (gossip_tmsg_seal(&m, "bench", &env, &envlen) != GOSSIP_TMSG_OK ||
+	    gossip_pubsub_msg_sign(&id, (const uint8_t *)TOPIC, strlen(TOPIC),
+	    (const uint8_t *)env, envlen, (uint64_t)i + 1, &msg, &msglen) != 0 ||
+	    gossip_pubsub_rpc_wrap(msg, msglen, &rpc, &rpclen) != 0)
+		fatal("cannot build message %u", i);
+	n = gossip_varint_encode(rpclen, pre);
+	gossip_stream_write(c->ps_out, pre, n);
+	gossip_stream_write(c->ps_out, rpc, rpclen);
+	free(env);
+	free(msg);
+	free(rpc);
+	gossip_identity_fini(&id);
+}
+
+/* `wrk` for seconds on url: requests/s and mean latency (ms). */
+static void
+wrk(const char *url, int seconds, double *rps, double *lat)
+{
+	char	 cmd[512], line[512], unit[4];
+	FILE	*fp;
+	double	 v;
+
+	*rps = *lat = -1;
+	snprintf(cmd, sizeof(cmd), "wrk -t2 -c50 -d%ds %s 2>&1", seconds, url);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, " Requests/sec: %lf", &v) == 1)
+			*rps = v;
+		if (sscanf(line, " Latency %lf%3s", &v, unit) == 2)
+			*lat = strcmp(unit, "us") == 0 ? v / 1000 :
+			    strcmp(unit, "ms") == 0 ? v : v * 1000;
+	}
+	pclose(fp);
+}
+
+/* Broadcast n notifications at rate/s through api.rep's ApiBroadcastReq. */
+static void
+broadcast(struct daemon *d, int n, int rate)
+{
+	Tp__ApiBroadcastReq	 b = TP__API_BROADCAST_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	nng_socket		 s;
+	nng_msg			*m;
+	char			 url[256], json[128], err[128];
+	struct timespec		 ts;
+	uint64_t		 t0 = now_us();
+	int			 i;
+
+	nng_req0_open(&s);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
+	ipc_url(d->run, "api.rep", url, sizeof(url));
+	if (nng_dial(s, url, NULL, 0) != 0)
+		fatal("dial %s", url);
+	for (i = 0; i < n; i++) {
+		while (now_us() - t0 < (uint64_t)i * 1000000 / (uint64_t)rate)
+			usleep(100);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(json, sizeof(json), "{\"type\":\"bench\",\"t\":%llu}",
+		    (unsigned long long)ts.tv_sec * 1000000 +
+		    (unsigned long long)ts.tv_nsec / 1000);
+		b.json = json;
+		req.body_case = TP__ENVELOPE__BODY_API_BROADCAST_REQ;
+		req.api_broadcast_req = &b;
+		if (ipc_encode(&req, 0, &m, err, sizeof(err)) == -1 ||
+		    nng_sendmsg(s, m, 0) != 0 || nng_recvmsg(s, &m, 0) != 0)
+			fatal("broadcast %d failed", i);
+		if (ipc_decode(nng_msg_body(m), nng_msg_len(m), &rep, err,
+		    sizeof(err)) == 0)
+			ipc_env_free(rep);
+		nng_msg_free(m);
+	}
+	nng_close(s);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char		*bin = argc > 1 ? argv[1] : "build/release/terap2pd";
+	uint32_t		 entries = argc > 2 ? (uint32_t)atoi(argv[2]) : 1000;
+	int			 clients = argc > 3 ? atoi(argv[3]) : 100;
+	int			 secs = argc > 4 ? atoi(argv[4]) : 5, i;
+	int			 port = 26000 + (int)(getpid() % 8000);
+	struct daemon		 d;
+	struct event_base	*base;
+	struct gossip_ctx	*g;
+	struct gossip_conn	*c = NULL;
+	char			 dir[] = "/tmp/tp-apib-XXXXXX", addr[200], url[256],
+				 cmd[512], line[512];
+	double			 prps, plat, hrps, hlat, p50 = -1, p99 = -1;
+	FILE			*fp;
+	uint32_t		 k;
+	int64_t			 reg = 0;
+
+	log_init("bench", 1, LOG_LVL_WARN, LOG_FMT_LOGFMT);
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	daemon_start(&d, bin, port, "api_key = " KEY "\n");
+	base = event_base_new();
+	g = host_new(base, dir, port + 1);
+	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d", port);
+	if (gossip_host_dial(g, addr, NULL, line, sizeof(line)) == -1)
+		fatal("%s", line);
+	for (i = 0; i < 200 && (c == NULL || c->ps_out == NULL ||
+	    c->ps_out->state != GOSSIP_STREAM_OPEN); i++) {
+		spin(base, 20);
+		c = TAILQ_FIRST(&g->conns);
+	}
+	if (c == NULL || c->ps_out == NULL)
+		fatal("no pubsub stream to the daemon");
+	spin(base, 1500);	/* subscriptions exchanged */
+	for (k = 0; k < entries; k++) {
+		send_status(c, k);
+		if (k % 50 == 49)
+			spin(base, 10);
+	}
+	for (i = 0; i < 300 && (reg = stat_of(&d, "gossip.rep",
+	    "registry_peers")) < (int64_t)entries; i++)
+		spin(base, 50);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/peers",
+	    port + 1000);
+	wrk(url, secs, &prps, &plat);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", port + 1000);
+	wrk(url, secs, &hrps, &hlat);
+
+	snprintf(cmd, sizeof(cmd), "node --no-warnings --experimental-websocket "
+	    "tests/interop/ws_fanout.mjs ws://127.0.0.1:%d/p2p-ws %d %d",
+	    port + 1000, clients, 1000 * 2);
+	if ((fp = popen(cmd, "r")) != NULL) {
+		if (fgets(line, sizeof(line), fp) != NULL &&
+		    strncmp(line, "ready", 5) == 0) {
+			broadcast(&d, 1000 * 2, 1000);
+			if (fgets(line, sizeof(line), fp) != NULL) {
+				char	*p;
+
+				if ((p = strstr(line, "\"p50\":")) != NULL)
+					p50 = atof(p + 6);
+				if ((p = strstr(line, "\"p99\":")) != NULL)
+					p99 = atof(p + 6);
+			}
+		}
+		pclose(fp);
+	}
+	printf("registry entries (signed node_status, verified): %lld\n",
+	    (long long)reg);
+	printf("GET /api/v1/peers (%lld entries): %8.0f req/s, mean %.2f ms\n",
+	    (long long)reg, prps, plat);
+	printf("GET /health (same run):          %8.0f req/s, mean %.2f ms\n",
+	    hrps, hlat);
+	printf("/p2p-ws fan-out, 1000 msgs/s to %d clients for 2 s: delay p50 "
+	    "%.2f ms, p99 %.2f ms\n", clients, p50, p99);
+	gossip_host_stop(g);
+	daemon_stop(&d);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 && reg >= (int64_t)entries ? 0 : 1;
+}
