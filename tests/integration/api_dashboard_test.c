@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jspeer.h"
 #include "util.h"
 
 #define READY_MS	15000
@@ -88,6 +89,8 @@ static const char	cdp_js[] =
 "  console.log('DOM ' + await ev('JSON.stringify({'\n"
 "    + 'peers: document.getElementById(\"npeers\").textContent,'\n"
 "    + 'bans: document.getElementById(\"nbans\").textContent,'\n"
+"    + 'peer: document.querySelector(\"#peers tbody td\") ? '\n"
+"    + 'document.querySelector(\"#peers tbody td\").textContent : \"\",'\n"
 "    + 'ban: document.querySelector(\"#bans tbody td\") ? '\n"
 "    + 'document.querySelector(\"#bans tbody td\").textContent : \"\",'\n"
 "    + 'workers: document.querySelectorAll(\"#workers tbody tr\").length,'\n"
@@ -124,14 +127,17 @@ START_TEST(dashboard_in_chromium)
 			    "-d", "{\"addr\":\"203.0.113.0/24\",\"reason\":\"dash\"}",
 			    cmd, NULL };
 	FILE		*fp, *p;
-	int		 port = free_port(), fd, status;
+	int		 port = free_port(), p2p = free_port(), fd, status;
 	struct stat	 st;
+	struct jspeer	 jsp;
+	char		 pid[64], dial[256], want[128];
+	const char	*l;
 
 	ck_assert_msg(access(chrome, X_OK) == 0, "%s missing: scripts/deps.sh "
 	    "test installs it", chrome);
 	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
 	    "p2p_port = %d\np2p_listen_addresses = 127.0.0.1\napi_key = " KEY
-	    "\n", port, free_port());
+	    "\n", port, p2p);
 	h_start(&d, conf);
 	ck_assert_msg(h_wait_log(&d, "supervisor", "msg=\"ready\"", READY_MS) ==
 	    0, "daemon not ready");
@@ -140,6 +146,15 @@ START_TEST(dashboard_in_chromium)
 		usleep(20000);
 	snprintf(cmd, sizeof(cmd), "http://127.0.0.1:%d/api/v1/bans", port);
 	h_run(ban, out, sizeof(out));
+	/* a real peer: a js-libp2p node connected to the daemon */
+	ck_assert_ptr_nonnull(l = strstr(d.log, "gossip: peer ID "));
+	sscanf(l + 16, "%63[^\"]", pid);
+	jspeer_start(&jsp, NULL);
+	snprintf(dial, sizeof(dial), "\"addr\":\"/ip4/127.0.0.1/tcp/%d/p2p/%s\"",
+	    p2p, pid);
+	l = jspeer_cmd(&jsp, "dial", dial, 10000);
+	ck_assert_msg(l != NULL && strstr(l, "\"ok\":true"), "dial: %s",
+	    l != NULL ? l : "");
 	snprintf(js, sizeof(js), "%s/cdp.js", d.dir);
 	ck_assert_ptr_nonnull(fp = fopen(js, "w"));
 	fputs(cdp_js, fp);
@@ -169,7 +184,10 @@ START_TEST(dashboard_in_chromium)
 	status = pclose(p);
 	ck_assert_msg(strncmp(dom, "DOM ", 4) == 0, "no DOM: %s", dom);
 	ck_assert_msg(strstr(dom, "\"workers\":4") != NULL, "%s", dom);
-	ck_assert_msg(strstr(dom, "\"peers\":\"0\"") != NULL, "%s", dom);
+	ck_assert_msg(strstr(dom, "\"peers\":\"1\"") != NULL, "%s", dom);
+	snprintf(want, sizeof(want), "\"peer\":\"%s\"", jsp.peer_id);
+	ck_assert_msg(strstr(dom, want) != NULL, "%s", dom);
+	jspeer_stop(&jsp);
 	ck_assert_msg(strstr(dom, "\"bans\":\"1\"") != NULL, "%s", dom);
 	ck_assert_msg(strstr(dom, "\"ban\":\"203.0.113.0/24\"") != NULL, "%s",
 	    dom);
