@@ -7,7 +7,7 @@ set -eu
 BUILD="gcc make pkg-config libevent-dev libnng-dev librdkafka-dev libpq-dev \
 libsodium-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libsqlite3-dev \
 libcurl4-openssl-dev libssl-dev"
-TEST="check clang libclang-rt-14-dev postgresql curl chromium kcat wrk"
+TEST="check clang libclang-rt-14-dev postgresql curl chromium kcat wrk openssl"
 
 want=$BUILD
 [ "${1:-run}" = test ] && want="$BUILD $TEST"
