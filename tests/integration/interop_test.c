@@ -213,10 +213,16 @@ END_TEST
 START_TEST(two_terap2p_nodes)
 {
 	struct node	a, b;
+	char		dns[200];
 
 	node_start(&a);
 	node_start(&b);
-	ck_assert_int_eq(node_connect(&a, b.addr), 0);
+	/* by name: /dns4/localhost resolves from the hosts file */
+	snprintf(dns, sizeof(dns), "/dns4/localhost/tcp/%d/p2p/%s", b.port,
+	    b.peer_id);
+	ck_assert_int_eq(node_connect(&a, dns), 0);
+	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "resolving /dns4/localhost",
+	    5000), 0);
 	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 5000), 0);
 	ck_assert_int_eq(node_wait_agent(&b, a.peer_id, "terap2p/", 5000), 0);
 	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "gossip: ping ", 5000), 0);
@@ -461,8 +467,8 @@ START_TEST(static_peer_redialed)
 	uint64_t	t0;
 
 	node_start(&b);
-	snprintf(more, sizeof(more), "p2p_static_peers = %s\n"
-	    "p2p_optimise_retries = true", b.addr);
+	snprintf(more, sizeof(more), "p2p_static_peers = /dns4/localhost/tcp/"
+	    "%d/p2p/%s\np2p_optimise_retries = true", b.port, b.peer_id);
 	node_start_with(&a, more);
 	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 10000), 0);
 	bg = h_worker_pid(&b.d, "gossip");

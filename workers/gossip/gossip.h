@@ -52,6 +52,8 @@ struct gossip_conn;
 struct gossip_tn;
 struct gossip_ban_cache;
 struct proc_stats;
+struct evdns_base;
+struct gossip_static;
 struct gossip_stream;
 
 /* A protocol served on yamux streams (identify, ping, meshsub ...). */
@@ -201,6 +203,7 @@ struct gossip_ctx {
 	const struct gossip_proto	*extra_proto;
 	struct gossip_static		*statics;	/* owned, nstatics entries */
 	size_t				 nstatics;
+	struct evdns_base		*dns;		/* owned: name resolution */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
 	int				 has_psk;
@@ -215,11 +218,12 @@ struct gossip_ctx {
 int	gossip_host_start(struct gossip_ctx *);
 void	gossip_host_stop(struct gossip_ctx *);
 /*
- * Dial a text multiaddr (/ip4|ip6/…/tcp/…[/p2p/…]); -1 with err filled.
- * *out (may be NULL) is the connection, owned by the host.
+ * Dial a text multiaddr (/ip4|ip6|dns|dns4|dns6/…/tcp/…[/p2p/…]); -1 with
+ * err filled.  stat (may be NULL) is the static peer it is for: it hears
+ * of a failure later (a name that does not resolve, a connection lost).
  */
 int	gossip_host_dial(struct gossip_ctx *, const char *maddr,
-	    struct gossip_conn **out, char *err, size_t errlen);
+	    struct gossip_static *stat, char *err, size_t errlen);
 /* Close every connection to the peer; returns how many. */
 int	gossip_host_disconnect(struct gossip_ctx *, const char *peer_id);
 /* The connection whose peer is peer_id (text), or NULL. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -317,6 +318,12 @@ gossip_host_start(struct gossip_ctx *g)
 	snprintf(g->protocol_version, sizeof(g->protocol_version),
 	    "/teranode/bitcoin/%s/1.0.0", config_str(cfg, "network"));
 	host_identity(g);
+	/* resolv.conf and /etc/hosts; a machine without name servers still
+	 * resolves what its hosts file names */
+	if ((g->dns = evdns_base_new(g->p->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (g->dns = evdns_base_new(g->p->base, 0)) != NULL)
+		evdns_base_load_hosts(g->dns, NULL);
 	if (config_str(cfg, "p2p_shared_key")[0] != '\0') {
 		if (gossip_pnet_parse_key(config_str(cfg, "p2p_shared_key"),
 		    g->psk) == -1)
@@ -345,6 +352,10 @@ gossip_host_stop(struct gossip_ctx *g)
 	struct gossip_conn	*c;
 	size_t			 i;
 
+	if (g->dns != NULL) {
+		evdns_base_free(g->dns, 1);	/* pending: cancelled */
+		g->dns = NULL;
+	}
 	while ((c = TAILQ_FIRST(&g->conns)) != NULL)
 		gossip_conn_close(c, "shutting down");
 	for (i = 0; i < g->nlisteners; i++)
@@ -422,20 +433,15 @@ host_dial_target(const char *maddr, struct sockaddr_storage *ss,
 	return 0;
 }
 
-int
-gossip_host_dial(struct gossip_ctx *g, const char *maddr,
-    struct gossip_conn **out, char *err, size_t errlen)
+/* Connect to a resolved address; the connection belongs to the host. */
+static int
+host_dial_sa(struct gossip_ctx *g, const char *maddr,
+    const struct sockaddr *sa, socklen_t len, const struct gossip_peer_id *pid,
+    struct gossip_static *stat, char *err, size_t errlen)
 {
-	struct sockaddr_storage	 ss;
-	struct gossip_peer_id	 pid;
 	struct bufferevent	*bev, *under;
 	struct gossip_conn	*c;
-	socklen_t		 len = 0;
-	int			 has_pid;
 
-	if (host_dial_target(maddr, &ss, &len, &pid, &has_pid, err,
-	    errlen) == -1)
-		return -1;
 	if (g->nout >= g->lim.max_out) {
 		snprintf(err, errlen, "outbound connection limit (%zu) reached",
 		    g->lim.max_out);
@@ -451,19 +457,140 @@ gossip_host_dial(struct gossip_ctx *g, const char *maddr,
 		snprintf(err, errlen, "cannot set up the private network layer");
 		return -1;
 	}
-	c = gossip_conn_new(g, bev, 0, (struct sockaddr *)&ss, len,
-	    has_pid ? &pid : NULL);
-	if (bufferevent_socket_connect(under, (struct sockaddr *)&ss,
-	    (int)len) == -1) {
+	c = gossip_conn_new(g, bev, 0, sa, len, pid);
+	c->stat = stat;
+	if (bufferevent_socket_connect(under, sa, (int)len) == -1) {
 		snprintf(err, errlen, "connect %s: %s", maddr, strerror(errno));
+		c->stat = NULL;		/* the caller hears of it from -1 */
 		gossip_conn_close(c, "connect failed");
 		return -1;
 	}
 	log_info("gossip: dialing %s", maddr);
 	gossip_gate_check_addr(c);
-	if (out != NULL)
-		*out = c;
 	return 0;
+}
+
+/* A /dns, /dns4 or /dns6 multiaddr waiting for its name to resolve. */
+struct host_resolve {
+	struct gossip_ctx	*g;
+	struct gossip_static	*stat;
+	char			 maddr[GOSSIP_MULTIADDR_TEXT_MAX];
+	uint16_t		 port;
+	struct gossip_peer_id	 pid;
+	int			 has_pid;
+};
+
+static void
+host_resolved(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct host_resolve	*r = arg;
+	char			 err[256];
+
+	if (result == EVUTIL_EAI_CANCEL) {
+		free(r);
+		return;
+	}
+	if (result != 0 || res == NULL) {
+		log_warn("gossip: cannot resolve %s: %s", r->maddr,
+		    evutil_gai_strerror(result));
+		if (r->stat != NULL)
+			gossip_static_down(r->stat);
+	} else {
+		if (res->ai_family == AF_INET)
+			((struct sockaddr_in *)res->ai_addr)->sin_port =
+			    htons(r->port);
+		else
+			((struct sockaddr_in6 *)res->ai_addr)->sin6_port =
+			    htons(r->port);
+		if (host_dial_sa(r->g, r->maddr, res->ai_addr,
+		    (socklen_t)res->ai_addrlen, r->has_pid ? &r->pid : NULL,
+		    r->stat, err, sizeof(err)) == -1) {
+			log_warn("gossip: %s", err);
+			if (r->stat != NULL)
+				gossip_static_down(r->stat);
+		}
+	}
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	free(r);
+}
+
+/* /dns[46]?/NAME/tcp/PORT[/p2p/ID]: 1 and a started resolution, 0 if
+ * maddr is not a DNS multiaddr, -1 with err. */
+static int
+host_dial_dns(struct gossip_ctx *g, const char *maddr,
+    struct gossip_static *stat, char *err, size_t errlen)
+{
+	struct gossip_multiaddr		 ma;
+	struct gossip_multiaddr_part	 part;
+	struct evutil_addrinfo		 hints;
+	struct host_resolve		*r;
+	char				 name[256];
+	size_t				 off = 0;
+	int				 step = 0, family = AF_UNSPEC;
+
+	if (gossip_multiaddr_parse(maddr, strlen(maddr), &ma) != 0 ||
+	    gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) != 1 ||
+	    (part.code != GOSSIP_MA_DNS && part.code != GOSSIP_MA_DNS4 &&
+	    part.code != GOSSIP_MA_DNS6))
+		return 0;
+	if (part.value_len >= sizeof(name)) {
+		snprintf(err, errlen, "DNS name too long in %s", maddr);
+		return -1;
+	}
+	memcpy(name, part.value, part.value_len);
+	name[part.value_len] = '\0';
+	family = part.code == GOSSIP_MA_DNS4 ? AF_INET :
+	    part.code == GOSSIP_MA_DNS6 ? AF_INET6 : AF_UNSPEC;
+	r = xcalloc(1, sizeof(*r));
+	r->g = g;
+	r->stat = stat;
+	snprintf(r->maddr, sizeof(r->maddr), "%s", maddr);
+	while (gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) == 1) {
+		if (part.code == GOSSIP_MA_TCP && step == 0) {
+			r->port = (uint16_t)(part.value[0] << 8 | part.value[1]);
+			step = 1;
+		} else if (part.code == GOSSIP_MA_P2P && step == 1 &&
+		    part.value_len <= sizeof(r->pid.bytes)) {
+			memcpy(r->pid.bytes, part.value, part.value_len);
+			r->pid.len = part.value_len;
+			r->has_pid = 1;
+			step = 2;
+		} else
+			step = -1;
+	}
+	if (step < 1 || g->dns == NULL) {
+		snprintf(err, errlen, g->dns == NULL ? "no DNS resolver for %s" :
+		    "unsupported multiaddr %s (want /dns*/…/tcp/…[/p2p/…])",
+		    maddr);
+		free(r);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	log_info("gossip: resolving %s", maddr);
+	evdns_getaddrinfo(g->dns, name, NULL, &hints, host_resolved, r);
+	return 1;
+}
+
+int
+gossip_host_dial(struct gossip_ctx *g, const char *maddr,
+    struct gossip_static *stat, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	struct gossip_peer_id	 pid;
+	socklen_t		 len = 0;
+	int			 has_pid, rc;
+
+	if ((rc = host_dial_dns(g, maddr, stat, err, errlen)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (host_dial_target(maddr, &ss, &len, &pid, &has_pid, err,
+	    errlen) == -1)
+		return -1;
+	return host_dial_sa(g, maddr, (struct sockaddr *)&ss, len,
+	    has_pid ? &pid : NULL, stat, err, errlen);
 }
 
 struct gossip_conn *

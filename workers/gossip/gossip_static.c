@@ -18,19 +18,16 @@ static void
 static_dial(evutil_socket_t fd, short what, void *arg)
 {
 	struct gossip_static	*st = arg;
-	struct gossip_conn	*c;
 	char			 err[256];
 
 	(void)fd;
 	(void)what;
 	if (st->connected || st->g->p->stopping)
 		return;
-	if (gossip_host_dial(st->g, st->addr, &c, err, sizeof(err)) == -1) {
+	if (gossip_host_dial(st->g, st->addr, st, err, sizeof(err)) == -1) {
 		log_warn("gossip: static peer %s: %s", st->addr, err);
 		gossip_static_down(st);
-		return;
 	}
-	c->stat = st;
 }
 
 static uint32_t
