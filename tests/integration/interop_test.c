@@ -485,6 +485,20 @@ START_TEST(static_peer_redialed)
 }
 END_TEST
 
+START_TEST(bootstrap_peer_dialed_at_start)
+{
+	struct node	a, b;
+	char		more[256];
+
+	node_start(&b);
+	snprintf(more, sizeof(more), "p2p_bootstrapAddresses = %s", b.addr);
+	node_start_with(&a, more);
+	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 10000), 0);
+	h_stop(&a.d);
+	h_stop(&b.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -505,6 +519,7 @@ main(void)
 	tcase_add_test(tc, ban_gate_drops_and_refuses);
 	tcase_add_test(tc, per_ip_limit);
 	tcase_add_test(tc, static_peer_redialed);
+	tcase_add_test(tc, bootstrap_peer_dialed_at_start);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

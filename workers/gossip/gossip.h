@@ -187,6 +187,7 @@ struct gossip_ctx {
 	struct evconnlistener		*listeners[GOSSIP_LISTENERS_MAX];
 	size_t				 nlisteners;
 	char				**advertise;	/* owned: text multiaddrs */
+	int				 share_private;	/* advertise private addrs */
 	size_t				 nadvertise;
 	TAILQ_HEAD(, gossip_conn)	 conns;
 	size_t				 nconns;

@@ -308,6 +308,7 @@ gossip_host_start(struct gossip_ctx *g)
 	size_t			 i;
 
 	TAILQ_INIT(&g->conns);
+	g->share_private = config_bool(cfg, "p2p_share_private_addresses");
 	g->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
 	g->lim.max_out = (size_t)config_int(cfg, "p2p_max_outbound");
 	g->lim.max_per_ip = (size_t)config_int(cfg, "p2p_max_per_ip");

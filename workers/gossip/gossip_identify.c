@@ -6,6 +6,7 @@
  * see the peer at, the protocols we really serve, our protocol version
  * (/teranode/bitcoin/<network>/1.0.0) and agent (terap2p/<version>).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,26 @@ gossip_peer_info_clear(struct gossip_peer_info *pi)
 	memset(pi, 0, sizeof(*pi));
 }
 
+/* 1 if a /ip4 or /ip6 multiaddr is loopback, private or link-local. */
+static int
+identify_private(const char *maddr)
+{
+	uint8_t		a[16];
+	char		host[64];
+
+	if (sscanf(maddr, "/ip4/%63[^/]", host) == 1 &&
+	    inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127 || a[0] == 10 || (a[0] == 172 &&
+		    (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 169 && a[1] == 254) || a[0] == 0;
+	if (sscanf(maddr, "/ip6/%63[^/]", host) == 1 &&
+	    inet_pton(AF_INET6, host, a) == 1)
+		return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe &&
+		    (a[1] & 0xc0) == 0x80) || memcmp(a,
+		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	return 0;
+}
+
 int
 gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 {
@@ -45,6 +66,7 @@ gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 	uint8_t				 pk[GOSSIP_PUBKEY_PB_LEN];
 	const char			*protos[16];
 	size_t				 i, n = 0;
+	int				 local;
 
 	gossip_identity_pubkey_encode(g->id.pk, pk);
 	m.publickey.data = pk;
@@ -58,7 +80,13 @@ gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 	m.n_protocols = i;
 	la = xcalloc(g->nadvertise + 1, sizeof(*la));
 	addrs = xcalloc(g->nadvertise + 1, sizeof(*addrs));
+	local = identify_private(c->remote);
 	for (i = 0; i < g->nadvertise; i++) {
+		/* private and loopback addresses only to peers that share
+		 * them, unless p2p_share_private_addresses */
+		if (!g->share_private && !local &&
+		    identify_private(g->advertise[i]))
+			continue;
 		if (gossip_multiaddr_parse(g->advertise[i],
 		    strlen(g->advertise[i]), &la[n]) == 0) {
 			addrs[n].data = la[n].bytes;

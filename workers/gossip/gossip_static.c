@@ -1,5 +1,6 @@
 /*
- * Gossip worker: static peers (p2p_static_peers).  Each is dialed at start
+ * Gossip worker: static peers (p2p_static_peers, and the bootstrap peers of
+ * p2p_bootstrapAddresses, kept the same way).  Each is dialed at start
  * and redialed when its connection fails or goes away: after 1 s, doubling
  * to 5 min (p2p_optimise_retries: 250 ms doubling to 30 s), reset once a
  * connection opens.
@@ -67,23 +68,31 @@ gossip_static_down(struct gossip_static *st)
 void
 gossip_static_start(struct gossip_ctx *g)
 {
-	const struct cfg_list	*l = config_list(g->p->cfg, "p2p_static_peers");
+	static const char *const keys[] = { "p2p_static_peers",
+	    "p2p_bootstrapAddresses" };
+	const struct cfg_list	*l[2];
 	struct gossip_multiaddr	 ma;
 	struct timeval		 now = { 0, 0 };
-	size_t			 i;
+	struct gossip_static	*st;
+	size_t			 i, k;
 
-	g->statics = xcalloc(l->n + 1, sizeof(*g->statics));
-	for (i = 0; i < l->n; i++) {
-		if (gossip_multiaddr_parse(l->v[i], strlen(l->v[i]), &ma) != 0)
-			fatal_config("p2p_static_peers: bad multiaddr '%s'",
-			    l->v[i]);
-		g->statics[i].g = g;
-		g->statics[i].addr = xstrdup(l->v[i]);
-		g->statics[i].timer = evtimer_new(g->p->base, static_dial,
-		    &g->statics[i]);
-		evtimer_add(g->statics[i].timer, &now);
+	l[0] = config_list(g->p->cfg, keys[0]);
+	l[1] = config_list(g->p->cfg, keys[1]);
+	/* bootstrap peers are kept connected like static peers */
+	g->statics = xcalloc(l[0]->n + l[1]->n + 1, sizeof(*g->statics));
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < l[k]->n; i++) {
+			if (gossip_multiaddr_parse(l[k]->v[i],
+			    strlen(l[k]->v[i]), &ma) != 0)
+				fatal_config("%s: bad multiaddr '%s'", keys[k],
+				    l[k]->v[i]);
+			st = &g->statics[g->nstatics++];
+			st->g = g;
+			st->addr = xstrdup(l[k]->v[i]);
+			st->timer = evtimer_new(g->p->base, static_dial, st);
+			evtimer_add(st->timer, &now);
+		}
 	}
-	g->nstatics = l->n;
 }
 
 void
