@@ -236,23 +236,6 @@ gossip_tmsg_cap(enum gossip_tmsg_kind kind)
 	return kinds[kind].cap;
 }
 
-/* ---- hashes ------------------------------------------------------------ */
-
-int
-gossip_tmsg_hash_canon(const char *s, char out[GOSSIP_TMSG_HASH_MAX + 1])
-{
-	size_t	n = strlen(s), pad, i;
-
-	if (gossip_tmsg_check_hash(s) != GOSSIP_TMSG_OK)
-		return -1;
-	pad = GOSSIP_TMSG_HASH_MAX - n;
-	memset(out, '0', pad);
-	for (i = 0; i < n; i++)
-		out[pad + i] = (char)tolower((unsigned char)s[i]);
-	out[GOSSIP_TMSG_HASH_MAX] = '\0';
-	return 0;
-}
-
 /* ---- decoding ------------------------------------------------------------ */
 
 static const struct tmsg_field *
