@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-
 #include "gossip.h"
 #include "gossip_pubsub.h"
 #include "gossip_registry.h"
@@ -79,7 +77,6 @@ gossip_report_violation(struct gossip_ctx *g, struct gossip_conn *c,
 	Tp__AddBanScoreReq	 as = TP__ADD_BAN_SCORE_REQ__INIT;
 	ipc_env			 ev = TP__ENVELOPE__INIT;
 	char			 ip[64], *addrs[1];
-	const void		*a;
 
 	g->cnt.protocol_violations++;
 	log_info("gossip: protocol violation by %s (%s): %s",
@@ -87,10 +84,7 @@ gossip_report_violation(struct gossip_ctx *g, struct gossip_conn *c,
 	    c->remote, why);
 	if (c->peer_text[0] == '\0')
 		return;
-	a = c->sa.ss_family == AF_INET6 ?
-	    (const void *)&((struct sockaddr_in6 *)&c->sa)->sin6_addr :
-	    (const void *)&((struct sockaddr_in *)&c->sa)->sin_addr;
-	inet_ntop(c->sa.ss_family, a, ip, sizeof(ip));
+	gossip_conn_ip(c, ip, sizeof(ip));
 	addrs[0] = ip;
 	pv.peer_id = c->peer_text;
 	pv.reason = (char *)why;

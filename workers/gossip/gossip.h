@@ -258,6 +258,8 @@ struct bufferevent *gossip_pnet_wrap(struct bufferevent *under,
 struct gossip_conn *gossip_conn_new(struct gossip_ctx *, struct bufferevent *,
 	    int inbound, const struct sockaddr *, socklen_t,
 	    const struct gossip_peer_id *expected);
+/* The remote IP address as text ("10.0.0.1", "::1"). */
+void	gossip_conn_ip(const struct gossip_conn *, char *out, size_t len);
 /* Close now, logging why; frees everything. */
 void	gossip_conn_close(struct gossip_conn *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

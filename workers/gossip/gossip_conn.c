@@ -95,6 +95,16 @@ gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
 }
 
 void
+gossip_conn_ip(const struct gossip_conn *c, char *out, size_t len)
+{
+	const void	*ip = c->sa.ss_family == AF_INET6 ?
+	    (const void *)&((const struct sockaddr_in6 *)&c->sa)->sin6_addr :
+	    (const void *)&((const struct sockaddr_in *)&c->sa)->sin_addr;
+
+	evutil_inet_ntop(c->sa.ss_family, ip, out, len);
+}
+
+void
 gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 {
 	struct gossip_ctx	*g = c->g;

@@ -25,6 +25,7 @@
 struct gossip_ban_cache {
 	char		id[GATE_BANNED_MAX][GOSSIP_PEER_ID_TEXT_MAX];
 	int64_t		until[GATE_BANNED_MAX];		/* unix seconds */
+	size_t		used;		/* slots [0, used) ever filled */
 };
 
 /* Which connection a pending check is about; conns may go away first. */
@@ -118,12 +119,8 @@ gossip_gate_check_addr(struct gossip_conn *c)
 	Tp__IsBannedAddrReq	r = TP__IS_BANNED_ADDR_REQ__INIT;
 	ipc_env			req = TP__ENVELOPE__INIT;
 	char			host[INET6_ADDRSTRLEN];
-	const void		*ip;
 
-	ip = c->sa.ss_family == AF_INET6 ?
-	    (const void *)&((struct sockaddr_in6 *)&c->sa)->sin6_addr :
-	    (const void *)&((struct sockaddr_in *)&c->sa)->sin_addr;
-	inet_ntop(c->sa.ss_family, ip, host, sizeof(host));
+	gossip_conn_ip(c, host, sizeof(host));
 	r.addr = host;
 	req.body_case = TP__ENVELOPE__BODY_IS_BANNED_ADDR_REQ;
 	req.is_banned_addr_req = &r;
@@ -150,6 +147,13 @@ gate_cache_set(struct gossip_ctx *g, const char *peer, int64_t until)
 	size_t			 i, slot = GATE_BANNED_MAX;
 
 	for (i = 0; i < GATE_BANNED_MAX; i++) {
+		if (i == bc->used) {	/* past the slots ever filled */
+			if (slot == GATE_BANNED_MAX) {
+				slot = i;
+				bc->used++;
+			}
+			break;
+		}
 		if (strcmp(bc->id[i], peer) == 0) {
 			slot = i;
 			break;
@@ -170,7 +174,8 @@ gossip_gate_peer_banned(struct gossip_ctx *g, const char *peer)
 	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
 	size_t			 i;
 
-	for (i = 0; bc != NULL && i < GATE_BANNED_MAX; i++)
+	/* on every received message: only the slots ever filled */
+	for (i = 0; bc != NULL && i < bc->used; i++)
 		if (bc->until[i] > now && strcmp(bc->id[i], peer) == 0)
 			return 1;
 	return 0;

@@ -7,7 +7,6 @@
  * varint-length-prefixed and at most p2p_max_message_size bytes.  A peer
  * whose queue overflows is dropped rather than let memory grow.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,16 +48,6 @@ meshsub_proto(enum gossip_pubsub_proto kind)
 	default:
 		return &gossip_meshsub11_proto;
 	}
-}
-
-static void
-meshsub_ip(const struct gossip_conn *c, char *out, size_t len)
-{
-	const void	*ip = c->sa.ss_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)&c->sa)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)&c->sa)->sin_addr;
-
-	inet_ntop(c->sa.ss_family, ip, out, (socklen_t)len);
 }
 
 /* Open our outbound pubsub stream with the best protocol the peer has. */
@@ -109,7 +98,7 @@ meshsub_open(struct gossip_stream *s)
 	}
 	if (s != c->ps_out || c->ps_added)
 		return;
-	meshsub_ip(c, ip, sizeof(ip));
+	gossip_conn_ip(c, ip, sizeof(ip));
 	c->ps_added = 1;
 	if (gossip_pubsub_add_peer(c->g->ps, c->peer_text, meshsub_kind(s->proto),
 	    !c->inbound, ip) == -1) {

@@ -101,12 +101,25 @@ struct pnet_filter {
 	size_t				have_nonce;
 };
 
+/* Move everything from src to dst through one direction's keystream. */
+static void
+pnet_xor_move(struct gossip_pnet_stream *st, struct evbuffer *src,
+    struct evbuffer *dst)
+{
+	uint8_t	buf[4096];
+	size_t	n;
+
+	while ((n = (size_t)evbuffer_remove(src, buf, sizeof(buf))) > 0) {
+		gossip_pnet_stream_xor(st, buf, n);
+		evbuffer_add(dst, buf, n);
+	}
+}
+
 static enum bufferevent_filter_result
 pnet_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
     enum bufferevent_flush_mode mode, void *arg)
 {
 	struct pnet_filter	*f = arg;
-	uint8_t			 buf[4096];
 	size_t			 n;
 
 	(void)lim;
@@ -119,10 +132,7 @@ pnet_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 			return BEV_NEED_MORE;
 		gossip_pnet_stream_init(&f->in, f->key, f->peer_nonce);
 	}
-	while ((n = (size_t)evbuffer_remove(src, buf, sizeof(buf))) > 0) {
-		gossip_pnet_stream_xor(&f->in, buf, n);
-		evbuffer_add(dst, buf, n);
-	}
+	pnet_xor_move(&f->in, src, dst);
 	return BEV_OK;
 }
 
@@ -131,15 +141,10 @@ pnet_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
     enum bufferevent_flush_mode mode, void *arg)
 {
 	struct pnet_filter	*f = arg;
-	uint8_t			 buf[4096];
-	size_t			 n;
 
 	(void)lim;
 	(void)mode;
-	while ((n = (size_t)evbuffer_remove(src, buf, sizeof(buf))) > 0) {
-		gossip_pnet_stream_xor(&f->out, buf, n);
-		evbuffer_add(dst, buf, n);
-	}
+	pnet_xor_move(&f->out, src, dst);
 	return BEV_OK;
 }
 
