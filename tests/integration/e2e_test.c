@@ -120,13 +120,11 @@ js_join(struct jspeer *js, struct daemon *d, int port)
 	static const char *const topics[] = { PREFIX "-block",
 	    PREFIX "-node_status", NULL };
 	char		 extra[300];
-	const char	*p, *line;
+	const char	*line;
 	char		 pid[64];
 	size_t		 i;
 
-	p = strstr(d->log, "gossip: peer ID ");
-	ck_assert_ptr_nonnull(p);
-	sscanf(p + 16, "%63[^\"]", pid);
+	h_peer_id(d, pid, sizeof(pid));
 	jspeer_start(js, gossip_args);
 	for (i = 0; topics[i] != NULL; i++) {
 		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
@@ -138,24 +136,6 @@ js_join(struct jspeer *js, struct daemon *d, int port)
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
 	usleep(1500 * 1000);
-}
-
-static void
-js_send(struct jspeer *js, const char *topic, const char *json)
-{
-	size_t		 len = strlen(json);
-	char		*b64 = malloc(util_b64_encoded_len(len) + 1);
-	char		*cmd = malloc(util_b64_encoded_len(len) + 256);
-	const char	*line;
-
-	util_b64_encode((const uint8_t *)json, len, b64);
-	sprintf(cmd, "\"topic\":\"%s\",\"data\":\"{\\\"name\\\":\\\"js-node\\\","
-	    "\\\"data\\\":\\\"%s\\\"}\"", topic, b64);
-	line = jspeer_cmd(js, "publishraw", cmd, 10000);
-	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
-	    "publishraw: %s", line ? line : "");
-	free(cmd);
-	free(b64);
 }
 
 /* Find a `blocks` message with this key; decode it. */
@@ -196,7 +176,7 @@ START_TEST(network_block_reaches_kafka)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"ClientName\":\"js-node\","
 	    "\"DataHubURL\":\"https://datahub.example.com/api/v1\",\"Hash\":\""
 	    HASH_A "\",\"Height\":812345}", js.peer_id);
-	js_send(&js, PREFIX "-block", json);
+	jspeer_send_envelope(&js, PREFIX "-block", json);
 	m = blocks_find(&b, HASH_A, 1, 20000);
 	ck_assert_msg(m != NULL, "the block never reached Kafka");
 	ck_assert_str_eq(m->hash, HASH_A);
@@ -233,7 +213,7 @@ START_TEST(sync_trigger_reaches_kafka)
 	    "\"js-node\",\"type\":\"node_status\",\"base_url\":\"%s\","
 	    "\"best_height\":900000,\"best_block_hash\":\"" HASH_B "\","
 	    "\"fsm_state\":\"RUNNING\"}", js.peer_id, url);
-	js_send(&js, PREFIX "-node_status", json);
+	jspeer_send_envelope(&js, PREFIX "-node_status", json);
 	/* the local node says it is RUNNING (Teranode's FSMState) */
 	rk = kt_producer(&b);
 	ck_assert_int_eq(kafka_codec_notification_encode(4, "", "", fsm, 2, &v,

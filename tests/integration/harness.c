@@ -334,3 +334,18 @@ h_run(const char *const argv[], char *out, size_t outlen)
 	waitpid(pid, &status, 0);
 	return status;
 }
+
+void
+h_peer_id(const struct daemon *d, char *out, size_t len)
+{
+	const char	*p = d->log != NULL ? strstr(d->log, "gossip: peer ID ") :
+			    NULL;
+	size_t		 n;
+
+	ck_assert_msg(p != NULL, "no peer ID logged yet");
+	p += strlen("gossip: peer ID ");
+	n = strcspn(p, "\"");
+	ck_assert_uint_lt(n, len);
+	memcpy(out, p, n);
+	out[n] = '\0';
+}

@@ -41,6 +41,8 @@ pid_t	 h_worker_pid(struct daemon *, const char *role);
 /* SIGTERM, wait, remove the directory. */
 void	h_stop(struct daemon *);
 void	h_cleanup(struct daemon *);
+/* The gossip worker's peer ID, from its log (after "ready"). */
+void	h_peer_id(const struct daemon *, char *out, size_t len);
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int	h_free_port(void);
 /* Run a command with an empty environment, capture stdout; exit status. */

@@ -38,7 +38,6 @@ static void
 node_start_with(struct node *n, const char *more)
 {
 	char		 extra[256];
-	const char	*p;
 
 	n->port = h_free_port();
 	snprintf(extra, sizeof(extra), "p2p_port = %d\n%s", n->port,
@@ -46,9 +45,7 @@ node_start_with(struct node *n, const char *more)
 	h_start(&n->d, extra);
 	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"",
 	    READY_MS) == 0, "not ready:\n%s", n->d.log ? n->d.log : "");
-	p = strstr(n->d.log, "gossip: peer ID ");
-	ck_assert_ptr_nonnull(p);
-	sscanf(p + 16, "%63[^\"]", n->peer_id);
+	h_peer_id(&n->d, n->peer_id, sizeof(n->peer_id));
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s",
 	    n->port, n->peer_id);
 }
@@ -370,15 +367,6 @@ node_bans(struct node *n, ipc_env *req)
 	return status;
 }
 
-static const char *
-js_dial(struct jspeer *js, const char *addr)
-{
-	char	extra[256];
-
-	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", addr);
-	return jspeer_cmd(js, "dial", extra, 15000);
-}
-
 START_TEST(ban_gate_drops_and_refuses)
 {
 	Tp__BanAddrReq	 ban = TP__BAN_ADDR_REQ__INIT;
@@ -392,7 +380,7 @@ START_TEST(ban_gate_drops_and_refuses)
 
 	node_start(&n);
 	jspeer_start(&js, NULL);
-	line = js_dial(&js, n.addr);
+	line = jspeer_dial(&js, n.addr);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "%s",
 	    line ? line : "");
 	ck_assert_int_eq(node_wait_agent(&n, js.peer_id, "js-libp2p/", 5000), 0);
@@ -406,7 +394,7 @@ START_TEST(ban_gate_drops_and_refuses)
 	    5000));
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned: test", 5000), 0);
 	/* ... and refuses the next one */
-	line = js_dial(&js, n.addr);
+	line = jspeer_dial(&js, n.addr);
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (127.0.0.0/8)",
 	    5000), 0);
 	unban.addr = "127.0.0.0/8";
@@ -415,7 +403,7 @@ START_TEST(ban_gate_drops_and_refuses)
 	ck_assert_int_eq(node_bans(&n, &req), 0);
 	/* js may still be tearing down the refused attempt: try a few times */
 	for (i = 0; i < 5; i++) {
-		line = js_dial(&js, n.addr);
+		line = jspeer_dial(&js, n.addr);
 		if (line != NULL && strstr(line, "\"ok\":true") != NULL)
 			break;
 		usleep(300 * 1000);
@@ -445,10 +433,10 @@ START_TEST(per_ip_limit)
 	node_start_with(&n, "p2p_max_per_ip = 1");
 	jspeer_start(&a, NULL);
 	jspeer_start(&b, NULL);
-	line = js_dial(&a, n.addr);
+	line = jspeer_dial(&a, n.addr);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "%s",
 	    line ? line : "");
-	line = js_dial(&b, n.addr);
+	line = jspeer_dial(&b, n.addr);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":false"),
 	    "second connection from 127.0.0.1 accepted: %s", line ? line : "");
 	ck_assert_int_ge(h_count_log(&n.d, "gossip", "connection limit"), 1);

@@ -155,3 +155,30 @@ jspeer_stop(struct jspeer *j)
 	j->log = NULL;
 	j->pid = 0;
 }
+
+const char *
+jspeer_dial(struct jspeer *j, const char *addr)
+{
+	char	extra[256];
+
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", addr);
+	return jspeer_cmd(j, "dial", extra, 15000);
+}
+
+void
+jspeer_send_envelope(struct jspeer *j, const char *topic, const char *json)
+{
+	size_t		 len = strlen(json);
+	char		*b64 = malloc(util_b64_encoded_len(len) + 1);
+	char		*cmd = malloc(util_b64_encoded_len(len) + 256);
+	const char	*line;
+
+	util_b64_encode((const uint8_t *)json, len, b64);
+	sprintf(cmd, "\"topic\":\"%s\",\"data\":\"{\\\"name\\\":"
+	    "\\\"js-node\\\",\\\"data\\\":\\\"%s\\\"}\"", topic, b64);
+	line = jspeer_cmd(j, "publishraw", cmd, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "publishraw: %s", line ? line : "");
+	free(cmd);
+	free(b64);
+}

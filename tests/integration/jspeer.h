@@ -24,6 +24,12 @@ const char *jspeer_cmd(struct jspeer *, const char *cmd, const char *extra,
 	    int ms);
 /* Wait for a line containing all of a and b (b may be NULL); returns it. */
 const char *jspeer_wait(struct jspeer *, const char *a, const char *b, int ms);
+/* Ask js to dial addr; its answer line (\"ok\":true or false). */
+const char *jspeer_dial(struct jspeer *, const char *addr);
+/* Publish {"name":"js-node","data":base64(json)} on topic (Teranode's
+ * envelope); asserts js took it. */
+void	jspeer_send_envelope(struct jspeer *, const char *topic,
+	    const char *json);
 void	jspeer_stop(struct jspeer *);
 
 #endif

@@ -36,7 +36,6 @@ static void
 node_start(struct node *n)
 {
 	char		 extra[64], url[256];
-	const char	*p;
 	uint8_t		 tag[IPC_TAG_LEN];
 	int		 port = h_free_port();
 
@@ -45,9 +44,7 @@ node_start(struct node *n)
 	h_start(&n->d, extra);
 	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"", 15000) ==
 	    0, "not ready:\n%s", n->d.log ? n->d.log : "");
-	p = strstr(n->d.log, "gossip: peer ID ");
-	ck_assert_ptr_nonnull(p);
-	sscanf(p + 16, "%63[^\"]", n->peer_id);
+	h_peer_id(&n->d, n->peer_id, sizeof(n->peer_id));
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", port,
 	    n->peer_id);
 	ck_assert_int_eq(nng_sub0_open(&n->sub), 0);
@@ -212,11 +209,8 @@ js_pub(struct jspeer *js, const char *prefix, int n)
 static void
 js_dial(struct jspeer *js, const char *addr)
 {
-	char		 extra[256];
-	const char	*line;
+	const char	*line = jspeer_dial(js, addr);
 
-	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", addr);
-	line = jspeer_cmd(js, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
 }

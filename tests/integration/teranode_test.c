@@ -40,7 +40,6 @@ static void
 node_start(struct node *n, const char *more)
 {
 	char		 extra[512], url[256];
-	const char	*p;
 	int		 port = h_free_port();
 
 	memset(n, 0, sizeof(*n));
@@ -49,9 +48,7 @@ node_start(struct node *n, const char *more)
 	h_start(&n->d, extra);
 	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"", 15000) ==
 	    0, "not ready:\n%s", n->d.log ? n->d.log : "");
-	p = strstr(n->d.log, "gossip: peer ID ");
-	ck_assert_ptr_nonnull(p);
-	sscanf(p + 16, "%63[^\"]", n->peer_id);
+	h_peer_id(&n->d, n->peer_id, sizeof(n->peer_id));
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", port,
 	    n->peer_id);
 	ck_assert_int_eq(nng_sub0_open(&n->sub), 0);
@@ -159,26 +156,6 @@ js_join(struct jspeer *js, struct node *n, const char *const *topics)
 	usleep(1500 * 1000);	/* subscriptions exchanged, meshes grafted */
 }
 
-/* Publish {"name":"js-node","data":base64(json)} on topic from js. */
-static void
-js_send(struct jspeer *js, const char *topic, const char *json)
-{
-	char		*b64, *cmd;
-	size_t		 len = strlen(json);
-	const char	*line;
-
-	b64 = malloc(util_b64_encoded_len(len) + 1);
-	util_b64_encode((const uint8_t *)json, len, b64);
-	cmd = malloc(strlen(b64) + 256);
-	sprintf(cmd, "\"topic\":\"%s\",\"data\":\"{\\\"name\\\":\\\"js-node\\\","
-	    "\\\"data\\\":\\\"%s\\\"}\"", topic, b64);
-	line = jspeer_cmd(js, "publishraw", cmd, 10000);
-	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
-	    "publishraw: %s", line ? line : "");
-	free(cmd);
-	free(b64);
-}
-
 /* The newest message js got on topic, envelope opened: the message JSON. */
 static int
 js_last(struct jspeer *js, const char *topic, char *name, size_t namelen,
@@ -228,7 +205,7 @@ START_TEST(js_block_subtree_status_become_events)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"ClientName\":\"js-node\","
 	    "\"DataHubURL\":\"https://datahub.example.com/api/v1\",\"Hash\":\"%s\","
 	    "\"Height\":812345,\"Header\":\"\",\"Coinbase\":\"\"}", js.peer_id, HASH);
-	js_send(&js, PREFIX "-block", json);
+	jspeer_send_envelope(&js, PREFIX "-block", json);
 	ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN, 10000);
 	ck_assert_msg(ev != NULL, "no BlockSeen");
 	ck_assert_str_eq(ev->block_seen->hash, HASH);
@@ -242,7 +219,7 @@ START_TEST(js_block_subtree_status_become_events)
 	snprintf(json, sizeof(json), "{\"peerid\":\"%s\",\"HASH\":\"%s\","
 	    "\"datahuburl\":\"https://datahub.example.com/api/v1\"}",
 	    js.peer_id, HASH);
-	js_send(&js, PREFIX "-subtree", json);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
 	ev = node_event(&n, TP__ENVELOPE__BODY_SUBTREE_SEEN, 10000);
 	ck_assert_msg(ev != NULL, "no SubtreeSeen");
 	ck_assert_str_eq(ev->subtree_seen->hash, HASH);
@@ -253,7 +230,7 @@ START_TEST(js_block_subtree_status_become_events)
 	    "\"best_height\":812346,\"best_block_hash\":\"%s\","
 	    "\"fsm_state\":\"RUNNING\",\"listen_mode\":\"full\"}",
 	    js.peer_id, HASH);
-	js_send(&js, PREFIX "-node_status", json);
+	jspeer_send_envelope(&js, PREFIX "-node_status", json);
 	ev = node_event(&n, TP__ENVELOPE__BODY_NODE_STATUS_SEEN, 10000);
 	ck_assert_msg(ev != NULL, "no NodeStatusSeen");
 	ck_assert_ptr_nonnull(strstr(ev->node_status_seen->json,
@@ -335,13 +312,13 @@ START_TEST(spoofed_and_oversized_are_dropped)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Hash\":\"%s\","
 	    "\"Height\":5}", "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB",
 	    HASH);
-	js_send(&js, PREFIX "-block", json);
+	jspeer_send_envelope(&js, PREFIX "-block", json);
 	/* over the 32 KiB block cap */
 	memset(json, ' ', sizeof(json) - 1);
 	json[0] = '{';
 	json[sizeof(json) - 2] = '}';
 	json[sizeof(json) - 1] = '\0';
-	js_send(&js, PREFIX "-block", json);
+	jspeer_send_envelope(&js, PREFIX "-block", json);
 	ck_assert_ptr_null(ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN,
 	    2000));
 	ck_assert_int_eq(node_stat(&n, "drops_spoofed_peer_id"), 1);
@@ -376,7 +353,7 @@ START_TEST(handshake_of_another_network_is_refused)
 	snprintf(json, sizeof(json), "{\"type\":\"version\",\"peerID\":\"%s\","
 	    "\"bestHeight\":1,\"userAgent\":\"js\",\"topicPrefix\":"
 	    "\"teranode/bitcoin/1.0.0/testnet\"}", js.peer_id);
-	js_send(&js, HSTOPIC, json);
+	jspeer_send_envelope(&js, HSTOPIC, json);
 	ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"", n.peer_id,
 	    10000));
 	h_wait_log(&n.d, "gossip", "is on teranode/bitcoin/1.0.0/testnet", 5000);
