@@ -6,8 +6,8 @@ set -eu
 
 BUILD="gcc make pkg-config libevent-dev libnng-dev librdkafka-dev libpq-dev \
 libsodium-dev libcjson-dev libprotobuf-c-dev protobuf-c-compiler libsqlite3-dev \
-libcurl4-openssl-dev libssl-dev"
-TEST="check clang libclang-rt-14-dev postgresql curl chromium kcat wrk openssl"
+libcurl4-openssl-dev libssl-dev libgrpc-dev libc-ares-dev libsystemd-dev"
+TEST="check clang libclang-rt-14-dev postgresql curl chromium kcat wrk openssl dnsmasq-base prometheus"
 
 want=$BUILD
 [ "${1:-run}" = test ] && want="$BUILD $TEST"
