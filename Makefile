@@ -18,7 +18,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl libcurl
+	   libevent_openssl openssl libcurl grpc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -42,7 +42,20 @@ PROTOS = \
 	proto/libp2p_crypto.proto \
 	proto/libp2p_noise.proto \
 	proto/libp2p_identify.proto \
-	proto/libp2p_pubsub.proto
+	proto/libp2p_pubsub.proto \
+	proto/google/protobuf/empty.proto \
+	proto/google/protobuf/timestamp.proto \
+	proto/model/model.proto \
+	proto/blockchain_api.proto \
+	proto/blockassembly_api.proto
+
+# Teranode's blockchain and block-assembly messages (the Kafka bridge's client)
+CHAIN_PROTO_SRCS = \
+	$(GEN)/blockchain_api.pb-c.c \
+	$(GEN)/blockassembly_api.pb-c.c \
+	$(GEN)/model/model.pb-c.c \
+	$(GEN)/google/protobuf/empty.pb-c.c \
+	$(GEN)/google/protobuf/timestamp.pb-c.c
 
 COMMON_SRCS = \
 	common/config.c \
@@ -110,12 +123,18 @@ GOSSIP_TERANODE_SRCS = \
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c \
 	workers/kafka_bridge/kafka_bridge_attrib.c \
+	workers/kafka_bridge/kafka_bridge_chain.c \
+	workers/kafka_bridge/kafka_bridge_chain_notify.c \
+	workers/kafka_bridge/kafka_bridge_chainmsg.c \
 	workers/kafka_bridge/kafka_bridge_codec.c \
 	workers/kafka_bridge/kafka_bridge_conf.c \
 	workers/kafka_bridge/kafka_bridge_consumer.c \
 	workers/kafka_bridge/kafka_bridge_mock.c \
 	workers/kafka_bridge/kafka_bridge_producer.c \
-	$(GEN)/kafka_messages.pb-c.c
+	workers/kafka_bridge/kafka_bridge_rpc.c \
+	common/grpc_loop.c \
+	$(GEN)/kafka_messages.pb-c.c \
+	$(CHAIN_PROTO_SRCS)
 
 BANS_SRCS = \
 	workers/ban_manager/ban_manager.c \
@@ -204,7 +223,8 @@ UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c
+	workers/kafka_bridge/kafka_bridge_chainmsg.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
 UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_attrib.c
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
@@ -235,10 +255,10 @@ INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c tests/integration/kafka_harness.c
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c
 INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c tests/integration/kafka_harness.c \
-	tests/integration/jspeer.c
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c tests/integration/chainfake.c
 
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 
@@ -255,7 +275,8 @@ FUZZ_TARGETS = \
 	yamux \
 	peerid \
 	pubsub_rpc \
-	tmsg
+	tmsg \
+	chain_response
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -271,7 +292,10 @@ FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
 FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
-	common/log.c $(GEN)/kafka_messages.pb-c.c
+	common/log.c $(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
+FUZZ_chain_response_SRCS = workers/kafka_bridge/kafka_bridge_chainmsg.c \
+	workers/kafka_bridge/kafka_bridge_codec.c common/util.c common/log.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
 
 # ---- rules ----
 
@@ -461,7 +485,8 @@ bench-short: bench-kafka-short
 bench-kafka-short: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
 	$(Q)bench/kafka_bench.sh $(B) 2000 100
 $(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
-	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c))
+	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c \
+	$(CHAIN_PROTO_SRCS)))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

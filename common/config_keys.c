@@ -156,9 +156,6 @@ const struct cfg_key config_keys[] = {
 	    "topic of invalid blocks, scored against the announcing peer (consumed)"),
 	STR("KAFKA_INVALID_SUBTREES", "invalid-subtrees", CFG_REQUIRED,
 	    "topic of invalid subtrees, scored against the announcing peer (consumed)"),
-	STR("kafka_blockchainNotificationsTopic", "blockchain-notifications",
-	    CFG_REQUIRED,
-	    "the local node's own block/subtree/mining-on/FSM notifications (consumed)"),
 	STR("kafka_blocksConfig", "", 0,
 	    "kafka://hosts/topic?partitions=N&replication=N&replay=0|1 for blocks; overrides KAFKA_BLOCKS"),
 	STR("kafka_subtreesConfig", "", 0, "URL for subtrees, as kafka_blocksConfig"),
@@ -167,8 +164,6 @@ const struct cfg_key config_keys[] = {
 	    "URL for invalid-blocks, as kafka_blocksConfig"),
 	STR("kafka_invalidSubtreesConfig", "", 0,
 	    "URL for invalid-subtrees, as kafka_blocksConfig"),
-	STR("kafka_blockchainNotificationsConfig", "", 0,
-	    "URL for blockchain-notifications, as kafka_blocksConfig"),
 	BOOL("kafka_enableTLS", "false", "connect to the brokers over TLS"),
 	BOOL("kafka_tlsSkipVerify", "false",
 	    "do not verify the brokers' TLS certificates (testing only)"),
@@ -191,6 +186,18 @@ const struct cfg_key config_keys[] = {
 	    "attributions kept per map (blocks, subtrees); the oldest go first"),
 	DUR("p2p_peer_map_cleanup_interval", "1m",
 	    "how often expired attributions are swept"),
+
+	/* Teranode's services the Kafka bridge calls (gRPC, plaintext HTTP/2) */
+	STR("blockchain_grpcAddress", "localhost:8087", 0,
+	    "the local Teranode's blockchain service: its blocks, subtrees, FSM, tip; empty: none"),
+	STR("blockassembly_grpcAddress", "localhost:8085", 0,
+	    "the local Teranode's block assembly (node_status tx_count, subtree_count); empty: none"),
+	INT("blockchain_maxRetries", "3", 0, 1000,
+	    "HealthGRPC retries n x blockchain_retrySleep apart, then a backoff doubling to 30s"),
+	INT("blockchain_retrySleep", "1000", 1, 3600000,
+	    "milliseconds of the blockchain client's start-up retry step"),
+	INT("global_blockHeightRetention", "288", 0, 100000000,
+	    "node_status storage is full while the block persister lags at most this many blocks"),
 };
 
 const size_t config_nkeys = TP_ARRAY_LEN(config_keys);
