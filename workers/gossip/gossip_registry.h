@@ -207,6 +207,7 @@ struct gossip_sync {
 	uint64_t	 sync_start_ms;
 	uint64_t	 last_trigger_ms;
 	uint32_t	 local_height;
+	int		 height_known;	/* no trigger before the first height */
 	enum gossip_sync_fsm fsm;
 	int		 started;
 	uint64_t	 next_fsm_ms;
@@ -222,6 +223,8 @@ void	gossip_sync_init(struct gossip_sync *s, struct gossip_registry *reg,
 	    const struct gossip_sync_params *p);
 /* First FSM look after fsm_check_ms, first evaluation after eval_ms. */
 void	gossip_sync_start(struct gossip_sync *s, uint64_t now_ms);
+/* The local height; until the first call it is unknown and no sync
+ * trigger is sent. */
 void	gossip_sync_set_local_height(struct gossip_sync *s, uint32_t height);
 void	gossip_sync_set_fsm(struct gossip_sync *s, enum gossip_sync_fsm fsm);
 /* "RUNNING", "CATCHINGBLOCKS", … ; UNKNOWN for anything else. */

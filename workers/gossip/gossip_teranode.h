@@ -42,7 +42,12 @@ struct gossip_tn {
 	/* the local node */
 	uint32_t		 height;
 	char			 best_hash[GOSSIP_TMSG_HASH_MAX + 1];
-	char			 fsm[GOSSIP_TMSG_TEXT_MAX + 1];
+	char			 fsm[GOSSIP_TMSG_TEXT_MAX + 1];	/* "": unknown */
+	char			 chain_work[GOSSIP_TMSG_TEXT_MAX + 1];
+	char			 miner[GOSSIP_TMSG_TEXT_MAX + 1];
+	char			 storage[GOSSIP_TMSG_TEXT_MAX + 1];	/* "": full */
+	uint64_t		 tx_count;
+	uint32_t		 subtree_count;
 	uint64_t		 started_wall_ms;
 	/* counters */
 	uint64_t		 in[GOSSIP_TMSG_KIND_MAX + 1];
