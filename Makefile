@@ -18,7 +18,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl libcurl
+	   libevent_openssl openssl libcurl grpc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -42,11 +42,14 @@ PROTOS = \
 	proto/libp2p_crypto.proto \
 	proto/libp2p_noise.proto \
 	proto/libp2p_identify.proto \
-	proto/libp2p_pubsub.proto
+	proto/libp2p_pubsub.proto \
+	proto/google/protobuf/empty.proto \
+	proto/p2p_api.proto
 
 COMMON_SRCS = \
 	common/config.c \
 	common/config_keys.c \
+	common/grpc_loop.c \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
@@ -132,7 +135,9 @@ API_PURE_SRCS = \
 	workers/api/api_http.c \
 	workers/api/api_json.c \
 	workers/api/api_route.c \
-	workers/api/api_ws.c
+	workers/api/api_ws.c \
+	$(GEN)/google/protobuf/empty.pb-c.c \
+	$(GEN)/p2p_api.pb-c.c
 
 API_SRCS = \
 	workers/api/api.c \
