@@ -132,6 +132,7 @@ BANS_SRCS = \
 	$(GEN)/bans_sql.c
 
 API_PURE_SRCS = \
+	workers/api/api_grpc_codec.c \
 	workers/api/api_http.c \
 	workers/api/api_json.c \
 	workers/api/api_route.c \
@@ -143,6 +144,8 @@ API_SRCS = \
 	workers/api/api.c \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
+	workers/api/api_grpc.c \
+	workers/api/api_grpc_peer.c \
 	workers/api/api_hub.c \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \

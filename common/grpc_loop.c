@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -156,6 +157,15 @@ grpc_completion_queue *
 grpc_loop_cq(struct grpc_loop *l)
 {
 	return l->cq;
+}
+
+void
+grpc_loop_poll(struct grpc_loop *l, int timeout_ms)
+{
+	struct pollfd	pfd = { .fd = l->efd, .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) > 0)
+		grpc_loop_ready_cb(l->efd, EV_READ, l);
 }
 
 uint64_t

@@ -37,6 +37,12 @@ grpc_completion_queue	*grpc_loop_cq(struct grpc_loop *);
  * every started operation completes.
  */
 void			 grpc_loop_free(struct grpc_loop *);
+/*
+ * Wait up to timeout_ms for completions and run them on the calling thread.
+ * Only while the loop is not running (a stop that must see its shutdown
+ * notification before freeing the server).
+ */
+void			 grpc_loop_poll(struct grpc_loop *, int timeout_ms);
 /* Completions handed to the loop so far. */
 uint64_t		 grpc_loop_completions(const struct grpc_loop *);
 

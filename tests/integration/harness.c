@@ -117,6 +117,9 @@ h_start_in(struct daemon *d, const char *dir, const char *extra)
 		if (strstr(extra, "p2p_httpListenAddress") == NULL)
 			fprintf(fp, "p2p_httpListenAddress = 127.0.0.1:%d\n",
 			    h_free_port());
+		if (strstr(extra, "p2p_grpcListenAddress") == NULL)
+			fprintf(fp, "p2p_grpcListenAddress = 127.0.0.1:%d\n",
+			    h_free_port());
 		fprintf(fp, "%s\n", extra);
 		fclose(fp);
 	}
