@@ -76,6 +76,7 @@ GOSSIP_WIRE_SRCS = \
 
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
+	workers/gossip/gossip_catchup_ipc.c \
 	workers/gossip/gossip_conn.c \
 	workers/gossip/gossip_gate.c \
 	workers/gossip/gossip_health.c \
@@ -105,6 +106,7 @@ GOSSIP_PUBSUB_SRCS = \
 
 # Teranode's messages, peer registry, selector and sync coordinator: pure
 GOSSIP_TERANODE_SRCS = \
+	workers/gossip/gossip_catchup.c \
 	workers/gossip/gossip_registry.c \
 	workers/gossip/gossip_sync.c \
 	workers/gossip/gossip_tmsg.c \
