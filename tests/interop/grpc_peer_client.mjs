@@ -4,16 +4,18 @@
 //
 //   node grpc_peer_client.mjs <host:port> [--tls]
 //
-// One JSON command per stdin line, one JSON answer per stdout line:
-//   {"id":1,"method":"GetPeer","req":{"peer_id":"12D3..."},"key":"k"}
+// One JSON command per stdin line, one JSON answer per stdout line (the
+// form tests/integration/jspeer.c speaks):
+//   {"id":1,"cmd":"GetPeer","req":{"peer_id":"12D3..."},"key":"k"}
 //     -> {"id":1,"code":0,"details":"","res":{...}}   (code: gRPC status)
-//   {"id":2,"raw":"/p2p_api.PeerService/GetPeer","hex":"0a01","key":null}
-//     sends the bytes as they are (malformed protobuf, unknown methods,
-//     oversized messages) -> {"id":2,"code":3,"details":"...","hex":"..."}
-//   {"id":3,"h2":"/p2p_api.PeerService/GetPeers","ctype":"text/plain",
-//    "hex":""} a bare HTTP/2 request with node:http2 (wrong content-type)
-//     -> {"id":3,"status":415,"grpc_status":"..."}
-// "deadline_ms" sets a call deadline; "nometa":true sends no x-api-key.
+//   {"id":2,"cmd":"raw","path":"/p2p_api.PeerService/GetPeer","hex":"0a01"}
+//     sends the bytes as they are (malformed protobuf, unknown methods;
+//     "size":N sends N bytes, for the receive limit)
+//     -> {"id":2,"code":3,"details":"...","hex":"..."}
+//   {"id":3,"cmd":"h2","path":"/p2p_api.PeerService/GetPeers",
+//    "ctype":"text/plain","hex":""} a bare HTTP/2 request with node:http2
+//     -> {"id":3,"status":200,"grpc_status":"3"}
+// "key" sets x-api-key; "deadline_ms" sets a call deadline.
 import http2 from 'node:http2'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -63,7 +65,7 @@ function h2 (c) {
   const s = http2.connect(`http://${target}`)
   s.on('error', (e) => out({ id: c.id, error: String(e) }))
   const r = s.request({
-    ':method': 'POST', ':path': c.h2, 'content-type': c.ctype, te: 'trailers'
+    ':method': 'POST', ':path': c.path, 'content-type': c.ctype, te: 'trailers'
   })
   const res = { id: c.id }
   r.on('response', (h) => {
@@ -78,17 +80,17 @@ function h2 (c) {
 }
 
 function run (c) {
-  if (c.h2 !== undefined) return h2(c)
-  if (c.raw !== undefined) {
+  if (c.cmd === 'h2') return h2(c)
+  if (c.cmd === 'raw') {
     let body = Buffer.from(c.hex ?? '', 'hex')
     if (c.size) body = Buffer.alloc(c.size, 0x41)
-    return raw.makeUnaryRequest(c.raw, (b) => b, (b) => b, body, meta(c),
+    return raw.makeUnaryRequest(c.path, (b) => b, (b) => b, body, meta(c),
       callOpts(c), done(c, (b) => ({ hex: b.toString('hex') })))
   }
-  if (typeof client[c.method] !== 'function') {
-    return out({ id: c.id, error: `no method ${c.method}` })
+  if (typeof client[c.cmd] !== 'function') {
+    return out({ id: c.id, error: `no method ${c.cmd}` })
   }
-  client[c.method](c.req ?? {}, meta(c), callOpts(c), done(c, (r) => ({ res: r })))
+  client[c.cmd](c.req ?? {}, meta(c), callOpts(c), done(c, (r) => ({ res: r })))
 }
 
 const rl = createInterface({ input: process.stdin })
@@ -98,4 +100,4 @@ rl.on('line', (line) => {
   try { run(c) } catch (e) { out({ id: c.id, error: String(e) }) }
 })
 rl.on('close', () => { client.close(); raw.close(); setTimeout(() => process.exit(0), 100) })
-out({ event: 'ready', target })
+out({ event: 'listening', peer: 'grpc-js', addrs: [target] })
