@@ -44,6 +44,7 @@ PROTOS = \
 	proto/libp2p_identify.proto \
 	proto/libp2p_pubsub.proto \
 	proto/google/protobuf/empty.proto \
+	proto/p2p_api.proto \
 	proto/google/protobuf/timestamp.proto \
 	proto/model/model.proto \
 	proto/blockchain_api.proto \
@@ -60,6 +61,7 @@ CHAIN_PROTO_SRCS = \
 COMMON_SRCS = \
 	common/config.c \
 	common/config_keys.c \
+	common/grpc_loop.c \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
@@ -86,6 +88,7 @@ GOSSIP_WIRE_SRCS = \
 
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
+	workers/gossip/gossip_catchup_ipc.c \
 	workers/gossip/gossip_conn.c \
 	workers/gossip/gossip_gate.c \
 	workers/gossip/gossip_health.c \
@@ -115,6 +118,7 @@ GOSSIP_PUBSUB_SRCS = \
 
 # Teranode's messages, peer registry, selector and sync coordinator: pure
 GOSSIP_TERANODE_SRCS = \
+	workers/gossip/gossip_catchup.c \
 	workers/gossip/gossip_registry.c \
 	workers/gossip/gossip_sync.c \
 	workers/gossip/gossip_tmsg.c \
@@ -132,7 +136,6 @@ KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge_mock.c \
 	workers/kafka_bridge/kafka_bridge_producer.c \
 	workers/kafka_bridge/kafka_bridge_rpc.c \
-	common/grpc_loop.c \
 	$(GEN)/kafka_messages.pb-c.c \
 	$(CHAIN_PROTO_SRCS)
 
@@ -148,15 +151,20 @@ BANS_SRCS = \
 	$(GEN)/bans_sql.c
 
 API_PURE_SRCS = \
+	workers/api/api_grpc_codec.c \
 	workers/api/api_http.c \
 	workers/api/api_json.c \
 	workers/api/api_route.c \
-	workers/api/api_ws.c
+	workers/api/api_ws.c \
+	$(GEN)/google/protobuf/empty.pb-c.c \
+	$(GEN)/p2p_api.pb-c.c
 
 API_SRCS = \
 	workers/api/api.c \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
+	workers/api/api_grpc.c \
+	workers/api/api_grpc_peer.c \
 	workers/api/api_hub.c \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \
@@ -242,6 +250,7 @@ INTEG_TESTS = \
 	e2e \
 	bans_store \
 	bans \
+	grpc_peer \
 	chain
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
@@ -254,6 +263,7 @@ INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
+INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \

@@ -143,6 +143,16 @@ const struct cfg_key config_keys[] = {
 	DUR("api_ws_ping_interval", "10s",
 	    "how often /p2p-ws clients get a PING notification"),
 
+	/* gRPC p2p_api.PeerService (API worker) */
+	STR("p2p_grpcListenAddress", ":9904", 0,
+	    "PeerService gRPC listen address, host:port (:port = every interface; empty: off)"),
+	STR("grpc_admin_api_key", "", CFG_SECRET,
+	    "x-api-key of PeerService's admin methods (empty: a random key, admin calls refused)"),
+	INT("security_level_grpc", "0", 0, 1,
+	    "1 serves gRPC over TLS with server_certFile/server_keyFile"),
+	INT("p2p_grpc_max_recv_size", "4194304", 1024, 1073741824,
+	    "largest PeerService request accepted, bytes (larger: RESOURCE_EXHAUSTED)"),
+
 	/* kafka */
 	STR("KAFKA_HOSTS", "embedded", 0,
 	    "Kafka bootstrap servers host:port,...; empty or embedded: an in-process mock broker"),

@@ -122,6 +122,9 @@ h_start_in(struct daemon *d, const char *dir, const char *extra)
 			fprintf(fp, "blockchain_grpcAddress =\n");
 		if (strstr(extra, "blockassembly_grpcAddress") == NULL)
 			fprintf(fp, "blockassembly_grpcAddress =\n");
+		if (strstr(extra, "p2p_grpcListenAddress") == NULL)
+			fprintf(fp, "p2p_grpcListenAddress = 127.0.0.1:%d\n",
+			    h_free_port());
 		fprintf(fp, "%s\n", extra);
 		fclose(fp);
 	}

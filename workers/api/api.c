@@ -227,9 +227,13 @@ api_health(void *arg, Tp__HealthRep *rep)
 {
 	struct api_ctx	*ctx = arg;
 
+	const char	*grpc;
+	int		 grpc_ok = api_grpc_listening(ctx, &grpc);
+
 	proc_health_dep(rep, "http_listener", ctx->listener != NULL,
 	    ctx->listener != NULL ? ctx->listen_addr : ctx->listen_err);
-	return ctx->listener != NULL;
+	proc_health_dep(rep, "grpc_listener", grpc_ok, grpc);
+	return ctx->listener != NULL && grpc_ok;
 }
 
 static void
@@ -255,6 +259,7 @@ api_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "ws_refused", (int64_t)n->ws_refused);
 	proc_stat_add(st, "ws_messages_sent", (int64_t)n->ws_sent);
 	proc_stat_add(st, "ws_events", (int64_t)n->ws_events);
+	api_grpc_stats(ctx, st);
 }
 
 static void
@@ -264,6 +269,7 @@ api_stop(void *arg)
 
 	api_hub_stop(ctx);
 	api_conn_stop(ctx);
+	api_grpc_stop(ctx);
 }
 
 static void
@@ -302,11 +308,13 @@ api_main(struct proc *p)
 	api_subscribe(ctx);
 	api_conn_listen(ctx);	/* a bad setting stops here */
 	api_hub_start(ctx);
+	api_grpc_start(ctx);	/* a bad setting stops here too */
 	if (ctx->key[0] == '\0')
 		log_warn("api_key is not set: REST mutations are refused");
 	proc_ready(p);
 	code = proc_run(p);
 	api_stop(ctx);
+	api_grpc_free(ctx);
 	free(ctx->own_status);
 	free(ctx);
 	return code;

@@ -11,6 +11,10 @@
  *   api_ws.c      api_ws_*: RFC 6455 framing (pure)
  *   api_hub.c     api_hub_*: the /p2p-ws clients and fan-out
  *   api_dashboard.c: the page at /
+ *   api_grpc_codec.c api_grpc_codec_*: PeerService methods, request
+ *                 checks, auth, peer health rules (pure)
+ *   api_grpc.c    api_grpc_*: the gRPC server, its calls, TLS
+ *   api_grpc_peer.c api_grpc_peer_*: the PeerService handlers
  */
 #ifndef API_H
 #define API_H
@@ -18,9 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <grpc/status.h>
+
 #include "ipc.h"
+#include "p2p_api.pb-c.h"
 
 struct proc;
+struct proc_stats;
 struct event;
 struct evconnlistener;
 struct bufferevent;
@@ -221,6 +229,69 @@ size_t	api_ws_header(int opcode, uint64_t len, uint8_t out[10]);
 /* Sec-WebSocket-Accept for a client key into out[29]; -1 on a bad key. */
 int	api_ws_accept_key(const char *key, char out[32]);
 
+/* ---- api_grpc_codec.c: PeerService requests (pure) ---- */
+
+
+enum api_grpc_m {
+	API_GRPC_GET_PEERS = 0, API_GRPC_BAN_PEER, API_GRPC_UNBAN_PEER,
+	API_GRPC_IS_BANNED, API_GRPC_LIST_BANNED, API_GRPC_CLEAR_BANNED,
+	API_GRPC_ADD_BAN_SCORE, API_GRPC_CONNECT_PEER, API_GRPC_DISCONNECT_PEER,
+	API_GRPC_CATCHUP_ATTEMPT, API_GRPC_CATCHUP_SUCCESS,
+	API_GRPC_CATCHUP_FAILURE, API_GRPC_CATCHUP_MALICIOUS,
+	API_GRPC_UPDATE_REPUTATION, API_GRPC_UPDATE_ERROR,
+	API_GRPC_RESET_REPUTATION, API_GRPC_PEERS_FOR_CATCHUP,
+	API_GRPC_VALID_SUBTREE, API_GRPC_VALID_BLOCK, API_GRPC_VALID_HEADERS,
+	API_GRPC_CHAIN_PROGRESS, API_GRPC_IS_MALICIOUS, API_GRPC_IS_UNHEALTHY,
+	API_GRPC_GET_REGISTRY, API_GRPC_BYTES_DOWNLOADED, API_GRPC_GET_PEER,
+	API_GRPC_NMETHODS
+};
+
+#define API_GRPC_F_AUTH		0x01	/* needs x-api-key */
+#define API_GRPC_F_PID		0x02	/* peer_id required, a valid peer ID */
+#define API_GRPC_F_PID_OPT	0x04	/* peer_id "" or a valid peer ID */
+#define API_GRPC_F_HASH		0x08	/* the hash field: 64 hex digits */
+#define API_GRPC_F_HASH_OPT	0x10	/* the hash field: "" or 64 hex */
+
+#define API_GRPC_STR_MAX	4096	/* longest string field accepted */
+#define API_GRPC_ID_MAX		128	/* longest peer ID text */
+
+struct api_grpc_method {
+	const char	*name;		/* "GetPeers" */
+	const char	*path;		/* "/p2p_api.PeerService/GetPeers" */
+	const ProtobufCMessageDescriptor *req;
+	unsigned	 flags;
+	const char	*hash_field;	/* for F_HASH*: "block_hash" */
+};
+
+extern const struct api_grpc_method	api_grpc_methods[API_GRPC_NMETHODS];
+
+/* Method index of a path, or -1. */
+int	api_grpc_codec_find(const char *path, size_t len);
+/*
+ * Decode a request of method m and check its fields as the method's flags
+ * say.  -1 with err (for INVALID_ARGUMENT) on malformed protobuf or a bad
+ * field; *out freed with protobuf_c_message_free_unpacked.
+ */
+int	api_grpc_codec_decode(int m, const uint8_t *buf, size_t len,
+	    ProtobufCMessage **out, char *err, size_t errlen);
+/* 0 when id is base58 of an identity or sha2-256 multihash (a peer ID). */
+int	api_grpc_codec_peer_id(const char *id);
+/*
+ * Teranode's admin check: NULL when allowed; otherwise the UNAUTHENTICATED
+ * message ("missing metadata", "missing API key", "invalid API key").
+ * nmd: metadata entries received; got: the first x-api-key value (NULL:
+ * none).  Constant time in the key.
+ */
+const char	*api_grpc_codec_auth(const char *key, size_t nmd,
+		    const char *got, size_t gotlen);
+/* IsPeerUnhealthy of a registry entry (NULL: unknown peer); reason static. */
+int	api_grpc_codec_unhealthy(const Tp__RegistryPeer *, const char **reason);
+/* IsPeerMalicious of a registry entry (NULL: unknown), its ban state. */
+int	api_grpc_codec_malicious(const Tp__RegistryPeer *, int banned,
+	    const char **reason);
+/* PeerRegistryInfo from a registry entry (strings borrowed). */
+void	api_grpc_codec_info(const Tp__RegistryPeer *, P2pApi__PeerRegistryInfo *);
+
 /* ---- the worker context ---- */
 
 struct api_client_slot {
@@ -259,6 +330,7 @@ struct api_ctx {
 	char			 own_peer_id[64];
 	char			 own_base_url[2049];
 	struct api_counters	 n;
+	struct api_grpc		*grpc;		/* owned: PeerService, or NULL */
 };
 
 /* api.c: the IPC client for "<role>.rep", opened on first use. */
@@ -381,5 +453,55 @@ void	api_hub_on_read(struct api_conn *);
 void	api_hub_on_drained(struct api_conn *);
 /* The worker's own node_status, sent first to each new client. */
 struct cJSON	*api_hub_node_status(struct api_ctx *);
+
+/* ---- api_grpc.c: the PeerService server ---- */
+
+struct api_grpc_call;
+struct grpc_loop;
+
+/*
+ * Start serving on p2p_grpcListenAddress (nothing when it is empty).  A bad
+ * address or unreadable certificate is fatal_config.
+ */
+void	api_grpc_start(struct api_ctx *);
+/* Stop accepting and cancel the calls in flight (the stop hook). */
+void	api_grpc_stop(struct api_ctx *);
+/* Wait for the shutdown, free everything (the loop is no longer running). */
+void	api_grpc_free(struct api_ctx *);
+/* The state for Health and Stats. */
+int	api_grpc_listening(const struct api_ctx *, const char **detail);
+/* Add the grpc_* counters to a stats reply. */
+void	api_grpc_stats(const struct api_ctx *, struct proc_stats *);
+
+/* The decoded request of a call (borrowed), its method. */
+const ProtobufCMessage	*api_grpc_req(const struct api_grpc_call *);
+/* Answer OK with msg (packed now), or a status; either ends the call. */
+void	api_grpc_reply(struct api_grpc_call *, const ProtobufCMessage *msg);
+void	api_grpc_fail(struct api_grpc_call *, grpc_status_code code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Send req (borrowed) to "<role>.rep"; cb runs on the loop with the reply
+ * (borrowed, NULL and err -1 on timeout).  -1 when it could not be sent (the
+ * call got UNAVAILABLE).
+ */
+typedef void api_grpc_ipc_cb(struct api_grpc_call *, int err,
+    const ipc_env *rep);
+int	api_grpc_ipc(struct api_grpc_call *, const char *name,
+	    const ipc_env *req, api_grpc_ipc_cb *cb);
+/*
+ * The reply of an IPC request if it is fine (status 0 and, unless want is
+ * 0, of kind want); otherwise the call gets the matching status (timeout:
+ * UNAVAILABLE, IPC_ERR_INVALID: INVALID_ARGUMENT, ...) and NULL comes back.
+ */
+const ipc_env	*api_grpc_ipc_rep(struct api_grpc_call *, int err,
+		    const ipc_env *rep, Tp__Envelope__BodyCase want,
+		    const char *what);
+/* Scratch slots kept with the call across chained IPC requests. */
+int	*api_grpc_scratch(struct api_grpc_call *);
+
+/* ---- api_grpc_peer.c ---- */
+
+typedef void api_grpc_handler(struct api_grpc_call *);
+extern api_grpc_handler *const api_grpc_peer_handlers[API_GRPC_NMETHODS];
 
 #endif

@@ -267,6 +267,12 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ:
 		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
 		break;
+	case TP__ENVELOPE__BODY_CATCHUP_REPORT_REQ:
+		gossip_catchup_ipc_report(g, req, msg->catchup_report_req);
+		break;
+	case TP__ENVELOPE__BODY_PEER_REGISTRY_REQ:
+		gossip_catchup_ipc_registry(g, req, msg->peer_registry_req);
+		break;
 	default:
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
 		    "gossip does not handle %s", ipc_body_name(msg->body_case));
@@ -327,6 +333,7 @@ gossip_stop(void *arg)
 {
 	gossip_host_stop(arg);
 	gossip_static_stop(arg);
+	gossip_catchup_ipc_stop(arg);
 	gossip_teranode_stop(arg);
 	gossip_meshsub_stop(arg);
 	gossip_gate_stop(arg);
@@ -355,6 +362,7 @@ gossip_main(struct proc *p)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
 	gossip_teranode_start(g);
+	gossip_catchup_ipc_start(g);
 	gossip_static_start(g);
 	proc_ready(p);
 	rc = proc_run(p);

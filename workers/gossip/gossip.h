@@ -210,8 +210,22 @@ struct gossip_ctx {
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
 	struct gossip_counters		 cnt;
+	struct gossip_catchup_state	*catchup;	/* owned: reputation */
 	uint8_t				 frame[GOSSIP_NOISE_PLAIN_MAX];
 };
+
+/* ---- gossip_catchup_ipc.c: PeerService's catch-up reputation ---- */
+
+struct gossip_catchup_state;
+/* Load teranode_peer_registry.json and start saving it every 5 minutes. */
+void	gossip_catchup_ipc_start(struct gossip_ctx *);
+/* Save it and free the table. */
+void	gossip_catchup_ipc_stop(struct gossip_ctx *);
+/* gossip.rep requests CatchupReportReq and PeerRegistryReq. */
+void	gossip_catchup_ipc_report(struct gossip_ctx *, struct ipc_req *,
+	    const Tp__CatchupReportReq *);
+void	gossip_catchup_ipc_registry(struct gossip_ctx *, struct ipc_req *,
+	    const Tp__PeerRegistryReq *);
 
 /* ---- gossip_host.c ---- */
 

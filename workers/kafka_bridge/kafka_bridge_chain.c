@@ -417,7 +417,8 @@ kafka_chain_start(struct kafka_ctx *k)
 	c->retention = (uint32_t)config_int(cfg, "global_blockHeightRetention");
 	if (c->retention == 0)
 		c->retention = 288;
-	c->loop = grpc_loop_new(k->p->base);
+	if ((c->loop = grpc_loop_new(k->p->base)) == NULL)
+		fatal("cannot start the gRPC completion queue");
 	c->bc = kafka_rpc_chan_open(grpc_loop_cq(c->loop), bc);
 	if (ba[0] != '\0')
 		c->ba = kafka_rpc_chan_open(grpc_loop_cq(c->loop), ba);

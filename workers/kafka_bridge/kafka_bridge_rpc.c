@@ -23,11 +23,17 @@
 #include "log.h"
 #include "util.h"
 
+/* A batch's tag: common/grpc_loop.c hands it back with the call. */
+struct kafka_rpc_tag {
+	struct grpc_loop_tag	 t;		/* first: the tag itself */
+	struct kafka_rpc	*r;
+};
+
 struct kafka_rpc {
 	struct kafka_rpc_chan	*chan;		/* borrowed */
 	struct kafka_rpc	*prev, *next;	/* chan->calls */
 	grpc_call		*call;		/* owned */
-	struct grpc_loop_tag	 t_start, t_msg, t_status;
+	struct kafka_rpc_tag	 t_start, t_msg, t_status;
 	int			 pending;	/* batches not completed */
 	int			 streaming;
 	int			 recv_done;	/* no more messages */
@@ -92,6 +98,16 @@ kafka_rpc_chan_close(struct kafka_rpc_chan *c)
 	c->calls = NULL;
 	grpc_channel_destroy(c->ch);
 	free(c);
+}
+
+/* ms from now; 0: no deadline. */
+static gpr_timespec
+kafka_rpc_deadline(uint64_t ms)
+{
+	if (ms == 0)
+		return gpr_inf_future(GPR_CLOCK_MONOTONIC);
+	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+	    gpr_time_from_millis((int64_t)ms, GPR_TIMESPAN));
 }
 
 static void
@@ -175,9 +191,9 @@ kafka_rpc_take(struct kafka_rpc *r, uint8_t **out, size_t *len)
 }
 
 static void
-kafka_rpc_on_msg(void *arg, int ok)
+kafka_rpc_on_msg(struct grpc_loop_tag *tag, int ok)
 {
-	struct kafka_rpc	*r = arg;
+	struct kafka_rpc	*r = ((struct kafka_rpc_tag *)tag)->r;
 	uint8_t			*m;
 	size_t			 len;
 
@@ -209,9 +225,9 @@ kafka_rpc_on_msg(void *arg, int ok)
 }
 
 static void
-kafka_rpc_on_done(void *arg, int ok)
+kafka_rpc_on_done(struct grpc_loop_tag *tag, int ok)
 {
-	struct kafka_rpc	*r = arg;
+	struct kafka_rpc	*r = ((struct kafka_rpc_tag *)tag)->r;
 
 	(void)ok;
 	r->pending--;
@@ -265,13 +281,16 @@ kafka_rpc_call(struct kafka_rpc_chan *c, const char *method,
 	r->arg = arg;
 	r->code = GRPC_STATUS_UNKNOWN;
 	r->details = grpc_empty_slice();
-	r->t_start = (struct grpc_loop_tag){ kafka_rpc_on_done, r };
-	r->t_status = (struct grpc_loop_tag){ kafka_rpc_on_done, r };
-	r->t_msg = (struct grpc_loop_tag){ kafka_rpc_on_msg, r };
+	r->t_start.t.fn = kafka_rpc_on_done;
+	r->t_start.r = r;
+	r->t_status.t.fn = kafka_rpc_on_done;
+	r->t_status.r = r;
+	r->t_msg.t.fn = kafka_rpc_on_msg;
+	r->t_msg.r = r;
 	grpc_metadata_array_init(&r->md_init);
 	grpc_metadata_array_init(&r->md_trail);
 	r->call = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
-	    c->cq, m, NULL, grpc_loop_deadline(timeout_ms), NULL);
+	    c->cq, m, NULL, kafka_rpc_deadline(timeout_ms), NULL);
 	r->next = c->calls;
 	if (c->calls != NULL)
 		c->calls->prev = r;
