@@ -449,6 +449,7 @@ START_TEST(test_sync_no_trigger_without_local_height)
 	gossip_sync_set_local_height(&f.s, 10);
 	gossip_sync_tick(&f.s, 120000, &f.a);
 	expect(&f, "T:A");
+	gossip_registry_fini(&f.r);
 }
 END_TEST
 
