@@ -47,6 +47,7 @@ PROTOS = \
 COMMON_SRCS = \
 	common/config.c \
 	common/config_keys.c \
+	common/config_src.c \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
