@@ -454,25 +454,31 @@ config_load(const char *path, int use_env, char *err, size_t errlen)
 }
 
 /*
- * The folder of Teranode's files: -s, else teranode_settings_dir (read from
- * our own file and the environment alone), else "" for Teranode's search.
+ * The folder of Teranode's files: -s, else teranode_settings_dir as our own
+ * file and the environment set it, else "" for Teranode's search.
  */
 static int
 settings_dir(const struct config_opts *o, const struct config_text *own,
-    char *dir, size_t len, char *err, size_t errlen)
+    char *dir, char *err, size_t errlen)
 {
-	struct config	*pre;
+	struct cfg_src		 s;
+	const struct cfg_line	*l;
+	const char		*text, *env;
+	int			 rc = -1;
 
 	if (o->settings_dir != NULL) {
-		snprintf(dir, len, "%s", o->settings_dir);
+		snprintf(dir, CFG_LINE_MAX + 1, "%s", o->settings_dir);
 		return 0;
 	}
-	if ((pre = config_load_texts(own, 1, o->use_env, NULL, err,
-	    errlen)) == NULL)
-		return -1;
-	snprintf(dir, len, "%s", config_str(pre, "teranode_settings_dir"));
-	config_free(pre);
-	return 0;
+	config_src_init(&s, o->use_env, NULL);
+	if (own->text == NULL || config_src_parse(&s, own, err, errlen) == 0) {
+		text = config_src_find(&s, (size_t)config_index(
+		    "teranode_settings_dir"), &env, &l);
+		rc = config_src_expand(&s, "teranode_settings_dir", text != NULL ?
+		    text : "", dir, err, errlen);
+	}
+	config_src_fini(&s);
+	return rc;
 }
 
 /* Read Teranode's files into t[0..2] (text NULL where absent). */
@@ -515,7 +521,8 @@ config_open(const struct config_opts *o, char *err, size_t errlen)
 {
 	struct config_text	 t[4];
 	struct config		*cfg = NULL;
-	char			 dir[PATH_MAX], *paths[3] = { NULL, NULL, NULL };
+	char			 dir[CFG_LINE_MAX + 1], *paths[3] = { NULL, NULL,
+				    NULL };
 	char			*own = NULL;
 	size_t			 i;
 
@@ -526,7 +533,7 @@ config_open(const struct config_opts *o, char *err, size_t errlen)
 	    (own = config_read_file(o->path, &t[3].len, err, errlen)) == NULL)
 		return NULL;
 	t[3].text = own;
-	if (settings_dir(o, &t[3], dir, sizeof(dir), err, errlen) == 0 &&
+	if (settings_dir(o, &t[3], dir, err, errlen) == 0 &&
 	    teranode_files(dir, t, paths, err, errlen) == 0)
 		cfg = config_load_texts(t, 4, o->use_env, NULL, err, errlen);
 	for (i = 0; i < 3; i++) {
