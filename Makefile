@@ -159,6 +159,7 @@ UNIT_TESTS = \
 	kafka_bridge_attrib \
 	api_pure \
 	config \
+	config_teranode \
 	util \
 	ipc_codec \
 	ipc \
@@ -181,6 +182,7 @@ UNIT_TESTS = \
 	gossip_registry
 
 UNIT_config_SRCS = $(COMMON_SRCS)
+UNIT_config_teranode_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
