@@ -389,10 +389,10 @@ config_describe(struct config *cfg)
 static int
 config_resolve(struct config *cfg, char *err, size_t errlen)
 {
-	static char	 buf[CFG_LINE_MAX + 1];
+	char		*buf = xmalloc(CFG_LINE_MAX + 1), src[300];
 	const char	*text;
-	char		 src[300];
 	size_t		 i;
+	int		 rc = -1;
 
 	for (i = 0; i < config_nkeys; i++) {
 		value_origin(&cfg->src, i, &text, src, sizeof(src));
@@ -400,14 +400,17 @@ config_resolve(struct config *cfg, char *err, size_t errlen)
 			text = config_keys[i].def;
 		if (config_src_expand(&cfg->src, config_keys[i].name, text, buf,
 		    err, errlen) == -1)
-			return -1;
+			goto out;
 		value_set(&cfg->v[i], buf, src);
 		if (value_parse(i, &cfg->v[i], err, errlen) == -1)
-			return -1;
+			goto out;
 	}
 	config_derive(cfg);
 	config_describe(cfg);
-	return 0;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 struct config *

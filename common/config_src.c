@@ -269,7 +269,15 @@ line_add(struct cfg_src *s, char *name, char *ctx, char *val, long k,
 			return -1;
 		}
 	}
-	s->lines = xrealloc(s->lines, (s->nlines + 1) * sizeof(*s->lines));
+	if (s->nlines == CFG_LINES_MAX) {
+		snprintf(err, errlen, "%s:%d: more than %d settings lines in all",
+		    file, lineno, CFG_LINES_MAX);
+		return -1;
+	}
+	if (s->nlines == s->cap) {
+		s->cap = s->cap * 2 + 64;
+		s->lines = xrealloc(s->lines, s->cap * sizeof(*s->lines));
+	}
 	l = &s->lines[s->nlines++];
 	l->name = xstrdup(name);
 	l->ctx = xstrdup(ctx);

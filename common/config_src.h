@@ -11,6 +11,7 @@
 #define CFG_LINE_MAX	4096
 #define CFG_FILE_MAX	(1024 * 1024)
 #define CFG_FILES_MAX	4
+#define CFG_LINES_MAX	20000	/* kept lines, all files together */
 #define CFG_NOTICES_MAX	64
 #define CFG_CTX_MAX	128
 
@@ -26,7 +27,7 @@ struct cfg_line {
 
 struct cfg_src {
 	struct cfg_line	*lines;		/* owned, in reading order */
-	size_t		 nlines;
+	size_t		 nlines, cap;
 	char		*files[CFG_FILES_MAX];	/* owned names of texts read */
 	int		 own[CFG_FILES_MAX];
 	size_t		 nfiles;
