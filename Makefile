@@ -219,6 +219,7 @@ INTEG_TESTS = \
 	api_ctl \
 	api_dashboard \
 	supervisor \
+	config \
 	interop \
 	pubsub \
 	teranode \
@@ -227,6 +228,7 @@ INTEG_TESTS = \
 	bans
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
