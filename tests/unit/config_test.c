@@ -262,6 +262,37 @@ START_TEST(text_loader_limits)
 }
 END_TEST
 
+/* etc/terap2p.conf and etc/settings_local.conf load; the docs name every key. */
+START_TEST(shipped_files_load_and_docs_name_every_key)
+{
+	struct config_opts	 o = { "etc/terap2p.conf", "etc", 0 };
+	struct config		*cfg;
+	char			*readme, *conf, want[128], err[512];
+	size_t			 i;
+
+	ck_assert_int_eq(chdir("../.."), 0);
+	cfg = config_open(&o, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(config_str(cfg, "clientName"), "my-teranode");
+	ck_assert_str_eq(config_str(cfg, "KAFKA_HOSTS"), "embedded");
+	ck_assert_str_eq(config_str(cfg, "data_dir"), "./data");
+	config_free(cfg);
+	readme = slurp("README.md");
+	conf = slurp("etc/terap2p.conf");
+	for (i = 0; i < config_nkeys; i++) {
+		snprintf(want, sizeof(want), "| `%s` |", config_keys[i].name);
+		ck_assert_msg(strstr(readme, want) != NULL, "README lacks %s",
+		    config_keys[i].name);
+		snprintf(want, sizeof(want), "\n#%s =", config_keys[i].name);
+		ck_assert_msg(strstr(conf, want) != NULL || strcmp(
+		    config_keys[i].name, "data_dir") == 0,
+		    "etc/terap2p.conf lacks %s", config_keys[i].name);
+	}
+	free(readme);
+	free(conf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -278,6 +309,7 @@ main(void)
 	tcase_add_test(tc, environment_overrides_file);
 	tcase_add_test(tc, typed_getters);
 	tcase_add_test(tc, text_loader_limits);
+	tcase_add_test(tc, shipped_files_load_and_docs_name_every_key);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
