@@ -519,6 +519,35 @@ teranode_files(const char *dir, struct config_text *t, char *paths[],
 	return 0;
 }
 
+static void
+dotenv_set(const char *name, const char *value, void *arg)
+{
+	(void)arg;
+	setenv(name, value, 0);		/* the real environment wins */
+}
+
+/*
+ * Teranode first loads $SETTINGS_ENV_FILE, else ./.env, into the
+ * environment.  Returns the file's name, or NULL when there is none.
+ */
+static const char *
+dotenv_load(char *err, size_t errlen)
+{
+	const char	*path = getenv("SETTINGS_ENV_FILE");
+	char		*text;
+	size_t		 len;
+
+	if (path == NULL || *path == '\0')
+		path = ".env";
+	if (access(path, F_OK) != 0)
+		return NULL;
+	if ((text = config_read_file(path, &len, err, errlen)) == NULL)
+		return NULL;
+	config_src_dotenv(text, len, dotenv_set, NULL);
+	free(text);
+	return path;
+}
+
 struct config *
 config_open(const struct config_opts *o, char *err, size_t errlen)
 {
@@ -527,8 +556,13 @@ config_open(const struct config_opts *o, char *err, size_t errlen)
 	char			 dir[CFG_LINE_MAX + 1], *paths[3] = { NULL, NULL,
 				    NULL };
 	char			*own = NULL;
-	size_t			 i;
+	const char		*envfile = NULL;
+	size_t			 i, n;
 
+	err[0] = '\0';
+	if (o->use_env && (envfile = dotenv_load(err, errlen)) == NULL &&
+	    err[0] != '\0')
+		return NULL;
 	memset(t, 0, sizeof(t));
 	t[3].own = 1;
 	t[3].name = o->path;
@@ -539,6 +573,11 @@ config_open(const struct config_opts *o, char *err, size_t errlen)
 	if (settings_dir(o, &t[3], dir, err, errlen) == 0 &&
 	    teranode_files(dir, t, paths, err, errlen) == 0)
 		cfg = config_load_texts(t, 4, o->use_env, NULL, err, errlen);
+	if (cfg != NULL && envfile != NULL) {
+		n = strlen(cfg->sources);
+		snprintf(cfg->sources + n, sizeof(cfg->sources) - n,
+		    "; environment file: %s", envfile);
+	}
 	for (i = 0; i < 3; i++) {
 		free((char *)t[i].text);
 		free(paths[i]);

@@ -541,6 +541,66 @@ config_src_expand(const struct cfg_src *s, const char *key, const char *in,
 	return 0;
 }
 
+static int
+env_name_ok(const char *n)
+{
+	if (!((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') || *n == '_'))
+		return 0;
+	for (n++; *n != '\0'; n++)
+		if (!((*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z') ||
+		    (*n >= '0' && *n <= '9') || *n == '_' || *n == '.'))
+			return 0;
+	return 1;
+}
+
+/* One dotenv line, as github.com/joho/godotenv reads the simple forms. */
+static void
+dotenv_line(char *l, void (*set)(const char *, const char *, void *),
+    void *arg)
+{
+	char	*eq, *name, *val, *hash;
+	size_t	 n;
+
+	l = trim(l);
+	if (*l == '#' || (eq = strchr(l, '=')) == NULL)
+		return;
+	*eq = '\0';
+	name = trim(l);
+	if (strncmp(name, "export ", 7) == 0)
+		name = trim(name + 7);
+	val = trim(eq + 1);
+	n = strlen(val);
+	if (n >= 2 && (val[0] == '"' || val[0] == '\'') && val[n - 1] == val[0]) {
+		val[n - 1] = '\0';
+		val++;
+	} else if ((hash = strstr(val, " #")) != NULL) {
+		*hash = '\0';
+		val = trim(val);
+	}
+	if (env_name_ok(name))
+		set(name, val, arg);
+}
+
+void
+config_src_dotenv(const char *text, size_t len,
+    void (*set)(const char *name, const char *value, void *arg), void *arg)
+{
+	const char	*p = text, *end = text + len, *nl;
+	char		 line[CFG_LINE_MAX + 1];
+	size_t		 n;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (n > CFG_LINE_MAX || memchr(p, '\0', n) != NULL)
+			continue;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		dotenv_line(line, set, arg);
+	}
+}
+
 /* Look for file in dir, then in each parent up to "/". */
 static int
 search_up(const char *start, const char *file, char *path, size_t len)

@@ -56,6 +56,14 @@ int	config_src_expand(const struct cfg_src *, const char *key,
 /* Teranode's search for a settings file: the executable's folder and its
  * parents, then the working directory and its parents.  0: found. */
 int	config_src_search(const char *file, char *path, size_t len);
+/*
+ * Parse a dotenv text (`NAME=value`, `export NAME=value`, `#` comments,
+ * quoted values) and call set for each variable.  Pure; lines that are not
+ * assignments are skipped.
+ */
+void	config_src_dotenv(const char *text, size_t len,
+	    void (*set)(const char *name, const char *value, void *arg),
+	    void *arg);
 /* A declared key's index by its name or an alias (*alias set), else -1. */
 long	config_src_key(const char *name, const struct cfg_alias **alias);
 

@@ -2,7 +2,8 @@
  * libFuzzer target: the settings loader on arbitrary text.  The input is
  * cut at "\n%%\n" into Teranode's settings.conf, settings_local.conf and
  * terap2p's own file (missing parts are absent files); its first byte picks
- * the SETTINGS_CONTEXT.  The loader must reject or accept without crashing,
+ * the SETTINGS_CONTEXT; the whole input is also read as a dotenv file
+ * (Teranode's .env).  The loader must reject or accept without crashing,
  * leaking or reading out of bounds; an accepted config must print.
  */
 #include <stdint.h>
@@ -10,8 +11,17 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_src.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+dotenv_ignore(const char *name, const char *value, void *arg)
+{
+	(void)name;
+	(void)value;
+	(void)arg;
+}
 
 static const char *const contexts[] = {
 	"dev", "docker", "docker.m", "docker.host.teranode1", "operator", ""
@@ -31,6 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE			*null;
 	size_t			 n = 0;
 
+	/* the whole input is also a dotenv file */
+	config_src_dotenv((const char *)data, size, dotenv_ignore, NULL);
 	memset(t, 0, sizeof(t));
 	if (size > 0) {
 		ctx = contexts[data[0] % (sizeof(contexts) / sizeof(contexts[0]))];

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -468,6 +469,41 @@ START_TEST(asset_http_address_is_the_datahub_fallback)
 }
 END_TEST
 
+/* Teranode loads $SETTINGS_ENV_FILE (else ./.env) into the environment. */
+START_TEST(environment_file)
+{
+	char			 path[] = "/tmp/tp-env-XXXXXX", err[512];
+	struct config_opts	 o = { NULL, "none", 1 };
+	struct config		*cfg;
+	FILE			*fp;
+	int			 fd;
+
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	fputs("# dotenv\nexport clientName=\"from env file\"\n"
+	    "p2p_ban_threshold=9 # comment\nBAD-NAME=1\nnot an assignment\n"
+	    "p2p_port='7100'\n", fp);
+	fclose(fp);
+	setenv("SETTINGS_ENV_FILE", path, 1);
+	setenv("p2p_ban_threshold", "5", 1);		/* the real one wins */
+	cfg = config_open(&o, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(config_str(cfg, "clientName"), "from env file");
+	ck_assert_str_eq(config_origin(cfg, "clientName"), "environment");
+	ck_assert_int_eq(config_int(cfg, "p2p_ban_threshold"), 5);
+	ck_assert_int_eq(config_int(cfg, "p2p_port"), 7100);
+	ck_assert_ptr_null(getenv("BAD-NAME"));
+	ck_assert_ptr_nonnull(strstr(config_sources(cfg),
+	    "; environment file: /tmp/tp-env-"));
+	config_free(cfg);
+	unlink(path);
+	unsetenv("SETTINGS_ENV_FILE");
+	unsetenv("clientName");
+	unsetenv("p2p_ban_threshold");
+	unsetenv("p2p_port");
+}
+END_TEST
+
 START_TEST(suggestions)
 {
 	ck_assert_str_eq(config_suggest("p2p_prot"), "p2p_port");
@@ -499,6 +535,7 @@ main(void)
 	tcase_add_test(tc, strict_for_p2p_keys_lenient_for_others);
 	tcase_add_test(tc, dead_keys_only_from_our_own_file);
 	tcase_add_test(tc, asset_http_address_is_the_datahub_fallback);
+	tcase_add_test(tc, environment_file);
 	tcase_add_test(tc, suggestions);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
