@@ -61,6 +61,7 @@ CHAIN_PROTO_SRCS = \
 COMMON_SRCS = \
 	common/config.c \
 	common/config_keys.c \
+	common/config_src.c \
 	common/grpc_loop.c \
 	common/ipc.c \
 	common/ipc_codec.c \
@@ -185,6 +186,7 @@ UNIT_TESTS = \
 	kafka_bridge_attrib \
 	api_pure \
 	config \
+	config_teranode \
 	util \
 	ipc_codec \
 	ipc \
@@ -207,6 +209,7 @@ UNIT_TESTS = \
 	gossip_registry
 
 UNIT_config_SRCS = $(COMMON_SRCS)
+UNIT_config_teranode_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
@@ -244,6 +247,7 @@ INTEG_TESTS = \
 	api_ctl \
 	api_dashboard \
 	supervisor \
+	config \
 	interop \
 	pubsub \
 	teranode \
@@ -254,6 +258,7 @@ INTEG_TESTS = \
 	chain
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
