@@ -9,7 +9,8 @@
  * CATCHINGBLOCKS nothing is; the tip every subscription starts with is not
  * announced twice; a dropped stream is re-subscribed; a killed service
  * turns readiness 503 and, restarted, 200 again while gossip goes on; a
- * service that answers garbage or is absent at start is retried.
+ * service that answers garbage or is absent at start is retried; one that
+ * stops answering without closing the connection is given up and retried.
  */
 #include <check.h>
 #include <signal.h>
@@ -366,6 +367,15 @@ START_TEST(absent_then_garbage_then_good)
 	ck_assert_int_eq(wait_count(&n.d, "kafka", want, 1, 10000), 0);
 	ck_assert_int_eq(node_ready(&n, "200", body, sizeof(body), 15000), 0);
 	ck_assert_int_gt(h_worker_pid(&n.d, "kafka"), 0);
+
+	/* the service stops answering without closing the connection: the
+	 * polls time out, the stream is given up and taken again */
+	chainfake_cmd(&fake, "hang", "\"on\":true");
+	ck_assert_int_eq(wait_count(&n.d, "kafka", "presumed dead", 1, 40000),
+	    0);
+	chainfake_cmd(&fake, "hang", "\"on\":false");
+	ck_assert_int_eq(wait_count(&n.d, "kafka", "subscribed to the "
+	    "blockchain service", 2, 20000), 0);
 	node_stop(&n);
 	jspeer_stop(&fake);
 }

@@ -9,7 +9,8 @@
 //
 // Commands ({"id":N,"cmd":...}): block {invalid?} | subtree | fsm {state} |
 // peer_failure {failure_type, peer_id, reason} | drop (end every stream) |
-// garbage {on} (header answers become random bytes) | state (counters).
+// garbage {on} (header answers become random bytes) | hang {on} (FSM state
+// calls never answered, as over a link that died silently) | state.
 import grpc from '@grpc/grpc-js'
 import protoLoader from '@grpc/proto-loader'
 import { createHash, randomBytes } from 'node:crypto'
@@ -35,6 +36,7 @@ const blocks = new Map()   // display hash -> {header, height, invalid, hash(int
 let tip = null
 let fsm = opt('--fsm', 'RUNNING')
 let garbage = false
+let hang = false           // GetFSMCurrentState never answers (a dead link)
 const counters = { subscribes: 0, streams: 0, header_calls: 0, health_calls: 0 }
 const waiters = []         // WaitUntilFSMTransitionFromIdleState callbacks
 const streams = new Set()
@@ -97,7 +99,7 @@ const bcImpl = {
     d.writeUInt32LE(tip.height, 0)
     cb(null, { data: d })
   },
-  GetFSMCurrentState: (call, cb) => cb(null, { state: fsm }),
+  GetFSMCurrentState: (call, cb) => { if (!hang) cb(null, { state: fsm }) },
   WaitUntilFSMTransitionFromIdleState: (call, cb) => {
     if (fsm !== 'IDLE') return cb(null, {})
     waiters.push(cb)
@@ -165,6 +167,7 @@ const commands = {
     return { dropped: n }
   },
   garbage: (c) => { garbage = !!c.on; return {} },
+  hang: (c) => { hang = !!c.on; return {} },
   state: () => ({ ...counters, streams: streams.size, tip: display(tip.hash), height: tip.height, fsm })
 }
 

@@ -440,6 +440,7 @@ struct kafka_chain {
 	struct event		*retry_ev;	/* owned */
 	struct event		*poll_ev;	/* owned */
 	unsigned		 attempts;	/* failures in a row */
+	unsigned		 poll_failures;	/* FSM polls failing in a row */
 	uint64_t		 backoff_ms;	/* after Teranode's retries */
 	uint64_t		 next_log_ms;	/* rate limit of repeated warnings */
 	uint64_t		 up_since_ms;	/* wall clock; 0 while down */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <grpc/status.h>
 
 #include "config.h"
 #include "grpc_loop.h"
@@ -32,6 +33,7 @@
 #define CHAIN_CALL_MS		5000	/* unary calls but the FSM wait */
 #define CHAIN_BACKOFF_MAX_MS	30000
 #define CHAIN_LOG_EVERY_MS	60000
+#define CHAIN_POLL_FAILURES	3	/* polls failing in a row: stream dead */
 #define CHAIN_SOURCE		"p2pServer"
 
 #define BC(m)	"/blockchain_api.BlockchainAPI/" m
@@ -85,6 +87,26 @@ kafka_chain_publish_state(struct kafka_chain *c)
 }
 
 /* ---- polls ---- */
+
+/*
+ * A connection that died without a reset (no FIN, no RST) leaves the
+ * stream open for ever: polls that cannot reach the service three times in
+ * a row end it, and the cycle starts again.
+ */
+static void
+chain_poll_failed(struct kafka_chain *c, int code, const char *details)
+{
+	if (c->phase != KAFKA_CHAIN_SUBSCRIBED || (code !=
+	    GRPC_STATUS_UNAVAILABLE && code != GRPC_STATUS_DEADLINE_EXCEEDED))
+		return;
+	if (++c->poll_failures < CHAIN_POLL_FAILURES)
+		return;
+	c->poll_failures = 0;
+	kafka_rpc_cancel(c->call);
+	kafka_chain_failed(c, "GetFSMCurrentState failed %d times in a row "
+	    "(%d %s): the stream is presumed dead", CHAIN_POLL_FAILURES, code,
+	    details);
+}
 
 static void
 chain_malformed(struct kafka_chain *c, const char *what, const char *err)
@@ -143,8 +165,10 @@ chain_on_fsm(void *arg, int code, const char *details, const uint8_t *msg,
 
 	if (code != 0 || msg == NULL) {
 		log_debug("kafka: GetFSMCurrentState: %d %s", code, details);
+		chain_poll_failed(c, code, details);
 		return;
 	}
+	c->poll_failures = 0;
 	if (kafka_chainmsg_fsm_decode(msg, len, &fsm, err, sizeof(err)) == -1) {
 		chain_malformed(c, "GetFSMCurrentState", err);
 		return;
