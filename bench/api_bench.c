@@ -20,9 +20,9 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
-#include "../workers/gossip/gossip.h"
-#include "../workers/gossip/gossip_pubsub.h"
-#include "../workers/gossip/gossip_tmsg.h"
+#include "libp2p/internal.h"
+#include "pubsub/pubsub.h"
+#include "teranode/msg.h"
 #include "bench_daemon.h"
 #include "config.h"
 #include "log.h"

@@ -19,7 +19,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "../workers/gossip/gossip.h"
+#include "libp2p/internal.h"
 #include "config.h"
 #include "log.h"
 #include "proc.h"

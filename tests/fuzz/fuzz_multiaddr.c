@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/pubsub.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_tmsg.h"
+#include "teranode/msg.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

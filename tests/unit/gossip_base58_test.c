@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 START_TEST(test_base58_known)
 {

@@ -18,7 +18,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "../../workers/gossip/gossip_health.h"
+#include "teranode/health.h"
 #include "util.h"
 
 #define GENESIS	"000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"

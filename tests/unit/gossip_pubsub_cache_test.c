@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/pubsub.h"
 
 static void
 mkid(uint8_t *id, uint32_t n)

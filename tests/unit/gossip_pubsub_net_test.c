@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/pubsub.h"
 
 #define NMAX	24
 #define FMAX	16

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_registry.h"
+#include "teranode/registry.h"
 
 #define H1	"00000000000000000000000000000000000000000000000000000000000000a1"
 #define H2	"00000000000000000000000000000000000000000000000000000000000000b2"

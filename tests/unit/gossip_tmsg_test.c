@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_tmsg.h"
+#include "teranode/msg.h"
 
 #define PEER	"12D3KooWEyX7hgdqyRB4Fj5sKyx5Mgm3DKt8VPjyZ3rL4xnJuyYv"
 #define PEER2	"12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo"

@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 START_TEST(test_varint_known)
 {

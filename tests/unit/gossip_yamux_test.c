@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 static size_t
 unhex(const char *s, uint8_t *out)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossip.h"
-#include "gossip_pubsub.h"
-#include "gossip_registry.h"
+#include "libp2p/internal.h"
+#include "pubsub/pubsub.h"
+#include "teranode/registry.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"

@@ -1,0 +1,620 @@
+/*
+ * Gossip worker: the libp2p host.  It loads the node's Ed25519 identity
+ * (p2p_private_key, or <p2p_peer_cache_dir>/p2p.key created 0600 when
+ * absent), listens on every p2p_listen_addresses entry at p2p_port (IPv4
+ * and IPv6), works out the addresses it advertises, accepts within its
+ * connection limits, and dials multiaddrs.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "libp2p/internal.h"
+#include "log.h"
+#include "proc.h"
+#include "tp.h"
+#include "util.h"
+
+#define HOST_ADVERTISE_MAX	32
+
+static int
+host_identity(struct gossip_ctx *g)
+{
+	const struct config	*cfg = g->p->cfg;
+	const char		*hex = config_str(cfg, "p2p_private_key");
+	char			 path[1024];
+	int			 rc, created = 0;
+
+	if (hex[0] != '\0') {
+		rc = gossip_identity_from_hex(&g->id, hex, strlen(hex));
+		if (rc != GOSSIP_IDENTITY_OK)
+			fatal_config("p2p_private_key: %s",
+			    gossip_identity_strerror(rc));
+	} else {
+		snprintf(path, sizeof(path), "%s/p2p.key",
+		    config_str(cfg, "p2p_peer_cache_dir"));
+		if (util_mkdirs(config_str(cfg, "p2p_peer_cache_dir"), 0700) == -1)
+			fatal_config("p2p_peer_cache_dir %s: %s",
+			    config_str(cfg, "p2p_peer_cache_dir"),
+			    strerror(errno));
+		rc = gossip_identity_load_or_create(&g->id, path, &created);
+		if (rc != GOSSIP_IDENTITY_OK)
+			fatal_config("%s: %s", path,
+			    rc == GOSSIP_IDENTITY_EIO ? strerror(errno) :
+			    gossip_identity_strerror(rc));
+		if (created)
+			log_info("gossip: created a new identity in %s", path);
+	}
+	log_info("gossip: peer ID %s", g->id.peer_id_text);
+	return 0;
+}
+
+/* Parse a listen entry: "0.0.0.0", "::", "[::1]" or "/ip4/…[/tcp/…]". */
+static int
+host_listen_sa(const char *entry, int port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	char			 host[INET6_ADDRSTRLEN + 8];
+	const char		*p;
+	size_t			 n;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strncmp(entry, "/ip4/", 5) == 0 || strncmp(entry, "/ip6/", 5) == 0) {
+		p = strchr(entry + 5, '/');
+		n = p != NULL ? (size_t)(p - entry - 5) : strlen(entry + 5);
+		if (p != NULL && sscanf(p, "/tcp/%d", &port) != 1)
+			return -1;
+		snprintf(host, sizeof(host), "%.*s", (int)n, entry + 5);
+	} else {
+		n = strlen(entry);
+		if (entry[0] == '[' && n > 2 && entry[n - 1] == ']')
+			snprintf(host, sizeof(host), "%.*s", (int)n - 2, entry + 1);
+		else
+			snprintf(host, sizeof(host), "%s", entry);
+	}
+	if (port < 0 || port > 65535)
+		return -1;
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+static size_t
+host_conns_from(struct gossip_ctx *g, const struct sockaddr *sa)
+{
+	struct gossip_conn	*c;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(c, &g->conns, entry) {
+		if (c->sa.ss_family != sa->sa_family)
+			continue;
+		if (sa->sa_family == AF_INET ?
+		    ((struct sockaddr_in *)&c->sa)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr :
+		    memcmp(&((struct sockaddr_in6 *)&c->sa)->sin6_addr,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, 16) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* Put a socket bufferevent under pnet; frees it on failure. */
+static struct bufferevent *
+host_pnet(struct gossip_ctx *g, struct bufferevent *under)
+{
+	struct bufferevent	*bev = gossip_pnet_wrap(under, g->psk);
+
+	if (bev == NULL) {
+		log_warn("gossip: cannot set up the private network layer");
+		bufferevent_free(under);
+	}
+	return bev;
+}
+
+static void
+host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct gossip_ctx	*g = arg;
+	struct bufferevent	*bev;
+
+	(void)l;
+	if (g->p->stopping || g->nin >= g->lim.max_in ||
+	    host_conns_from(g, sa) >= g->lim.max_per_ip) {
+		g->cnt.refused_limit++;
+		log_info("gossip: refused a connection: %s",
+		    g->p->stopping ? "stopping" : "connection limit");
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(g->p->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if (g->has_psk && (bev = host_pnet(g, bev)) == NULL)
+		return;
+	gossip_gate_check_addr(gossip_conn_new(g, bev, 1, sa, (socklen_t)salen,
+	    NULL));
+}
+
+static void
+host_add_advertise(struct gossip_ctx *g, const char *text)
+{
+	size_t	i;
+
+	for (i = 0; i < g->nadvertise; i++)
+		if (strcmp(g->advertise[i], text) == 0)
+			return;
+	if (g->nadvertise >= HOST_ADVERTISE_MAX)
+		return;
+	g->advertise = xrealloc(g->advertise, (g->nadvertise + 1) *
+	    sizeof(char *));
+	g->advertise[g->nadvertise++] = xstrdup(text);
+}
+
+/* Interface addresses for a wildcard listener of family af. */
+static void
+host_advertise_wildcard(struct gossip_ctx *g, int af, int port)
+{
+	struct ifaddrs	*ifa, *i;
+	char		 host[INET6_ADDRSTRLEN], text[GOSSIP_ADDR_TEXT_MAX];
+	const void	*ip;
+
+	if (getifaddrs(&ifa) == -1)
+		return;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != af)
+			continue;
+		ip = af == AF_INET ?
+		    (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr :
+		    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (af == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
+		    (const struct in6_addr *)ip))
+			continue;
+		inet_ntop(af, ip, host, sizeof(host));
+		snprintf(text, sizeof(text), "/%s/%s/tcp/%d",
+		    af == AF_INET ? "ip4" : "ip6", host, port);
+		host_add_advertise(g, text);
+	}
+	freeifaddrs(ifa);
+}
+
+/* p2p_advertise_addresses: multiaddrs, or host[:port] (port defaults). */
+static void
+host_advertise_configured(struct gossip_ctx *g, const struct cfg_list *l,
+    int port)
+{
+	struct gossip_multiaddr	 ma;
+	struct in6_addr		 a6;
+	char			 text[300], host[256];
+	const char		*colon;
+	size_t			 i;
+	int			 p;
+
+	for (i = 0; i < l->n; i++) {
+		const char	*e = l->v[i];
+
+		if (e[0] == '/') {
+			if (gossip_multiaddr_parse(e, strlen(e), &ma) != 0)
+				fatal_config("p2p_advertise_addresses: bad "
+				    "multiaddr '%s'", e);
+			host_add_advertise(g, e);
+			continue;
+		}
+		p = port;
+		colon = strrchr(e, ':');
+		if (colon != NULL && strchr(e, ':') == colon) {
+			snprintf(host, sizeof(host), "%.*s", (int)(colon - e), e);
+			p = atoi(colon + 1);
+		} else
+			snprintf(host, sizeof(host), "%s", e);
+		if (p <= 0 || p > 65535)
+			fatal_config("p2p_advertise_addresses: bad port in '%s'", e);
+		if (inet_pton(AF_INET6, host, &a6) == 1)
+			snprintf(text, sizeof(text), "/ip6/%s/tcp/%d", host, p);
+		else if (strspn(host, "0123456789.") == strlen(host))
+			snprintf(text, sizeof(text), "/ip4/%s/tcp/%d", host, p);
+		else
+			snprintf(text, sizeof(text), "/dns/%s/tcp/%d", host, p);
+		if (gossip_multiaddr_parse(text, strlen(text), &ma) != 0)
+			fatal_config("p2p_advertise_addresses: bad entry '%s'", e);
+		host_add_advertise(g, text);
+	}
+}
+
+static int
+host_listen_one(struct gossip_ctx *g, const char *entry, int port)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	evutil_socket_t		 fd;
+	struct evconnlistener	*l;
+	char			 host[INET6_ADDRSTRLEN], text[GOSSIP_ADDR_TEXT_MAX];
+	int			 on = 1, af;
+	const void		*ip;
+
+	if (host_listen_sa(entry, port, &ss, &len) == -1)
+		fatal_config("p2p_listen_addresses: cannot parse '%s'", entry);
+	if (g->nlisteners == GOSSIP_LISTENERS_MAX)
+		fatal_config("p2p_listen_addresses: more than %d entries",
+		    GOSSIP_LISTENERS_MAX);
+	af = ss.ss_family;
+	if ((fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		fatal("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		log_error("gossip: cannot listen on %s port %d: %s", entry, port,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l = evconnlistener_new(g->p->base, host_accept, g,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128, fd);
+	if (l == NULL)
+		fatal("evconnlistener_new failed");
+	g->listeners[g->nlisteners++] = l;
+	ip = af == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
+	    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+	inet_ntop(af, ip, host, sizeof(host));
+	log_info("gossip: listening on /%s/%s/tcp/%d", af == AF_INET ? "ip4" :
+	    "ip6", host, port);
+	if ((af == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr ==
+	    htonl(INADDR_ANY)) || (af == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr)))
+		host_advertise_wildcard(g, af, port);
+	else {
+		snprintf(text, sizeof(text), "/%s/%s/tcp/%d",
+		    af == AF_INET ? "ip4" : "ip6", host, port);
+		host_add_advertise(g, text);
+	}
+	return 0;
+}
+
+int
+gossip_host_start(struct gossip_ctx *g)
+{
+	const struct config	*cfg = g->p->cfg;
+	const struct cfg_list	*l = config_list(cfg, "p2p_listen_addresses");
+	const struct cfg_list	*adv = config_list(cfg, "p2p_advertise_addresses");
+	int			 port = (int)config_int(cfg, "p2p_port");
+	size_t			 i;
+
+	TAILQ_INIT(&g->conns);
+	g->share_private = config_bool(cfg, "p2p_share_private_addresses");
+	g->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
+	g->lim.max_out = (size_t)config_int(cfg, "p2p_max_outbound");
+	g->lim.max_per_ip = (size_t)config_int(cfg, "p2p_max_per_ip");
+	g->lim.dial_ms = config_duration_ms(cfg, "p2p_dial_timeout");
+	g->lim.handshake_ms = config_duration_ms(cfg, "p2p_handshake_timeout");
+	g->lim.idle_ms = config_duration_ms(cfg, "p2p_idle_timeout");
+	snprintf(g->agent, sizeof(g->agent), "terap2p/%s", TP_VERSION);
+	snprintf(g->protocol_version, sizeof(g->protocol_version),
+	    "/teranode/bitcoin/%s/1.0.0", config_str(cfg, "network"));
+	host_identity(g);
+	/* resolv.conf and /etc/hosts; a machine without name servers still
+	 * resolves what its hosts file names */
+	if ((g->dns = evdns_base_new(g->p->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (g->dns = evdns_base_new(g->p->base, 0)) != NULL)
+		evdns_base_load_hosts(g->dns, NULL);
+	if (config_str(cfg, "p2p_shared_key")[0] != '\0') {
+		if (gossip_pnet_parse_key(config_str(cfg, "p2p_shared_key"),
+		    g->psk) == -1)
+			fatal_config("p2p_shared_key: expected 64 hex digits or "
+			    "/key/swarm/psk/1.0.0/\\n/base16/\\n<64 hex digits>");
+		g->has_psk = 1;
+		log_info("gossip: private network (pnet) on");
+	}
+	if (adv->n > 0)
+		host_advertise_configured(g, adv, port);
+	for (i = 0; i < l->n; i++)
+		if (host_listen_one(g, l->v[i], port) == -1)
+			return -1;
+	if (adv->n > 0) {
+		/* configured addresses replace the interface list */
+		for (i = adv->n; i < g->nadvertise; i++)
+			free(g->advertise[i]);
+		g->nadvertise = adv->n;
+	}
+	return 0;
+}
+
+void
+gossip_host_stop(struct gossip_ctx *g)
+{
+	struct gossip_conn	*c;
+	size_t			 i;
+
+	if (g->dns != NULL) {
+		evdns_base_free(g->dns, 1);	/* pending: cancelled */
+		g->dns = NULL;
+	}
+	while ((c = TAILQ_FIRST(&g->conns)) != NULL)
+		gossip_conn_close(c, "shutting down");
+	for (i = 0; i < g->nlisteners; i++)
+		evconnlistener_free(g->listeners[i]);
+	g->nlisteners = 0;
+	for (i = 0; i < g->nadvertise; i++)
+		free(g->advertise[i]);
+	free(g->advertise);
+	g->advertise = NULL;
+	g->nadvertise = 0;
+	gossip_identity_fini(&g->id);
+}
+
+/* Split /ip4|ip6/<addr>/tcp/<port>[/p2p/<id>] into a sockaddr and peer ID. */
+static int
+host_dial_target(const char *maddr, struct sockaddr_storage *ss,
+    socklen_t *len, struct gossip_peer_id *pid, int *has_pid, char *err,
+    size_t errlen)
+{
+	struct gossip_multiaddr		 ma;
+	struct gossip_multiaddr_part	 part;
+	size_t				 off = 0;
+	int				 rc, have_ip = 0, have_port = 0;
+
+	*has_pid = 0;
+	memset(ss, 0, sizeof(*ss));
+	if (gossip_multiaddr_parse(maddr, strlen(maddr), &ma) != 0) {
+		snprintf(err, errlen, "not a multiaddr: %s", maddr);
+		return -1;
+	}
+	while ((rc = gossip_multiaddr_next(ma.bytes, ma.len, &off, &part)) == 1) {
+		if (part.code == GOSSIP_MA_IP4 && !have_ip) {
+			struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+
+			sin->sin_family = AF_INET;
+			memcpy(&sin->sin_addr, part.value, 4);
+			*len = sizeof(*sin);
+			have_ip = 1;
+		} else if (part.code == GOSSIP_MA_IP6 && !have_ip) {
+			struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+			sin6->sin6_family = AF_INET6;
+			memcpy(&sin6->sin6_addr, part.value, 16);
+			*len = sizeof(*sin6);
+			have_ip = 1;
+		} else if (part.code == GOSSIP_MA_TCP && have_ip && !have_port) {
+			uint16_t	port = (uint16_t)(part.value[0] << 8 |
+					    part.value[1]);
+
+			if (ss->ss_family == AF_INET)
+				((struct sockaddr_in *)ss)->sin_port = htons(port);
+			else
+				((struct sockaddr_in6 *)ss)->sin6_port =
+				    htons(port);
+			have_port = 1;
+		} else if (part.code == GOSSIP_MA_P2P && have_port) {
+			if (part.value_len > sizeof(pid->bytes)) {
+				snprintf(err, errlen, "peer ID too long");
+				return -1;
+			}
+			memcpy(pid->bytes, part.value, part.value_len);
+			pid->len = part.value_len;
+			*has_pid = 1;
+		} else {
+			snprintf(err, errlen, "unsupported multiaddr %s (want "
+			    "/ip4|ip6/…/tcp/…[/p2p/…])", maddr);
+			return -1;
+		}
+	}
+	if (rc != 0 || !have_port) {
+		snprintf(err, errlen, "unsupported multiaddr %s (want "
+		    "/ip4|ip6/…/tcp/…[/p2p/…])", maddr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect to a resolved address; the connection belongs to the host. */
+static int
+host_dial_sa(struct gossip_ctx *g, const char *maddr,
+    const struct sockaddr *sa, socklen_t len, const struct gossip_peer_id *pid,
+    struct gossip_static *stat, char *err, size_t errlen)
+{
+	struct bufferevent	*bev, *under;
+	struct gossip_conn	*c;
+
+	if (g->nout >= g->lim.max_out) {
+		snprintf(err, errlen, "outbound connection limit (%zu) reached",
+		    g->lim.max_out);
+		return -1;
+	}
+	under = bufferevent_socket_new(g->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (under == NULL) {
+		snprintf(err, errlen, "cannot create a socket");
+		return -1;
+	}
+	bev = under;
+	if (g->has_psk && (bev = host_pnet(g, under)) == NULL) {
+		snprintf(err, errlen, "cannot set up the private network layer");
+		return -1;
+	}
+	c = gossip_conn_new(g, bev, 0, sa, len, pid);
+	c->stat = stat;
+	if (bufferevent_socket_connect(under, sa, (int)len) == -1) {
+		snprintf(err, errlen, "connect %s: %s", maddr, strerror(errno));
+		c->stat = NULL;		/* the caller hears of it from -1 */
+		gossip_conn_close(c, "connect failed");
+		return -1;
+	}
+	log_info("gossip: dialing %s", maddr);
+	gossip_gate_check_addr(c);
+	return 0;
+}
+
+/* A /dns, /dns4 or /dns6 multiaddr waiting for its name to resolve. */
+struct host_resolve {
+	struct gossip_ctx	*g;
+	struct gossip_static	*stat;
+	char			 maddr[GOSSIP_MULTIADDR_TEXT_MAX];
+	uint16_t		 port;
+	struct gossip_peer_id	 pid;
+	int			 has_pid;
+};
+
+static void
+host_resolved(int result, struct evutil_addrinfo *res, void *arg)
+{
+	struct host_resolve	*r = arg;
+	char			 err[256];
+
+	if (result == EVUTIL_EAI_CANCEL) {
+		free(r);
+		return;
+	}
+	if (result != 0 || res == NULL) {
+		log_warn("gossip: cannot resolve %s: %s", r->maddr,
+		    evutil_gai_strerror(result));
+		if (r->stat != NULL)
+			gossip_static_down(r->stat);
+	} else {
+		if (res->ai_family == AF_INET)
+			((struct sockaddr_in *)res->ai_addr)->sin_port =
+			    htons(r->port);
+		else
+			((struct sockaddr_in6 *)res->ai_addr)->sin6_port =
+			    htons(r->port);
+		if (host_dial_sa(r->g, r->maddr, res->ai_addr,
+		    (socklen_t)res->ai_addrlen, r->has_pid ? &r->pid : NULL,
+		    r->stat, err, sizeof(err)) == -1) {
+			log_warn("gossip: %s", err);
+			if (r->stat != NULL)
+				gossip_static_down(r->stat);
+		}
+	}
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	free(r);
+}
+
+/* /dns[46]?/NAME/tcp/PORT[/p2p/ID]: 1 and a started resolution, 0 if
+ * maddr is not a DNS multiaddr, -1 with err. */
+static int
+host_dial_dns(struct gossip_ctx *g, const char *maddr,
+    struct gossip_static *stat, char *err, size_t errlen)
+{
+	struct gossip_multiaddr		 ma;
+	struct gossip_multiaddr_part	 part;
+	struct evutil_addrinfo		 hints;
+	struct host_resolve		*r;
+	char				 name[256];
+	size_t				 off = 0;
+	int				 step = 0, family = AF_UNSPEC;
+
+	if (gossip_multiaddr_parse(maddr, strlen(maddr), &ma) != 0 ||
+	    gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) != 1 ||
+	    (part.code != GOSSIP_MA_DNS && part.code != GOSSIP_MA_DNS4 &&
+	    part.code != GOSSIP_MA_DNS6))
+		return 0;
+	if (part.value_len >= sizeof(name)) {
+		snprintf(err, errlen, "DNS name too long in %s", maddr);
+		return -1;
+	}
+	memcpy(name, part.value, part.value_len);
+	name[part.value_len] = '\0';
+	family = part.code == GOSSIP_MA_DNS4 ? AF_INET :
+	    part.code == GOSSIP_MA_DNS6 ? AF_INET6 : AF_UNSPEC;
+	r = xcalloc(1, sizeof(*r));
+	r->g = g;
+	r->stat = stat;
+	snprintf(r->maddr, sizeof(r->maddr), "%s", maddr);
+	while (gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) == 1) {
+		if (part.code == GOSSIP_MA_TCP && step == 0) {
+			r->port = (uint16_t)(part.value[0] << 8 | part.value[1]);
+			step = 1;
+		} else if (part.code == GOSSIP_MA_P2P && step == 1 &&
+		    part.value_len <= sizeof(r->pid.bytes)) {
+			memcpy(r->pid.bytes, part.value, part.value_len);
+			r->pid.len = part.value_len;
+			r->has_pid = 1;
+			step = 2;
+		} else
+			step = -1;
+	}
+	if (step < 1 || g->dns == NULL) {
+		snprintf(err, errlen, g->dns == NULL ? "no DNS resolver for %s" :
+		    "unsupported multiaddr %s (want /dns*/…/tcp/…[/p2p/…])",
+		    maddr);
+		free(r);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	log_info("gossip: resolving %s", maddr);
+	evdns_getaddrinfo(g->dns, name, NULL, &hints, host_resolved, r);
+	return 1;
+}
+
+int
+gossip_host_dial(struct gossip_ctx *g, const char *maddr,
+    struct gossip_static *stat, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	struct gossip_peer_id	 pid;
+	socklen_t		 len = 0;
+	int			 has_pid, rc;
+
+	if ((rc = host_dial_dns(g, maddr, stat, err, errlen)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (host_dial_target(maddr, &ss, &len, &pid, &has_pid, err,
+	    errlen) == -1)
+		return -1;
+	return host_dial_sa(g, maddr, (struct sockaddr *)&ss, len,
+	    has_pid ? &pid : NULL, stat, err, errlen);
+}
+
+struct gossip_conn *
+gossip_host_find(struct gossip_ctx *g, const char *peer_id)
+{
+	struct gossip_conn	*c;
+
+	TAILQ_FOREACH(c, &g->conns, entry)
+		if (c->state == GOSSIP_CONN_OPEN &&
+		    strcmp(c->peer_text, peer_id) == 0)
+			return c;
+	return NULL;
+}
+
+int
+gossip_host_disconnect(struct gossip_ctx *g, const char *peer_id)
+{
+	struct gossip_conn	*c;
+	int			 n = 0;
+
+	while ((c = gossip_host_find(g, peer_id)) != NULL) {
+		gossip_conn_close(c, "disconnect requested");
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,282 @@
+/*
+ * Gossip worker: the pubsub streams.  The router (gossip_pubsub.c) knows
+ * no sockets; this file carries its RPCs over yamux streams as libp2p
+ * does: once identify says the peer speaks /meshsub/1.1.0 (or 1.0.0, or
+ * /floodsub/1.0.0) we open one outbound stream to it and only write
+ * there; the stream the peer opens to us we only read.  Each RPC is
+ * varint-length-prefixed and at most p2p_max_message_size bytes.  A peer
+ * whose queue overflows is dropped rather than let memory grow.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "libp2p/internal.h"
+#include "pubsub/pubsub.h"
+#include "log.h"
+#include "tp.h"
+#include "proc.h"
+#include "util.h"
+
+#define MESHSUB_QUEUE_MAX	(GOSSIP_STREAM_INBUF_MAX)	/* bytes per peer */
+
+static const enum gossip_pubsub_proto	meshsub_order[] = {
+	GOSSIP_PUBSUB_MESHSUB11, GOSSIP_PUBSUB_MESHSUB10, GOSSIP_PUBSUB_FLOODSUB,
+};
+
+static enum gossip_pubsub_proto
+meshsub_kind(const struct gossip_proto *proto)
+{
+	if (proto == &gossip_meshsub10_proto)
+		return GOSSIP_PUBSUB_MESHSUB10;
+	if (proto == &gossip_floodsub_proto)
+		return GOSSIP_PUBSUB_FLOODSUB;
+	return GOSSIP_PUBSUB_MESHSUB11;
+}
+
+static const struct gossip_proto *
+meshsub_proto(enum gossip_pubsub_proto kind)
+{
+	switch (kind) {
+	case GOSSIP_PUBSUB_MESHSUB10:
+		return &gossip_meshsub10_proto;
+	case GOSSIP_PUBSUB_FLOODSUB:
+		return &gossip_floodsub_proto;
+	default:
+		return &gossip_meshsub11_proto;
+	}
+}
+
+/* Open our outbound pubsub stream with the best protocol the peer has. */
+static void
+meshsub_open_out(struct gossip_conn *c, const struct gossip_proto *want)
+{
+	size_t	i, k;
+
+	if (c->ps_out != NULL || c->g->ps == NULL)
+		return;
+	for (k = 0; want == NULL && k < TP_ARRAY_LEN(meshsub_order); k++)
+		for (i = 0; i < c->info.nprotocols; i++)
+			if (strcmp(c->info.protocols[i], gossip_pubsub_proto_id(
+			    meshsub_order[k])) == 0) {
+				want = meshsub_proto(meshsub_order[k]);
+				break;
+			}
+	if (want == NULL)
+		return;		/* the peer does not do pubsub */
+	c->ps_out = gossip_stream_open(c, want);
+}
+
+void
+gossip_meshsub_attach(struct gossip_conn *c)
+{
+	meshsub_open_out(c, NULL);
+}
+
+void
+gossip_meshsub_detach(struct gossip_conn *c)
+{
+	if (c->ps_added && c->g->ps != NULL)
+		gossip_pubsub_remove_peer(c->g->ps, c->peer_text);
+	c->ps_added = 0;
+	c->ps_out = NULL;
+}
+
+static void
+meshsub_open(struct gossip_stream *s)
+{
+	struct gossip_conn	*c = s->c;
+	char			 ip[64];
+
+	if (!s->outbound) {
+		/* the peer's stream: answer with ours in the same protocol */
+		meshsub_open_out(c, s->proto);
+		return;
+	}
+	if (s != c->ps_out || c->ps_added)
+		return;
+	gossip_conn_ip(c, ip, sizeof(ip));
+	c->ps_added = 1;
+	if (gossip_pubsub_add_peer(c->g->ps, c->peer_text, meshsub_kind(s->proto),
+	    !c->inbound, ip) == -1) {
+		c->ps_added = 0;
+		log_warn("gossip: pubsub refused peer %s", c->peer_text);
+	}
+}
+
+/* Whole length-prefixed RPCs from the peer's stream to the router. */
+static void
+meshsub_data(struct gossip_stream *s)
+{
+	struct gossip_conn	*c = s->c;
+	size_t			 max = c->g->ps_max_rpc, have, used;
+	uint8_t			 pre[GOSSIP_VARINT_MAX];
+	uint64_t		 len;
+	int			 rc;
+
+	if (s->outbound) {	/* we never read our own stream */
+		evbuffer_drain(s->in, evbuffer_get_length(s->in));
+		return;
+	}
+	while ((have = evbuffer_get_length(s->in)) > 0) {
+		rc = gossip_varint_decode(pre, (size_t)evbuffer_copyout(s->in,
+		    pre, have < sizeof(pre) ? have : sizeof(pre)), &len, &used);
+		if (rc == GOSSIP_VARINT_SHORT)
+			return;
+		if (rc != GOSSIP_VARINT_OK || len > max) {
+			log_info("gossip: pubsub RPC from %s: %s", c->peer_text,
+			    rc != GOSSIP_VARINT_OK ? "bad length" : "too big");
+			gossip_report_violation(c->g, c, "oversized or "
+			    "malformed pubsub RPC");
+			gossip_stream_reset(s);
+			return;
+		}
+		if (have < used + len)
+			return;
+		evbuffer_drain(s->in, used);
+		if (c->ps_added)
+			gossip_pubsub_recv(c->g->ps, c->peer_text,
+			    evbuffer_pullup(s->in, (ev_ssize_t)len), (size_t)len);
+		evbuffer_drain(s->in, (size_t)len);
+	}
+}
+
+static void
+meshsub_fin(struct gossip_stream *s)
+{
+	gossip_stream_close(s);
+}
+
+static void
+meshsub_close(struct gossip_stream *s)
+{
+	if (s == s->c->ps_out)
+		gossip_meshsub_detach(s->c);
+}
+
+const struct gossip_proto gossip_meshsub11_proto = {
+	"/meshsub/1.1.0", meshsub_open, meshsub_data, meshsub_fin,
+	meshsub_close, NULL,
+};
+const struct gossip_proto gossip_meshsub10_proto = {
+	"/meshsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
+	meshsub_close, NULL,
+};
+const struct gossip_proto gossip_floodsub_proto = {
+	"/floodsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
+	meshsub_close, NULL,
+};
+
+/* ---- the router's callbacks ---- */
+
+static void
+meshsub_drop_slow(evutil_socket_t fd, short what, void *arg)
+{
+	struct gossip_ctx	*g = ((struct gossip_conn_ref *)arg)->g;
+	uint64_t		 id = ((struct gossip_conn_ref *)arg)->id;
+	struct gossip_conn	*c;
+
+	(void)fd;
+	(void)what;
+	free(arg);
+	TAILQ_FOREACH(c, &g->conns, entry)
+		if (c->id == id) {
+			gossip_conn_close(c, "pubsub queue full: slow peer");
+			return;
+		}
+}
+
+static int
+meshsub_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
+{
+	struct gossip_ctx	*g = arg;
+	struct gossip_conn	*c = gossip_host_find(g, peer);
+	struct gossip_conn_ref	*ref;
+	uint8_t			 pre[GOSSIP_VARINT_MAX];
+	size_t			 n;
+
+	if (c == NULL || c->ps_out == NULL || c->slow)
+		return -1;
+	if (evbuffer_get_length(c->ps_out->out) + len > MESHSUB_QUEUE_MAX) {
+		/* not from inside the router: close it on the next turn */
+		c->slow = 1;
+		ref = xmalloc(sizeof(*ref));
+		ref->g = g;
+		ref->id = c->id;
+		event_base_once(g->p->base, -1, EV_TIMEOUT, meshsub_drop_slow,
+		    ref, NULL);
+		return -1;
+	}
+	n = gossip_varint_encode(len, pre);
+	if (gossip_stream_write(c->ps_out, pre, n) == -1 ||
+	    gossip_stream_write(c->ps_out, rpc, len) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+meshsub_deliver(void *arg, const char *topic, const char *author,
+    const char *from, const uint8_t *data, size_t len)
+{
+	gossip_on_message(arg, topic, author, from, data, len);
+}
+
+static void
+meshsub_penalize(void *arg, const char *peer, const char *reason)
+{
+	struct gossip_ctx	*g = arg;
+	struct gossip_conn	*c = gossip_host_find(g, peer);
+
+	if (c != NULL)
+		gossip_report_violation(g, c, reason);
+}
+
+static uint64_t
+meshsub_now(void *arg)
+{
+	(void)arg;
+	return util_mono_ms();
+}
+
+static const struct gossip_pubsub_ops meshsub_ops = {
+	meshsub_send, meshsub_deliver, meshsub_penalize, meshsub_now,
+};
+
+static void
+meshsub_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	gossip_pubsub_heartbeat(((struct gossip_ctx *)arg)->ps);
+}
+
+int
+gossip_meshsub_start(struct gossip_ctx *g)
+{
+	struct gossip_pubsub_params	pp;
+	struct timeval			tv;
+
+	gossip_pubsub_params_default(&pp);
+	pp.max_rpc_size = (size_t)config_int(g->p->cfg, "p2p_max_message_size");
+	g->ps_max_rpc = pp.max_rpc_size;
+	if ((g->ps = gossip_pubsub_new(&meshsub_ops, g, &g->id, &pp)) == NULL)
+		return -1;
+	g->ps_hb = event_new(g->p->base, -1, EV_PERSIST, meshsub_heartbeat, g);
+	tv.tv_sec = pp.heartbeat_ms / 1000;
+	tv.tv_usec = (suseconds_t)(pp.heartbeat_ms % 1000) * 1000;
+	event_add(g->ps_hb, &tv);
+	return 0;
+}
+
+void
+gossip_meshsub_stop(struct gossip_ctx *g)
+{
+	if (g->ps_hb != NULL)
+		event_free(g->ps_hb);
+	g->ps_hb = NULL;
+	gossip_pubsub_free(g->ps);
+	g->ps = NULL;
+}
