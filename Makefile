@@ -285,7 +285,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
 .PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install clean deps \
-	deps-test test-variant
+	deps-test test-variant check-layers
 .DEFAULT_GOAL := all
 
 all: $(B)/terap2pd
@@ -383,7 +383,12 @@ $(INTEROP_STAMP): tests/interop/package-lock.json
 	$(Q)cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	$(Q)touch $@
 
+# the gossip worker's layers include only downward, through their doors
+check-layers:
+	$(Q)scripts/check-layers.sh
+
 test: deps-test $(INTEROP_STAMP)
+	$(Q)scripts/check-layers.sh
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release tests
 	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant

@@ -19,14 +19,14 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "libp2p/internal.h"
+#include "libp2p/libp2p.h"
 #include "config.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
 
 struct bench {
-	struct gossip_ctx	*a, *b;
+	struct p2p_host	*a, *b;
 	struct event_base	*base;
 	uint64_t		 want, got, sent;
 	uint8_t			 chunk[65536];
@@ -72,10 +72,10 @@ static const struct gossip_proto bulk_proto = {
 	"/terap2p/bench/1.0.0", bulk_open, bulk_data, NULL, NULL, bulk_fill,
 };
 
-static struct gossip_ctx *
+static struct p2p_host *
 host_new(struct event_base *base, const char *dir, int port)
 {
-	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
+	struct p2p_host	*g = xcalloc(1, sizeof(*g));
 	struct proc		*p = xcalloc(1, sizeof(*p));
 	char			 conf[512], err[256], run[300];
 
@@ -92,15 +92,14 @@ host_new(struct event_base *base, const char *dir, int port)
 	util_mkdirs(run, 0700);
 	p->ipc = ipc_new(base, run, "gossip");
 	g->p = p;
-	g->pub = ipc_pub_open(p->ipc, "gossip.pub");
-	g->extra_proto = &bulk_proto;
-	if (gossip_host_start(g) == -1)
+	if (gossip_host_start(g) == -1 ||
+	    gossip_host_add_proto(g, &bulk_proto, NULL) == -1)
 		fatal("cannot start a host on port %d", port);
 	return g;
 }
 
 static struct gossip_conn *
-first_open(struct gossip_ctx *g)
+first_open(struct p2p_host *g)
 {
 	struct gossip_conn	*c;
 

@@ -1,7 +1,8 @@
 /*
  * Every setting terap2p reads, declared once: name, type, embedded default,
  * flags and one line of meaning.  Teranode's key names where Teranode has
- * the setting (research/teranode-p2p.md §10), terap2p's own otherwise.  The
+ * the setting (Teranode's settings.conf and settings/p2p_settings.go),
+ * terap2p's own otherwise.  The
  * README's settings table and etc/terap2p.conf follow this table; adding a
  * setting is one line here.
  */

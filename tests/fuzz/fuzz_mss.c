@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_mss.c: the input is fed to the line parser
+ * libFuzzer target for mss.c: the input is fed to the line parser
  * in chunks whose sizes come from the first byte, and every line is
  * answered as a responder would.
  */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_multiaddr.c: the input is tried as a binary
+ * libFuzzer target for multiaddr.c: the input is tried as a binary
  * multiaddr (check, walk, format) and as text (parse).  Whatever formats
  * must parse back to the same bytes.
  */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_noise.c.  The first byte picks what the rest
+ * libFuzzer target for noise.c.  The first byte picks what the rest
  * of the input is: a handshake payload to verify, message 1 for a
  * responder, message 2 for an initiator that sent message 1, message 3 for
  * a responder that sent message 2, or a transport frame stream.

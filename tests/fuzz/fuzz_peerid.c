@@ -1,6 +1,6 @@
 /*
- * libFuzzer target for gossip_varint.c, gossip_base58.c and the text and
- * key parsers of gossip_identity.c: varints, base58 text, peer ID text
+ * libFuzzer target for varint.c, base58.c and the text and
+ * key parsers of identity.c: varints, base58 text, peer ID text
  * (base58 and CIDv1), protobuf public keys and hex private keys.
  */
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the pubsub router's receive path: the input is one
  * RPC (no length prefix).  It is decoded and every message checked with
- * the pure codec of gossip_pubsub_rpc.c, then handed to a small router that
+ * the pure codec of rpc.c, then handed to a small router that
  * has joined a topic and knows the sender, followed by a heartbeat, so the
  * subscription, message, IHAVE/IWANT/GRAFT/PRUNE handlers all see it.
  */
@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_tmsg.c: the {"name","data"} envelope and the
+ * libFuzzer target for msg.c: the {"name","data"} envelope and the
  * message JSON of every topic.  The first byte picks the topic; the rest is
  * tried as a message and as an envelope.  A decoded message must encode,
  * and one more decode/encode cycle must give the same bytes.

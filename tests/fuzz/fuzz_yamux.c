@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_yamux.c: the input is a run of 12-byte
+ * libFuzzer target for yamux.c: the input is a run of 12-byte
  * headers (payload bytes are skipped as the session says) fed to a client
  * or server session, with local opens, sends and consumes mixed in.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for gossip_base58.c: known strings, zeros, bad input. */
+/* Unit tests for base58.c: known strings, zeros, bad input. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_identity.c: the peer-id spec vectors (Part C1 of
+ * Unit tests for identity.c: the peer-id spec vectors (Part C1 of
  * libp2p-wire.md), the seed 00..1f vector, the three hex key forms, the
  * p2p.key file and peer ID text parsing.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_mss.c: the Part C3 lines, Go's lazy
+ * Unit tests for mss.c: the Part C3 lines, Go's lazy
  * header+proposal+data write, byte-at-a-time input, `na`, `ls` and the
  * caps on length and framing.
  */

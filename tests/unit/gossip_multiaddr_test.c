@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_multiaddr.c: the go-multiaddr vectors and the
+ * Unit tests for multiaddr.c: the go-multiaddr vectors and the
  * derived ones in Part C2 of libp2p-wire.md, both directions, and garbage
  * in either form.
  */

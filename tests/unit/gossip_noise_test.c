@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_noise.c: the flynn/noise XX vectors and the derived
+ * Unit tests for noise.c: the flynn/noise XX vectors and the derived
  * libp2p transcript of Part C4 (fixed keys through the test hook), a full
  * handshake between two in-memory instances with traffic both ways, and
  * tampering that must fail cleanly: bad signature, wrong expected peer ID,

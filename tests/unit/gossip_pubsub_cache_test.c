@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_pubsub_cache.c: the ID FIFO behind the seen cache
+ * Unit tests for cache.c: the ID FIFO behind the seen cache
  * and the message cache (find, expiry by stamp, eviction when full, hash
  * chains that survive wrap-around, newest-first walk).
  */
@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 static void
 mkid(uint8_t *id, uint32_t n)

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 #define NMAX	24
 #define FMAX	16

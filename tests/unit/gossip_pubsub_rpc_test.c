@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_pubsub_rpc.c: the StrictSign vector of
+ * Unit tests for rpc.c: the StrictSign vector of
  * libp2p-wire.md C6 (deterministic Ed25519 with the C1 key), the
  * subscribe and GRAFT RPC bytes of C6 as the router sends them, the
  * verification rules (unsigned, bad signature, key field, seqno, author)
@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 #define C1_SEED	"7e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d"
 #define C1_PUB	"080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_registry.c and gossip_sync.c: the registry (defaults,
+ * Unit tests for registry.c and sync.c: the registry (defaults,
  * copies, updaters that ignore unknown peers, node_status and handshake,
  * connections, the size bound and the TTL sweep), SelectSyncPeer's cases of
  * Teranode's peer_selector_test.go, and the sync coordinator's scenarios of

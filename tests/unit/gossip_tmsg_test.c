@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_tmsg.c: golden JSON for every message kind with the
+ * Unit tests for msg.c: golden JSON for every message kind with the
  * key names and order Go's encoding/json writes, round trips, the old
  * (go-p2p v1.2.4) key order, case-insensitive keys, unknown and duplicate
  * keys, JSON type and range errors, every payload cap, every field check,
@@ -185,7 +185,7 @@ START_TEST(test_decode_compat)
 {
 	struct gossip_tmsg	m;
 
-	/* go-p2p v1.2.4 order, no ClientName, no Header (research §11) */
+	/* go-p2p v1.2.4 order, no ClientName, no Header (services/p2p tests) */
 	ck_assert_int_eq(dec(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
 	    "\"Height\":1,\"DataHubURL\":\"http://peer.example:8090\","
 	    "\"PeerID\":\"" PEER "\"}", 0, &m), GOSSIP_TMSG_OK);

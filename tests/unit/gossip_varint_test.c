@@ -1,4 +1,4 @@
-/* Unit tests for gossip_varint.c: round trips, minimality, bounds. */
+/* Unit tests for varint.c: round trips, minimality, bounds. */
 #include <check.h>
 #include <stdlib.h>
 

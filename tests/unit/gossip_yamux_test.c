@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_yamux.c: the Part C5 frames, header garbage, and
+ * Unit tests for yamux.c: the Part C5 frames, header garbage, and
  * two in-memory sessions exercising open/accept, windows, FIN, RST, ping,
  * go-away, the stream cap and the protocol violations.
  */

@@ -1,6 +1,6 @@
 /*
- * API worker: the /p2p-ws hub that Teranode's dashboard reads (research
- * §7.3).  It upgrades a connection (api_ws.c does the framing), sends each
+ * API worker: the /p2p-ws hub that Teranode's dashboard reads (as
+ * Teranode's services/p2p serves it).  It upgrades a connection (api_ws.c does the framing), sends each
  * new client our node_status, fans notifications (gossip.pub and bans.pub
  * events, ApiBroadcastReq) out to every client, sends a PING every
  * api_ws_ping_interval, and drops a client whose output has not drained for

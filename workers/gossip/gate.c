@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libp2p/internal.h"
+#include "gossip.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -33,17 +33,6 @@ struct gate_check {
 	struct gossip_ctx	*g;
 	uint64_t		 conn_id;
 };
-
-static struct gossip_conn *
-gate_find(struct gossip_ctx *g, uint64_t id)
-{
-	struct gossip_conn	*c;
-
-	TAILQ_FOREACH(c, &g->conns, entry)
-		if (c->id == id)
-			return c;
-	return NULL;
-}
 
 int
 gossip_gate_in_subnet(const struct sockaddr *sa, const char *cidr)
@@ -78,7 +67,8 @@ static void
 gate_reply(void *arg, int err, const ipc_env *rep)
 {
 	struct gate_check	*ck = arg;
-	struct gossip_conn	*c = gate_find(ck->g, ck->conn_id);
+	struct gossip_ctx	*g = ck->g;
+	struct gossip_conn	*c = gossip_host_find_id(&g->host, ck->conn_id);
 	int			 banned = 0;
 
 	free(ck);
@@ -95,26 +85,26 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 		banned = rep->ban_score_rep->banned;
 	if (!banned)
 		return;
-	c->g->cnt.refused_banned++;
+	g->host.cnt.refused_banned++;
 	gossip_conn_close(c, "banned (%s)", rep->body_case ==
 	    TP__ENVELOPE__BODY_IS_BANNED_REP ? rep->is_banned_rep->matched :
 	    "peer ID");
 }
 
 static void
-gate_ask(struct gossip_conn *c, const ipc_env *req)
+gate_ask(struct gossip_ctx *g, struct gossip_conn *c, const ipc_env *req)
 {
 	struct gate_check	*ck = xmalloc(sizeof(*ck));
 
-	ck->g = c->g;
+	ck->g = g;
 	ck->conn_id = c->id;
-	if (c->g->bans == NULL ||
-	    ipc_call(c->g->bans, req, GATE_TIMEOUT_MS, gate_reply, ck) == -1)
+	if (g->bans == NULL ||
+	    ipc_call(g->bans, req, GATE_TIMEOUT_MS, gate_reply, ck) == -1)
 		free(ck);
 }
 
 void
-gossip_gate_check_addr(struct gossip_conn *c)
+gossip_gate_check_addr(struct gossip_ctx *g, struct gossip_conn *c)
 {
 	Tp__IsBannedAddrReq	r = TP__IS_BANNED_ADDR_REQ__INIT;
 	ipc_env			req = TP__ENVELOPE__INIT;
@@ -124,11 +114,11 @@ gossip_gate_check_addr(struct gossip_conn *c)
 	r.addr = host;
 	req.body_case = TP__ENVELOPE__BODY_IS_BANNED_ADDR_REQ;
 	req.is_banned_addr_req = &r;
-	gate_ask(c, &req);
+	gate_ask(g, c, &req);
 }
 
 void
-gossip_gate_check_peer(struct gossip_conn *c)
+gossip_gate_check_peer(struct gossip_ctx *g, struct gossip_conn *c)
 {
 	Tp__IsPeerBannedReq	r = TP__IS_PEER_BANNED_REQ__INIT;
 	ipc_env			req = TP__ENVELOPE__INIT;
@@ -136,7 +126,7 @@ gossip_gate_check_peer(struct gossip_conn *c)
 	r.peer_id = c->peer_text;
 	req.body_case = TP__ENVELOPE__BODY_IS_PEER_BANNED_REQ;
 	req.is_peer_banned_req = &r;
-	gate_ask(c, &req);
+	gate_ask(g, c, &req);
 }
 
 static void
@@ -204,13 +194,13 @@ gate_banned(void *arg, const ipc_env *ev)
 		gate_cache_set(g, b->peer_id, b->until_unix > 0 ? b->until_unix :
 		    INT64_MAX);
 
-	for (c = TAILQ_FIRST(&g->conns); c != NULL; c = next) {
+	for (c = TAILQ_FIRST(&g->host.conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if ((b->peer_id[0] != '\0' && strcmp(b->peer_id,
 		    c->peer_text) == 0) || (b->subnet[0] != '\0' &&
 		    gossip_gate_in_subnet((struct sockaddr *)&c->sa,
 		    b->subnet))) {
-			g->cnt.dropped_banned++;
+			g->host.cnt.dropped_banned++;
 			gossip_conn_close(c, "banned: %s", b->reason[0] != '\0' ?
 			    b->reason : "by the ban manager");
 		}

@@ -4,7 +4,7 @@
  * /noise, the Noise XX handshake (peer identity verified, the dialed peer
  * ID enforced), the muxer (agreed inline in Noise or by multistream-select
  * for /yamux/1.0.0), then the yamux session whose streams live in
- * gossip_stream.c.  Anything malformed from the peer closes this
+ * stream.c.  Anything malformed from the peer closes this
  * connection only, with the reason logged and a ProtocolViolation event.
  */
 #include <errno.h>
@@ -39,7 +39,7 @@ conn_arm_timer(struct gossip_conn *c, uint64_t ms)
 }
 
 struct gossip_conn *
-gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
+gossip_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
     const struct sockaddr *sa, socklen_t salen,
     const struct gossip_peer_id *expected)
 {
@@ -48,8 +48,8 @@ gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
 	const void		*ip;
 	int			 port;
 
-	c->g = g;
-	c->id = ++g->next_conn_id;
+	c->h = h;
+	c->id = ++h->next_conn_id;
 	c->bev = bev;
 	c->inbound = inbound;
 	c->state = inbound ? GOSSIP_CONN_SECURITY : GOSSIP_CONN_CONNECTING;
@@ -74,23 +74,23 @@ gossip_conn_new(struct gossip_ctx *g, struct bufferevent *bev, int inbound,
 	LIST_INIT(&c->streams);
 	gossip_nego_init(&c->nego, !inbound);
 	c->timer = evtimer_new(bufferevent_get_base(bev), conn_timer_cb, c);
-	conn_arm_timer(c, inbound ? g->lim.handshake_ms : g->lim.dial_ms);
+	conn_arm_timer(c, inbound ? h->lim.handshake_ms : h->lim.dial_ms);
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	/* whole Noise frames per read/write: fewer system calls */
 	bufferevent_set_max_single_read(bev, GOSSIP_CONN_IO_CHUNK);
 	bufferevent_set_max_single_write(bev, GOSSIP_CONN_IO_CHUNK);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	TAILQ_INSERT_TAIL(&g->conns, c, entry);
-	g->nconns++;
+	TAILQ_INSERT_TAIL(&h->conns, c, entry);
+	h->nconns++;
 	if (inbound)
-		g->nin++;
+		h->nin++;
 	else
-		g->nout++;
+		h->nout++;
 	if (inbound) {
-		g->cnt.conns_in++;
+		h->cnt.conns_in++;
 		log_debug("gossip: inbound connection from %s", c->remote);
 	} else
-		g->cnt.conns_out++;
+		h->cnt.conns_out++;
 	return c;
 }
 
@@ -107,7 +107,7 @@ gossip_conn_ip(const struct gossip_conn *c, char *out, size_t len)
 void
 gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 {
-	struct gossip_ctx	*g = c->g;
+	struct p2p_host	*h = c->h;
 	struct gossip_stream	*s;
 	va_list			 ap;
 
@@ -117,23 +117,23 @@ gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 	if (c->state == GOSSIP_CONN_OPEN) {
 		log_info("gossip: peer %s (%s) disconnected: %s", c->peer_text,
 		    c->remote, c->close_reason);
-		g->cnt.conns_open--;
-		gossip_peer_disconnected(g, c);
+		h->cnt.conns_open--;
 	} else {
 		log_info("gossip: connection %s %s closed during handshake: %s",
 		    c->inbound ? "from" : "to", c->remote, c->close_reason);
-		g->cnt.handshake_failures++;
+		h->cnt.handshake_failures++;
 	}
-	gossip_meshsub_detach(c);
+	if (h->cbs.closed != NULL)
+		h->cbs.closed(h->cbs.arg, c);
 	c->state = GOSSIP_CONN_CLOSED;
 	while ((s = LIST_FIRST(&c->streams)) != NULL)
 		gossip_stream_free(s);
-	TAILQ_REMOVE(&g->conns, c, entry);
-	g->nconns--;
+	TAILQ_REMOVE(&h->conns, c, entry);
+	h->nconns--;
 	if (c->inbound)
-		g->nin--;
+		h->nin--;
 	else
-		g->nout--;
+		h->nout--;
 	if (c->stat != NULL)
 		gossip_static_down(c->stat);
 	bufferevent_free(c->bev);
@@ -156,7 +156,7 @@ conn_violation(struct gossip_conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	gossip_report_violation(c->g, c, why);
+	gossip_host_violation(c->h, c, why);
 	gossip_conn_close(c, "protocol violation: %s", why);
 }
 
@@ -198,7 +198,7 @@ int
 gossip_conn_send_frame(struct gossip_conn *c, const struct gossip_yamux_hdr *h,
     const uint8_t *payload, size_t len)
 {
-	uint8_t	*buf = c->g->frame;
+	uint8_t	*buf = c->h->frame;
 
 	/* one yamux frame, one Noise message when it fits */
 	if (len > GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN) {
@@ -238,7 +238,7 @@ conn_noise_start(struct gossip_conn *c)
 	size_t	len;
 	int	rc;
 
-	rc = gossip_noise_hs_init(&c->hs, !c->inbound, &c->g->id,
+	rc = gossip_noise_hs_init(&c->hs, !c->inbound, &c->h->id,
 	    c->has_expected ? &c->expected : NULL, 1);
 	if (rc != GOSSIP_NOISE_OK) {
 		gossip_conn_close(c, "noise init: %s", gossip_noise_strerror(rc));
@@ -264,7 +264,7 @@ conn_open(struct gossip_conn *c)
 	gossip_yamux_session_init(c->ys, !c->inbound, GOSSIP_YAMUX_STREAMS_MAX);
 	c->state = GOSSIP_CONN_OPEN;
 	c->opened_wall_ms = util_wall_ms();
-	c->g->cnt.conns_open++;
+	c->h->cnt.conns_open++;
 	evtimer_del(c->timer);
 	conn_arm_timer(c, GOSSIP_PING_INTERVAL_MS);
 	log_info("gossip: connected to %s at %s (%s, %llu ms)", c->peer_text,
@@ -272,8 +272,11 @@ conn_open(struct gossip_conn *c)
 	    (unsigned long long)(util_mono_ms() - c->started_ms));
 	if (c->stat != NULL)
 		gossip_static_up(c->stat);
-	gossip_gate_check_peer(c);
-	return gossip_peer_connected(c->g, c);
+	if (c->h->cbs.open != NULL && c->h->cbs.open(c->h->cbs.arg, c) == -1)
+		return -1;	/* refused and closed */
+	if (gossip_stream_open(c, &gossip_identify_proto) == NULL)
+		log_warn("gossip: cannot open identify to %s", c->peer_text);
+	return 0;
 }
 
 static int
@@ -289,7 +292,7 @@ conn_noise_done(struct gossip_conn *c)
 		gossip_conn_close(c, "noise split: %s", gossip_noise_strerror(rc));
 		return -1;
 	}
-	if (gossip_identity_peer_id_equal(&c->peer, &c->g->id.peer_id)) {
+	if (gossip_identity_peer_id_equal(&c->peer, &c->h->id.peer_id)) {
 		gossip_conn_close(c, "connected to ourselves");
 		return -1;
 	}
@@ -579,7 +582,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		c->state = GOSSIP_CONN_SECURITY;
 		evtimer_del(c->timer);
-		conn_arm_timer(c, c->g->lim.handshake_ms);
+		conn_arm_timer(c, c->h->lim.handshake_ms);
 		out = evbuffer_new();
 		gossip_nego_propose(conn_security[0], out);
 		c->bytes_out += evbuffer_get_length(out);
@@ -618,9 +621,9 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		    "dial timed out" : "handshake timed out");
 		return;
 	}
-	if (util_mono_ms() - c->last_rx_ms > c->g->lim.idle_ms) {
+	if (util_mono_ms() - c->last_rx_ms > c->h->lim.idle_ms) {
 		gossip_conn_close(c, "idle for %llu s",
-		    (unsigned long long)(c->g->lim.idle_ms / 1000));
+		    (unsigned long long)(c->h->lim.idle_ms / 1000));
 		return;
 	}
 	conn_keepalive(c);

@@ -30,16 +30,50 @@
 
 #define HOST_ADVERTISE_MAX	32
 
-static int
-host_identity(struct gossip_ctx *g)
+/* A new connection's address is known: the layers above may refuse it. */
+static void
+host_dialing(struct p2p_host *h, struct gossip_conn *c)
 {
-	const struct config	*cfg = g->p->cfg;
+	if (h->cbs.dialing != NULL)
+		h->cbs.dialing(h->cbs.arg, c);
+}
+
+int
+gossip_host_add_proto(struct p2p_host *h, const struct gossip_proto *proto,
+    void *arg)
+{
+	if (h->nprotos >= P2P_PROTOS_MAX)
+		return -1;
+	h->protos[h->nprotos] = proto;
+	h->proto_args[h->nprotos++] = arg;
+	return 0;
+}
+
+int
+gossip_host_slot(struct p2p_host *h)
+{
+	return h->nslots < P2P_CONN_SLOTS ? (int)h->nslots++ : -1;
+}
+
+void
+gossip_host_violation(struct p2p_host *h, struct gossip_conn *c,
+    const char *why)
+{
+	h->cnt.protocol_violations++;
+	if (h->cbs.violation != NULL)
+		h->cbs.violation(h->cbs.arg, c, why);
+}
+
+static int
+host_identity(struct p2p_host *h)
+{
+	const struct config	*cfg = h->p->cfg;
 	const char		*hex = config_str(cfg, "p2p_private_key");
 	char			 path[1024];
 	int			 rc, created = 0;
 
 	if (hex[0] != '\0') {
-		rc = gossip_identity_from_hex(&g->id, hex, strlen(hex));
+		rc = gossip_identity_from_hex(&h->id, hex, strlen(hex));
 		if (rc != GOSSIP_IDENTITY_OK)
 			fatal_config("p2p_private_key: %s",
 			    gossip_identity_strerror(rc));
@@ -50,7 +84,7 @@ host_identity(struct gossip_ctx *g)
 			fatal_config("p2p_peer_cache_dir %s: %s",
 			    config_str(cfg, "p2p_peer_cache_dir"),
 			    strerror(errno));
-		rc = gossip_identity_load_or_create(&g->id, path, &created);
+		rc = gossip_identity_load_or_create(&h->id, path, &created);
 		if (rc != GOSSIP_IDENTITY_OK)
 			fatal_config("%s: %s", path,
 			    rc == GOSSIP_IDENTITY_EIO ? strerror(errno) :
@@ -58,7 +92,7 @@ host_identity(struct gossip_ctx *g)
 		if (created)
 			log_info("gossip: created a new identity in %s", path);
 	}
-	log_info("gossip: peer ID %s", g->id.peer_id_text);
+	log_info("gossip: peer ID %s", h->id.peer_id_text);
 	return 0;
 }
 
@@ -105,12 +139,12 @@ host_listen_sa(const char *entry, int port, struct sockaddr_storage *ss,
 }
 
 static size_t
-host_conns_from(struct gossip_ctx *g, const struct sockaddr *sa)
+host_conns_from(struct p2p_host *h, const struct sockaddr *sa)
 {
 	struct gossip_conn	*c;
 	size_t			 n = 0;
 
-	TAILQ_FOREACH(c, &g->conns, entry) {
+	TAILQ_FOREACH(c, &h->conns, entry) {
 		if (c->sa.ss_family != sa->sa_family)
 			continue;
 		if (sa->sa_family == AF_INET ?
@@ -125,9 +159,9 @@ host_conns_from(struct gossip_ctx *g, const struct sockaddr *sa)
 
 /* Put a socket bufferevent under pnet; frees it on failure. */
 static struct bufferevent *
-host_pnet(struct gossip_ctx *g, struct bufferevent *under)
+host_pnet(struct p2p_host *h, struct bufferevent *under)
 {
-	struct bufferevent	*bev = gossip_pnet_wrap(under, g->psk);
+	struct bufferevent	*bev = gossip_pnet_wrap(under, h->psk);
 
 	if (bev == NULL) {
 		log_warn("gossip: cannot set up the private network layer");
@@ -140,47 +174,47 @@ static void
 host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	struct gossip_ctx	*g = arg;
+	struct p2p_host	*h = arg;
 	struct bufferevent	*bev;
 
 	(void)l;
-	if (g->p->stopping || g->nin >= g->lim.max_in ||
-	    host_conns_from(g, sa) >= g->lim.max_per_ip) {
-		g->cnt.refused_limit++;
+	if (h->p->stopping || h->nin >= h->lim.max_in ||
+	    host_conns_from(h, sa) >= h->lim.max_per_ip) {
+		h->cnt.refused_limit++;
 		log_info("gossip: refused a connection: %s",
-		    g->p->stopping ? "stopping" : "connection limit");
+		    h->p->stopping ? "stopping" : "connection limit");
 		evutil_closesocket(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(g->p->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_socket_new(h->p->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	if (g->has_psk && (bev = host_pnet(g, bev)) == NULL)
+	if (h->has_psk && (bev = host_pnet(h, bev)) == NULL)
 		return;
-	gossip_gate_check_addr(gossip_conn_new(g, bev, 1, sa, (socklen_t)salen,
+	host_dialing(h, gossip_conn_new(h, bev, 1, sa, (socklen_t)salen,
 	    NULL));
 }
 
 static void
-host_add_advertise(struct gossip_ctx *g, const char *text)
+host_add_advertise(struct p2p_host *h, const char *text)
 {
 	size_t	i;
 
-	for (i = 0; i < g->nadvertise; i++)
-		if (strcmp(g->advertise[i], text) == 0)
+	for (i = 0; i < h->nadvertise; i++)
+		if (strcmp(h->advertise[i], text) == 0)
 			return;
-	if (g->nadvertise >= HOST_ADVERTISE_MAX)
+	if (h->nadvertise >= HOST_ADVERTISE_MAX)
 		return;
-	g->advertise = xrealloc(g->advertise, (g->nadvertise + 1) *
+	h->advertise = xrealloc(h->advertise, (h->nadvertise + 1) *
 	    sizeof(char *));
-	g->advertise[g->nadvertise++] = xstrdup(text);
+	h->advertise[h->nadvertise++] = xstrdup(text);
 }
 
 /* Interface addresses for a wildcard listener of family af. */
 static void
-host_advertise_wildcard(struct gossip_ctx *g, int af, int port)
+host_advertise_wildcard(struct p2p_host *h, int af, int port)
 {
 	struct ifaddrs	*ifa, *i;
 	char		 host[INET6_ADDRSTRLEN], text[GOSSIP_ADDR_TEXT_MAX];
@@ -200,14 +234,14 @@ host_advertise_wildcard(struct gossip_ctx *g, int af, int port)
 		inet_ntop(af, ip, host, sizeof(host));
 		snprintf(text, sizeof(text), "/%s/%s/tcp/%d",
 		    af == AF_INET ? "ip4" : "ip6", host, port);
-		host_add_advertise(g, text);
+		host_add_advertise(h, text);
 	}
 	freeifaddrs(ifa);
 }
 
 /* p2p_advertise_addresses: multiaddrs, or host[:port] (port defaults). */
 static void
-host_advertise_configured(struct gossip_ctx *g, const struct cfg_list *l,
+host_advertise_configured(struct p2p_host *h, const struct cfg_list *l,
     int port)
 {
 	struct gossip_multiaddr	 ma;
@@ -224,7 +258,7 @@ host_advertise_configured(struct gossip_ctx *g, const struct cfg_list *l,
 			if (gossip_multiaddr_parse(e, strlen(e), &ma) != 0)
 				fatal_config("p2p_advertise_addresses: bad "
 				    "multiaddr '%s'", e);
-			host_add_advertise(g, e);
+			host_add_advertise(h, e);
 			continue;
 		}
 		p = port;
@@ -244,12 +278,12 @@ host_advertise_configured(struct gossip_ctx *g, const struct cfg_list *l,
 			snprintf(text, sizeof(text), "/dns/%s/tcp/%d", host, p);
 		if (gossip_multiaddr_parse(text, strlen(text), &ma) != 0)
 			fatal_config("p2p_advertise_addresses: bad entry '%s'", e);
-		host_add_advertise(g, text);
+		host_add_advertise(h, text);
 	}
 }
 
 static int
-host_listen_one(struct gossip_ctx *g, const char *entry, int port)
+host_listen_one(struct p2p_host *h, const char *entry, int port)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -261,7 +295,7 @@ host_listen_one(struct gossip_ctx *g, const char *entry, int port)
 
 	if (host_listen_sa(entry, port, &ss, &len) == -1)
 		fatal_config("p2p_listen_addresses: cannot parse '%s'", entry);
-	if (g->nlisteners == GOSSIP_LISTENERS_MAX)
+	if (h->nlisteners == GOSSIP_LISTENERS_MAX)
 		fatal_config("p2p_listen_addresses: more than %d entries",
 		    GOSSIP_LISTENERS_MAX);
 	af = ss.ss_family;
@@ -276,11 +310,11 @@ host_listen_one(struct gossip_ctx *g, const char *entry, int port)
 		close(fd);
 		return -1;
 	}
-	l = evconnlistener_new(g->p->base, host_accept, g,
+	l = evconnlistener_new(h->p->base, host_accept, h,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128, fd);
 	if (l == NULL)
 		fatal("evconnlistener_new failed");
-	g->listeners[g->nlisteners++] = l;
+	h->listeners[h->nlisteners++] = l;
 	ip = af == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
 	    (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
 	inet_ntop(af, ip, host, sizeof(host));
@@ -289,85 +323,88 @@ host_listen_one(struct gossip_ctx *g, const char *entry, int port)
 	if ((af == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr ==
 	    htonl(INADDR_ANY)) || (af == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
 	    &((struct sockaddr_in6 *)&ss)->sin6_addr)))
-		host_advertise_wildcard(g, af, port);
+		host_advertise_wildcard(h, af, port);
 	else {
 		snprintf(text, sizeof(text), "/%s/%s/tcp/%d",
 		    af == AF_INET ? "ip4" : "ip6", host, port);
-		host_add_advertise(g, text);
+		host_add_advertise(h, text);
 	}
 	return 0;
 }
 
 int
-gossip_host_start(struct gossip_ctx *g)
+gossip_host_start(struct p2p_host *h)
 {
-	const struct config	*cfg = g->p->cfg;
+	const struct config	*cfg = h->p->cfg;
 	const struct cfg_list	*l = config_list(cfg, "p2p_listen_addresses");
 	const struct cfg_list	*adv = config_list(cfg, "p2p_advertise_addresses");
 	int			 port = (int)config_int(cfg, "p2p_port");
 	size_t			 i;
 
-	TAILQ_INIT(&g->conns);
-	g->share_private = config_bool(cfg, "p2p_share_private_addresses");
-	g->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
-	g->lim.max_out = (size_t)config_int(cfg, "p2p_max_outbound");
-	g->lim.max_per_ip = (size_t)config_int(cfg, "p2p_max_per_ip");
-	g->lim.dial_ms = config_duration_ms(cfg, "p2p_dial_timeout");
-	g->lim.handshake_ms = config_duration_ms(cfg, "p2p_handshake_timeout");
-	g->lim.idle_ms = config_duration_ms(cfg, "p2p_idle_timeout");
-	snprintf(g->agent, sizeof(g->agent), "terap2p/%s", TP_VERSION);
-	snprintf(g->protocol_version, sizeof(g->protocol_version),
+	TAILQ_INIT(&h->conns);
+	if (gossip_host_add_proto(h, &gossip_identify_proto, NULL) == -1 ||
+	    gossip_host_add_proto(h, &gossip_ping_proto, NULL) == -1)
+		return -1;
+	h->share_private = config_bool(cfg, "p2p_share_private_addresses");
+	h->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
+	h->lim.max_out = (size_t)config_int(cfg, "p2p_max_outbound");
+	h->lim.max_per_ip = (size_t)config_int(cfg, "p2p_max_per_ip");
+	h->lim.dial_ms = config_duration_ms(cfg, "p2p_dial_timeout");
+	h->lim.handshake_ms = config_duration_ms(cfg, "p2p_handshake_timeout");
+	h->lim.idle_ms = config_duration_ms(cfg, "p2p_idle_timeout");
+	snprintf(h->agent, sizeof(h->agent), "terap2p/%s", TP_VERSION);
+	snprintf(h->protocol_version, sizeof(h->protocol_version),
 	    "/teranode/bitcoin/%s/1.0.0", config_str(cfg, "network"));
-	host_identity(g);
+	host_identity(h);
 	/* resolv.conf and /etc/hosts; a machine without name servers still
 	 * resolves what its hosts file names */
-	if ((g->dns = evdns_base_new(g->p->base,
+	if ((h->dns = evdns_base_new(h->p->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
-	    (g->dns = evdns_base_new(g->p->base, 0)) != NULL)
-		evdns_base_load_hosts(g->dns, NULL);
+	    (h->dns = evdns_base_new(h->p->base, 0)) != NULL)
+		evdns_base_load_hosts(h->dns, NULL);
 	if (config_str(cfg, "p2p_shared_key")[0] != '\0') {
 		if (gossip_pnet_parse_key(config_str(cfg, "p2p_shared_key"),
-		    g->psk) == -1)
+		    h->psk) == -1)
 			fatal_config("p2p_shared_key: expected 64 hex digits or "
 			    "/key/swarm/psk/1.0.0/\\n/base16/\\n<64 hex digits>");
-		g->has_psk = 1;
+		h->has_psk = 1;
 		log_info("gossip: private network (pnet) on");
 	}
 	if (adv->n > 0)
-		host_advertise_configured(g, adv, port);
+		host_advertise_configured(h, adv, port);
 	for (i = 0; i < l->n; i++)
-		if (host_listen_one(g, l->v[i], port) == -1)
+		if (host_listen_one(h, l->v[i], port) == -1)
 			return -1;
 	if (adv->n > 0) {
 		/* configured addresses replace the interface list */
-		for (i = adv->n; i < g->nadvertise; i++)
-			free(g->advertise[i]);
-		g->nadvertise = adv->n;
+		for (i = adv->n; i < h->nadvertise; i++)
+			free(h->advertise[i]);
+		h->nadvertise = adv->n;
 	}
 	return 0;
 }
 
 void
-gossip_host_stop(struct gossip_ctx *g)
+gossip_host_stop(struct p2p_host *h)
 {
 	struct gossip_conn	*c;
 	size_t			 i;
 
-	if (g->dns != NULL) {
-		evdns_base_free(g->dns, 1);	/* pending: cancelled */
-		g->dns = NULL;
+	if (h->dns != NULL) {
+		evdns_base_free(h->dns, 1);	/* pending: cancelled */
+		h->dns = NULL;
 	}
-	while ((c = TAILQ_FIRST(&g->conns)) != NULL)
+	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
 		gossip_conn_close(c, "shutting down");
-	for (i = 0; i < g->nlisteners; i++)
-		evconnlistener_free(g->listeners[i]);
-	g->nlisteners = 0;
-	for (i = 0; i < g->nadvertise; i++)
-		free(g->advertise[i]);
-	free(g->advertise);
-	g->advertise = NULL;
-	g->nadvertise = 0;
-	gossip_identity_fini(&g->id);
+	for (i = 0; i < h->nlisteners; i++)
+		evconnlistener_free(h->listeners[i]);
+	h->nlisteners = 0;
+	for (i = 0; i < h->nadvertise; i++)
+		free(h->advertise[i]);
+	free(h->advertise);
+	h->advertise = NULL;
+	h->nadvertise = 0;
+	gossip_identity_fini(&h->id);
 }
 
 /* Split /ip4|ip6/<addr>/tcp/<port>[/p2p/<id>] into a sockaddr and peer ID. */
@@ -436,29 +473,29 @@ host_dial_target(const char *maddr, struct sockaddr_storage *ss,
 
 /* Connect to a resolved address; the connection belongs to the host. */
 static int
-host_dial_sa(struct gossip_ctx *g, const char *maddr,
+host_dial_sa(struct p2p_host *h, const char *maddr,
     const struct sockaddr *sa, socklen_t len, const struct gossip_peer_id *pid,
     struct gossip_static *stat, char *err, size_t errlen)
 {
 	struct bufferevent	*bev, *under;
 	struct gossip_conn	*c;
 
-	if (g->nout >= g->lim.max_out) {
+	if (h->nout >= h->lim.max_out) {
 		snprintf(err, errlen, "outbound connection limit (%zu) reached",
-		    g->lim.max_out);
+		    h->lim.max_out);
 		return -1;
 	}
-	under = bufferevent_socket_new(g->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	under = bufferevent_socket_new(h->p->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (under == NULL) {
 		snprintf(err, errlen, "cannot create a socket");
 		return -1;
 	}
 	bev = under;
-	if (g->has_psk && (bev = host_pnet(g, under)) == NULL) {
+	if (h->has_psk && (bev = host_pnet(h, under)) == NULL) {
 		snprintf(err, errlen, "cannot set up the private network layer");
 		return -1;
 	}
-	c = gossip_conn_new(g, bev, 0, sa, len, pid);
+	c = gossip_conn_new(h, bev, 0, sa, len, pid);
 	c->stat = stat;
 	if (bufferevent_socket_connect(under, sa, (int)len) == -1) {
 		snprintf(err, errlen, "connect %s: %s", maddr, strerror(errno));
@@ -467,13 +504,13 @@ host_dial_sa(struct gossip_ctx *g, const char *maddr,
 		return -1;
 	}
 	log_info("gossip: dialing %s", maddr);
-	gossip_gate_check_addr(c);
+	host_dialing(h, c);
 	return 0;
 }
 
 /* A /dns, /dns4 or /dns6 multiaddr waiting for its name to resolve. */
 struct host_resolve {
-	struct gossip_ctx	*g;
+	struct p2p_host	*h;
 	struct gossip_static	*stat;
 	char			 maddr[GOSSIP_MULTIADDR_TEXT_MAX];
 	uint16_t		 port;
@@ -503,7 +540,7 @@ host_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		else
 			((struct sockaddr_in6 *)res->ai_addr)->sin6_port =
 			    htons(r->port);
-		if (host_dial_sa(r->g, r->maddr, res->ai_addr,
+		if (host_dial_sa(r->h, r->maddr, res->ai_addr,
 		    (socklen_t)res->ai_addrlen, r->has_pid ? &r->pid : NULL,
 		    r->stat, err, sizeof(err)) == -1) {
 			log_warn("gossip: %s", err);
@@ -519,7 +556,7 @@ host_resolved(int result, struct evutil_addrinfo *res, void *arg)
 /* /dns[46]?/NAME/tcp/PORT[/p2p/ID]: 1 and a started resolution, 0 if
  * maddr is not a DNS multiaddr, -1 with err. */
 static int
-host_dial_dns(struct gossip_ctx *g, const char *maddr,
+host_dial_dns(struct p2p_host *h, const char *maddr,
     struct gossip_static *stat, char *err, size_t errlen)
 {
 	struct gossip_multiaddr		 ma;
@@ -544,7 +581,7 @@ host_dial_dns(struct gossip_ctx *g, const char *maddr,
 	family = part.code == GOSSIP_MA_DNS4 ? AF_INET :
 	    part.code == GOSSIP_MA_DNS6 ? AF_INET6 : AF_UNSPEC;
 	r = xcalloc(1, sizeof(*r));
-	r->g = g;
+	r->h = h;
 	r->stat = stat;
 	snprintf(r->maddr, sizeof(r->maddr), "%s", maddr);
 	while (gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) == 1) {
@@ -560,8 +597,8 @@ host_dial_dns(struct gossip_ctx *g, const char *maddr,
 		} else
 			step = -1;
 	}
-	if (step < 1 || g->dns == NULL) {
-		snprintf(err, errlen, g->dns == NULL ? "no DNS resolver for %s" :
+	if (step < 1 || h->dns == NULL) {
+		snprintf(err, errlen, h->dns == NULL ? "no DNS resolver for %s" :
 		    "unsupported multiaddr %s (want /dns*/…/tcp/…[/p2p/…])",
 		    maddr);
 		free(r);
@@ -572,12 +609,12 @@ host_dial_dns(struct gossip_ctx *g, const char *maddr,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
 	log_info("gossip: resolving %s", maddr);
-	evdns_getaddrinfo(g->dns, name, NULL, &hints, host_resolved, r);
+	evdns_getaddrinfo(h->dns, name, NULL, &hints, host_resolved, r);
 	return 1;
 }
 
 int
-gossip_host_dial(struct gossip_ctx *g, const char *maddr,
+gossip_host_dial(struct p2p_host *h, const char *maddr,
     struct gossip_static *stat, char *err, size_t errlen)
 {
 	struct sockaddr_storage	 ss;
@@ -585,21 +622,21 @@ gossip_host_dial(struct gossip_ctx *g, const char *maddr,
 	socklen_t		 len = 0;
 	int			 has_pid, rc;
 
-	if ((rc = host_dial_dns(g, maddr, stat, err, errlen)) != 0)
+	if ((rc = host_dial_dns(h, maddr, stat, err, errlen)) != 0)
 		return rc == 1 ? 0 : -1;
 	if (host_dial_target(maddr, &ss, &len, &pid, &has_pid, err,
 	    errlen) == -1)
 		return -1;
-	return host_dial_sa(g, maddr, (struct sockaddr *)&ss, len,
+	return host_dial_sa(h, maddr, (struct sockaddr *)&ss, len,
 	    has_pid ? &pid : NULL, stat, err, errlen);
 }
 
 struct gossip_conn *
-gossip_host_find(struct gossip_ctx *g, const char *peer_id)
+gossip_host_find(struct p2p_host *h, const char *peer_id)
 {
 	struct gossip_conn	*c;
 
-	TAILQ_FOREACH(c, &g->conns, entry)
+	TAILQ_FOREACH(c, &h->conns, entry)
 		if (c->state == GOSSIP_CONN_OPEN &&
 		    strcmp(c->peer_text, peer_id) == 0)
 			return c;
@@ -607,14 +644,25 @@ gossip_host_find(struct gossip_ctx *g, const char *peer_id)
 }
 
 int
-gossip_host_disconnect(struct gossip_ctx *g, const char *peer_id)
+gossip_host_disconnect(struct p2p_host *h, const char *peer_id)
 {
 	struct gossip_conn	*c;
 	int			 n = 0;
 
-	while ((c = gossip_host_find(g, peer_id)) != NULL) {
+	while ((c = gossip_host_find(h, peer_id)) != NULL) {
 		gossip_conn_close(c, "disconnect requested");
 		n++;
 	}
 	return n;
+}
+
+struct gossip_conn *
+gossip_host_find_id(struct p2p_host *h, uint64_t id)
+{
+	struct gossip_conn	*c;
+
+	TAILQ_FOREACH(c, &h->conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
 }

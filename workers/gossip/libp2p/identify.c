@@ -59,7 +59,7 @@ identify_private(const char *maddr)
 int
 gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 {
-	struct gossip_ctx		*g = c->g;
+	struct p2p_host		*h = c->h;
 	Libp2pIdentify__Identify	 m = LIBP2P_IDENTIFY__IDENTIFY__INIT;
 	struct gossip_multiaddr		 obs, *la;
 	ProtobufCBinaryData		*addrs;
@@ -68,27 +68,27 @@ gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 	size_t				 i, n = 0;
 	int				 local;
 
-	gossip_identity_pubkey_encode(g->id.pk, pk);
+	gossip_identity_pubkey_encode(h->id.pk, pk);
 	m.publickey.data = pk;
 	m.publickey.len = sizeof(pk);
 	m.has_publickey = 1;
-	m.protocolversion = g->protocol_version;
-	m.agentversion = g->agent;
-	for (i = 0; i < gossip_nprotos && i < 16; i++)
-		protos[i] = gossip_protos[i]->id;
+	m.protocolversion = h->protocol_version;
+	m.agentversion = h->agent;
+	for (i = 0; i < h->nprotos && i < 16; i++)
+		protos[i] = h->protos[i]->id;
 	m.protocols = (char **)protos;
 	m.n_protocols = i;
-	la = xcalloc(g->nadvertise + 1, sizeof(*la));
-	addrs = xcalloc(g->nadvertise + 1, sizeof(*addrs));
+	la = xcalloc(h->nadvertise + 1, sizeof(*la));
+	addrs = xcalloc(h->nadvertise + 1, sizeof(*addrs));
 	local = identify_private(c->remote);
-	for (i = 0; i < g->nadvertise; i++) {
+	for (i = 0; i < h->nadvertise; i++) {
 		/* private and loopback addresses only to peers that share
 		 * them, unless p2p_share_private_addresses */
-		if (!g->share_private && !local &&
-		    identify_private(g->advertise[i]))
+		if (!h->share_private && !local &&
+		    identify_private(h->advertise[i]))
 			continue;
-		if (gossip_multiaddr_parse(g->advertise[i],
-		    strlen(g->advertise[i]), &la[n]) == 0) {
+		if (gossip_multiaddr_parse(h->advertise[i],
+		    strlen(h->advertise[i]), &la[n]) == 0) {
 			addrs[n].data = la[n].bytes;
 			addrs[n].len = la[n].len;
 			n++;
@@ -225,7 +225,7 @@ identify_fin(struct gossip_stream *s)
 		return;
 	}
 	c->info.identified = 1;
-	c->g->cnt.identifies++;
+	c->h->cnt.identifies++;
 	evbuffer_drain(s->in, evbuffer_get_length(s->in));
 	log_info("gossip: %s is %s (%s), %zu protocols", c->peer_text,
 	    c->info.agent, c->info.protocol_version, c->info.nprotocols);
@@ -234,7 +234,8 @@ identify_fin(struct gossip_stream *s)
 		    c->info.protocols[i]);
 	gossip_stream_close(s);
 	gossip_ping_start(c);
-	gossip_meshsub_attach(c);
+	if (c->h->cbs.identified != NULL)
+		c->h->cbs.identified(c->h->cbs.arg, c);
 }
 
 const struct gossip_proto gossip_identify_proto = {

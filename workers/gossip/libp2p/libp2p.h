@@ -1,20 +1,30 @@
 /*
- * The gossip worker's libp2p codec layer: varints, base58, Ed25519 identity
- * and peer IDs, multiaddrs, multistream-select lines, the Noise XX handshake
- * and transport, and yamux framing.  Everything here is a pure function over
- * caller buffers (no sockets, no logging) except the p2p.key file helpers,
- * so unit tests and libFuzzer targets call it directly.  Peer input never
- * makes these functions crash or allocate without bound.
+ * The door of the gossip worker's libp2p layer (workers/gossip/libp2p/):
+ * the only header of this folder that files outside it include.  It knows
+ * nothing of pubsub or Teranode.
  *
- * To be folded into the worker's private header gossip.h.
+ * First the pure codecs: varints, base58, Ed25519 identity and peer IDs,
+ * multiaddrs, multistream-select lines, the Noise XX handshake and
+ * transport, and yamux framing.  Each is a pure function over caller
+ * buffers (no sockets, no logging) except the p2p.key file helpers, so unit
+ * tests and libFuzzer targets call them directly.  Peer input never makes
+ * these functions crash or allocate without bound.
+ *
+ * Then the host (struct p2p_host): listeners, dials, connections, yamux
+ * streams and the protocols on them.  Higher layers plug in through the
+ * protocol table (gossip_host_add_proto) and the connection callbacks
+ * (struct p2p_host_cbs); the host never calls them by name.
  */
-#ifndef GOSSIP_WIRE_H
-#define GOSSIP_WIRE_H
+#ifndef LIBP2P_LIBP2P_H
+#define LIBP2P_LIBP2P_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- gossip_varint.c: multiformats unsigned varint ---------------------- */
+/* ---- varint.c: multiformats unsigned varint ---------------------- */
 
 #define GOSSIP_VARINT_MAX	9	/* bytes; 63 bits, as go-varint */
 
@@ -32,7 +42,7 @@ size_t	gossip_varint_size(uint64_t v);
 int	gossip_varint_decode(const uint8_t *buf, size_t len, uint64_t *v,
 	    size_t *used);
 
-/* ---- gossip_base58.c: base58btc (Bitcoin alphabet) ---------------------- */
+/* ---- base58.c: base58btc (Bitcoin alphabet) ---------------------- */
 
 #define GOSSIP_BASE58_IN_MAX	128	/* bytes accepted by either direction */
 
@@ -43,7 +53,7 @@ int	gossip_base58_encode(const uint8_t *in, size_t len, char *out,
 int	gossip_base58_decode(const char *in, size_t inlen, uint8_t *out,
 	    size_t outcap, size_t *outlen);
 
-/* ---- gossip_identity.c: Ed25519 identity, keys and peer IDs -------------- */
+/* ---- identity.c: Ed25519 identity, keys and peer IDs -------------- */
 
 #define GOSSIP_PEER_ID_MAX	44	/* identity multihash of a 42-byte key */
 #define GOSSIP_PEER_ID_TEXT_MAX	64	/* base58 text incl. NUL */
@@ -131,7 +141,7 @@ int	gossip_identity_peer_id_pubkey(const struct gossip_peer_id *id,
 int	gossip_identity_peer_id_equal(const struct gossip_peer_id *a,
 	    const struct gossip_peer_id *b);
 
-/* ---- gossip_multiaddr.c: multiaddr text <-> binary ----------------------- */
+/* ---- multiaddr.c: multiaddr text <-> binary ----------------------- */
 
 #define GOSSIP_MULTIADDR_MAX		512	/* binary bytes */
 #define GOSSIP_MULTIADDR_TEXT_MAX	1024	/* text bytes incl. NUL */
@@ -174,7 +184,7 @@ int	gossip_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
 /* 0 if buf is a well-formed binary multiaddr of known protocols. */
 int	gossip_multiaddr_check(const uint8_t *buf, size_t len);
 
-/* ---- gossip_mss.c: multistream-select 1.0 -------------------------------- */
+/* ---- mss.c: multistream-select 1.0 -------------------------------- */
 
 #define GOSSIP_MSS_PROTOCOL	"/multistream/1.0.0"
 #define GOSSIP_MSS_NA		"na"
@@ -225,7 +235,7 @@ int	gossip_mss_encode_ls(const char *const *protos, size_t n, uint8_t *out,
 int	gossip_mss_respond(const char *line, const char *const *protos,
 	    size_t n, uint8_t *out, size_t outcap, size_t *off, int *selected);
 
-/* ---- gossip_noise.c: Noise XX 25519/ChaChaPoly/SHA256 for libp2p ---------- */
+/* ---- noise.c: Noise XX 25519/ChaChaPoly/SHA256 for libp2p ---------- */
 
 #define GOSSIP_NOISE_MSG_MAX	65535	/* noise message, excluding the prefix */
 #define GOSSIP_NOISE_TAG_LEN	16
@@ -355,7 +365,7 @@ int	gossip_noise_decrypt(struct gossip_noise_transport *t,
 	    size_t *outlen);
 void	gossip_noise_transport_fini(struct gossip_noise_transport *t);
 
-/* ---- gossip_yamux.c: yamux framing and stream bookkeeping ---------------- */
+/* ---- yamux.c: yamux framing and stream bookkeeping ---------------- */
 
 #define GOSSIP_YAMUX_HDR_LEN		12
 #define GOSSIP_YAMUX_WINDOW		(256 * 1024)	/* initial, per stream */
@@ -478,5 +488,253 @@ int	gossip_yamux_stream_reset(struct gossip_yamux_session *s, uint32_t id,
 void	gossip_yamux_ping(uint32_t value, struct gossip_yamux_hdr *out);
 void	gossip_yamux_go_away(struct gossip_yamux_session *s, uint32_t code,
 	    struct gossip_yamux_hdr *out);
+
+/* ---- the host: connections, streams, protocols -------------------------- */
+
+struct bufferevent;
+struct evbuffer;
+struct evconnlistener;
+struct event;
+struct evdns_base;
+struct proc;
+
+#define GOSSIP_PING_INTERVAL_MS		30000
+#define GOSSIP_CONN_OUTBUF_MAX		(4u * 1024 * 1024)	/* per connection */
+#define GOSSIP_CONN_IO_CHUNK		(256 * 1024)
+#define GOSSIP_STREAM_INBUF_MAX		(1u * 1024 * 1024)
+#define GOSSIP_LISTENERS_MAX		16
+#define GOSSIP_ADDR_TEXT_MAX		96
+#define P2P_PROTOS_MAX			15	/* protocols a host serves */
+#define P2P_CONN_SLOTS			4	/* per-connection slots above */
+
+/* multistream-select over an evbuffer (negotiate.c) */
+struct gossip_nego {
+	struct gossip_mss_parser	p;
+	int				initiator;
+	int				got_header;
+};
+
+struct p2p_host;
+struct gossip_conn;
+struct gossip_static;
+struct gossip_stream;
+
+/* A protocol served on yamux streams (identify, ping, meshsub ...). */
+struct gossip_proto {
+	const char	*id;		/* "/ipfs/ping/1.0.0" */
+	/* The stream is negotiated (either side opened it). */
+	void		(*open)(struct gossip_stream *);
+	/* New bytes are in s->in. */
+	void		(*data)(struct gossip_stream *);
+	/* The peer half-closed its side. */
+	void		(*fin)(struct gossip_stream *);
+	/* The stream is going away: free s->state. */
+	void		(*close)(struct gossip_stream *);
+	/* Everything queued has left (optional): write more. */
+	void		(*drained)(struct gossip_stream *);
+};
+
+enum gossip_stream_state {
+	GOSSIP_STREAM_NEGOTIATING,
+	GOSSIP_STREAM_OPEN,
+};
+
+struct gossip_stream {
+	LIST_ENTRY(gossip_stream)	 entry;
+	struct gossip_conn		*c;		/* borrowed: owner */
+	uint32_t			 id;
+	int				 outbound;
+	enum gossip_stream_state	 state;
+	struct gossip_nego		 nego;
+	const struct gossip_proto	*proto;		/* chosen protocol */
+	void				*arg;		/* borrowed: proto's */
+	struct evbuffer			*in;		/* owned: received */
+	struct evbuffer			*out;		/* owned: waiting for window */
+	int				 remote_fin;
+	int				 local_fin;	/* FIN queued or sent */
+	void				*state_ptr;	/* owned by proto */
+};
+
+enum gossip_conn_state {
+	GOSSIP_CONN_CONNECTING,		/* outbound TCP connect in progress */
+	GOSSIP_CONN_SECURITY,		/* multistream-select for /noise */
+	GOSSIP_CONN_NOISE,		/* Noise XX handshake */
+	GOSSIP_CONN_MUXER,		/* multistream-select for /yamux */
+	GOSSIP_CONN_OPEN,		/* yamux session running */
+	GOSSIP_CONN_CLOSED,
+};
+
+/* What identify told us about the peer. */
+struct gossip_peer_info {
+	char	agent[128];
+	char	protocol_version[128];
+	char	**protocols;		/* owned */
+	size_t	nprotocols;
+	char	**listen_addrs;		/* owned, text multiaddrs */
+	size_t	nlisten_addrs;
+	int	identified;
+};
+
+struct gossip_conn {
+	TAILQ_ENTRY(gossip_conn)	 entry;
+	uint64_t			 id;		/* unique in this process */
+	struct p2p_host			*h;		/* borrowed */
+	struct bufferevent		*bev;		/* owned */
+	struct event			*timer;		/* owned: deadlines, ping */
+	enum gossip_conn_state		 state;
+	int				 inbound;
+	struct gossip_nego		 nego;
+	struct gossip_noise_hs		 hs;
+	struct gossip_noise_transport	 tr;
+	int				 has_expected;
+	struct gossip_peer_id		 expected;	/* dialed /p2p/ ID */
+	struct evbuffer			*plain;		/* owned: decrypted input */
+	struct gossip_yamux_session	*ys;		/* owned */
+	struct gossip_yamux_hdr		 hdr;		/* header being served */
+	int				 have_hdr;
+	uint32_t			 data_left;	/* payload bytes to come */
+	uint32_t			 pending_events; /* FIN/RST after payload */
+	size_t				 in_seen;	/* raw input already counted */
+	LIST_HEAD(, gossip_stream)	 streams;
+	struct gossip_peer_id		 peer;
+	char				 peer_text[GOSSIP_PEER_ID_TEXT_MAX];
+	struct sockaddr_storage		 sa;		/* remote address */
+	socklen_t			 salen;
+	char				 remote[GOSSIP_ADDR_TEXT_MAX];	/* multiaddr */
+	struct gossip_peer_info		 info;
+	uint64_t			 started_ms;	/* monotonic */
+	uint64_t			 opened_wall_ms;
+	uint64_t			 last_rx_ms;
+	uint64_t			 bytes_in, bytes_out;
+	uint32_t			 ping_value;
+	uint64_t			 ping_sent_ms;
+	uint64_t			 rtt_ms;
+	char				 close_reason[128];
+	struct gossip_static		*stat;		/* borrowed: dialed for it */
+	/* owned by the layer that took the slot (gossip_host_slot) */
+	void				*slot[P2P_CONN_SLOTS];
+};
+
+/* A connection named by id, for callbacks that may outlive it. */
+struct gossip_conn_ref {
+	struct p2p_host		*h;
+	uint64_t		 id;
+};
+
+struct gossip_limits {
+	size_t		max_in, max_out, max_per_ip;
+	uint64_t	dial_ms, handshake_ms, idle_ms;
+};
+
+struct gossip_counters {
+	uint64_t	conns_in, conns_out, conns_open, handshake_failures;
+	uint64_t	protocol_violations, pings_ok, identifies;
+	uint64_t	refused_limit, refused_banned, dropped_banned;
+};
+
+/*
+ * What the layers above hear of connections.  Every callback is optional;
+ * arg is theirs.  The connection is borrowed for the call.
+ */
+struct p2p_host_cbs {
+	void	*arg;
+	/* Accepted, or being dialed: the remote address is known. */
+	void	(*dialing)(void *arg, struct gossip_conn *);
+	/* Secured and multiplexed, the peer is known.  -1: refused (the
+	 * callback closed it). */
+	int	(*open)(void *arg, struct gossip_conn *);
+	/* Identify told us the peer's protocols (c->info). */
+	void	(*identified)(void *arg, struct gossip_conn *);
+	/* Going away (open or still in its handshake): c->state tells which,
+	 * c->close_reason why.  Free what the slots hold. */
+	void	(*closed)(void *arg, struct gossip_conn *);
+	/* The peer broke a protocol (any layer's): why in a few words. */
+	void	(*violation)(void *arg, struct gossip_conn *, const char *why);
+};
+
+/* The libp2p layer's state: one per worker. */
+struct p2p_host {
+	struct proc			*p;		/* borrowed: the worker run-time */
+	struct p2p_host_cbs		 cbs;
+	struct gossip_identity		 id;
+	char				 agent[64];	/* terap2p/<version> */
+	char				 protocol_version[96];
+	struct evconnlistener		*listeners[GOSSIP_LISTENERS_MAX];
+	size_t				 nlisteners;
+	char				**advertise;	/* owned: text multiaddrs */
+	int				 share_private;	/* advertise private addrs */
+	size_t				 nadvertise;
+	TAILQ_HEAD(, gossip_conn)	 conns;
+	size_t				 nconns;
+	struct gossip_limits		 lim;
+	size_t				 nin, nout;	/* connections by direction */
+	uint64_t			 next_conn_id;
+	/* the protocols served, in the order identify lists them */
+	const struct gossip_proto	*protos[P2P_PROTOS_MAX];
+	void				*proto_args[P2P_PROTOS_MAX];
+	size_t				 nprotos;
+	size_t				 nslots;	/* slots given out */
+	struct gossip_static		*statics;	/* owned, nstatics entries */
+	size_t				 nstatics;
+	struct evdns_base		*dns;		/* owned: name resolution */
+	int				 has_psk;
+	uint8_t				 psk[32];	/* pnet key */
+	struct gossip_counters		 cnt;
+	uint8_t				 frame[GOSSIP_NOISE_PLAIN_MAX];
+};
+
+/* host.c */
+
+/*
+ * Load the identity, serve identify and ping, bind every listen address;
+ * -1 (logged) on failure.  h->p and h->cbs are set by the caller first.
+ */
+int	gossip_host_start(struct p2p_host *);
+void	gossip_host_stop(struct p2p_host *);
+/* Serve proto on streams (either side may open them); arg goes to s->arg.
+ * -1 if the table is full. */
+int	gossip_host_add_proto(struct p2p_host *, const struct gossip_proto *,
+	    void *arg);
+/* A free index of gossip_conn.slot for a layer above; -1 if none left. */
+int	gossip_host_slot(struct p2p_host *);
+/*
+ * Dial a text multiaddr (/ip4|ip6|dns|dns4|dns6/…/tcp/…[/p2p/…]); -1 with
+ * err filled.  stat (may be NULL) is the static peer it is for: it hears
+ * of a failure later (a name that does not resolve, a connection lost).
+ */
+int	gossip_host_dial(struct p2p_host *, const char *maddr,
+	    struct gossip_static *stat, char *err, size_t errlen);
+/* Close every connection to the peer; returns how many. */
+int	gossip_host_disconnect(struct p2p_host *, const char *peer_id);
+/* The connection whose peer is peer_id (text), or NULL. */
+struct gossip_conn *gossip_host_find(struct p2p_host *, const char *peer_id);
+/* The connection with this id (gossip_conn.id), or NULL. */
+struct gossip_conn *gossip_host_find_id(struct p2p_host *, uint64_t id);
+/* c broke a protocol: counted, and handed to cbs.violation. */
+void	gossip_host_violation(struct p2p_host *, struct gossip_conn *,
+	    const char *why);
+
+/* static.c: p2p_static_peers and p2p_bootstrapAddresses, kept dialed */
+void	gossip_static_start(struct p2p_host *);
+void	gossip_static_stop(struct p2p_host *);
+
+/* conn.c */
+
+/* The remote IP address as text ("10.0.0.1", "::1"). */
+void	gossip_conn_ip(const struct gossip_conn *, char *out, size_t len);
+/* Close now, logging why; frees everything. */
+void	gossip_conn_close(struct gossip_conn *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* stream.c */
+
+/* Open an outbound stream proposing proto; NULL if the session refuses. */
+struct gossip_stream *gossip_stream_open(struct gossip_conn *,
+	    const struct gossip_proto *);
+/* Queue bytes; they leave as the peer's window allows. */
+int	gossip_stream_write(struct gossip_stream *, const uint8_t *, size_t);
+/* Half-close our side once queued bytes are out. */
+void	gossip_stream_close(struct gossip_stream *);
+void	gossip_stream_reset(struct gossip_stream *);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Gossip worker: multistream-select 1.0 driven over libevent buffers, for
  * the connection (security, muxer) and for every yamux stream.  The line
- * codec itself is the pure parser in gossip_mss.c.
+ * codec itself is the pure parser in mss.c.
  */
 #include <string.h>
 

@@ -54,7 +54,7 @@ ping_data(struct gossip_stream *s)
 			return;
 		}
 		c->rtt_ms = util_mono_ms() - ps->sent_ms;
-		c->g->cnt.pings_ok++;
+		c->h->cnt.pings_ok++;
 		log_info("gossip: ping %s: %llu ms", c->peer_text,
 		    (unsigned long long)c->rtt_ms);
 		gossip_stream_close(s);

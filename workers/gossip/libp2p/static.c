@@ -23,9 +23,9 @@ static_dial(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (st->connected || st->g->p->stopping)
+	if (st->connected || st->h->p->stopping)
 		return;
-	if (gossip_host_dial(st->g, st->addr, st, err, sizeof(err)) == -1) {
+	if (gossip_host_dial(st->h, st->addr, st, err, sizeof(err)) == -1) {
 		log_warn("gossip: static peer %s: %s", st->addr, err);
 		gossip_static_down(st);
 	}
@@ -34,7 +34,7 @@ static_dial(evutil_socket_t fd, short what, void *arg)
 static uint32_t
 static_backoff(struct gossip_static *st)
 {
-	int		fast = config_bool(st->g->p->cfg, "p2p_optimise_retries");
+	int		fast = config_bool(st->h->p->cfg, "p2p_optimise_retries");
 	uint32_t	first = fast ? 250 : 1000, cap = fast ? 30000 : 300000;
 	uint32_t	delay = st->backoff_ms == 0 ? first : st->backoff_ms;
 
@@ -56,7 +56,7 @@ gossip_static_down(struct gossip_static *st)
 	uint32_t	delay;
 
 	st->connected = 0;
-	if (st->g->p->stopping || evtimer_pending(st->timer, NULL))
+	if (st->h->p->stopping || evtimer_pending(st->timer, NULL))
 		return;
 	delay = static_backoff(st);
 	tv.tv_sec = delay / 1000;
@@ -66,7 +66,7 @@ gossip_static_down(struct gossip_static *st)
 }
 
 void
-gossip_static_start(struct gossip_ctx *g)
+gossip_static_start(struct p2p_host *h)
 {
 	static const char *const keys[] = { "p2p_static_peers",
 	    "p2p_bootstrapAddresses" };
@@ -76,35 +76,35 @@ gossip_static_start(struct gossip_ctx *g)
 	struct gossip_static	*st;
 	size_t			 i, k;
 
-	l[0] = config_list(g->p->cfg, keys[0]);
-	l[1] = config_list(g->p->cfg, keys[1]);
+	l[0] = config_list(h->p->cfg, keys[0]);
+	l[1] = config_list(h->p->cfg, keys[1]);
 	/* bootstrap peers are kept connected like static peers */
-	g->statics = xcalloc(l[0]->n + l[1]->n + 1, sizeof(*g->statics));
+	h->statics = xcalloc(l[0]->n + l[1]->n + 1, sizeof(*h->statics));
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < l[k]->n; i++) {
 			if (gossip_multiaddr_parse(l[k]->v[i],
 			    strlen(l[k]->v[i]), &ma) != 0)
 				fatal_config("%s: bad multiaddr '%s'", keys[k],
 				    l[k]->v[i]);
-			st = &g->statics[g->nstatics++];
-			st->g = g;
+			st = &h->statics[h->nstatics++];
+			st->h = h;
 			st->addr = xstrdup(l[k]->v[i]);
-			st->timer = evtimer_new(g->p->base, static_dial, st);
+			st->timer = evtimer_new(h->p->base, static_dial, st);
 			evtimer_add(st->timer, &now);
 		}
 	}
 }
 
 void
-gossip_static_stop(struct gossip_ctx *g)
+gossip_static_stop(struct p2p_host *h)
 {
 	size_t	i;
 
-	for (i = 0; i < g->nstatics; i++) {
-		event_free(g->statics[i].timer);
-		free(g->statics[i].addr);
+	for (i = 0; i < h->nstatics; i++) {
+		event_free(h->statics[i].timer);
+		free(h->statics[i].addr);
 	}
-	free(g->statics);
-	g->statics = NULL;
-	g->nstatics = 0;
+	free(h->statics);
+	h->statics = NULL;
+	h->nstatics = 0;
 }

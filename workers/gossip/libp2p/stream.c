@@ -14,14 +14,17 @@
 #include "log.h"
 #include "util.h"
 
-const struct gossip_proto *const gossip_protos[] = {
-	&gossip_identify_proto,
-	&gossip_ping_proto,
-	&gossip_meshsub11_proto,
-	&gossip_meshsub10_proto,
-	&gossip_floodsub_proto,
-};
-const size_t gossip_nprotos = sizeof(gossip_protos) / sizeof(gossip_protos[0]);
+/* The argument proto was registered with (gossip_host_add_proto). */
+static void *
+stream_proto_arg(const struct p2p_host *h, const struct gossip_proto *proto)
+{
+	size_t	i;
+
+	for (i = 0; i < h->nprotos; i++)
+		if (h->protos[i] == proto)
+			return h->proto_args[i];
+	return NULL;
+}
 
 static struct gossip_stream *
 stream_new(struct gossip_conn *c, uint32_t id, int outbound)
@@ -64,6 +67,7 @@ gossip_stream_open(struct gossip_conn *c, const struct gossip_proto *proto)
 		return NULL;
 	s = stream_new(c, id, 1);
 	s->proto = proto;
+	s->arg = stream_proto_arg(c->h, proto);
 	gossip_nego_propose(proto->id, s->out);
 	gossip_stream_flush(s);
 	return s;
@@ -174,10 +178,8 @@ stream_negotiate(struct gossip_stream *s)
 	if (s->outbound)
 		ids[n++] = s->proto->id;
 	else {
-		for (i = 0; i < gossip_nprotos && n < 15; i++)
-			ids[n++] = gossip_protos[i]->id;
-		if (s->c->g->extra_proto != NULL)
-			ids[n++] = s->c->g->extra_proto->id;
+		for (i = 0; i < s->c->h->nprotos && n < 15; i++)
+			ids[n++] = s->c->h->protos[i]->id;
 	}
 	rc = gossip_nego_step(&s->nego, s->in, ids, n, s->out, &sel, &why);
 	gossip_stream_flush(s);
@@ -189,9 +191,10 @@ stream_negotiate(struct gossip_stream *s)
 	}
 	if (rc == 0)
 		return 0;
-	if (!s->outbound)
-		s->proto = (size_t)sel < gossip_nprotos ? gossip_protos[sel] :
-		    s->c->g->extra_proto;
+	if (!s->outbound) {
+		s->proto = s->c->h->protos[sel];
+		s->arg = s->c->h->proto_args[sel];
+	}
 	s->state = GOSSIP_STREAM_OPEN;
 	if (s->proto->open != NULL)
 		s->proto->open(s);

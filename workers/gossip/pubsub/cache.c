@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 static uint32_t
 ring_hash(const uint8_t *id, size_t len)

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 #define BACKOFF_MAX_S	(24 * 3600)	/* cap on a peer's PRUNE backoff */
 

@@ -1,5 +1,5 @@
 /*
- * Gossip worker: the pubsub streams.  The router (gossip_pubsub.c) knows
+ * Gossip worker: the pubsub streams.  The router (router.c) knows
  * no sockets; this file carries its RPCs over yamux streams as libp2p
  * does: once identify says the peer speaks /meshsub/1.1.0 (or 1.0.0, or
  * /floodsub/1.0.0) we open one outbound stream to it and only write
@@ -14,7 +14,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "libp2p/internal.h"
 #include "pubsub/pubsub.h"
 #include "log.h"
 #include "tp.h"
@@ -22,6 +21,17 @@
 #include "util.h"
 
 #define MESHSUB_QUEUE_MAX	(GOSSIP_STREAM_INBUF_MAX)	/* bytes per peer */
+
+/* Ours in a connection's slot while the peer has our pubsub stream. */
+struct meshsub_peer {
+	struct gossip_stream	*out;		/* borrowed: our stream */
+	int			 added;		/* known to the router */
+	int			 slow;		/* being dropped */
+};
+
+static const struct gossip_proto	gossip_meshsub11_proto;
+static const struct gossip_proto	gossip_meshsub10_proto;
+static const struct gossip_proto	gossip_floodsub_proto;
 
 static const enum gossip_pubsub_proto	meshsub_order[] = {
 	GOSSIP_PUBSUB_MESHSUB11, GOSSIP_PUBSUB_MESHSUB10, GOSSIP_PUBSUB_FLOODSUB,
@@ -51,12 +61,21 @@ meshsub_proto(enum gossip_pubsub_proto kind)
 }
 
 /* Open our outbound pubsub stream with the best protocol the peer has. */
-static void
-meshsub_open_out(struct gossip_conn *c, const struct gossip_proto *want)
+static struct meshsub_peer *
+meshsub_peer(struct gossip_meshsub *ms, const struct gossip_conn *c)
 {
-	size_t	i, k;
+	return ms->slot >= 0 ? c->slot[ms->slot] : NULL;
+}
 
-	if (c->ps_out != NULL || c->g->ps == NULL)
+static void
+meshsub_open_out(struct gossip_meshsub *ms, struct gossip_conn *c,
+    const struct gossip_proto *want)
+{
+	struct meshsub_peer	*mp;
+	struct gossip_stream	*s;
+	size_t			 i, k;
+
+	if (meshsub_peer(ms, c) != NULL || ms->ps == NULL || ms->slot < 0)
 		return;
 	for (k = 0; want == NULL && k < TP_ARRAY_LEN(meshsub_order); k++)
 		for (i = 0; i < c->info.nprotocols; i++)
@@ -67,42 +86,60 @@ meshsub_open_out(struct gossip_conn *c, const struct gossip_proto *want)
 			}
 	if (want == NULL)
 		return;		/* the peer does not do pubsub */
-	c->ps_out = gossip_stream_open(c, want);
+	if ((s = gossip_stream_open(c, want)) == NULL)
+		return;
+	mp = xcalloc(1, sizeof(*mp));
+	mp->out = s;
+	c->slot[ms->slot] = mp;
 }
 
 void
-gossip_meshsub_attach(struct gossip_conn *c)
+gossip_meshsub_attach(struct gossip_meshsub *ms, struct gossip_conn *c)
 {
-	meshsub_open_out(c, NULL);
+	meshsub_open_out(ms, c, NULL);
 }
 
 void
-gossip_meshsub_detach(struct gossip_conn *c)
+gossip_meshsub_detach(struct gossip_meshsub *ms, struct gossip_conn *c)
 {
-	if (c->ps_added && c->g->ps != NULL)
-		gossip_pubsub_remove_peer(c->g->ps, c->peer_text);
-	c->ps_added = 0;
-	c->ps_out = NULL;
+	struct meshsub_peer	*mp = meshsub_peer(ms, c);
+
+	if (mp == NULL)
+		return;
+	if (mp->added && ms->ps != NULL)
+		gossip_pubsub_remove_peer(ms->ps, c->peer_text);
+	c->slot[ms->slot] = NULL;
+	free(mp);
+}
+
+struct gossip_stream *
+gossip_meshsub_stream(struct gossip_meshsub *ms, struct gossip_conn *c)
+{
+	struct meshsub_peer	*mp = meshsub_peer(ms, c);
+
+	return mp != NULL ? mp->out : NULL;
 }
 
 static void
 meshsub_open(struct gossip_stream *s)
 {
+	struct gossip_meshsub	*ms = s->arg;
 	struct gossip_conn	*c = s->c;
+	struct meshsub_peer	*mp;
 	char			 ip[64];
 
 	if (!s->outbound) {
 		/* the peer's stream: answer with ours in the same protocol */
-		meshsub_open_out(c, s->proto);
+		meshsub_open_out(ms, c, s->proto);
 		return;
 	}
-	if (s != c->ps_out || c->ps_added)
+	if ((mp = meshsub_peer(ms, c)) == NULL || s != mp->out || mp->added)
 		return;
 	gossip_conn_ip(c, ip, sizeof(ip));
-	c->ps_added = 1;
-	if (gossip_pubsub_add_peer(c->g->ps, c->peer_text, meshsub_kind(s->proto),
+	mp->added = 1;
+	if (gossip_pubsub_add_peer(ms->ps, c->peer_text, meshsub_kind(s->proto),
 	    !c->inbound, ip) == -1) {
-		c->ps_added = 0;
+		mp->added = 0;
 		log_warn("gossip: pubsub refused peer %s", c->peer_text);
 	}
 }
@@ -111,8 +148,10 @@ meshsub_open(struct gossip_stream *s)
 static void
 meshsub_data(struct gossip_stream *s)
 {
+	struct gossip_meshsub	*ms = s->arg;
 	struct gossip_conn	*c = s->c;
-	size_t			 max = c->g->ps_max_rpc, have, used;
+	struct meshsub_peer	*mp;
+	size_t			 max = ms->max_rpc, have, used;
 	uint8_t			 pre[GOSSIP_VARINT_MAX];
 	uint64_t		 len;
 	int			 rc;
@@ -129,7 +168,7 @@ meshsub_data(struct gossip_stream *s)
 		if (rc != GOSSIP_VARINT_OK || len > max) {
 			log_info("gossip: pubsub RPC from %s: %s", c->peer_text,
 			    rc != GOSSIP_VARINT_OK ? "bad length" : "too big");
-			gossip_report_violation(c->g, c, "oversized or "
+			gossip_host_violation(c->h, c, "oversized or "
 			    "malformed pubsub RPC");
 			gossip_stream_reset(s);
 			return;
@@ -137,8 +176,8 @@ meshsub_data(struct gossip_stream *s)
 		if (have < used + len)
 			return;
 		evbuffer_drain(s->in, used);
-		if (c->ps_added)
-			gossip_pubsub_recv(c->g->ps, c->peer_text,
+		if ((mp = meshsub_peer(ms, c)) != NULL && mp->added)
+			gossip_pubsub_recv(ms->ps, c->peer_text,
 			    evbuffer_pullup(s->in, (ev_ssize_t)len), (size_t)len);
 		evbuffer_drain(s->in, (size_t)len);
 	}
@@ -153,19 +192,22 @@ meshsub_fin(struct gossip_stream *s)
 static void
 meshsub_close(struct gossip_stream *s)
 {
-	if (s == s->c->ps_out)
-		gossip_meshsub_detach(s->c);
+	struct gossip_meshsub	*ms = s->arg;
+	struct meshsub_peer	*mp = meshsub_peer(ms, s->c);
+
+	if (mp != NULL && s == mp->out)
+		gossip_meshsub_detach(ms, s->c);
 }
 
-const struct gossip_proto gossip_meshsub11_proto = {
+static const struct gossip_proto gossip_meshsub11_proto = {
 	"/meshsub/1.1.0", meshsub_open, meshsub_data, meshsub_fin,
 	meshsub_close, NULL,
 };
-const struct gossip_proto gossip_meshsub10_proto = {
+static const struct gossip_proto gossip_meshsub10_proto = {
 	"/meshsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
 	meshsub_close, NULL,
 };
-const struct gossip_proto gossip_floodsub_proto = {
+static const struct gossip_proto gossip_floodsub_proto = {
 	"/floodsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
 	meshsub_close, NULL,
 };
@@ -175,44 +217,42 @@ const struct gossip_proto gossip_floodsub_proto = {
 static void
 meshsub_drop_slow(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_ctx	*g = ((struct gossip_conn_ref *)arg)->g;
+	struct p2p_host		*h = ((struct gossip_conn_ref *)arg)->h;
 	uint64_t		 id = ((struct gossip_conn_ref *)arg)->id;
 	struct gossip_conn	*c;
 
 	(void)fd;
 	(void)what;
 	free(arg);
-	TAILQ_FOREACH(c, &g->conns, entry)
-		if (c->id == id) {
-			gossip_conn_close(c, "pubsub queue full: slow peer");
-			return;
-		}
+	if ((c = gossip_host_find_id(h, id)) != NULL)
+		gossip_conn_close(c, "pubsub queue full: slow peer");
 }
 
 static int
 meshsub_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
 {
-	struct gossip_ctx	*g = arg;
-	struct gossip_conn	*c = gossip_host_find(g, peer);
+	struct gossip_meshsub	*ms = arg;
+	struct gossip_conn	*c = gossip_host_find(ms->h, peer);
+	struct meshsub_peer	*mp = c != NULL ? meshsub_peer(ms, c) : NULL;
 	struct gossip_conn_ref	*ref;
 	uint8_t			 pre[GOSSIP_VARINT_MAX];
 	size_t			 n;
 
-	if (c == NULL || c->ps_out == NULL || c->slow)
+	if (mp == NULL || mp->out == NULL || mp->slow)
 		return -1;
-	if (evbuffer_get_length(c->ps_out->out) + len > MESHSUB_QUEUE_MAX) {
+	if (evbuffer_get_length(mp->out->out) + len > MESHSUB_QUEUE_MAX) {
 		/* not from inside the router: close it on the next turn */
-		c->slow = 1;
+		mp->slow = 1;
 		ref = xmalloc(sizeof(*ref));
-		ref->g = g;
+		ref->h = ms->h;
 		ref->id = c->id;
-		event_base_once(g->p->base, -1, EV_TIMEOUT, meshsub_drop_slow,
-		    ref, NULL);
+		event_base_once(ms->h->p->base, -1, EV_TIMEOUT,
+		    meshsub_drop_slow, ref, NULL);
 		return -1;
 	}
 	n = gossip_varint_encode(len, pre);
-	if (gossip_stream_write(c->ps_out, pre, n) == -1 ||
-	    gossip_stream_write(c->ps_out, rpc, len) == -1)
+	if (gossip_stream_write(mp->out, pre, n) == -1 ||
+	    gossip_stream_write(mp->out, rpc, len) == -1)
 		return -1;
 	return 0;
 }
@@ -221,17 +261,24 @@ static void
 meshsub_deliver(void *arg, const char *topic, const char *author,
     const char *from, const uint8_t *data, size_t len)
 {
-	gossip_on_message(arg, topic, author, from, data, len);
+	struct gossip_meshsub	*ms = arg;
+	enum ps_verdict		 v = PS_ACCEPT;
+
+	ms->delivered++;
+	if (ms->deliver != NULL)
+		v = ms->deliver(ms->deliver_arg, topic, author, from, data, len);
+	if ((unsigned)v <= PS_REJECT)
+		ms->verdicts[v]++;
 }
 
 static void
 meshsub_penalize(void *arg, const char *peer, const char *reason)
 {
-	struct gossip_ctx	*g = arg;
-	struct gossip_conn	*c = gossip_host_find(g, peer);
+	struct gossip_meshsub	*ms = arg;
+	struct gossip_conn	*c = gossip_host_find(ms->h, peer);
 
 	if (c != NULL)
-		gossip_report_violation(g, c, reason);
+		gossip_host_violation(ms->h, c, reason);
 }
 
 static uint64_t
@@ -250,33 +297,42 @@ meshsub_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	gossip_pubsub_heartbeat(((struct gossip_ctx *)arg)->ps);
+	gossip_pubsub_heartbeat(((struct gossip_meshsub *)arg)->ps);
 }
 
 int
-gossip_meshsub_start(struct gossip_ctx *g)
+gossip_meshsub_start(struct gossip_meshsub *ms, struct p2p_host *h,
+    ps_deliver_fn deliver, void *arg)
 {
 	struct gossip_pubsub_params	pp;
 	struct timeval			tv;
 
-	gossip_pubsub_params_default(&pp);
-	pp.max_rpc_size = (size_t)config_int(g->p->cfg, "p2p_max_message_size");
-	g->ps_max_rpc = pp.max_rpc_size;
-	if ((g->ps = gossip_pubsub_new(&meshsub_ops, g, &g->id, &pp)) == NULL)
+	ms->h = h;
+	ms->deliver = deliver;
+	ms->deliver_arg = arg;
+	if ((ms->slot = gossip_host_slot(h)) == -1 ||
+	    gossip_host_add_proto(h, &gossip_meshsub11_proto, ms) == -1 ||
+	    gossip_host_add_proto(h, &gossip_meshsub10_proto, ms) == -1 ||
+	    gossip_host_add_proto(h, &gossip_floodsub_proto, ms) == -1)
 		return -1;
-	g->ps_hb = event_new(g->p->base, -1, EV_PERSIST, meshsub_heartbeat, g);
+	gossip_pubsub_params_default(&pp);
+	pp.max_rpc_size = (size_t)config_int(h->p->cfg, "p2p_max_message_size");
+	ms->max_rpc = pp.max_rpc_size;
+	if ((ms->ps = gossip_pubsub_new(&meshsub_ops, ms, &h->id, &pp)) == NULL)
+		return -1;
+	ms->hb = event_new(h->p->base, -1, EV_PERSIST, meshsub_heartbeat, ms);
 	tv.tv_sec = pp.heartbeat_ms / 1000;
 	tv.tv_usec = (suseconds_t)(pp.heartbeat_ms % 1000) * 1000;
-	event_add(g->ps_hb, &tv);
+	event_add(ms->hb, &tv);
 	return 0;
 }
 
 void
-gossip_meshsub_stop(struct gossip_ctx *g)
+gossip_meshsub_stop(struct gossip_meshsub *ms)
 {
-	if (g->ps_hb != NULL)
-		event_free(g->ps_hb);
-	g->ps_hb = NULL;
-	gossip_pubsub_free(g->ps);
-	g->ps = NULL;
+	if (ms->hb != NULL)
+		event_free(ms->hb);
+	ms->hb = NULL;
+	gossip_pubsub_free(ms->ps);
+	ms->ps = NULL;
 }

@@ -5,8 +5,8 @@
  * seen cache and the message cache); borrows the identity and the host's
  * callbacks.  The host feeds it RPCs read from each peer's inbound stream
  * and writes what ops->send gives it to that peer's outbound stream.
- * The mesh and control messages live in gossip_pubsub_mesh.c, scoring in
- * gossip_pubsub_score.c, the codec in gossip_pubsub_rpc.c.
+ * The mesh and control messages live in mesh.c, scoring in
+ * score.c, the codec in rpc.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,7 @@
 
 #include <sodium.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 #define SUBS_PER_RPC_MAX	1024	/* subscription changes read per RPC */
 

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 #define PREFIX_LEN	(sizeof(GOSSIP_PUBSUB_SIG_PREFIX) - 1)
 

@@ -11,8 +11,7 @@
  */
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "pubsub/pubsub.h"
+#include "pubsub/internal.h"
 
 void
 gossip_pubsub_score_update(struct gossip_pubsub *ps,

@@ -14,12 +14,7 @@
 
 #include <event2/event.h>
 
-#include "libp2p/internal.h"
-#include "teranode/health.h"
-#include "pubsub/pubsub.h"
-#include "teranode/registry.h"
 #include "teranode/internal.h"
-#include "teranode/msg.h"
 #include "log.h"
 #include "proc.h"
 #include "tp.h"
@@ -89,21 +84,12 @@ tn_claimed(const struct gossip_tmsg *m)
 static void
 tn_score(struct gossip_tn *t, const char *peer, const char *reason)
 {
-	struct gossip_conn	*c = gossip_host_find(t->g, peer);
-	Tp__AddBanScoreReq	 as = TP__ADD_BAN_SCORE_REQ__INIT;
-	ipc_env			 req = TP__ENVELOPE__INIT;
+	struct gossip_conn	*c = gossip_host_find(t->h, peer);
 
-	if (c != NULL) {
-		gossip_report_violation(t->g, c, reason);
-		return;
-	}
-	if (t->g->bans == NULL)
-		return;
-	as.peer_id = (char *)peer;
-	as.reason = "protocol_violation";
-	req.body_case = TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ;
-	req.add_ban_score_req = &as;
-	ipc_call(t->g->bans, &req, 2000, NULL, NULL);
+	if (c != NULL)
+		gossip_host_violation(t->h, c, reason);
+	else if (t->hooks.score != NULL)
+		t->hooks.score(t->hooks.arg, peer);
 }
 
 static int
@@ -135,7 +121,7 @@ tn_is_refused(struct gossip_tn *t, const char *peer)
 
 /* Disconnect later: we may be inside the router's delivery callback. */
 struct tn_drop {
-	struct gossip_ctx	*g;
+	struct p2p_host		*h;
 	char			 peer[GOSSIP_PEER_ID_TEXT_MAX];
 };
 
@@ -146,7 +132,7 @@ tn_drop_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	gossip_host_disconnect(d->g, d->peer);
+	gossip_host_disconnect(d->h, d->peer);
 	free(d);
 }
 
@@ -161,11 +147,11 @@ tn_refuse(struct gossip_tn *t, const char *peer)
 		if (t->refused[i].until_ms < t->refused[slot].until_ms)
 			slot = i;
 	snprintf(t->refused[slot].id, sizeof(t->refused[slot].id), "%s", peer);
-	t->refused[slot].until_ms = now + config_duration_ms(t->g->p->cfg,
+	t->refused[slot].until_ms = now + config_duration_ms(t->p->cfg,
 	    "p2p_handshake_refuse_duration");
-	d->g = t->g;
+	d->h = t->h;
 	snprintf(d->peer, sizeof(d->peer), "%s", peer);
-	event_base_once(t->g->p->base, -1, EV_TIMEOUT, tn_drop_cb, d, NULL);
+	event_base_once(t->p->base, -1, EV_TIMEOUT, tn_drop_cb, d, NULL);
 }
 
 /* ---- events for the Kafka bridge and the API ---- */
@@ -186,7 +172,7 @@ tn_event_block(struct gossip_tn *t, const struct gossip_tmsg_block *b,
 	e.from_peer_id = (char *)from;
 	ev.body_case = TP__ENVELOPE__BODY_BLOCK_SEEN;
 	ev.block_seen = &e;
-	ipc_publish(t->g->pub, &ev);
+	ipc_publish(t->pub, &ev);
 }
 
 static void
@@ -203,7 +189,7 @@ tn_event_subtree(struct gossip_tn *t, const struct gossip_tmsg_subtree *s,
 	e.from_peer_id = (char *)from;
 	ev.body_case = TP__ENVELOPE__BODY_SUBTREE_SEEN;
 	ev.subtree_seen = &e;
-	ipc_publish(t->g->pub, &ev);
+	ipc_publish(t->pub, &ev);
 }
 
 static void
@@ -218,7 +204,7 @@ tn_event_rejected(struct gossip_tn *t, const struct gossip_tmsg_rejected_tx *r,
 	e.peer_id = (char *)author;
 	ev.body_case = TP__ENVELOPE__BODY_REJECTED_TX_SEEN;
 	ev.rejected_tx_seen = &e;
-	ipc_publish(t->g->pub, &ev);
+	ipc_publish(t->pub, &ev);
 }
 
 static void
@@ -235,7 +221,7 @@ tn_event_status(struct gossip_tn *t, const char *author, const uint8_t *json,
 	e.json = text;
 	ev.body_case = TP__ENVELOPE__BODY_NODE_STATUS_SEEN;
 	ev.node_status_seen = &e;
-	ipc_publish(t->g->pub, &ev);
+	ipc_publish(t->pub, &ev);
 	free(text);
 }
 
@@ -342,10 +328,10 @@ tn_on_handshake(struct gossip_tn *t, const struct gossip_tmsg_handshake *hs,
 }
 
 int
-gossip_teranode_message(struct gossip_ctx *g, const char *topic,
-    const char *author, const char *from, const uint8_t *data, size_t len)
+gossip_teranode_message(struct gossip_tn *t, const char *topic,
+    const char *author, const char *from, const uint8_t *data, size_t len,
+    enum ps_verdict *verdict)
 {
-	struct gossip_tn	*t = g->tn;
 	struct gossip_tmsg	 m;
 	char			 name[GOSSIP_TMSG_NAME_MAX + 1];
 	enum gossip_tmsg_kind	 kind;
@@ -354,7 +340,9 @@ gossip_teranode_message(struct gossip_ctx *g, const char *topic,
 	if (t == NULL || (kind = tn_kind(t, topic)) == GOSSIP_TMSG_NONE)
 		return 0;
 	t->in[kind]++;
-	if (tn_is_refused(t, author) || gossip_gate_peer_banned(g, author)) {
+	*verdict = PS_IGNORE;
+	if (tn_is_refused(t, author) || (t->hooks.banned != NULL &&
+	    t->hooks.banned(t->hooks.arg, author))) {
 		t->drop_banned++;
 		return 1;
 	}
@@ -369,8 +357,10 @@ gossip_teranode_message(struct gossip_ctx *g, const char *topic,
 		t->drop_spoofed++;
 		tn_score(t, author, "message PeerID is not its signed author");
 		gossip_tmsg_fini(&m);
+		*verdict = PS_REJECT;
 		return 1;
 	}
+	*verdict = PS_ACCEPT;
 	switch (kind) {
 	case GOSSIP_TMSG_BLOCK:
 		tn_on_block(t, &m.u.block, author, from);
@@ -456,9 +446,8 @@ tn_health_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- connections ---- */
 
 int
-gossip_teranode_connected(struct gossip_ctx *g, struct gossip_conn *c)
+gossip_teranode_connected(struct gossip_tn *t, struct gossip_conn *c)
 {
-	struct gossip_tn	*t = g->tn;
 
 	if (t == NULL)
 		return 0;
@@ -484,9 +473,8 @@ gossip_teranode_connected(struct gossip_ctx *g, struct gossip_conn *c)
 }
 
 void
-gossip_teranode_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
+gossip_teranode_disconnected(struct gossip_tn *t, struct gossip_conn *c)
 {
-	struct gossip_tn		*t = g->tn;
 	struct gossip_sync_actions	 acts;
 	struct gossip_registry_peer	*p;
 
@@ -507,19 +495,16 @@ gossip_teranode_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
 
 /* The registry, for GetPeers: borrowed, valid until the loop runs again. */
 size_t
-gossip_teranode_peers(struct gossip_ctx *g,
+gossip_teranode_peers(struct gossip_tn *t,
     const struct gossip_registry_peer **out)
 {
-	struct gossip_tn	*t = g->tn;
-
 	*out = t != NULL ? t->reg.peers : NULL;
 	return t != NULL ? t->reg.n : 0;
 }
 
 void
-gossip_teranode_stats(struct gossip_ctx *g, struct proc_stats *st)
+gossip_teranode_stats(struct gossip_tn *t, struct proc_stats *st)
 {
-	struct gossip_tn	*t = g->tn;
 	char			 name[64];
 	int			 k;
 
@@ -573,7 +558,7 @@ tn_join_topics(struct gossip_tn *t, const struct config *cfg)
 			fatal_config("%s: topic name longer than %zu bytes",
 			    tn_topics[i].key, sizeof(t->topic[k]) - 1);
 		memcpy(t->topic[k], name, strlen(name) + 1);
-		if (gossip_pubsub_join(t->g->ps, t->topic[k]) == -1)
+		if (gossip_pubsub_join(t->ps, t->topic[k]) == -1)
 			fatal_config("%s: cannot join topic %s",
 			    tn_topics[i].key, t->topic[k]);
 		log_info("gossip: joined %s", t->topic[k]);
@@ -597,7 +582,7 @@ tn_genesis_hash(const struct config *cfg)
 static struct event *
 tn_every(struct gossip_tn *t, uint64_t ms, event_callback_fn cb)
 {
-	struct event	*ev = event_new(t->g->p->base, -1, EV_PERSIST, cb, t);
+	struct event	*ev = event_new(t->p->base, -1, EV_PERSIST, cb, t);
 	struct timeval	 tv = { (time_t)(ms / 1000),
 			    (suseconds_t)(ms % 1000 * 1000) };
 
@@ -605,16 +590,20 @@ tn_every(struct gossip_tn *t, uint64_t ms, event_callback_fn cb)
 	return ev;
 }
 
-int
-gossip_teranode_start(struct gossip_ctx *g)
+struct gossip_tn *
+gossip_teranode_start(struct proc *p, struct ipc_pub *pub, struct p2p_host *h,
+    struct gossip_pubsub *ps, const struct tn_hooks *hooks)
 {
-	const struct config		*cfg = g->p->cfg;
+	const struct config		*cfg = p->cfg;
 	struct gossip_tn		*t = xcalloc(1, sizeof(*t));
 	struct gossip_sync_params	 sp;
 	struct timeval			 soon = { 0, 500000 };
 
-	g->tn = t;
-	t->g = g;
+	t->p = p;
+	t->pub = pub;
+	t->h = h;
+	t->ps = ps;
+	t->hooks = *hooks;
 	snprintf(t->client_name, sizeof(t->client_name), "%s",
 	    config_str(cfg, "clientName"));
 	snprintf(t->datahub, sizeof(t->datahub), "%s",
@@ -638,12 +627,12 @@ gossip_teranode_start(struct gossip_ctx *g)
 	    config_str(cfg, "p2p_force_sync_peer"));
 	gossip_sync_init(&t->sync, &t->reg, &sp);
 	gossip_sync_start(&t->sync, util_mono_ms());
-	t->health = gossip_health_new(g->p->base, config_duration_ms(cfg,
+	t->health = gossip_health_new(p->base, config_duration_ms(cfg,
 	    "p2p_health_http_timeout"), GOSSIP_HEALTH_PARALLEL,
 	    tn_genesis_hash(cfg));
 	tn_join_topics(t, cfg);
-	t->kafka = ipc_client_open(g->p->ipc, "kafka.rep");
-	if ((t->kafka_sub = ipc_sub_open(g->p->ipc, "kafka.pub",
+	t->kafka = ipc_client_open(p->ipc, "kafka.rep");
+	if ((t->kafka_sub = ipc_sub_open(p->ipc, "kafka.pub",
 	    gossip_local_notification, t)) != NULL)
 		ipc_subscribe(t->kafka_sub, TP__ENVELOPE__BODY_LOCAL_NOTIFICATION);
 	t->tick = tn_every(t, TN_TICK_MS, tn_tick_cb);
@@ -651,17 +640,15 @@ gossip_teranode_start(struct gossip_ctx *g)
 	    "p2p_node_status_interval"), gossip_local_status_cb);
 	t->health_ev = tn_every(t, config_duration_ms(cfg,
 	    "p2p_health_check_interval"), tn_health_cb);
-	t->hs_ev = evtimer_new(g->p->base, gossip_local_hs_cb, t);
-	t->first_status = evtimer_new(g->p->base, gossip_local_status_cb, t);
+	t->hs_ev = evtimer_new(p->base, gossip_local_hs_cb, t);
+	t->first_status = evtimer_new(p->base, gossip_local_status_cb, t);
 	evtimer_add(t->first_status, &soon);
-	return 0;
+	return t;
 }
 
 void
-gossip_teranode_stop(struct gossip_ctx *g)
+gossip_teranode_stop(struct gossip_tn *t)
 {
-	struct gossip_tn	*t = g->tn;
-
 	if (t == NULL)
 		return;
 	event_free(t->tick);
@@ -672,5 +659,4 @@ gossip_teranode_stop(struct gossip_ctx *g)
 	gossip_health_free(t->health);
 	gossip_registry_fini(&t->reg);
 	free(t);
-	g->tn = NULL;
 }

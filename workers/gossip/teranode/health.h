@@ -1,5 +1,5 @@
 /*
- * The gossip worker's DataHub health checker (gossip_health.c): libcurl's
+ * The gossip worker's DataHub health checker (health.c): libcurl's
  * multi interface on the worker's libevent loop.
  */
 #ifndef GOSSIP_HEALTH_H

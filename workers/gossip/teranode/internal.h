@@ -1,17 +1,17 @@
 /*
- * Between the Teranode files of the gossip worker only: gossip_teranode.c
- * (topics, received messages, registry, sync) and gossip_local.c (the
- * local node's announcements, node_status, handshake, FSM state).
+ * Between the files of the gossip worker's Teranode layer only:
+ * handlers.c (topics, received messages, registry, sync) and local.c (the
+ * local node's announcements, node_status, handshake, FSM state).  Others
+ * include the door, teranode.h.
  */
-#ifndef GOSSIP_TERANODE_H
-#define GOSSIP_TERANODE_H
+#ifndef TERANODE_INTERNAL_H
+#define TERANODE_INTERNAL_H
 
 #include <event2/util.h>
 
-#include "libp2p/internal.h"
+#include "ipc.h"
+#include "teranode/teranode.h"
 #include "teranode/health.h"
-#include "pubsub/pubsub.h"
-#include "teranode/registry.h"
 #include "teranode/msg.h"
 
 #define TN_REFUSED_MAX	256
@@ -21,8 +21,13 @@ struct tn_refused {
 	uint64_t	until_ms;
 };
 
+/* The Teranode layer's state: one per worker. */
 struct gossip_tn {
-	struct gossip_ctx	*g;			/* borrowed */
+	struct proc		*p;			/* borrowed */
+	struct ipc_pub		*pub;			/* borrowed: gossip.pub */
+	struct p2p_host		*h;			/* borrowed */
+	struct gossip_pubsub	*ps;			/* borrowed: the router */
+	struct tn_hooks		 hooks;
 	char			 topic[GOSSIP_TMSG_KIND_MAX + 1][GOSSIP_PUBSUB_TOPIC_MAX + 1];
 	char			 prefix[GOSSIP_TMSG_TEXT_MAX + 1];
 	char			 client_name[GOSSIP_TMSG_NAME_MAX + 1];
@@ -52,11 +57,11 @@ struct gossip_tn {
 	uint64_t		 drop_not_sync_peer, drop_refused, sync_triggers;
 };
 
-/* gossip_teranode.c */
+/* handlers.c */
 void	gossip_teranode_sync_actions(struct gossip_tn *,
 	    const struct gossip_sync_actions *);
 
-/* gossip_local.c */
+/* local.c */
 /* Publish m on its topic in our envelope; 0 or -1. */
 int	gossip_local_send(struct gossip_tn *, const struct gossip_tmsg *m);
 /* Our node_status, now. */

@@ -31,7 +31,7 @@ gossip_local_send(struct gossip_tn *t, const struct gossip_tmsg *m)
 		return -1;
 	if (gossip_tmsg_seal(m, t->client_name, &out, &len) != GOSSIP_TMSG_OK)
 		return -1;
-	rc = gossip_pubsub_publish(t->g->ps, t->topic[m->kind],
+	rc = gossip_pubsub_publish(t->ps, t->topic[m->kind],
 	    (const uint8_t *)out, len);
 	free(out);
 	if (rc == 0)
@@ -50,7 +50,7 @@ gossip_local_handshake(struct gossip_tn *t, const char *type)
 	m.kind = GOSSIP_TMSG_HANDSHAKE;
 	snprintf(m.u.handshake.type, sizeof(m.u.handshake.type), "%s", type);
 	snprintf(m.u.handshake.peer_id, sizeof(m.u.handshake.peer_id), "%s",
-	    t->g->id.peer_id_text);
+	    t->h->id.peer_id_text);
 	m.u.handshake.best_height = t->height;
 	snprintf(m.u.handshake.best_hash, sizeof(m.u.handshake.best_hash), "%s",
 	    t->best_hash);
@@ -78,7 +78,7 @@ gossip_local_hs_cb(evutil_socket_t fd, short what, void *arg)
 static void
 tn_fill_own(struct gossip_tn *t, struct gossip_tmsg *m)
 {
-	const char	*id = t->g->id.peer_id_text;
+	const char	*id = t->h->id.peer_id_text;
 
 #define OWN(f, v) snprintf(f, sizeof(f), "%s", v)
 	switch (m->kind) {
@@ -118,10 +118,9 @@ tn_fill_own(struct gossip_tn *t, struct gossip_tmsg *m)
  * filled in.  0, or -1 with err filled.
  */
 int
-gossip_local_publish(struct gossip_ctx *g, int kind, const char *json,
+gossip_local_publish(struct gossip_tn *t, int kind, const char *json,
     char *err, size_t errlen)
 {
-	struct gossip_tn	*t = g->tn;
 	struct gossip_tmsg	 m;
 	int			 rc;
 
@@ -177,12 +176,12 @@ local_status_event(struct gossip_tn *t, const struct gossip_tmsg *m)
 
 	if (gossip_tmsg_encode(m, &json, &len) != GOSSIP_TMSG_OK)
 		return;
-	e.peer_id = t->g->id.peer_id_text;
+	e.peer_id = t->h->id.peer_id_text;
 	e.json = json;
 	e.own = 1;
 	ev.body_case = TP__ENVELOPE__BODY_NODE_STATUS_SEEN;
 	ev.node_status_seen = &e;
-	ipc_publish(t->g->pub, &ev);
+	ipc_publish(t->pub, &ev);
 	free(json);
 }
 
@@ -197,7 +196,7 @@ gossip_local_status(struct gossip_tn *t)
 #define SET(f, v) snprintf(f, sizeof(f), "%s", v)
 	memset(&m, 0, sizeof(m));
 	m.kind = GOSSIP_TMSG_NODE_STATUS;
-	SET(st->peer_id, t->g->id.peer_id_text);
+	SET(st->peer_id, t->h->id.peer_id_text);
 	SET(st->client_name, t->client_name);
 	SET(st->type, "node_status");
 	SET(st->base_url, t->listen_only ? "" : t->datahub);
@@ -208,7 +207,7 @@ gossip_local_status(struct gossip_tn *t)
 	st->start_time = (int64_t)(t->started_wall_ms / 1000);
 	st->uptime = (double)(util_wall_ms() - t->started_wall_ms) / 1000.0;
 	SET(st->listen_mode, t->listen_only ? "listen_only" : "full");
-	st->connected_peers_count = (int64_t)t->g->cnt.conns_open;
+	st->connected_peers_count = (int64_t)t->h->cnt.conns_open;
 	SET(st->storage, "full");
 	if (sp != NULL && gossip_registry_copy(&t->reg, sp, &p) == 0) {
 		SET(st->sync_peer_id, sp);

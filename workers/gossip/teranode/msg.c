@@ -1,6 +1,8 @@
 /*
- * Gossip worker: Teranode's gossip messages (research/teranode-p2p.md §3,
- * §13); the field checks are in gossip_tmsg_check.c.  Each message is described by a table of fields (key, Go type,
+ * Gossip worker: Teranode's gossip messages (the message structs of
+ * go-p2p and Teranode's services/p2p/Server.go, with the caps of
+ * services/p2p/gossip_field_validation.go); the field checks are in
+ * msg_check.c.  Each message is described by a table of fields (key, Go type,
  * check, omitempty, place in the C struct); one decoder and one encoder walk
  * those tables, so the key names and order live in one place.  Decoding uses
  * cJSON and follows Go's encoding/json: keys match case-insensitively, the

@@ -7,8 +7,11 @@
  * case-insensitive on keys, ignores unknown keys, the last of duplicate keys
  * wins, a value of the wrong JSON type fails the message, invalid UTF-8 in
  * a string becomes U+FFFD (as in Go).  Every
- * payload is held to its topic's size cap and every field to its bounds
- * (research/teranode-p2p.md §3, §13); a rejection names its reason
+ * payload is held to its topic's size cap and every field to its bounds,
+ * as Teranode's services/p2p/gossip_field_validation.go holds them (block
+ * and subtree 32 KiB, node_status 64 KiB, rejected_tx 16 KiB; PeerID at
+ * most 128 printable characters, DataHubURL 2048, hashes 64 hex digits,
+ * Header 160); a rejection names its reason
  * (gossip_tmsg_strerror(), usable as a counter label).
  *
  * Pure functions over caller buffers: no I/O, no logging.
@@ -259,7 +262,7 @@ int	gossip_tmsg_hash_canon(const char *s,
 	    char out[GOSSIP_TMSG_HASH_MAX + 1]);
 
 #ifdef GOSSIP_TMSG_INTERNAL
-/* gossip_tmsg_check.c, for gossip_tmsg.c */
+/* msg_check.c, for msg.c */
 /* One strict UTF-8 sequence (as Go's utf8.DecodeRune): its length, or -1. */
 int	gossip_tmsg_check_utf8(const unsigned char *s, size_t n, uint32_t *cp);
 /* 1 if every character of s is a hex digit. */

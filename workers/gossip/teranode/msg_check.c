@@ -1,9 +1,10 @@
 /*
  * Gossip worker: the field checks of Teranode's gossip messages
- * (research/teranode-p2p.md §13): strict UTF-8 as Go decodes it, peer IDs,
+ * (as Teranode's services/p2p/gossip_field_validation.go checks them):
+ * strict UTF-8 as Go decodes it, peer IDs,
  * hex, the cutting of free text (client names, reasons), and the DataHub
  * URL check against requests to loopback, private and link-local hosts.
- * Used by gossip_tmsg.c and the handlers.  Pure: no I/O, no logging.
+ * Used by msg.c and the handlers.  Pure: no I/O, no logging.
  */
 #include <arpa/inet.h>
 #include <ctype.h>

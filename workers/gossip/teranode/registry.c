@@ -1,6 +1,8 @@
 /*
  * Gossip worker: the peer registry and the sync peer selector
- * (research/teranode-p2p.md §8.1, §8.2).  The registry is one array of at
+ * (Teranode's services/p2p/peer_registry.go and peer_selector.go: eligible
+ * peers are healthy, unbanned, ahead of us with a responsive DataHub URL,
+ * ordered by ban score, height, health-check time, peer ID).  The registry is one array of at
  * most max entries, searched linearly (a few hundred peers at most, looked
  * up once per gossip message); it is filled by the handlers (node_status,
  * blocks, handshakes), the host (connections, traffic), the health checker

@@ -1,12 +1,14 @@
 /*
- * The gossip worker's view of Teranode peers (research/teranode-p2p.md §8):
- *   - the peer registry (gossip_registry.c): peer ID → what we know of it
+ * The gossip worker's view of Teranode peers (as Teranode's
+ * services/p2p/peer_registry.go, peer_selector.go and sync_coordinator.go
+ * keep them):
+ *   - the peer registry (registry.c): peer ID → what we know of it
  *     (connections, client name, user agent, height and best hash, DataHub
  *     URL, health, ban score, traffic, node_status fields), bounded by a
  *     maximum number of entries and a TTL on silence;
- *   - the sync peer selector (gossip_registry_select(), §8.2): a pure
+ *   - the sync peer selector (gossip_registry_select()): a pure
  *     function over an array of entries;
- *   - the sync coordinator (gossip_sync.c, §8.4): a state machine fed with
+ *   - the sync coordinator (sync.c): a state machine fed with
  *     events and clock ticks by the caller, answering with actions (a new
  *     sync peer, a sync trigger for the Kafka bridge, a dropped sync peer).
  * No I/O, no logging, no timers: every time is a caller-provided
@@ -144,8 +146,8 @@ int	gossip_registry_apply_handshake(struct gossip_registry *r,
 	    uint64_t now_ms);
 
 /*
- * SelectSyncPeer (§8.2).  A forced peer is returned if present, eligible or
- * not.  Otherwise the candidates are peers not banned, healthy, with a
+ * SelectSyncPeer (Teranode's services/p2p/peer_selector.go).  A forced
+ * peer is returned if present, eligible or not.  Otherwise the candidates are peers not banned, healthy, with a
  * DataHub URL that responded, and height > local_height (and > 0), ordered
  * by ban score ascending, height descending, health check duration
  * ascending, peer ID ascending (byte-wise); the first wins unless it is
@@ -159,7 +161,7 @@ struct gossip_registry_select_opts {
 int	gossip_registry_select(const struct gossip_registry_peer *peers,
 	    size_t n, const struct gossip_registry_select_opts *opts);
 
-/* ---- gossip_sync.c: the sync coordinator (§8.4) -------------------------- */
+/* ---- sync.c: the sync coordinator ----------------------------- */
 
 enum gossip_sync_fsm {
 	GOSSIP_SYNC_FSM_UNKNOWN = 0,

@@ -1,6 +1,6 @@
 /*
- * Gossip worker: the sync coordinator (research/teranode-p2p.md §8.4) as a
- * state machine.  The worker feeds it the local height and FSM state (from
+ * Gossip worker: the sync coordinator (Teranode's
+ * services/p2p/sync_coordinator.go) as a state machine.  The worker feeds it the local height and FSM state (from
  * the Kafka bridge's notifications), peer departures, bans and catch-up
  * failures, and ticks it with its clock; it reads the peer registry (which
  * it borrows) and answers with actions: a new sync peer, a sync trigger
@@ -8,7 +8,7 @@
  * peer, or "nobody to sync from".  It has no timers, does no I/O and no
  * logging; URL responsiveness and health are the health checker's, already
  * in the registry.  Unlike Teranode it survives a sync peer that left the
- * registry (§14) and rotates away from a sync peer that left us behind.
+ * registry (where Teranode's dereferences a missing entry) and rotates away from a sync peer that left us behind.
  */
 #include <string.h>
 #include <strings.h>

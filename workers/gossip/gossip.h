@@ -1,0 +1,48 @@
+/*
+ * The gossip worker's private header: its context, which holds one state
+ * struct per layer (libp2p host, pubsub router, Teranode protocol), the
+ * IPC sockets and the ban gate.  Shared by gossip.c and gate.c only; the
+ * layers under workers/gossip/{libp2p,pubsub,teranode}/ never include it.
+ */
+#ifndef GOSSIP_H
+#define GOSSIP_H
+
+#include <sys/socket.h>
+
+#include "ipc.h"
+#include "libp2p/libp2p.h"
+#include "pubsub/pubsub.h"
+#include "teranode/teranode.h"
+
+struct gossip_ban_cache;
+struct proc;
+
+struct gossip_ctx {
+	struct proc			*p;		/* borrowed: the worker run-time */
+	struct ipc_pub			*pub;		/* gossip.pub, owned by the hub */
+	struct p2p_host			 host;		/* the libp2p layer */
+	struct gossip_meshsub		 ms;		/* the pubsub layer */
+	struct gossip_tn		*tn;		/* owned: the Teranode layer */
+	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
+	struct ipc_client		*bans;		/* bans.rep */
+	struct ipc_sub			*bans_sub;	/* bans.pub */
+};
+
+/* ---- gate.c: the ban gate ---- */
+
+/* Subscribe to bans.pub and open bans.rep. */
+void	gossip_gate_start(struct gossip_ctx *);
+/* Ask the ban manager about c's IP (at accept/dial) or peer (when open). */
+void	gossip_gate_check_addr(struct gossip_ctx *, struct gossip_conn *);
+void	gossip_gate_check_peer(struct gossip_ctx *, struct gossip_conn *);
+/* 1 if the sockaddr is inside the CIDR subnet text ("10.0.0.0/8"). */
+int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
+/* 1 if the ban manager announced peer_id as banned (bans.pub). */
+int	gossip_gate_peer_banned(struct gossip_ctx *, const char *peer_id);
+void	gossip_gate_stop(struct gossip_ctx *);
+
+/* ---- gossip.c ---- */
+
+int	gossip_main(struct proc *);
+
+#endif
