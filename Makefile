@@ -100,6 +100,7 @@ GOSSIP_PUBSUB_SRCS = \
 	workers/gossip/pubsub/router.c \
 	workers/gossip/pubsub/cache.c \
 	workers/gossip/pubsub/mesh.c \
+	workers/gossip/pubsub/params.c \
 	workers/gossip/pubsub/rpc.c \
 	workers/gossip/pubsub/score.c \
 	$(GEN)/libp2p_pubsub.pb-c.c
@@ -109,7 +110,8 @@ GOSSIP_TERANODE_SRCS = \
 	workers/gossip/teranode/registry.c \
 	workers/gossip/teranode/sync.c \
 	workers/gossip/teranode/msg.c \
-	workers/gossip/teranode/msg_check.c
+	workers/gossip/teranode/msg_check.c \
+	workers/gossip/teranode/msg_encode.c
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c \

@@ -7,6 +7,9 @@
 #define PUBSUB_INTERNAL_H
 
 #include "pubsub/pubsub.h"
+
+/* params.c: 0 if the parameters hang together, else -1. */
+int	gossip_pubsub_params_check(const struct gossip_pubsub_params *p);
 #include "libp2p_pubsub.pb-c.h"
 
 #define GOSSIP_PUBSUB_NONE	UINT32_MAX

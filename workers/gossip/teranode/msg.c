@@ -7,8 +7,9 @@
  * those tables, so the key names and order live in one place.  Decoding uses
  * cJSON and follows Go's encoding/json: keys match case-insensitively, the
  * last duplicate wins, unknown keys are skipped, null leaves a value alone
- * (or clears a pointer), a wrong JSON type fails the message.  Encoding
- * builds the object with cJSON from values formatted as Go formats them.
+ * (or clears a pointer), a wrong JSON type fails the message.  The
+ * encoder (msg_encode.c) builds the object with cJSON from values
+ * formatted as Go formats them.
  * Pure: no I/O, no logging; called by the gossip worker's handlers, the
  * unit tests and the fuzz target.
  */
@@ -25,39 +26,6 @@
 #include "util.h"
 #define GOSSIP_TMSG_INTERNAL
 #include "teranode/msg.h"
-
-enum tmsg_type {
-	T_STR,		/* char array of size */
-	T_STRP,		/* owned char *, NULL for "" */
-	T_U32,
-	T_U64,
-	T_I64,
-	T_F64,
-	T_F64P,		/* int has at off, double at off2 (Go *float64) */
-	T_BA,		/* int has at off, block_assembly at off2 */
-	T_HASHES,	/* char (*)[65] at off, size_t count at off2 */
-};
-
-enum tmsg_check {
-	K_TEXT,		/* longer than the array: ETOOLONG */
-	K_CUT,		/* cut to the array, control bytes dropped */
-	K_HASH,		/* ≤64 hex, may be empty */
-	K_HASH_REQ,	/* ≤64 hex, not empty */
-	K_HEX,		/* ≤160 hex (block header) */
-	K_URL,		/* empty or gossip_tmsg_check_url() */
-	K_PEER,		/* ≤128 printable UTF-8 */
-	K_HSTYPE,	/* "version" or "verack" */
-};
-
-struct tmsg_field {
-	const char	*key;
-	uint8_t		 type;
-	uint8_t		 check;
-	uint8_t		 omitempty;
-	size_t		 off;
-	size_t		 size;
-	size_t		 off2;
-};
 
 #define OE	1
 #define F_STR(st, k, f, chk, oe) \
@@ -124,7 +92,7 @@ static const struct tmsg_field	handshake_fields[] = {
 };
 
 #define BAS struct gossip_tmsg_block_assembly
-static const struct tmsg_field	block_assembly_fields[] = {
+const struct tmsg_field	gossip_tmsg_block_assembly_fields[] = {
 	F_STR(BAS, "blockAssemblyState", block_assembly_state, K_TEXT, OE),
 	F_STR(BAS, "subtreeProcessorState", subtree_processor_state, K_TEXT,
 	    OE),
@@ -136,6 +104,9 @@ static const struct tmsg_field	block_assembly_fields[] = {
 	F_NUM(BAS, "removeMapCount", remove_map_count, T_U32, OE),
 	F_PAIR(BAS, "subtrees", T_HASHES, subtrees, nsubtrees),
 };
+const size_t	gossip_tmsg_block_assembly_nfields =
+    sizeof(gossip_tmsg_block_assembly_fields) /
+    sizeof(gossip_tmsg_block_assembly_fields[0]);
 
 #define NST struct gossip_tmsg_node_status
 static const struct tmsg_field	node_status_fields[] = {
@@ -169,12 +140,7 @@ static const struct tmsg_field	node_status_fields[] = {
 
 #define NF(a)	(sizeof(a) / sizeof((a)[0]))
 
-static const struct tmsg_kind_desc {
-	const char			*name;
-	size_t				 cap;
-	const struct tmsg_field		*fields;
-	size_t				 nfields;
-} kinds[GOSSIP_TMSG_KIND_MAX + 1] = {
+const struct tmsg_kind_desc gossip_tmsg_kinds[GOSSIP_TMSG_KIND_MAX + 1] = {
 	[GOSSIP_TMSG_BLOCK] = { "block", GOSSIP_TMSG_CAP_BLOCK,
 	    block_fields, NF(block_fields) },
 	[GOSSIP_TMSG_SUBTREE] = { "subtree", GOSSIP_TMSG_CAP_SUBTREE,
@@ -227,7 +193,7 @@ gossip_tmsg_kind_name(enum gossip_tmsg_kind kind)
 {
 	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
 		return "none";
-	return kinds[kind].name;
+	return gossip_tmsg_kinds[kind].name;
 }
 
 size_t
@@ -235,7 +201,7 @@ gossip_tmsg_cap(enum gossip_tmsg_kind kind)
 {
 	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
 		return GOSSIP_TMSG_CAP_OTHER;
-	return kinds[kind].cap;
+	return gossip_tmsg_kinds[kind].cap;
 }
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -405,8 +371,8 @@ tmsg_get(const struct tmsg_field *f, const cJSON *v, void *base,
 		if (!cJSON_IsObject(v))
 			return GOSSIP_TMSG_ETYPE;
 		*(int *)p = 1;
-		return tmsg_decode_obj(block_assembly_fields,
-		    NF(block_assembly_fields), v, (char *)base + f->off2,
+		return tmsg_decode_obj(gossip_tmsg_block_assembly_fields,
+		    gossip_tmsg_block_assembly_nfields, v, (char *)base + f->off2,
 		    flags);
 	case T_HASHES:
 		if (!cJSON_IsArray(v))
@@ -485,12 +451,12 @@ gossip_tmsg_decode(enum gossip_tmsg_kind kind, const uint8_t *json,
 	memset(m, 0, sizeof(*m));
 	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
 		return GOSSIP_TMSG_EKIND;
-	if (len > kinds[kind].cap)
+	if (len > gossip_tmsg_kinds[kind].cap)
 		return GOSSIP_TMSG_ETOOBIG;
 	if ((root = tmsg_parse(json, len)) == NULL)
 		return GOSSIP_TMSG_EJSON;
 	m->kind = kind;
-	rc = tmsg_decode_obj(kinds[kind].fields, kinds[kind].nfields, root,
+	rc = tmsg_decode_obj(gossip_tmsg_kinds[kind].fields, gossip_tmsg_kinds[kind].nfields, root,
 	    &m->u, flags);
 	cJSON_Delete(root);
 	if (rc != GOSSIP_TMSG_OK)
@@ -579,310 +545,12 @@ gossip_tmsg_open(enum gossip_tmsg_kind kind, const uint8_t *buf, size_t len,
 	memset(m, 0, sizeof(*m));
 	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
 		return GOSSIP_TMSG_EKIND;
-	rc = gossip_tmsg_envelope_decode(buf, len, kinds[kind].cap, &env);
+	rc = gossip_tmsg_envelope_decode(buf, len, gossip_tmsg_kinds[kind].cap, &env);
 	if (rc != GOSSIP_TMSG_OK)
 		return rc;
 	rc = gossip_tmsg_decode(kind, env.data, env.len, flags, m);
 	if (rc == GOSSIP_TMSG_OK && env_name != NULL)
 		memcpy(env_name, env.name, sizeof(env.name));
 	gossip_tmsg_envelope_fini(&env);
-	return rc;
-}
-
-/* ---- encoding ------------------------------------------------------------ */
-
-/* s as a Go JSON string (HTML-safe, \u2028/9 escaped, bad UTF-8 → U+FFFD). */
-static char *
-tmsg_go_quote(const char *s)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = strlen(s), o = 0;
-	uint32_t		 c;
-	char			*out = xmalloc(n * 6 + 3);
-	int			 l;
-
-	out[o++] = '"';
-	while (n > 0) {
-		l = gossip_tmsg_check_utf8(p, n, &c);
-		if (l < 0) {
-			memcpy(out + o, "\\ufffd", 6);
-			o += 6;
-			l = 1;
-		} else if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' ||
-		    c == '\f') {
-			out[o++] = '\\';
-			out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' :
-			    c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&' ||
-		    c == 0x2028 || c == 0x2029) {
-			memcpy(out + o, "\\u", 2);
-			out[o + 2] = hex[c >> 12 & 15];
-			out[o + 3] = hex[c >> 8 & 15];
-			out[o + 4] = hex[c >> 4 & 15];
-			out[o + 5] = hex[c & 15];
-			o += 6;
-		} else {
-			memcpy(out + o, p, (size_t)l);
-			o += (size_t)l;
-		}
-		p += l;
-		n -= (size_t)l;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-	return out;
-}
-
-/* v as Go's encoding/json writes a float64 (shortest round trip, 'f' form
- * between 1e-6 and 1e21, else 'e' with e-7 rather than e-07). */
-static void
-tmsg_go_float(double v, char *out, size_t cap)
-{
-	char	tmp[40], dig[24];
-	int	prec, nd = 0, e, i, o = 0, pt;
-	char	*p;
-
-	if (!isfinite(v) || v == 0) {
-		snprintf(out, cap, "%s", signbit(v) && v == 0 ? "-0" : "0");
-		return;
-	}
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-	for (p = tmp; *p != 'e'; p++)
-		if (isdigit((unsigned char)*p))
-			dig[nd++] = *p;
-	e = atoi(p + 1);
-	while (nd > 1 && dig[nd - 1] == '0')
-		nd--;
-	if (v < 0)
-		out[o++] = '-';
-	if ((v < 0 ? -v : v) < 1e-6 || (v < 0 ? -v : v) >= 1e21) {
-		out[o++] = dig[0];
-		if (nd > 1)
-			out[o++] = '.';
-		for (i = 1; i < nd; i++)
-			out[o++] = dig[i];
-		snprintf(out + o, cap - (size_t)o, e < 0 && e > -10 ? "e-%d" :
-		    "e%+03d", e < 0 && e > -10 ? -e : e);
-		return;
-	}
-	pt = e + 1;			/* digits before the point */
-	if (pt <= 0) {
-		out[o++] = '0';
-		out[o++] = '.';
-		for (i = 0; i < -pt; i++)
-			out[o++] = '0';
-		for (i = 0; i < nd; i++)
-			out[o++] = dig[i];
-	} else {
-		for (i = 0; i < pt || i < nd; i++) {
-			if (i == pt)
-				out[o++] = '.';
-			out[o++] = i < nd ? dig[i] : '0';
-		}
-	}
-	out[o] = '\0';
-}
-
-static int	tmsg_encode_obj(const struct tmsg_field *tab, size_t n,
-		    const void *base, cJSON *obj);
-
-/* Add one field to obj, unless it is omitempty and empty. */
-static int
-tmsg_put(const struct tmsg_field *f, const void *base, cJSON *obj)
-{
-	const char	*p = (const char *)base + f->off;
-	const void	*p2 = (const char *)base + f->off2;
-	const char	(*list)[GOSSIP_TMSG_HASH_MAX + 1];
-	char		 num[48] = "null", *q = NULL;
-	cJSON		*item = NULL, *e;
-	size_t		 i, cnt;
-	int		 empty = 0;
-
-	switch (f->type) {
-	case T_STR:
-		empty = *p == '\0';
-		break;
-	case T_STRP:
-		empty = *(char *const *)(const void *)p == NULL;
-		break;
-	case T_U32:
-		empty = *(const uint32_t *)(const void *)p == 0;
-		snprintf(num, sizeof(num), "%" PRIu32,
-		    *(const uint32_t *)(const void *)p);
-		break;
-	case T_U64:
-		empty = *(const uint64_t *)(const void *)p == 0;
-		snprintf(num, sizeof(num), "%" PRIu64,
-		    *(const uint64_t *)(const void *)p);
-		break;
-	case T_I64:
-		empty = *(const int64_t *)(const void *)p == 0;
-		snprintf(num, sizeof(num), "%" PRId64,
-		    *(const int64_t *)(const void *)p);
-		break;
-	case T_F64:
-		empty = *(const double *)(const void *)p == 0;
-		tmsg_go_float(*(const double *)(const void *)p, num,
-		    sizeof(num));
-		break;
-	case T_F64P:
-	case T_BA:
-		empty = !*(const int *)(const void *)p;
-		if (!empty && f->type == T_F64P)
-			tmsg_go_float(*(const double *)p2, num, sizeof(num));
-		break;
-	case T_HASHES:
-		empty = *(const size_t *)p2 == 0;
-		break;
-	}
-	if (empty && f->omitempty)
-		return GOSSIP_TMSG_OK;
-	switch (f->type) {
-	case T_STR:
-		q = tmsg_go_quote(p);
-		break;
-	case T_STRP:
-		q = tmsg_go_quote(empty ? "" : *(char *const *)(const void *)p);
-		break;
-	case T_BA:
-		if ((item = cJSON_CreateObject()) == NULL)
-			return GOSSIP_TMSG_ENOMEM;
-		if (tmsg_encode_obj(block_assembly_fields,
-		    NF(block_assembly_fields), p2, item) != GOSSIP_TMSG_OK) {
-			cJSON_Delete(item);
-			return GOSSIP_TMSG_ENOMEM;
-		}
-		break;
-	case T_HASHES:
-		if ((item = cJSON_CreateArray()) == NULL)
-			return GOSSIP_TMSG_ENOMEM;
-		cnt = *(const size_t *)p2;
-		memcpy(&list, p, sizeof(list));
-		for (i = 0; i < cnt; i++) {
-			q = tmsg_go_quote(list[i]);
-			e = cJSON_CreateRaw(q);
-			free(q);
-			q = NULL;
-			if (e == NULL || !cJSON_AddItemToArray(item, e)) {
-				cJSON_Delete(e);
-				cJSON_Delete(item);
-				return GOSSIP_TMSG_ENOMEM;
-			}
-		}
-		break;
-	default:
-		q = xstrdup(num);
-	}
-	if (item != NULL) {
-		if (!cJSON_AddItemToObject(obj, f->key, item)) {
-			cJSON_Delete(item);
-			return GOSSIP_TMSG_ENOMEM;
-		}
-		return GOSSIP_TMSG_OK;
-	}
-	item = cJSON_AddRawToObject(obj, f->key, q);
-	free(q);
-	return item != NULL ? GOSSIP_TMSG_OK : GOSSIP_TMSG_ENOMEM;
-}
-
-static int
-tmsg_encode_obj(const struct tmsg_field *tab, size_t n, const void *base,
-    cJSON *obj)
-{
-	size_t	i;
-	int	rc;
-
-	for (i = 0; i < n; i++)
-		if ((rc = tmsg_put(&tab[i], base, obj)) != GOSSIP_TMSG_OK)
-			return rc;
-	return GOSSIP_TMSG_OK;
-}
-
-/* Print obj unformatted into a malloc'ed string; takes ownership of obj. */
-static int
-tmsg_print(cJSON *obj, char **out, size_t *outlen)
-{
-	char	*s = cJSON_PrintUnformatted(obj);
-
-	cJSON_Delete(obj);
-	if (s == NULL)
-		return GOSSIP_TMSG_ENOMEM;
-	*out = xstrdup(s);	/* cJSON's allocator may not be ours */
-	cJSON_free(s);
-	if (outlen != NULL)
-		*outlen = strlen(*out);
-	return GOSSIP_TMSG_OK;
-}
-
-int
-gossip_tmsg_encode(const struct gossip_tmsg *m, char **out, size_t *outlen)
-{
-	cJSON	*obj;
-	int	 rc;
-
-	*out = NULL;
-	if (m->kind <= GOSSIP_TMSG_NONE || m->kind > GOSSIP_TMSG_KIND_MAX)
-		return GOSSIP_TMSG_EKIND;
-	if ((obj = cJSON_CreateObject()) == NULL)
-		return GOSSIP_TMSG_ENOMEM;
-	rc = tmsg_encode_obj(kinds[m->kind].fields, kinds[m->kind].nfields,
-	    &m->u, obj);
-	if (rc != GOSSIP_TMSG_OK) {
-		cJSON_Delete(obj);
-		return rc;
-	}
-	return tmsg_print(obj, out, outlen);
-}
-
-int
-gossip_tmsg_envelope_encode(const char *name, const uint8_t *data, size_t len,
-    char **out, size_t *outlen)
-{
-	cJSON	*obj, *item;
-	char	*q, *b64;
-
-	*out = NULL;
-	if ((obj = cJSON_CreateObject()) == NULL)
-		return GOSSIP_TMSG_ENOMEM;
-	q = tmsg_go_quote(name);
-	item = cJSON_AddRawToObject(obj, "name", q);
-	free(q);
-	b64 = xmalloc(util_b64_encoded_len(len) + 3);
-	b64[0] = '"';
-	util_b64_encode(data, len, b64 + 1);
-	strcat(b64, "\"");
-	if (item != NULL)
-		item = cJSON_AddRawToObject(obj, "data", b64);
-	free(b64);
-	if (item == NULL) {
-		cJSON_Delete(obj);
-		return GOSSIP_TMSG_ENOMEM;
-	}
-	return tmsg_print(obj, out, outlen);
-}
-
-int
-gossip_tmsg_seal(const struct gossip_tmsg *m, const char *client_name,
-    char **out, size_t *outlen)
-{
-	char	*json;
-	size_t	 len;
-	int	 rc;
-
-	*out = NULL;
-	if ((rc = gossip_tmsg_encode(m, &json, &len)) != GOSSIP_TMSG_OK)
-		return rc;
-	rc = gossip_tmsg_envelope_encode(client_name, (const uint8_t *)json,
-	    len, out, outlen);
-	free(json);
 	return rc;
 }

@@ -262,6 +262,51 @@ int	gossip_tmsg_hash_canon(const char *s,
 	    char out[GOSSIP_TMSG_HASH_MAX + 1]);
 
 #ifdef GOSSIP_TMSG_INTERNAL
+/* msg.c's field tables, for msg_encode.c */
+enum tmsg_type {
+	T_STR,		/* char array of size */
+	T_STRP,		/* owned char *, NULL for "" */
+	T_U32,
+	T_U64,
+	T_I64,
+	T_F64,
+	T_F64P,		/* int has at off, double at off2 (Go *float64) */
+	T_BA,		/* int has at off, block_assembly at off2 */
+	T_HASHES,	/* char (*)[65] at off, size_t count at off2 */
+};
+
+enum tmsg_check {
+	K_TEXT,		/* longer than the array: ETOOLONG */
+	K_CUT,		/* cut to the array, control bytes dropped */
+	K_HASH,		/* ≤64 hex, may be empty */
+	K_HASH_REQ,	/* ≤64 hex, not empty */
+	K_HEX,		/* ≤160 hex (block header) */
+	K_URL,		/* empty or gossip_tmsg_check_url() */
+	K_PEER,		/* ≤128 printable UTF-8 */
+	K_HSTYPE,	/* "version" or "verack" */
+};
+
+struct tmsg_field {
+	const char	*key;
+	uint8_t		 type;
+	uint8_t		 check;
+	uint8_t		 omitempty;
+	size_t		 off;
+	size_t		 size;
+	size_t		 off2;
+};
+
+struct tmsg_kind_desc {
+	const char			*name;
+	size_t				 cap;
+	const struct tmsg_field		*fields;
+	size_t				 nfields;
+};
+extern const struct tmsg_kind_desc gossip_tmsg_kinds[GOSSIP_TMSG_KIND_MAX + 1];
+/* node_status's block_assembly object */
+extern const struct tmsg_field	gossip_tmsg_block_assembly_fields[];
+extern const size_t		gossip_tmsg_block_assembly_nfields;
+
 /* msg_check.c, for msg.c */
 /* One strict UTF-8 sequence (as Go's utf8.DecodeRune): its length, or -1. */
 int	gossip_tmsg_check_utf8(const unsigned char *s, size_t n, uint32_t *cp);
