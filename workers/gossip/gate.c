@@ -23,7 +23,7 @@
 
 /* Peer IDs the ban manager announced as banned, until their expiry. */
 struct gossip_ban_cache {
-	char		id[GATE_BANNED_MAX][GOSSIP_PEER_ID_TEXT_MAX];
+	char		id[GATE_BANNED_MAX][P2P_PEER_ID_TEXT_MAX];
 	int64_t		until[GATE_BANNED_MAX];		/* unix seconds */
 	size_t		used;		/* slots [0, used) ever filled */
 };
@@ -68,7 +68,7 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 {
 	struct gate_check	*ck = arg;
 	struct gossip_ctx	*g = ck->g;
-	struct gossip_conn	*c = gossip_host_find_id(&g->host, ck->conn_id);
+	struct p2p_conn	*c = p2p_host_find_id(&g->host, ck->conn_id);
 	int			 banned = 0;
 
 	free(ck);
@@ -86,13 +86,13 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 	if (!banned)
 		return;
 	g->host.cnt.refused_banned++;
-	gossip_conn_close(c, "banned (%s)", rep->body_case ==
+	p2p_conn_close(c, "banned (%s)", rep->body_case ==
 	    TP__ENVELOPE__BODY_IS_BANNED_REP ? rep->is_banned_rep->matched :
 	    "peer ID");
 }
 
 static void
-gate_ask(struct gossip_ctx *g, struct gossip_conn *c, const ipc_env *req)
+gate_ask(struct gossip_ctx *g, struct p2p_conn *c, const ipc_env *req)
 {
 	struct gate_check	*ck = xmalloc(sizeof(*ck));
 
@@ -104,13 +104,13 @@ gate_ask(struct gossip_ctx *g, struct gossip_conn *c, const ipc_env *req)
 }
 
 void
-gossip_gate_check_addr(struct gossip_ctx *g, struct gossip_conn *c)
+gossip_gate_check_addr(struct gossip_ctx *g, struct p2p_conn *c)
 {
 	Tp__IsBannedAddrReq	r = TP__IS_BANNED_ADDR_REQ__INIT;
 	ipc_env			req = TP__ENVELOPE__INIT;
 	char			host[INET6_ADDRSTRLEN];
 
-	gossip_conn_ip(c, host, sizeof(host));
+	p2p_conn_ip(c, host, sizeof(host));
 	r.addr = host;
 	req.body_case = TP__ENVELOPE__BODY_IS_BANNED_ADDR_REQ;
 	req.is_banned_addr_req = &r;
@@ -118,7 +118,7 @@ gossip_gate_check_addr(struct gossip_ctx *g, struct gossip_conn *c)
 }
 
 void
-gossip_gate_check_peer(struct gossip_ctx *g, struct gossip_conn *c)
+gossip_gate_check_peer(struct gossip_ctx *g, struct p2p_conn *c)
 {
 	Tp__IsPeerBannedReq	r = TP__IS_PEER_BANNED_REQ__INIT;
 	ipc_env			req = TP__ENVELOPE__INIT;
@@ -184,7 +184,7 @@ gate_banned(void *arg, const ipc_env *ev)
 {
 	struct gossip_ctx	*g = arg;
 	const Tp__BanEvent	*b = ev->banned;
-	struct gossip_conn	*c, *next;
+	struct p2p_conn	*c, *next;
 
 	if (ev->body_case == TP__ENVELOPE__BODY_UNBANNED) {
 		gate_unbanned(g, ev->unbanned);
@@ -201,7 +201,7 @@ gate_banned(void *arg, const ipc_env *ev)
 		    gossip_gate_in_subnet((struct sockaddr *)&c->sa,
 		    b->subnet))) {
 			g->host.cnt.dropped_banned++;
-			gossip_conn_close(c, "banned: %s", b->reason[0] != '\0' ?
+			p2p_conn_close(c, "banned: %s", b->reason[0] != '\0' ?
 			    b->reason : "by the ban manager");
 		}
 	}

@@ -19,14 +19,14 @@
 /* ---- the host's callbacks ---- */
 
 static void
-gossip_conn_dialing(void *arg, struct gossip_conn *c)
+gossip_on_dialing(void *arg, struct p2p_conn *c)
 {
 	gossip_gate_check_addr(arg, c);
 }
 
 /* A connection finished its handshake: events, registry.  -1: refused. */
 static int
-gossip_conn_open(void *arg, struct gossip_conn *c)
+gossip_on_open(void *arg, struct p2p_conn *c)
 {
 	struct gossip_ctx	*g = arg;
 	Tp__PeerConnected	pc = TP__PEER_CONNECTED__INIT;
@@ -39,34 +39,34 @@ gossip_conn_open(void *arg, struct gossip_conn *c)
 	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
 	ev.peer_connected = &pc;
 	ipc_publish(g->pub, &ev);
-	return gossip_teranode_connected(g->tn, c);
+	return tn_connected(g->tn, c);
 }
 
 static void
-gossip_conn_identified(void *arg, struct gossip_conn *c)
+gossip_on_identified(void *arg, struct p2p_conn *c)
 {
 	struct gossip_ctx	*g = arg;
 
-	gossip_meshsub_attach(&g->ms, c);
+	ps_meshsub_attach(&g->ms, c);
 }
 
 static void
-gossip_conn_closed(void *arg, struct gossip_conn *c)
+gossip_on_closed(void *arg, struct p2p_conn *c)
 {
 	struct gossip_ctx	*g = arg;
 	Tp__PeerDisconnected	pd = TP__PEER_DISCONNECTED__INIT;
 	ipc_env			ev = TP__ENVELOPE__INIT;
 
-	if (c->state == GOSSIP_CONN_OPEN) {
+	if (c->state == P2P_CONN_OPEN) {
 		pd.peer_id = c->peer_text;
 		pd.reason = c->close_reason;
 		ev.body_case = TP__ENVELOPE__BODY_PEER_DISCONNECTED;
 		ev.peer_disconnected = &pd;
 		if (!g->p->stopping)
 			ipc_publish(g->pub, &ev);
-		gossip_teranode_disconnected(g->tn, c);
+		tn_disconnected(g->tn, c);
 	}
-	gossip_meshsub_detach(&g->ms, c);
+	ps_meshsub_detach(&g->ms, c);
 }
 
 /* Score peer on the ban manager (fire and forget). */
@@ -90,7 +90,7 @@ gossip_ban_score(struct gossip_ctx *g, const char *peer, char **addrs,
 
 /* c broke the protocol: event on gossip.pub, score on the ban manager. */
 static void
-gossip_conn_violation(void *arg, struct gossip_conn *c, const char *why)
+gossip_on_violation(void *arg, struct p2p_conn *c, const char *why)
 {
 	struct gossip_ctx	*g = arg;
 	Tp__ProtocolViolation	 pv = TP__PROTOCOL_VIOLATION__INIT;
@@ -102,7 +102,7 @@ gossip_conn_violation(void *arg, struct gossip_conn *c, const char *why)
 	    c->remote, why);
 	if (c->peer_text[0] == '\0')
 		return;
-	gossip_conn_ip(c, ip, sizeof(ip));
+	p2p_conn_ip(c, ip, sizeof(ip));
 	addrs[0] = ip;
 	pv.peer_id = c->peer_text;
 	pv.reason = (char *)why;
@@ -126,7 +126,7 @@ gossip_on_message(void *arg, const char *topic, const char *author,
 	ipc_env			ev = TP__ENVELOPE__INIT;
 	enum ps_verdict		v;
 
-	if (gossip_teranode_message(g->tn, topic, author, from, data, len, &v))
+	if (tn_message(g->tn, topic, author, from, data, len, &v))
 		return v;
 	m.topic = (char *)topic;
 	m.author = (char *)author;
@@ -160,8 +160,8 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	int	rc;
 
-	rc = r->leave ? gossip_pubsub_leave(g->ms.ps, r->topic) :
-	    gossip_pubsub_join(g->ms.ps, r->topic);
+	rc = r->leave ? ps_leave(g->ms.ps, r->topic) :
+	    ps_join(g->ms.ps, r->topic);
 	if (rc == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
 		    "cannot %s topic \"%.64s\"", r->leave ? "leave" : "join",
@@ -177,7 +177,7 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 {
 	ipc_env	rep = TP__ENVELOPE__INIT;
 
-	if (gossip_pubsub_publish(g->ms.ps, r->topic, r->data.data,
+	if (ps_publish(g->ms.ps, r->topic, r->data.data,
 	    r->data.len) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
 		    "cannot publish %zu bytes on \"%.64s\"", r->data.len,
@@ -192,31 +192,31 @@ static void
 gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__GetPeersReq *r)
 {
-	const struct gossip_registry_peer *rp;
+	const struct tn_registry_peer *rp;
 	Tp__GetPeersRep			 rep = TP__GET_PEERS_REP__INIT;
 	ipc_env				 env = TP__ENVELOPE__INIT;
 	Tp__PeerInfo			*pi, **v;
-	struct gossip_conn		*c;
-	char				*addrs[GOSSIP_REGISTRY_ADDRS_MAX];
+	struct p2p_conn		*c;
+	char				*addrs[TN_REGISTRY_ADDRS_MAX];
 	char				**av;
 	size_t				 n, i, k, m = 0;
 	uint64_t			 now = util_mono_ms(), wall = util_wall_ms();
 
-	n = gossip_teranode_peers(g->tn, &rp);
+	n = tn_peers(g->tn, &rp);
 	pi = xcalloc(n + 1, sizeof(*pi));
 	v = xcalloc(n + 1, sizeof(*v));
-	av = xcalloc(n * GOSSIP_REGISTRY_ADDRS_MAX + 1, sizeof(char *));
+	av = xcalloc(n * TN_REGISTRY_ADDRS_MAX + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
 		if (r->peer_id[0] != '\0' && strcmp(r->peer_id, rp[i].id) != 0)
 			continue;
 		tp__peer_info__init(&pi[m]);
 		pi[m].peer_id = (char *)rp[i].id;
 		for (k = 0; k < rp[i].naddrs; k++)
-			addrs[k] = av[i * GOSSIP_REGISTRY_ADDRS_MAX + k] =
+			addrs[k] = av[i * TN_REGISTRY_ADDRS_MAX + k] =
 			    (char *)rp[i].addrs[k];
-		pi[m].addrs = &av[i * GOSSIP_REGISTRY_ADDRS_MAX];
+		pi[m].addrs = &av[i * TN_REGISTRY_ADDRS_MAX];
 		pi[m].n_addrs = rp[i].naddrs;
-		c = gossip_host_find(&g->host, rp[i].id);
+		c = p2p_host_find(&g->host, rp[i].id);
 		pi[m].user_agent = rp[i].user_agent[0] != '\0' ?
 		    (char *)rp[i].user_agent : c != NULL ? c->info.agent : "";
 		pi[m].height = rp[i].height;
@@ -256,7 +256,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
-	if (gossip_local_publish(g->tn, r->kind, r->json, err,
+	if (tn_local_publish(g->tn, r->kind, r->json, err,
 	    sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
@@ -271,7 +271,7 @@ gossip_on_connect(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
-	if (gossip_host_dial(&g->host, r->multiaddr, NULL, err, sizeof(err)) == -1) {
+	if (p2p_host_dial(&g->host, r->multiaddr, NULL, err, sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
@@ -284,7 +284,7 @@ gossip_on_disconnect(struct gossip_ctx *g, struct ipc_req *req,
 {
 	ipc_env	rep = TP__ENVELOPE__INIT;
 
-	if (gossip_host_disconnect(&g->host, r->peer_id) == 0) {
+	if (p2p_host_disconnect(&g->host, r->peer_id) == 0) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_NOT_FOUND,
 		    "peer %s is not connected", r->peer_id);
 		return;
@@ -341,11 +341,11 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "refused_banned", (int64_t)g->host.cnt.refused_banned);
 	proc_stat_add(st, "dropped_banned", (int64_t)g->host.cnt.dropped_banned);
 	proc_stat_add(st, "static_peers", (int64_t)g->host.nstatics);
-	gossip_teranode_stats(g->tn, st);
+	tn_stats(g->tn, st);
 	if (g->ms.ps != NULL) {
-		struct gossip_pubsub_stats	ps;
+		struct ps_stats	ps;
 
-		gossip_pubsub_stats(g->ms.ps, &ps);
+		ps_stats(g->ms.ps, &ps);
 		proc_stat_add(st, "pubsub_rpc_in", (int64_t)ps.rpc_in);
 		proc_stat_add(st, "pubsub_rpc_out", (int64_t)ps.rpc_out);
 		proc_stat_add(st, "pubsub_msg_delivered",
@@ -363,7 +363,7 @@ gossip_stats(void *arg, struct proc_stats *st)
 }
 
 static int
-gossip_health(void *arg, Tp__HealthRep *rep)
+gossip_healthy(void *arg, Tp__HealthRep *rep)
 {
 	struct gossip_ctx	*g = arg;
 
@@ -376,11 +376,11 @@ gossip_stop(void *arg)
 {
 	struct gossip_ctx	*g = arg;
 
-	gossip_host_stop(&g->host);
-	gossip_static_stop(&g->host);
-	gossip_teranode_stop(g->tn);
+	p2p_host_stop(&g->host);
+	p2p_static_stop(&g->host);
+	tn_stop(g->tn);
 	g->tn = NULL;
-	gossip_meshsub_stop(&g->ms);
+	ps_meshsub_stop(&g->ms);
 	gossip_gate_stop(g);
 }
 
@@ -396,28 +396,28 @@ gossip_main(struct proc *p)
 	g->p = p;
 	g->host.p = p;
 	g->host.cbs.arg = g;
-	g->host.cbs.dialing = gossip_conn_dialing;
-	g->host.cbs.open = gossip_conn_open;
-	g->host.cbs.identified = gossip_conn_identified;
-	g->host.cbs.closed = gossip_conn_closed;
-	g->host.cbs.violation = gossip_conn_violation;
+	g->host.cbs.dialing = gossip_on_dialing;
+	g->host.cbs.open = gossip_on_open;
+	g->host.cbs.identified = gossip_on_identified;
+	g->host.cbs.closed = gossip_on_closed;
+	g->host.cbs.violation = gossip_on_violation;
 	p->hook_arg = g;
 	p->stop = gossip_stop;
 	p->stats = gossip_stats;
-	p->health = gossip_health;
+	p->health = gossip_healthy;
 	p->dispatch = gossip_dispatch;
-	if (gossip_host_start(&g->host) == -1)
+	if (p2p_host_start(&g->host) == -1)
 		fatal_config("cannot listen on p2p_listen_addresses at "
 		    "p2p_port %lld", config_int(p->cfg, "p2p_port"));
 	if (proc_serve(p) == -1)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
 	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
-	if (gossip_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
+	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
-	g->tn = gossip_teranode_start(p, g->pub, &g->host, g->ms.ps, &hooks);
-	gossip_static_start(&g->host);
+	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
+	p2p_static_start(&g->host);
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)

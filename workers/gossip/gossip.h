@@ -21,8 +21,8 @@ struct gossip_ctx {
 	struct proc			*p;		/* borrowed: the worker run-time */
 	struct ipc_pub			*pub;		/* gossip.pub, owned by the hub */
 	struct p2p_host			 host;		/* the libp2p layer */
-	struct gossip_meshsub		 ms;		/* the pubsub layer */
-	struct gossip_tn		*tn;		/* owned: the Teranode layer */
+	struct ps_meshsub		 ms;		/* the pubsub layer */
+	struct tn_ctx		*tn;		/* owned: the Teranode layer */
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
@@ -33,8 +33,8 @@ struct gossip_ctx {
 /* Subscribe to bans.pub and open bans.rep. */
 void	gossip_gate_start(struct gossip_ctx *);
 /* Ask the ban manager about c's IP (at accept/dial) or peer (when open). */
-void	gossip_gate_check_addr(struct gossip_ctx *, struct gossip_conn *);
-void	gossip_gate_check_peer(struct gossip_ctx *, struct gossip_conn *);
+void	gossip_gate_check_addr(struct gossip_ctx *, struct p2p_conn *);
+void	gossip_gate_check_peer(struct gossip_ctx *, struct p2p_conn *);
 /* 1 if the sockaddr is inside the CIDR subnet text ("10.0.0.0/8"). */
 int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
 /* 1 if the ban manager announced peer_id as banned (bans.pub). */

@@ -1,26 +1,26 @@
 /*
  * Gossip worker: base58btc with the Bitcoin alphabet, the text form of
  * peer IDs.  The textbook quadratic algorithm is fine because both
- * directions refuse inputs over GOSSIP_BASE58_IN_MAX bytes (peer IDs are 34
+ * directions refuse inputs over P2P_BASE58_IN_MAX bytes (peer IDs are 34
  * to 44 bytes), which also bounds the work a peer can ask for.
  */
 #include <string.h>
 
 #include "libp2p/libp2p.h"
 
-static const char	gossip_base58_alphabet[] =
+static const char	p2p_base58_alphabet[] =
     "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 /* Upper bound of base58 digits for n bytes: n * log(256) / log(58) + 1. */
-#define GOSSIP_BASE58_DIGITS(n)	((n) * 138 / 100 + 1)
+#define P2P_BASE58_DIGITS(n)	((n) * 138 / 100 + 1)
 
 int
-gossip_base58_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
+p2p_base58_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 {
-	uint8_t	digits[GOSSIP_BASE58_DIGITS(GOSSIP_BASE58_IN_MAX)];
+	uint8_t	digits[P2P_BASE58_DIGITS(P2P_BASE58_IN_MAX)];
 	size_t	zeros = 0, ndig = 0, i, j, n;
 
-	if (len > GOSSIP_BASE58_IN_MAX)
+	if (len > P2P_BASE58_IN_MAX)
 		return -1;
 	while (zeros < len && in[zeros] == 0)
 		zeros++;
@@ -43,36 +43,36 @@ gossip_base58_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 	for (i = 0; i < zeros; i++)
 		out[i] = '1';
 	for (j = 0; j < ndig; j++)
-		out[zeros + j] = gossip_base58_alphabet[digits[ndig - 1 - j]];
+		out[zeros + j] = p2p_base58_alphabet[digits[ndig - 1 - j]];
 	out[n] = '\0';
 	return 0;
 }
 
 static int
-gossip_base58_value(char c)
+p2p_base58_value(char c)
 {
 	const char	*p;
 
 	if (c == '\0')
 		return -1;
-	p = strchr(gossip_base58_alphabet, c);
-	return p == NULL ? -1 : (int)(p - gossip_base58_alphabet);
+	p = strchr(p2p_base58_alphabet, c);
+	return p == NULL ? -1 : (int)(p - p2p_base58_alphabet);
 }
 
 int
-gossip_base58_decode(const char *in, size_t inlen, uint8_t *out,
+p2p_base58_decode(const char *in, size_t inlen, uint8_t *out,
     size_t outcap, size_t *outlen)
 {
-	uint8_t	bytes[GOSSIP_BASE58_IN_MAX + 1];
+	uint8_t	bytes[P2P_BASE58_IN_MAX + 1];
 	size_t	zeros = 0, nbytes = 0, i, j;
 
 	/* Each digit carries under 6 bits, so this bounds the output too. */
-	if (inlen == 0 || inlen > GOSSIP_BASE58_DIGITS(GOSSIP_BASE58_IN_MAX))
+	if (inlen == 0 || inlen > P2P_BASE58_DIGITS(P2P_BASE58_IN_MAX))
 		return -1;
 	while (zeros < inlen && in[zeros] == '1')
 		zeros++;
 	for (i = zeros; i < inlen; i++) {
-		int		v = gossip_base58_value(in[i]);
+		int		v = p2p_base58_value(in[i]);
 		unsigned	carry;
 
 		if (v < 0)
@@ -90,7 +90,7 @@ gossip_base58_decode(const char *in, size_t inlen, uint8_t *out,
 			carry >>= 8;
 		}
 	}
-	if (zeros + nbytes > outcap || zeros + nbytes > GOSSIP_BASE58_IN_MAX)
+	if (zeros + nbytes > outcap || zeros + nbytes > P2P_BASE58_IN_MAX)
 		return -1;
 	memset(out, 0, zeros);
 	for (j = 0; j < nbytes; j++)

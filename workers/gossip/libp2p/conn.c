@@ -23,14 +23,14 @@
 #include "util.h"
 
 static const char *const	conn_security[] = { "/noise" };
-static const char *const	conn_muxers[] = { GOSSIP_NOISE_MUXER };
+static const char *const	conn_muxers[] = { P2P_NOISE_MUXER };
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
 
 static void
-conn_arm_timer(struct gossip_conn *c, uint64_t ms)
+conn_arm_timer(struct p2p_conn *c, uint64_t ms)
 {
 	struct timeval	tv = { (time_t)(ms / 1000),
 			    (suseconds_t)(ms % 1000 * 1000) };
@@ -38,12 +38,12 @@ conn_arm_timer(struct gossip_conn *c, uint64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
-struct gossip_conn *
-gossip_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
+struct p2p_conn *
+p2p_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
     const struct sockaddr *sa, socklen_t salen,
-    const struct gossip_peer_id *expected)
+    const struct p2p_peer_id *expected)
 {
-	struct gossip_conn	*c = xcalloc(1, sizeof(*c));
+	struct p2p_conn	*c = xcalloc(1, sizeof(*c));
 	char			 host[64];
 	const void		*ip;
 	int			 port;
@@ -52,7 +52,7 @@ gossip_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
 	c->id = ++h->next_conn_id;
 	c->bev = bev;
 	c->inbound = inbound;
-	c->state = inbound ? GOSSIP_CONN_SECURITY : GOSSIP_CONN_CONNECTING;
+	c->state = inbound ? P2P_CONN_SECURITY : P2P_CONN_CONNECTING;
 	c->started_ms = util_mono_ms();
 	c->plain = evbuffer_new();
 	memcpy(&c->sa, sa, salen);
@@ -72,13 +72,13 @@ gossip_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
 		c->expected = *expected;
 	}
 	LIST_INIT(&c->streams);
-	gossip_nego_init(&c->nego, !inbound);
+	p2p_nego_init(&c->nego, !inbound);
 	c->timer = evtimer_new(bufferevent_get_base(bev), conn_timer_cb, c);
 	conn_arm_timer(c, inbound ? h->lim.handshake_ms : h->lim.dial_ms);
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	/* whole Noise frames per read/write: fewer system calls */
-	bufferevent_set_max_single_read(bev, GOSSIP_CONN_IO_CHUNK);
-	bufferevent_set_max_single_write(bev, GOSSIP_CONN_IO_CHUNK);
+	bufferevent_set_max_single_read(bev, P2P_CONN_IO_CHUNK);
+	bufferevent_set_max_single_write(bev, P2P_CONN_IO_CHUNK);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
 	h->nconns++;
@@ -95,7 +95,7 @@ gossip_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
 }
 
 void
-gossip_conn_ip(const struct gossip_conn *c, char *out, size_t len)
+p2p_conn_ip(const struct p2p_conn *c, char *out, size_t len)
 {
 	const void	*ip = c->sa.ss_family == AF_INET6 ?
 	    (const void *)&((const struct sockaddr_in6 *)&c->sa)->sin6_addr :
@@ -105,16 +105,16 @@ gossip_conn_ip(const struct gossip_conn *c, char *out, size_t len)
 }
 
 void
-gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
+p2p_conn_close(struct p2p_conn *c, const char *fmt, ...)
 {
 	struct p2p_host	*h = c->h;
-	struct gossip_stream	*s;
+	struct p2p_stream	*s;
 	va_list			 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(c->close_reason, sizeof(c->close_reason), fmt, ap);
 	va_end(ap);
-	if (c->state == GOSSIP_CONN_OPEN) {
+	if (c->state == P2P_CONN_OPEN) {
 		log_info("gossip: peer %s (%s) disconnected: %s", c->peer_text,
 		    c->remote, c->close_reason);
 		h->cnt.conns_open--;
@@ -125,9 +125,9 @@ gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 	}
 	if (h->cbs.closed != NULL)
 		h->cbs.closed(h->cbs.arg, c);
-	c->state = GOSSIP_CONN_CLOSED;
+	c->state = P2P_CONN_CLOSED;
 	while ((s = LIST_FIRST(&c->streams)) != NULL)
-		gossip_stream_free(s);
+		p2p_stream_free(s);
 	TAILQ_REMOVE(&h->conns, c, entry);
 	h->nconns--;
 	if (c->inbound)
@@ -135,20 +135,20 @@ gossip_conn_close(struct gossip_conn *c, const char *fmt, ...)
 	else
 		h->nout--;
 	if (c->stat != NULL)
-		gossip_static_down(c->stat);
+		p2p_static_down(c->stat);
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	evbuffer_free(c->plain);
 	free(c->ys);
-	gossip_noise_hs_fini(&c->hs);
-	gossip_noise_transport_fini(&c->tr);
-	gossip_peer_info_clear(&c->info);
+	p2p_noise_hs_fini(&c->hs);
+	p2p_noise_transport_fini(&c->tr);
+	p2p_peer_info_clear(&c->info);
 	free(c);
 }
 
 /* A peer broke the protocol: report it, close the connection. */
 static void
-conn_violation(struct gossip_conn *c, const char *fmt, ...)
+conn_violation(struct p2p_conn *c, const char *fmt, ...)
 {
 	char	why[128];
 	va_list	ap;
@@ -156,31 +156,31 @@ conn_violation(struct gossip_conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	gossip_host_violation(c->h, c, why);
-	gossip_conn_close(c, "protocol violation: %s", why);
+	p2p_host_violation(c->h, c, why);
+	p2p_conn_close(c, "protocol violation: %s", why);
 }
 
 int
-gossip_conn_send(struct gossip_conn *c, const uint8_t *data, size_t len)
+p2p_conn_send(struct p2p_conn *c, const uint8_t *data, size_t len)
 {
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
 	struct evbuffer_iovec	 v;
 	size_t			 n, flen;
 	int			 rc;
 
-	if (c->state < GOSSIP_CONN_MUXER || c->state == GOSSIP_CONN_CLOSED)
+	if (c->state < P2P_CONN_MUXER || c->state == P2P_CONN_CLOSED)
 		return -1;
 	while (len > 0) {
-		n = len > GOSSIP_NOISE_PLAIN_MAX ? GOSSIP_NOISE_PLAIN_MAX : len;
+		n = len > P2P_NOISE_PLAIN_MAX ? P2P_NOISE_PLAIN_MAX : len;
 		/* encrypt straight into the socket's output buffer */
 		if (evbuffer_reserve_space(out, (ev_ssize_t)(n +
-		    GOSSIP_NOISE_TAG_LEN + 2), &v, 1) != 1)
+		    P2P_NOISE_TAG_LEN + 2), &v, 1) != 1)
 			return -1;
-		rc = gossip_noise_encrypt(&c->tr, data, n, v.iov_base,
+		rc = p2p_noise_encrypt(&c->tr, data, n, v.iov_base,
 		    v.iov_len, &flen);
-		if (rc != GOSSIP_NOISE_OK) {
+		if (rc != P2P_NOISE_OK) {
 			log_warn("gossip: encrypt to %s: %s", c->remote,
-			    gossip_noise_strerror(rc));
+			    p2p_noise_strerror(rc));
 			v.iov_len = 0;
 			evbuffer_commit_space(out, &v, 1);
 			return -1;
@@ -195,60 +195,60 @@ gossip_conn_send(struct gossip_conn *c, const uint8_t *data, size_t len)
 }
 
 int
-gossip_conn_send_frame(struct gossip_conn *c, const struct gossip_yamux_hdr *h,
+p2p_conn_send_frame(struct p2p_conn *c, const struct p2p_yamux_hdr *h,
     const uint8_t *payload, size_t len)
 {
 	uint8_t	*buf = c->h->frame;
 
 	/* one yamux frame, one Noise message when it fits */
-	if (len > GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN) {
-		gossip_yamux_hdr_encode(h, buf);
-		if (gossip_conn_send(c, buf, GOSSIP_YAMUX_HDR_LEN) == -1)
+	if (len > P2P_NOISE_PLAIN_MAX - P2P_YAMUX_HDR_LEN) {
+		p2p_yamux_hdr_encode(h, buf);
+		if (p2p_conn_send(c, buf, P2P_YAMUX_HDR_LEN) == -1)
 			return -1;
-		return gossip_conn_send(c, payload, len);
+		return p2p_conn_send(c, payload, len);
 	}
-	gossip_yamux_hdr_encode(h, buf);
+	p2p_yamux_hdr_encode(h, buf);
 	if (len > 0)
-		memcpy(buf + GOSSIP_YAMUX_HDR_LEN, payload, len);
-	return gossip_conn_send(c, buf, GOSSIP_YAMUX_HDR_LEN + len);
+		memcpy(buf + P2P_YAMUX_HDR_LEN, payload, len);
+	return p2p_conn_send(c, buf, P2P_YAMUX_HDR_LEN + len);
 }
 
 /* Send what a negotiation step produced, raw or encrypted. */
 static int
-conn_flush_nego(struct gossip_conn *c, struct evbuffer *out)
+conn_flush_nego(struct p2p_conn *c, struct evbuffer *out)
 {
 	size_t	len = evbuffer_get_length(out);
 	int	rc = 0;
 
 	if (len == 0)
 		return 0;
-	if (c->state == GOSSIP_CONN_SECURITY) {
+	if (c->state == P2P_CONN_SECURITY) {
 		c->bytes_out += len;
 		bufferevent_write_buffer(c->bev, out);
 	} else
-		rc = gossip_conn_send(c, evbuffer_pullup(out, -1), len);
+		rc = p2p_conn_send(c, evbuffer_pullup(out, -1), len);
 	evbuffer_drain(out, len);
 	return rc;
 }
 
 static int
-conn_noise_start(struct gossip_conn *c)
+conn_noise_start(struct p2p_conn *c)
 {
 	uint8_t	msg[256];
 	size_t	len;
 	int	rc;
 
-	rc = gossip_noise_hs_init(&c->hs, !c->inbound, &c->h->id,
+	rc = p2p_noise_hs_init(&c->hs, !c->inbound, &c->h->id,
 	    c->has_expected ? &c->expected : NULL, 1);
-	if (rc != GOSSIP_NOISE_OK) {
-		gossip_conn_close(c, "noise init: %s", gossip_noise_strerror(rc));
+	if (rc != P2P_NOISE_OK) {
+		p2p_conn_close(c, "noise init: %s", p2p_noise_strerror(rc));
 		return -1;
 	}
-	c->state = GOSSIP_CONN_NOISE;
+	c->state = P2P_CONN_NOISE;
 	if (c->inbound)
 		return 0;
-	if ((rc = gossip_noise_hs_write(&c->hs, msg, sizeof(msg), &len)) != 0) {
-		gossip_conn_close(c, "noise: %s", gossip_noise_strerror(rc));
+	if ((rc = p2p_noise_hs_write(&c->hs, msg, sizeof(msg), &len)) != 0) {
+		p2p_conn_close(c, "noise: %s", p2p_noise_strerror(rc));
 		return -1;
 	}
 	c->bytes_out += len;
@@ -258,53 +258,53 @@ conn_noise_start(struct gossip_conn *c)
 
 /* The session is up: yamux, then identify and the rest. */
 static int
-conn_open(struct gossip_conn *c)
+conn_open(struct p2p_conn *c)
 {
 	c->ys = xcalloc(1, sizeof(*c->ys));
-	gossip_yamux_session_init(c->ys, !c->inbound, GOSSIP_YAMUX_STREAMS_MAX);
-	c->state = GOSSIP_CONN_OPEN;
+	p2p_yamux_session_init(c->ys, !c->inbound, P2P_YAMUX_STREAMS_MAX);
+	c->state = P2P_CONN_OPEN;
 	c->opened_wall_ms = util_wall_ms();
 	c->h->cnt.conns_open++;
 	evtimer_del(c->timer);
-	conn_arm_timer(c, GOSSIP_PING_INTERVAL_MS);
+	conn_arm_timer(c, P2P_PING_INTERVAL_MS);
 	log_info("gossip: connected to %s at %s (%s, %llu ms)", c->peer_text,
 	    c->remote, c->inbound ? "inbound" : "outbound",
 	    (unsigned long long)(util_mono_ms() - c->started_ms));
 	if (c->stat != NULL)
-		gossip_static_up(c->stat);
+		p2p_static_up(c->stat);
 	if (c->h->cbs.open != NULL && c->h->cbs.open(c->h->cbs.arg, c) == -1)
 		return -1;	/* refused and closed */
-	if (gossip_stream_open(c, &gossip_identify_proto) == NULL)
+	if (p2p_stream_open(c, &p2p_identify_proto) == NULL)
 		log_warn("gossip: cannot open identify to %s", c->peer_text);
 	return 0;
 }
 
 static int
-conn_noise_done(struct gossip_conn *c)
+conn_noise_done(struct p2p_conn *c)
 {
-	int	inline_yamux = gossip_noise_hs_inline_yamux(&c->hs);
+	int	inline_yamux = p2p_noise_hs_inline_yamux(&c->hs);
 	int	rc;
 
 	c->peer = c->hs.remote.peer_id;
-	gossip_identity_peer_id_format(&c->peer, c->peer_text,
+	p2p_identity_peer_id_format(&c->peer, c->peer_text,
 	    sizeof(c->peer_text));
-	if ((rc = gossip_noise_hs_split(&c->hs, &c->tr)) != GOSSIP_NOISE_OK) {
-		gossip_conn_close(c, "noise split: %s", gossip_noise_strerror(rc));
+	if ((rc = p2p_noise_hs_split(&c->hs, &c->tr)) != P2P_NOISE_OK) {
+		p2p_conn_close(c, "noise split: %s", p2p_noise_strerror(rc));
 		return -1;
 	}
-	if (gossip_identity_peer_id_equal(&c->peer, &c->h->id.peer_id)) {
-		gossip_conn_close(c, "connected to ourselves");
+	if (p2p_identity_peer_id_equal(&c->peer, &c->h->id.peer_id)) {
+		p2p_conn_close(c, "connected to ourselves");
 		return -1;
 	}
 	if (inline_yamux)
 		return conn_open(c);
-	c->state = GOSSIP_CONN_MUXER;
-	gossip_nego_init(&c->nego, !c->inbound);
+	c->state = P2P_CONN_MUXER;
+	p2p_nego_init(&c->nego, !c->inbound);
 	if (!c->inbound) {
 		struct evbuffer	*out = evbuffer_new();
 		int		 r;
 
-		gossip_nego_propose(GOSSIP_NOISE_MUXER, out);
+		p2p_nego_propose(P2P_NOISE_MUXER, out);
 		r = conn_flush_nego(c, out);
 		evbuffer_free(out);
 		return r;
@@ -330,7 +330,7 @@ conn_frame_ready(struct evbuffer *in)
 
 /* Noise handshake messages from the raw input. */
 static int
-conn_noise_input(struct gossip_conn *c, struct evbuffer *in)
+conn_noise_input(struct p2p_conn *c, struct evbuffer *in)
 {
 	const uint8_t	*msg;
 	uint8_t		 out[512];
@@ -340,37 +340,37 @@ conn_noise_input(struct gossip_conn *c, struct evbuffer *in)
 	for (;;) {
 		if ((len = conn_frame_ready(in)) == 0)
 			return 1;
-		rc = gossip_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
+		rc = p2p_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
 		    len, &msg, &msglen, &used);
-		if (rc == GOSSIP_NOISE_AGAIN)
+		if (rc == P2P_NOISE_AGAIN)
 			return 1;
-		if (rc == GOSSIP_NOISE_OK)
-			rc = gossip_noise_hs_read(&c->hs, msg, msglen);
+		if (rc == P2P_NOISE_OK)
+			rc = p2p_noise_hs_read(&c->hs, msg, msglen);
 		evbuffer_drain(in, used);
-		if (rc != GOSSIP_NOISE_OK) {
-			gossip_conn_close(c, "noise handshake: %s",
-			    gossip_noise_strerror(rc));
+		if (rc != P2P_NOISE_OK) {
+			p2p_conn_close(c, "noise handshake: %s",
+			    p2p_noise_strerror(rc));
 			return -1;
 		}
-		if (!gossip_noise_hs_done(&c->hs) &&
-		    gossip_noise_hs_our_turn(&c->hs)) {
-			rc = gossip_noise_hs_write(&c->hs, out, sizeof(out), &len);
-			if (rc != GOSSIP_NOISE_OK) {
-				gossip_conn_close(c, "noise: %s",
-				    gossip_noise_strerror(rc));
+		if (!p2p_noise_hs_done(&c->hs) &&
+		    p2p_noise_hs_our_turn(&c->hs)) {
+			rc = p2p_noise_hs_write(&c->hs, out, sizeof(out), &len);
+			if (rc != P2P_NOISE_OK) {
+				p2p_conn_close(c, "noise: %s",
+				    p2p_noise_strerror(rc));
 				return -1;
 			}
 			c->bytes_out += len;
 			bufferevent_write(c->bev, out, len);
 		}
-		if (gossip_noise_hs_done(&c->hs))
+		if (p2p_noise_hs_done(&c->hs))
 			return conn_noise_done(c);
 	}
 }
 
 /* Decrypt every complete transport frame into c->plain. */
 static int
-conn_decrypt(struct gossip_conn *c, struct evbuffer *in)
+conn_decrypt(struct p2p_conn *c, struct evbuffer *in)
 {
 	const uint8_t		*msg;
 	struct evbuffer_iovec	 v;
@@ -380,51 +380,51 @@ conn_decrypt(struct gossip_conn *c, struct evbuffer *in)
 	for (;;) {
 		if ((len = conn_frame_ready(in)) == 0)
 			return 0;
-		rc = gossip_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
+		rc = p2p_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
 		    len, &msg, &msglen, &used);
-		if (rc == GOSSIP_NOISE_AGAIN)
+		if (rc == P2P_NOISE_AGAIN)
 			return 0;
-		if (rc == GOSSIP_NOISE_OK) {
+		if (rc == P2P_NOISE_OK) {
 			if (evbuffer_reserve_space(c->plain, (ev_ssize_t)msglen,
 			    &v, 1) != 1)
 				return -1;
-			rc = gossip_noise_decrypt(&c->tr, msg, msglen,
+			rc = p2p_noise_decrypt(&c->tr, msg, msglen,
 			    v.iov_base, v.iov_len, &n);
-			v.iov_len = rc == GOSSIP_NOISE_OK ? n : 0;
+			v.iov_len = rc == P2P_NOISE_OK ? n : 0;
 			evbuffer_commit_space(c->plain, &v, 1);
 		}
 		evbuffer_drain(in, used);
-		if (rc != GOSSIP_NOISE_OK) {
+		if (rc != P2P_NOISE_OK) {
 			conn_violation(c, "noise transport: %s",
-			    gossip_noise_strerror(rc));
+			    p2p_noise_strerror(rc));
 			return -1;
 		}
 	}
 }
 
 static int
-conn_negotiate(struct gossip_conn *c, struct evbuffer *in,
+conn_negotiate(struct p2p_conn *c, struct evbuffer *in,
     const char *const *protos)
 {
 	struct evbuffer	*out = evbuffer_new();
 	const char	*why = NULL;
 	int		 rc, sel = -1;
 
-	rc = gossip_nego_step(&c->nego, in, protos, 1, out, &sel, &why);
+	rc = p2p_nego_step(&c->nego, in, protos, 1, out, &sel, &why);
 	if (conn_flush_nego(c, out) == -1 && rc >= 0)
 		rc = -1;
 	evbuffer_free(out);
 	if (rc < 0)
-		gossip_conn_close(c, "%s negotiation: %s", protos[0],
+		p2p_conn_close(c, "%s negotiation: %s", protos[0],
 		    why != NULL ? why : "failed");
 	return rc;
 }
 
 /* Deliver pending payload bytes of the current yamux Data frame. */
 static int
-conn_yamux_payload(struct gossip_conn *c)
+conn_yamux_payload(struct p2p_conn *c)
 {
-	struct gossip_stream	*s;
+	struct p2p_stream	*s;
 	size_t			 n = evbuffer_get_length(c->plain);
 
 	if (n > c->data_left)
@@ -432,83 +432,83 @@ conn_yamux_payload(struct gossip_conn *c)
 	if (n == 0)
 		return 0;
 	c->data_left -= (uint32_t)n;
-	s = gossip_stream_find(c, c->hdr.stream_id);
+	s = p2p_stream_find(c, c->hdr.stream_id);
 	if (s != NULL)
-		gossip_stream_input(s, c->plain, n);
+		p2p_stream_input(s, c->plain, n);
 	else
 		evbuffer_drain(c->plain, n);
-	return c->state == GOSSIP_CONN_OPEN ? 1 : -1;
+	return c->state == P2P_CONN_OPEN ? 1 : -1;
 }
 
 /* After a frame's payload: the flags that apply once the data is in. */
 static void
-conn_yamux_after(struct gossip_conn *c, uint32_t events)
+conn_yamux_after(struct p2p_conn *c, uint32_t events)
 {
-	struct gossip_stream	*s = gossip_stream_find(c, c->hdr.stream_id);
+	struct p2p_stream	*s = p2p_stream_find(c, c->hdr.stream_id);
 
 	if (s == NULL)
 		return;
-	if (events & GOSSIP_YAMUX_EV_FIN)
-		gossip_stream_remote_fin(s);
-	if ((s = gossip_stream_find(c, c->hdr.stream_id)) != NULL &&
-	    (events & (GOSSIP_YAMUX_EV_RST | GOSSIP_YAMUX_EV_CLOSED)))
-		gossip_stream_free(s);
+	if (events & P2P_YAMUX_EV_FIN)
+		p2p_stream_remote_fin(s);
+	if ((s = p2p_stream_find(c, c->hdr.stream_id)) != NULL &&
+	    (events & (P2P_YAMUX_EV_RST | P2P_YAMUX_EV_CLOSED)))
+		p2p_stream_free(s);
 }
 
 static int
-conn_yamux_header(struct gossip_conn *c, struct gossip_yamux_event *ev)
+conn_yamux_header(struct p2p_conn *c, struct p2p_yamux_event *ev)
 {
-	uint8_t			 raw[GOSSIP_YAMUX_HDR_LEN];
-	struct gossip_stream	*s;
+	uint8_t			 raw[P2P_YAMUX_HDR_LEN];
+	struct p2p_stream	*s;
 
 	evbuffer_remove(c->plain, raw, sizeof(raw));
-	if (gossip_yamux_hdr_decode(raw, sizeof(raw), &c->hdr) == -1) {
+	if (p2p_yamux_hdr_decode(raw, sizeof(raw), &c->hdr) == -1) {
 		conn_violation(c, "bad yamux header");
 		return -1;
 	}
-	if (gossip_yamux_session_recv(c->ys, &c->hdr, ev) == -1) {
+	if (p2p_yamux_session_recv(c->ys, &c->hdr, ev) == -1) {
 		if (ev->has_reply)
-			gossip_conn_send_frame(c, &ev->reply, NULL, 0);
+			p2p_conn_send_frame(c, &ev->reply, NULL, 0);
 		conn_violation(c, "yamux: stream %u type %u flags 0x%x",
 		    c->hdr.stream_id, c->hdr.type, c->hdr.flags);
 		return -1;
 	}
 	if (ev->has_reply)
-		gossip_conn_send_frame(c, &ev->reply, NULL, 0);
-	if (ev->events & GOSSIP_YAMUX_EV_OPEN)
-		gossip_stream_accept(c, c->hdr.stream_id);
-	if (ev->events & GOSSIP_YAMUX_EV_PONG && ev->length == c->ping_value &&
+		p2p_conn_send_frame(c, &ev->reply, NULL, 0);
+	if (ev->events & P2P_YAMUX_EV_OPEN)
+		p2p_stream_accept(c, c->hdr.stream_id);
+	if (ev->events & P2P_YAMUX_EV_PONG && ev->length == c->ping_value &&
 	    c->ping_sent_ms != 0) {
 		c->rtt_ms = util_mono_ms() - c->ping_sent_ms;
 		c->ping_sent_ms = 0;
 	}
-	if (ev->events & GOSSIP_YAMUX_EV_GOAWAY)
+	if (ev->events & P2P_YAMUX_EV_GOAWAY)
 		log_debug("gossip: %s sent go-away %u", c->peer_text,
 		    ev->length);
-	if ((ev->events & GOSSIP_YAMUX_EV_WINDOW) &&
-	    (s = gossip_stream_find(c, c->hdr.stream_id)) != NULL)
-		gossip_stream_flush(s);
-	if (c->state != GOSSIP_CONN_OPEN)
+	if ((ev->events & P2P_YAMUX_EV_WINDOW) &&
+	    (s = p2p_stream_find(c, c->hdr.stream_id)) != NULL)
+		p2p_stream_flush(s);
+	if (c->state != P2P_CONN_OPEN)
 		return -1;
-	c->data_left = ev->events & (GOSSIP_YAMUX_EV_DATA |
-	    GOSSIP_YAMUX_EV_DISCARD) ? ev->length : 0;
+	c->data_left = ev->events & (P2P_YAMUX_EV_DATA |
+	    P2P_YAMUX_EV_DISCARD) ? ev->length : 0;
 	c->have_hdr = 1;
 	return 0;
 }
 
 /* Run the yamux session over the decrypted bytes. */
 static int
-conn_yamux_input(struct gossip_conn *c)
+conn_yamux_input(struct p2p_conn *c)
 {
-	static const uint32_t	after = GOSSIP_YAMUX_EV_FIN |
-				    GOSSIP_YAMUX_EV_RST | GOSSIP_YAMUX_EV_CLOSED;
-	struct gossip_yamux_event ev;
+	static const uint32_t	after = P2P_YAMUX_EV_FIN |
+				    P2P_YAMUX_EV_RST | P2P_YAMUX_EV_CLOSED;
+	struct p2p_yamux_event ev;
 	int			 rc;
 
 	memset(&ev, 0, sizeof(ev));
 	for (;;) {
 		if (!c->have_hdr) {
-			if (evbuffer_get_length(c->plain) < GOSSIP_YAMUX_HDR_LEN)
+			if (evbuffer_get_length(c->plain) < P2P_YAMUX_HDR_LEN)
 				return 0;
 			if (conn_yamux_header(c, &ev) == -1)
 				return -1;
@@ -519,31 +519,31 @@ conn_yamux_input(struct gossip_conn *c)
 				return rc;
 		c->have_hdr = 0;
 		conn_yamux_after(c, c->pending_events);
-		if (c->state != GOSSIP_CONN_OPEN)
+		if (c->state != P2P_CONN_OPEN)
 			return -1;
 	}
 }
 
 static int
-conn_process(struct gossip_conn *c, struct evbuffer *in)
+conn_process(struct p2p_conn *c, struct evbuffer *in)
 {
 	int	rc;
 
 	switch (c->state) {
-	case GOSSIP_CONN_SECURITY:
+	case P2P_CONN_SECURITY:
 		if ((rc = conn_negotiate(c, in, conn_security)) <= 0)
 			return rc;
 		return conn_noise_start(c) == -1 ? -1 : 1;
-	case GOSSIP_CONN_NOISE:
+	case P2P_CONN_NOISE:
 		return conn_noise_input(c, in) == -1 ? -1 :
-		    c->state == GOSSIP_CONN_NOISE ? 0 : 1;
-	case GOSSIP_CONN_MUXER:
+		    c->state == P2P_CONN_NOISE ? 0 : 1;
+	case P2P_CONN_MUXER:
 		if (conn_decrypt(c, in) == -1)
 			return -1;
 		if ((rc = conn_negotiate(c, c->plain, conn_muxers)) <= 0)
 			return rc;
 		return conn_open(c) == -1 ? -1 : 1;
-	case GOSSIP_CONN_OPEN:
+	case P2P_CONN_OPEN:
 		if (conn_decrypt(c, in) == -1 || conn_yamux_input(c) == -1)
 			return -1;
 		return 0;
@@ -555,7 +555,7 @@ conn_process(struct gossip_conn *c, struct evbuffer *in)
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct gossip_conn	*c = arg;
+	struct p2p_conn	*c = arg;
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	int			 rc;
 
@@ -567,66 +567,66 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		return;		/* c is gone */
 	c->in_seen = evbuffer_get_length(in);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) >
-	    GOSSIP_CONN_OUTBUF_MAX)
-		gossip_conn_close(c, "peer does not read: %zu bytes queued",
+	    P2P_CONN_OUTBUF_MAX)
+		p2p_conn_close(c, "peer does not read: %zu bytes queued",
 		    evbuffer_get_length(bufferevent_get_output(bev)));
 }
 
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct gossip_conn	*c = arg;
+	struct p2p_conn	*c = arg;
 	struct evbuffer		*out;
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
-		c->state = GOSSIP_CONN_SECURITY;
+		c->state = P2P_CONN_SECURITY;
 		evtimer_del(c->timer);
 		conn_arm_timer(c, c->h->lim.handshake_ms);
 		out = evbuffer_new();
-		gossip_nego_propose(conn_security[0], out);
+		p2p_nego_propose(conn_security[0], out);
 		c->bytes_out += evbuffer_get_length(out);
 		bufferevent_write_buffer(c->bev, out);
 		evbuffer_free(out);
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
-		gossip_conn_close(c, "closed by the peer");
+		p2p_conn_close(c, "closed by the peer");
 	else if (what & BEV_EVENT_ERROR)
-		gossip_conn_close(c, "%s", evutil_socket_error_to_string(
+		p2p_conn_close(c, "%s", evutil_socket_error_to_string(
 		    EVUTIL_SOCKET_ERROR()));
 }
 
 /* A yamux Ping keeps NATs open and measures the round trip. */
 static void
-conn_keepalive(struct gossip_conn *c)
+conn_keepalive(struct p2p_conn *c)
 {
-	struct gossip_yamux_hdr	h;
+	struct p2p_yamux_hdr	h;
 
 	c->ping_value = (uint32_t)util_mono_ms();
 	c->ping_sent_ms = util_mono_ms();
-	gossip_yamux_ping(c->ping_value, &h);
-	gossip_conn_send_frame(c, &h, NULL, 0);
+	p2p_yamux_ping(c->ping_value, &h);
+	p2p_conn_send_frame(c, &h, NULL, 0);
 }
 
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_conn	*c = arg;
+	struct p2p_conn	*c = arg;
 
 	(void)fd;
 	(void)what;
-	if (c->state != GOSSIP_CONN_OPEN) {
-		gossip_conn_close(c, c->state == GOSSIP_CONN_CONNECTING ?
+	if (c->state != P2P_CONN_OPEN) {
+		p2p_conn_close(c, c->state == P2P_CONN_CONNECTING ?
 		    "dial timed out" : "handshake timed out");
 		return;
 	}
 	if (util_mono_ms() - c->last_rx_ms > c->h->lim.idle_ms) {
-		gossip_conn_close(c, "idle for %llu s",
+		p2p_conn_close(c, "idle for %llu s",
 		    (unsigned long long)(c->h->lim.idle_ms / 1000));
 		return;
 	}
 	conn_keepalive(c);
-	if (c->state == GOSSIP_CONN_OPEN)
-		conn_arm_timer(c, GOSSIP_PING_INTERVAL_MS);
+	if (c->state == P2P_CONN_OPEN)
+		conn_arm_timer(c, P2P_PING_INTERVAL_MS);
 }

@@ -32,14 +32,14 @@
 
 /* A new connection's address is known: the layers above may refuse it. */
 static void
-host_dialing(struct p2p_host *h, struct gossip_conn *c)
+host_dialing(struct p2p_host *h, struct p2p_conn *c)
 {
 	if (h->cbs.dialing != NULL)
 		h->cbs.dialing(h->cbs.arg, c);
 }
 
 int
-gossip_host_add_proto(struct p2p_host *h, const struct gossip_proto *proto,
+p2p_host_add_proto(struct p2p_host *h, const struct p2p_proto *proto,
     void *arg)
 {
 	if (h->nprotos >= P2P_PROTOS_MAX)
@@ -50,13 +50,13 @@ gossip_host_add_proto(struct p2p_host *h, const struct gossip_proto *proto,
 }
 
 int
-gossip_host_slot(struct p2p_host *h)
+p2p_host_slot(struct p2p_host *h)
 {
 	return h->nslots < P2P_CONN_SLOTS ? (int)h->nslots++ : -1;
 }
 
 void
-gossip_host_violation(struct p2p_host *h, struct gossip_conn *c,
+p2p_host_violation(struct p2p_host *h, struct p2p_conn *c,
     const char *why)
 {
 	h->cnt.protocol_violations++;
@@ -73,10 +73,10 @@ host_identity(struct p2p_host *h)
 	int			 rc, created = 0;
 
 	if (hex[0] != '\0') {
-		rc = gossip_identity_from_hex(&h->id, hex, strlen(hex));
-		if (rc != GOSSIP_IDENTITY_OK)
+		rc = p2p_identity_from_hex(&h->id, hex, strlen(hex));
+		if (rc != P2P_IDENTITY_OK)
 			fatal_config("p2p_private_key: %s",
-			    gossip_identity_strerror(rc));
+			    p2p_identity_strerror(rc));
 	} else {
 		snprintf(path, sizeof(path), "%s/p2p.key",
 		    config_str(cfg, "p2p_peer_cache_dir"));
@@ -84,11 +84,11 @@ host_identity(struct p2p_host *h)
 			fatal_config("p2p_peer_cache_dir %s: %s",
 			    config_str(cfg, "p2p_peer_cache_dir"),
 			    strerror(errno));
-		rc = gossip_identity_load_or_create(&h->id, path, &created);
-		if (rc != GOSSIP_IDENTITY_OK)
+		rc = p2p_identity_load_or_create(&h->id, path, &created);
+		if (rc != P2P_IDENTITY_OK)
 			fatal_config("%s: %s", path,
-			    rc == GOSSIP_IDENTITY_EIO ? strerror(errno) :
-			    gossip_identity_strerror(rc));
+			    rc == P2P_IDENTITY_EIO ? strerror(errno) :
+			    p2p_identity_strerror(rc));
 		if (created)
 			log_info("gossip: created a new identity in %s", path);
 	}
@@ -141,7 +141,7 @@ host_listen_sa(const char *entry, int port, struct sockaddr_storage *ss,
 static size_t
 host_conns_from(struct p2p_host *h, const struct sockaddr *sa)
 {
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 	size_t			 n = 0;
 
 	TAILQ_FOREACH(c, &h->conns, entry) {
@@ -161,7 +161,7 @@ host_conns_from(struct p2p_host *h, const struct sockaddr *sa)
 static struct bufferevent *
 host_pnet(struct p2p_host *h, struct bufferevent *under)
 {
-	struct bufferevent	*bev = gossip_pnet_wrap(under, h->psk);
+	struct bufferevent	*bev = p2p_pnet_wrap(under, h->psk);
 
 	if (bev == NULL) {
 		log_warn("gossip: cannot set up the private network layer");
@@ -193,7 +193,7 @@ host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	if (h->has_psk && (bev = host_pnet(h, bev)) == NULL)
 		return;
-	host_dialing(h, gossip_conn_new(h, bev, 1, sa, (socklen_t)salen,
+	host_dialing(h, p2p_conn_new(h, bev, 1, sa, (socklen_t)salen,
 	    NULL));
 }
 
@@ -217,7 +217,7 @@ static void
 host_advertise_wildcard(struct p2p_host *h, int af, int port)
 {
 	struct ifaddrs	*ifa, *i;
-	char		 host[INET6_ADDRSTRLEN], text[GOSSIP_ADDR_TEXT_MAX];
+	char		 host[INET6_ADDRSTRLEN], text[P2P_ADDR_TEXT_MAX];
 	const void	*ip;
 
 	if (getifaddrs(&ifa) == -1)
@@ -244,7 +244,7 @@ static void
 host_advertise_configured(struct p2p_host *h, const struct cfg_list *l,
     int port)
 {
-	struct gossip_multiaddr	 ma;
+	struct p2p_multiaddr	 ma;
 	struct in6_addr		 a6;
 	char			 text[300], host[256];
 	const char		*colon;
@@ -255,7 +255,7 @@ host_advertise_configured(struct p2p_host *h, const struct cfg_list *l,
 		const char	*e = l->v[i];
 
 		if (e[0] == '/') {
-			if (gossip_multiaddr_parse(e, strlen(e), &ma) != 0)
+			if (p2p_multiaddr_parse(e, strlen(e), &ma) != 0)
 				fatal_config("p2p_advertise_addresses: bad "
 				    "multiaddr '%s'", e);
 			host_add_advertise(h, e);
@@ -276,7 +276,7 @@ host_advertise_configured(struct p2p_host *h, const struct cfg_list *l,
 			snprintf(text, sizeof(text), "/ip4/%s/tcp/%d", host, p);
 		else
 			snprintf(text, sizeof(text), "/dns/%s/tcp/%d", host, p);
-		if (gossip_multiaddr_parse(text, strlen(text), &ma) != 0)
+		if (p2p_multiaddr_parse(text, strlen(text), &ma) != 0)
 			fatal_config("p2p_advertise_addresses: bad entry '%s'", e);
 		host_add_advertise(h, text);
 	}
@@ -289,15 +289,15 @@ host_listen_one(struct p2p_host *h, const char *entry, int port)
 	socklen_t		 len;
 	evutil_socket_t		 fd;
 	struct evconnlistener	*l;
-	char			 host[INET6_ADDRSTRLEN], text[GOSSIP_ADDR_TEXT_MAX];
+	char			 host[INET6_ADDRSTRLEN], text[P2P_ADDR_TEXT_MAX];
 	int			 on = 1, af;
 	const void		*ip;
 
 	if (host_listen_sa(entry, port, &ss, &len) == -1)
 		fatal_config("p2p_listen_addresses: cannot parse '%s'", entry);
-	if (h->nlisteners == GOSSIP_LISTENERS_MAX)
+	if (h->nlisteners == P2P_LISTENERS_MAX)
 		fatal_config("p2p_listen_addresses: more than %d entries",
-		    GOSSIP_LISTENERS_MAX);
+		    P2P_LISTENERS_MAX);
 	af = ss.ss_family;
 	if ((fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		fatal("socket: %s", strerror(errno));
@@ -333,7 +333,7 @@ host_listen_one(struct p2p_host *h, const char *entry, int port)
 }
 
 int
-gossip_host_start(struct p2p_host *h)
+p2p_host_start(struct p2p_host *h)
 {
 	const struct config	*cfg = h->p->cfg;
 	const struct cfg_list	*l = config_list(cfg, "p2p_listen_addresses");
@@ -342,8 +342,8 @@ gossip_host_start(struct p2p_host *h)
 	size_t			 i;
 
 	TAILQ_INIT(&h->conns);
-	if (gossip_host_add_proto(h, &gossip_identify_proto, NULL) == -1 ||
-	    gossip_host_add_proto(h, &gossip_ping_proto, NULL) == -1)
+	if (p2p_host_add_proto(h, &p2p_identify_proto, NULL) == -1 ||
+	    p2p_host_add_proto(h, &p2p_ping_proto, NULL) == -1)
 		return -1;
 	h->share_private = config_bool(cfg, "p2p_share_private_addresses");
 	h->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
@@ -363,7 +363,7 @@ gossip_host_start(struct p2p_host *h)
 	    (h->dns = evdns_base_new(h->p->base, 0)) != NULL)
 		evdns_base_load_hosts(h->dns, NULL);
 	if (config_str(cfg, "p2p_shared_key")[0] != '\0') {
-		if (gossip_pnet_parse_key(config_str(cfg, "p2p_shared_key"),
+		if (p2p_pnet_parse_key(config_str(cfg, "p2p_shared_key"),
 		    h->psk) == -1)
 			fatal_config("p2p_shared_key: expected 64 hex digits or "
 			    "/key/swarm/psk/1.0.0/\\n/base16/\\n<64 hex digits>");
@@ -385,9 +385,9 @@ gossip_host_start(struct p2p_host *h)
 }
 
 void
-gossip_host_stop(struct p2p_host *h)
+p2p_host_stop(struct p2p_host *h)
 {
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 	size_t			 i;
 
 	if (h->dns != NULL) {
@@ -395,7 +395,7 @@ gossip_host_stop(struct p2p_host *h)
 		h->dns = NULL;
 	}
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
-		gossip_conn_close(c, "shutting down");
+		p2p_conn_close(c, "shutting down");
 	for (i = 0; i < h->nlisteners; i++)
 		evconnlistener_free(h->listeners[i]);
 	h->nlisteners = 0;
@@ -404,42 +404,42 @@ gossip_host_stop(struct p2p_host *h)
 	free(h->advertise);
 	h->advertise = NULL;
 	h->nadvertise = 0;
-	gossip_identity_fini(&h->id);
+	p2p_identity_fini(&h->id);
 }
 
 /* Split /ip4|ip6/<addr>/tcp/<port>[/p2p/<id>] into a sockaddr and peer ID. */
 static int
 host_dial_target(const char *maddr, struct sockaddr_storage *ss,
-    socklen_t *len, struct gossip_peer_id *pid, int *has_pid, char *err,
+    socklen_t *len, struct p2p_peer_id *pid, int *has_pid, char *err,
     size_t errlen)
 {
-	struct gossip_multiaddr		 ma;
-	struct gossip_multiaddr_part	 part;
+	struct p2p_multiaddr		 ma;
+	struct p2p_multiaddr_part	 part;
 	size_t				 off = 0;
 	int				 rc, have_ip = 0, have_port = 0;
 
 	*has_pid = 0;
 	memset(ss, 0, sizeof(*ss));
-	if (gossip_multiaddr_parse(maddr, strlen(maddr), &ma) != 0) {
+	if (p2p_multiaddr_parse(maddr, strlen(maddr), &ma) != 0) {
 		snprintf(err, errlen, "not a multiaddr: %s", maddr);
 		return -1;
 	}
-	while ((rc = gossip_multiaddr_next(ma.bytes, ma.len, &off, &part)) == 1) {
-		if (part.code == GOSSIP_MA_IP4 && !have_ip) {
+	while ((rc = p2p_multiaddr_next(ma.bytes, ma.len, &off, &part)) == 1) {
+		if (part.code == P2P_MA_IP4 && !have_ip) {
 			struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
 
 			sin->sin_family = AF_INET;
 			memcpy(&sin->sin_addr, part.value, 4);
 			*len = sizeof(*sin);
 			have_ip = 1;
-		} else if (part.code == GOSSIP_MA_IP6 && !have_ip) {
+		} else if (part.code == P2P_MA_IP6 && !have_ip) {
 			struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
 
 			sin6->sin6_family = AF_INET6;
 			memcpy(&sin6->sin6_addr, part.value, 16);
 			*len = sizeof(*sin6);
 			have_ip = 1;
-		} else if (part.code == GOSSIP_MA_TCP && have_ip && !have_port) {
+		} else if (part.code == P2P_MA_TCP && have_ip && !have_port) {
 			uint16_t	port = (uint16_t)(part.value[0] << 8 |
 					    part.value[1]);
 
@@ -449,7 +449,7 @@ host_dial_target(const char *maddr, struct sockaddr_storage *ss,
 				((struct sockaddr_in6 *)ss)->sin6_port =
 				    htons(port);
 			have_port = 1;
-		} else if (part.code == GOSSIP_MA_P2P && have_port) {
+		} else if (part.code == P2P_MA_P2P && have_port) {
 			if (part.value_len > sizeof(pid->bytes)) {
 				snprintf(err, errlen, "peer ID too long");
 				return -1;
@@ -474,11 +474,11 @@ host_dial_target(const char *maddr, struct sockaddr_storage *ss,
 /* Connect to a resolved address; the connection belongs to the host. */
 static int
 host_dial_sa(struct p2p_host *h, const char *maddr,
-    const struct sockaddr *sa, socklen_t len, const struct gossip_peer_id *pid,
-    struct gossip_static *stat, char *err, size_t errlen)
+    const struct sockaddr *sa, socklen_t len, const struct p2p_peer_id *pid,
+    struct p2p_static *stat, char *err, size_t errlen)
 {
 	struct bufferevent	*bev, *under;
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 
 	if (h->nout >= h->lim.max_out) {
 		snprintf(err, errlen, "outbound connection limit (%zu) reached",
@@ -495,12 +495,12 @@ host_dial_sa(struct p2p_host *h, const char *maddr,
 		snprintf(err, errlen, "cannot set up the private network layer");
 		return -1;
 	}
-	c = gossip_conn_new(h, bev, 0, sa, len, pid);
+	c = p2p_conn_new(h, bev, 0, sa, len, pid);
 	c->stat = stat;
 	if (bufferevent_socket_connect(under, sa, (int)len) == -1) {
 		snprintf(err, errlen, "connect %s: %s", maddr, strerror(errno));
 		c->stat = NULL;		/* the caller hears of it from -1 */
-		gossip_conn_close(c, "connect failed");
+		p2p_conn_close(c, "connect failed");
 		return -1;
 	}
 	log_info("gossip: dialing %s", maddr);
@@ -511,10 +511,10 @@ host_dial_sa(struct p2p_host *h, const char *maddr,
 /* A /dns, /dns4 or /dns6 multiaddr waiting for its name to resolve. */
 struct host_resolve {
 	struct p2p_host	*h;
-	struct gossip_static	*stat;
-	char			 maddr[GOSSIP_MULTIADDR_TEXT_MAX];
+	struct p2p_static	*stat;
+	char			 maddr[P2P_MULTIADDR_TEXT_MAX];
 	uint16_t		 port;
-	struct gossip_peer_id	 pid;
+	struct p2p_peer_id	 pid;
 	int			 has_pid;
 };
 
@@ -532,7 +532,7 @@ host_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		log_warn("gossip: cannot resolve %s: %s", r->maddr,
 		    evutil_gai_strerror(result));
 		if (r->stat != NULL)
-			gossip_static_down(r->stat);
+			p2p_static_down(r->stat);
 	} else {
 		if (res->ai_family == AF_INET)
 			((struct sockaddr_in *)res->ai_addr)->sin_port =
@@ -545,7 +545,7 @@ host_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		    r->stat, err, sizeof(err)) == -1) {
 			log_warn("gossip: %s", err);
 			if (r->stat != NULL)
-				gossip_static_down(r->stat);
+				p2p_static_down(r->stat);
 		}
 	}
 	if (res != NULL)
@@ -557,20 +557,20 @@ host_resolved(int result, struct evutil_addrinfo *res, void *arg)
  * maddr is not a DNS multiaddr, -1 with err. */
 static int
 host_dial_dns(struct p2p_host *h, const char *maddr,
-    struct gossip_static *stat, char *err, size_t errlen)
+    struct p2p_static *stat, char *err, size_t errlen)
 {
-	struct gossip_multiaddr		 ma;
-	struct gossip_multiaddr_part	 part;
+	struct p2p_multiaddr		 ma;
+	struct p2p_multiaddr_part	 part;
 	struct evutil_addrinfo		 hints;
 	struct host_resolve		*r;
 	char				 name[256];
 	size_t				 off = 0;
 	int				 step = 0, family = AF_UNSPEC;
 
-	if (gossip_multiaddr_parse(maddr, strlen(maddr), &ma) != 0 ||
-	    gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) != 1 ||
-	    (part.code != GOSSIP_MA_DNS && part.code != GOSSIP_MA_DNS4 &&
-	    part.code != GOSSIP_MA_DNS6))
+	if (p2p_multiaddr_parse(maddr, strlen(maddr), &ma) != 0 ||
+	    p2p_multiaddr_next(ma.bytes, ma.len, &off, &part) != 1 ||
+	    (part.code != P2P_MA_DNS && part.code != P2P_MA_DNS4 &&
+	    part.code != P2P_MA_DNS6))
 		return 0;
 	if (part.value_len >= sizeof(name)) {
 		snprintf(err, errlen, "DNS name too long in %s", maddr);
@@ -578,17 +578,17 @@ host_dial_dns(struct p2p_host *h, const char *maddr,
 	}
 	memcpy(name, part.value, part.value_len);
 	name[part.value_len] = '\0';
-	family = part.code == GOSSIP_MA_DNS4 ? AF_INET :
-	    part.code == GOSSIP_MA_DNS6 ? AF_INET6 : AF_UNSPEC;
+	family = part.code == P2P_MA_DNS4 ? AF_INET :
+	    part.code == P2P_MA_DNS6 ? AF_INET6 : AF_UNSPEC;
 	r = xcalloc(1, sizeof(*r));
 	r->h = h;
 	r->stat = stat;
 	snprintf(r->maddr, sizeof(r->maddr), "%s", maddr);
-	while (gossip_multiaddr_next(ma.bytes, ma.len, &off, &part) == 1) {
-		if (part.code == GOSSIP_MA_TCP && step == 0) {
+	while (p2p_multiaddr_next(ma.bytes, ma.len, &off, &part) == 1) {
+		if (part.code == P2P_MA_TCP && step == 0) {
 			r->port = (uint16_t)(part.value[0] << 8 | part.value[1]);
 			step = 1;
-		} else if (part.code == GOSSIP_MA_P2P && step == 1 &&
+		} else if (part.code == P2P_MA_P2P && step == 1 &&
 		    part.value_len <= sizeof(r->pid.bytes)) {
 			memcpy(r->pid.bytes, part.value, part.value_len);
 			r->pid.len = part.value_len;
@@ -614,11 +614,11 @@ host_dial_dns(struct p2p_host *h, const char *maddr,
 }
 
 int
-gossip_host_dial(struct p2p_host *h, const char *maddr,
-    struct gossip_static *stat, char *err, size_t errlen)
+p2p_host_dial(struct p2p_host *h, const char *maddr,
+    struct p2p_static *stat, char *err, size_t errlen)
 {
 	struct sockaddr_storage	 ss;
-	struct gossip_peer_id	 pid;
+	struct p2p_peer_id	 pid;
 	socklen_t		 len = 0;
 	int			 has_pid, rc;
 
@@ -631,35 +631,35 @@ gossip_host_dial(struct p2p_host *h, const char *maddr,
 	    has_pid ? &pid : NULL, stat, err, errlen);
 }
 
-struct gossip_conn *
-gossip_host_find(struct p2p_host *h, const char *peer_id)
+struct p2p_conn *
+p2p_host_find(struct p2p_host *h, const char *peer_id)
 {
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 
 	TAILQ_FOREACH(c, &h->conns, entry)
-		if (c->state == GOSSIP_CONN_OPEN &&
+		if (c->state == P2P_CONN_OPEN &&
 		    strcmp(c->peer_text, peer_id) == 0)
 			return c;
 	return NULL;
 }
 
 int
-gossip_host_disconnect(struct p2p_host *h, const char *peer_id)
+p2p_host_disconnect(struct p2p_host *h, const char *peer_id)
 {
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 	int			 n = 0;
 
-	while ((c = gossip_host_find(h, peer_id)) != NULL) {
-		gossip_conn_close(c, "disconnect requested");
+	while ((c = p2p_host_find(h, peer_id)) != NULL) {
+		p2p_conn_close(c, "disconnect requested");
 		n++;
 	}
 	return n;
 }
 
-struct gossip_conn *
-gossip_host_find_id(struct p2p_host *h, uint64_t id)
+struct p2p_conn *
+p2p_host_find_id(struct p2p_host *h, uint64_t id)
 {
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 
 	TAILQ_FOREACH(c, &h->conns, entry)
 		if (c->id == id)

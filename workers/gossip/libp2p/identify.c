@@ -23,7 +23,7 @@
 #define IDENTIFY_LIST_MAX	64	/* protocols or addresses kept */
 
 void
-gossip_peer_info_clear(struct gossip_peer_info *pi)
+p2p_peer_info_clear(struct p2p_peer_info *pi)
 {
 	size_t	i;
 
@@ -57,18 +57,18 @@ identify_private(const char *maddr)
 }
 
 int
-gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
+p2p_identify_encode(struct p2p_conn *c, uint8_t **out, size_t *len)
 {
 	struct p2p_host		*h = c->h;
 	Libp2pIdentify__Identify	 m = LIBP2P_IDENTIFY__IDENTIFY__INIT;
-	struct gossip_multiaddr		 obs, *la;
+	struct p2p_multiaddr		 obs, *la;
 	ProtobufCBinaryData		*addrs;
-	uint8_t				 pk[GOSSIP_PUBKEY_PB_LEN];
+	uint8_t				 pk[P2P_PUBKEY_PB_LEN];
 	const char			*protos[16];
 	size_t				 i, n = 0;
 	int				 local;
 
-	gossip_identity_pubkey_encode(h->id.pk, pk);
+	p2p_identity_pubkey_encode(h->id.pk, pk);
 	m.publickey.data = pk;
 	m.publickey.len = sizeof(pk);
 	m.has_publickey = 1;
@@ -87,7 +87,7 @@ gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 		if (!h->share_private && !local &&
 		    identify_private(h->advertise[i]))
 			continue;
-		if (gossip_multiaddr_parse(h->advertise[i],
+		if (p2p_multiaddr_parse(h->advertise[i],
 		    strlen(h->advertise[i]), &la[n]) == 0) {
 			addrs[n].data = la[n].bytes;
 			addrs[n].len = la[n].len;
@@ -96,7 +96,7 @@ gossip_identify_encode(struct gossip_conn *c, uint8_t **out, size_t *len)
 	}
 	m.listenaddrs = addrs;
 	m.n_listenaddrs = n;
-	if (gossip_multiaddr_parse(c->remote, strlen(c->remote), &obs) == 0) {
+	if (p2p_multiaddr_parse(c->remote, strlen(c->remote), &obs) == 0) {
 		m.observedaddr.data = obs.bytes;
 		m.observedaddr.len = obs.len;
 		m.has_observedaddr = 1;
@@ -121,11 +121,11 @@ identify_strndup(const char *s, size_t max)
 }
 
 int
-gossip_identify_decode(struct gossip_conn *c, const uint8_t *buf, size_t len)
+p2p_identify_decode(struct p2p_conn *c, const uint8_t *buf, size_t len)
 {
 	Libp2pIdentify__Identify	*m;
-	struct gossip_peer_info		*pi = &c->info;
-	char				 text[GOSSIP_MULTIADDR_TEXT_MAX];
+	struct p2p_peer_info		*pi = &c->info;
+	char				 text[P2P_MULTIADDR_TEXT_MAX];
 	size_t				 i;
 
 	m = libp2p_identify__identify__unpack(NULL, len, buf);
@@ -145,7 +145,7 @@ gossip_identify_decode(struct gossip_conn *c, const uint8_t *buf, size_t len)
 	}
 	for (i = 0; i < m->n_listenaddrs &&
 	    pi->nlisten_addrs < IDENTIFY_LIST_MAX; i++) {
-		if (gossip_multiaddr_format(m->listenaddrs[i].data,
+		if (p2p_multiaddr_format(m->listenaddrs[i].data,
 		    m->listenaddrs[i].len, text, sizeof(text)) != 0)
 			continue;
 		pi->listen_addrs = xrealloc(pi->listen_addrs,
@@ -158,7 +158,7 @@ gossip_identify_decode(struct gossip_conn *c, const uint8_t *buf, size_t len)
 
 /* Parse every length-prefixed part in s->in. */
 static int
-identify_parse(struct gossip_stream *s)
+identify_parse(struct p2p_stream *s)
 {
 	const uint8_t	*buf;
 	size_t		 len = evbuffer_get_length(s->in), off = 0, used;
@@ -167,11 +167,11 @@ identify_parse(struct gossip_stream *s)
 
 	buf = evbuffer_pullup(s->in, -1);
 	while (off < len) {
-		if (gossip_varint_decode(buf + off, len - off, &n, &used) !=
-		    GOSSIP_VARINT_OK || n > IDENTIFY_MSG_MAX ||
+		if (p2p_varint_decode(buf + off, len - off, &n, &used) !=
+		    P2P_VARINT_OK || n > IDENTIFY_MSG_MAX ||
 		    n > len - off - used || ++parts > IDENTIFY_PARTS_MAX)
 			return -1;
-		if (gossip_identify_decode(s->c, buf + off + used, n) == -1)
+		if (p2p_identify_decode(s->c, buf + off + used, n) == -1)
 			return -1;
 		off += used + n;
 	}
@@ -179,23 +179,23 @@ identify_parse(struct gossip_stream *s)
 }
 
 static void
-identify_open(struct gossip_stream *s)
+identify_open(struct p2p_stream *s)
 {
-	uint8_t	*msg, pre[GOSSIP_VARINT_MAX];
+	uint8_t	*msg, pre[P2P_VARINT_MAX];
 	size_t	 len, n;
 
 	if (s->outbound)
 		return;		/* we asked: wait for the answer */
-	gossip_identify_encode(s->c, &msg, &len);
-	n = gossip_varint_encode(len, pre);
-	gossip_stream_write(s, pre, n);
-	gossip_stream_write(s, msg, len);
+	p2p_identify_encode(s->c, &msg, &len);
+	n = p2p_varint_encode(len, pre);
+	p2p_stream_write(s, pre, n);
+	p2p_stream_write(s, msg, len);
 	free(msg);
-	gossip_stream_close(s);
+	p2p_stream_close(s);
 }
 
 static void
-identify_data(struct gossip_stream *s)
+identify_data(struct p2p_stream *s)
 {
 	if (!s->outbound) {
 		evbuffer_drain(s->in, evbuffer_get_length(s->in));
@@ -203,25 +203,25 @@ identify_data(struct gossip_stream *s)
 	}
 	if (evbuffer_get_length(s->in) > IDENTIFY_MSG_MAX * IDENTIFY_PARTS_MAX) {
 		log_warn("gossip: identify from %s too long", s->c->peer_text);
-		gossip_stream_reset(s);
+		p2p_stream_reset(s);
 	}
 }
 
 static void
-identify_fin(struct gossip_stream *s)
+identify_fin(struct p2p_stream *s)
 {
-	struct gossip_conn	*c = s->c;
+	struct p2p_conn	*c = s->c;
 	size_t			 i;
 
 	if (!s->outbound) {
-		gossip_stream_close(s);
+		p2p_stream_close(s);
 		return;
 	}
-	gossip_peer_info_clear(&c->info);
+	p2p_peer_info_clear(&c->info);
 	if (identify_parse(s) == -1) {
 		log_warn("gossip: bad identify message from %s", c->peer_text);
-		gossip_peer_info_clear(&c->info);
-		gossip_stream_reset(s);
+		p2p_peer_info_clear(&c->info);
+		p2p_stream_reset(s);
 		return;
 	}
 	c->info.identified = 1;
@@ -232,12 +232,12 @@ identify_fin(struct gossip_stream *s)
 	for (i = 0; i < c->info.nprotocols; i++)
 		log_debug("gossip: %s speaks %s", c->peer_text,
 		    c->info.protocols[i]);
-	gossip_stream_close(s);
-	gossip_ping_start(c);
+	p2p_stream_close(s);
+	p2p_ping_start(c);
 	if (c->h->cbs.identified != NULL)
 		c->h->cbs.identified(c->h->cbs.arg, c);
 }
 
-const struct gossip_proto gossip_identify_proto = {
+const struct p2p_proto p2p_identify_proto = {
 	"/ipfs/id/1.0.0", identify_open, identify_data, identify_fin, NULL, NULL,
 };

@@ -19,76 +19,76 @@
 #include "libp2p/libp2p.h"
 #include "libp2p_crypto.pb-c.h"
 
-#define GOSSIP_IDENTITY_FILE_MAX	1024	/* p2p.key bytes we read */
-#define GOSSIP_IDENTITY_RAW_MAX		128	/* decoded key bytes */
+#define P2P_IDENTITY_FILE_MAX	1024	/* p2p.key bytes we read */
+#define P2P_IDENTITY_RAW_MAX		128	/* decoded key bytes */
 
-static const uint8_t	gossip_identity_pub_prefix[4] = { 0x08, 0x01, 0x12, 0x20 };
-static const uint8_t	gossip_identity_priv_prefix[4] = { 0x08, 0x01, 0x12, 0x40 };
+static const uint8_t	p2p_identity_pub_prefix[4] = { 0x08, 0x01, 0x12, 0x20 };
+static const uint8_t	p2p_identity_priv_prefix[4] = { 0x08, 0x01, 0x12, 0x40 };
 
 const char *
-gossip_identity_strerror(int rc)
+p2p_identity_strerror(int rc)
 {
 	switch (rc) {
-	case GOSSIP_IDENTITY_OK:
+	case P2P_IDENTITY_OK:
 		return "ok";
-	case GOSSIP_IDENTITY_EHEX:
+	case P2P_IDENTITY_EHEX:
 		return "private key is not hex";
-	case GOSSIP_IDENTITY_ELEN:
+	case P2P_IDENTITY_ELEN:
 		return "private key is not 64 or 96 bytes nor a protobuf key";
-	case GOSSIP_IDENTITY_EMISMATCH:
+	case P2P_IDENTITY_EMISMATCH:
 		return "private key's public half does not match its seed";
-	case GOSSIP_IDENTITY_ETYPE:
+	case P2P_IDENTITY_ETYPE:
 		return "private key is not Ed25519";
-	case GOSSIP_IDENTITY_EIO:
+	case P2P_IDENTITY_EIO:
 		return "key file I/O failed";
-	case GOSSIP_IDENTITY_ECRYPTO:
+	case P2P_IDENTITY_ECRYPTO:
 		return "libsodium failed";
 	}
 	return "unknown identity error";
 }
 
 static void
-gossip_identity_finish(struct gossip_identity *id)
+p2p_identity_finish(struct p2p_identity *id)
 {
-	gossip_identity_peer_id(id->pk, &id->peer_id);
-	/* 38 bytes always fit GOSSIP_PEER_ID_TEXT_MAX. */
-	(void)gossip_identity_peer_id_format(&id->peer_id, id->peer_id_text,
+	p2p_identity_peer_id(id->pk, &id->peer_id);
+	/* 38 bytes always fit P2P_PEER_ID_TEXT_MAX. */
+	(void)p2p_identity_peer_id_format(&id->peer_id, id->peer_id_text,
 	    sizeof(id->peer_id_text));
 }
 
 int
-gossip_identity_from_seed(struct gossip_identity *id, const uint8_t seed[32])
+p2p_identity_from_seed(struct p2p_identity *id, const uint8_t seed[32])
 {
 	if (sodium_init() < 0)
-		return GOSSIP_IDENTITY_ECRYPTO;
+		return P2P_IDENTITY_ECRYPTO;
 	if (crypto_sign_seed_keypair(id->pk, id->sk, seed) != 0)
-		return GOSSIP_IDENTITY_ECRYPTO;
-	gossip_identity_finish(id);
-	return GOSSIP_IDENTITY_OK;
+		return P2P_IDENTITY_ECRYPTO;
+	p2p_identity_finish(id);
+	return P2P_IDENTITY_OK;
 }
 
 int
-gossip_identity_generate(struct gossip_identity *id)
+p2p_identity_generate(struct p2p_identity *id)
 {
 	uint8_t	seed[32];
 	int	rc;
 
 	if (sodium_init() < 0)
-		return GOSSIP_IDENTITY_ECRYPTO;
+		return P2P_IDENTITY_ECRYPTO;
 	randombytes_buf(seed, sizeof(seed));
-	rc = gossip_identity_from_seed(id, seed);
+	rc = p2p_identity_from_seed(id, seed);
 	sodium_memzero(seed, sizeof(seed));
 	return rc;
 }
 
 void
-gossip_identity_fini(struct gossip_identity *id)
+p2p_identity_fini(struct p2p_identity *id)
 {
 	sodium_memzero(id, sizeof(*id));
 }
 
 static int
-gossip_identity_hexval(char c)
+p2p_identity_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -100,7 +100,7 @@ gossip_identity_hexval(char c)
 }
 
 static int
-gossip_identity_unhex(const char *hex, size_t len, uint8_t *out,
+p2p_identity_unhex(const char *hex, size_t len, uint8_t *out,
     size_t outcap, size_t *outlen)
 {
 	size_t	i;
@@ -108,8 +108,8 @@ gossip_identity_unhex(const char *hex, size_t len, uint8_t *out,
 	if (len % 2 != 0 || len / 2 > outcap)
 		return -1;
 	for (i = 0; i < len / 2; i++) {
-		int	hi = gossip_identity_hexval(hex[2 * i]);
-		int	lo = gossip_identity_hexval(hex[2 * i + 1]);
+		int	hi = p2p_identity_hexval(hex[2 * i]);
+		int	lo = p2p_identity_hexval(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -121,25 +121,25 @@ gossip_identity_unhex(const char *hex, size_t len, uint8_t *out,
 
 /* seed || pk [|| pk]: the public halves must match the seed's. */
 static int
-gossip_identity_from_raw(struct gossip_identity *id, const uint8_t *raw,
+p2p_identity_from_raw(struct p2p_identity *id, const uint8_t *raw,
     size_t len)
 {
 	int	rc;
 
 	if (len != 64 && len != 96)
-		return GOSSIP_IDENTITY_ELEN;
-	if ((rc = gossip_identity_from_seed(id, raw)) != GOSSIP_IDENTITY_OK)
+		return P2P_IDENTITY_ELEN;
+	if ((rc = p2p_identity_from_seed(id, raw)) != P2P_IDENTITY_OK)
 		return rc;
 	if (sodium_memcmp(id->pk, raw + 32, 32) != 0 ||
 	    (len == 96 && sodium_memcmp(id->pk, raw + 64, 32) != 0)) {
-		gossip_identity_fini(id);
-		return GOSSIP_IDENTITY_EMISMATCH;
+		p2p_identity_fini(id);
+		return P2P_IDENTITY_EMISMATCH;
 	}
-	return GOSSIP_IDENTITY_OK;
+	return P2P_IDENTITY_OK;
 }
 
 static int
-gossip_identity_from_pb(struct gossip_identity *id, const uint8_t *buf,
+p2p_identity_from_pb(struct p2p_identity *id, const uint8_t *buf,
     size_t len)
 {
 	Libp2pCrypto__PrivateKey	*k;
@@ -147,11 +147,11 @@ gossip_identity_from_pb(struct gossip_identity *id, const uint8_t *buf,
 
 	k = libp2p_crypto__private_key__unpack(NULL, len, buf);
 	if (k == NULL)
-		return GOSSIP_IDENTITY_ELEN;
+		return P2P_IDENTITY_ELEN;
 	if (k->type != LIBP2P_CRYPTO__KEY_TYPE__Ed25519)
-		rc = GOSSIP_IDENTITY_ETYPE;
+		rc = P2P_IDENTITY_ETYPE;
 	else
-		rc = gossip_identity_from_raw(id, k->data.data, k->data.len);
+		rc = p2p_identity_from_raw(id, k->data.data, k->data.len);
 	if (k->data.data != NULL)
 		sodium_memzero(k->data.data, k->data.len);
 	libp2p_crypto__private_key__free_unpacked(k, NULL);
@@ -159,10 +159,10 @@ gossip_identity_from_pb(struct gossip_identity *id, const uint8_t *buf,
 }
 
 int
-gossip_identity_from_hex(struct gossip_identity *id, const char *hex,
+p2p_identity_from_hex(struct p2p_identity *id, const char *hex,
     size_t len)
 {
-	uint8_t	raw[GOSSIP_IDENTITY_RAW_MAX];
+	uint8_t	raw[P2P_IDENTITY_RAW_MAX];
 	size_t	rawlen;
 	int	rc;
 
@@ -174,27 +174,27 @@ gossip_identity_from_hex(struct gossip_identity *id, const char *hex,
 	    (hex[len - 1] >= '\t' && hex[len - 1] <= '\r')))
 		len--;
 	if (len / 2 > sizeof(raw))
-		return GOSSIP_IDENTITY_ELEN;
-	if (gossip_identity_unhex(hex, len, raw, sizeof(raw), &rawlen) != 0)
-		return GOSSIP_IDENTITY_EHEX;
+		return P2P_IDENTITY_ELEN;
+	if (p2p_identity_unhex(hex, len, raw, sizeof(raw), &rawlen) != 0)
+		return P2P_IDENTITY_EHEX;
 	if (rawlen == 64 || rawlen == 96)
-		rc = gossip_identity_from_raw(id, raw, rawlen);
+		rc = p2p_identity_from_raw(id, raw, rawlen);
 	else
-		rc = gossip_identity_from_pb(id, raw, rawlen);
+		rc = p2p_identity_from_pb(id, raw, rawlen);
 	sodium_memzero(raw, sizeof(raw));
 	return rc;
 }
 
 int
-gossip_identity_load(struct gossip_identity *id, const char *path)
+p2p_identity_load(struct p2p_identity *id, const char *path)
 {
-	char	buf[GOSSIP_IDENTITY_FILE_MAX + 1];
+	char	buf[P2P_IDENTITY_FILE_MAX + 1];
 	size_t	len = 0;
 	ssize_t	n = 0;
 	int	fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return GOSSIP_IDENTITY_EIO;
+		return P2P_IDENTITY_EIO;
 	while (len < sizeof(buf)) {
 		n = read(fd, buf + len, sizeof(buf) - len);
 		if (n == -1 && errno == EINTR)
@@ -205,17 +205,17 @@ gossip_identity_load(struct gossip_identity *id, const char *path)
 	}
 	close(fd);
 	if (n == -1)
-		rc = GOSSIP_IDENTITY_EIO;
-	else if (len > GOSSIP_IDENTITY_FILE_MAX)
-		rc = GOSSIP_IDENTITY_ELEN;
+		rc = P2P_IDENTITY_EIO;
+	else if (len > P2P_IDENTITY_FILE_MAX)
+		rc = P2P_IDENTITY_ELEN;
 	else
-		rc = gossip_identity_from_hex(id, buf, len);
+		rc = p2p_identity_from_hex(id, buf, len);
 	sodium_memzero(buf, sizeof(buf));
 	return rc;
 }
 
 static int
-gossip_identity_write_all(int fd, const char *buf, size_t len)
+p2p_identity_write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t	n;
 
@@ -232,7 +232,7 @@ gossip_identity_write_all(int fd, const char *buf, size_t len)
 }
 
 int
-gossip_identity_save(const struct gossip_identity *id, const char *path)
+p2p_identity_save(const struct p2p_identity *id, const char *path)
 {
 	uint8_t	raw[96];
 	char	hex[2 * sizeof(raw) + 1], tmp[4096];
@@ -240,7 +240,7 @@ gossip_identity_save(const struct gossip_identity *id, const char *path)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
-		return GOSSIP_IDENTITY_EIO;
+		return P2P_IDENTITY_EIO;
 	}
 	memcpy(raw, id->sk, 64);
 	memcpy(raw + 64, id->pk, 32);
@@ -248,7 +248,7 @@ gossip_identity_save(const struct gossip_identity *id, const char *path)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	ok = fd != -1 && fchmod(fd, 0600) == 0 &&
-	    gossip_identity_write_all(fd, hex, strlen(hex)) == 0 &&
+	    p2p_identity_write_all(fd, hex, strlen(hex)) == 0 &&
 	    fsync(fd) == 0;
 	saved = errno;
 	if (fd != -1 && close(fd) != 0)
@@ -262,67 +262,67 @@ gossip_identity_save(const struct gossip_identity *id, const char *path)
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(hex, sizeof(hex));
 	errno = saved;
-	return ok ? GOSSIP_IDENTITY_OK : GOSSIP_IDENTITY_EIO;
+	return ok ? P2P_IDENTITY_OK : P2P_IDENTITY_EIO;
 }
 
 int
-gossip_identity_load_or_create(struct gossip_identity *id, const char *path,
+p2p_identity_load_or_create(struct p2p_identity *id, const char *path,
     int *created)
 {
 	int	rc;
 
 	*created = 0;
-	rc = gossip_identity_load(id, path);
-	if (rc != GOSSIP_IDENTITY_EIO || errno != ENOENT)
+	rc = p2p_identity_load(id, path);
+	if (rc != P2P_IDENTITY_EIO || errno != ENOENT)
 		return rc;
-	if ((rc = gossip_identity_generate(id)) != GOSSIP_IDENTITY_OK)
+	if ((rc = p2p_identity_generate(id)) != P2P_IDENTITY_OK)
 		return rc;
-	if ((rc = gossip_identity_save(id, path)) != GOSSIP_IDENTITY_OK) {
-		gossip_identity_fini(id);
+	if ((rc = p2p_identity_save(id, path)) != P2P_IDENTITY_OK) {
+		p2p_identity_fini(id);
 		return rc;
 	}
 	*created = 1;
-	return GOSSIP_IDENTITY_OK;
+	return P2P_IDENTITY_OK;
 }
 
 void
-gossip_identity_sign(const struct gossip_identity *id, const uint8_t *msg,
+p2p_identity_sign(const struct p2p_identity *id, const uint8_t *msg,
     size_t len, uint8_t sig[64])
 {
 	crypto_sign_detached(sig, NULL, msg, len, id->sk);
 }
 
 int
-gossip_identity_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+p2p_identity_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
     const uint8_t sig[64])
 {
 	return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -1;
 }
 
 void
-gossip_identity_pubkey_encode(const uint8_t pk[32],
-    uint8_t out[GOSSIP_PUBKEY_PB_LEN])
+p2p_identity_pubkey_encode(const uint8_t pk[32],
+    uint8_t out[P2P_PUBKEY_PB_LEN])
 {
-	memcpy(out, gossip_identity_pub_prefix, 4);
+	memcpy(out, p2p_identity_pub_prefix, 4);
 	memcpy(out + 4, pk, 32);
 }
 
 void
-gossip_identity_privkey_encode(const struct gossip_identity *id,
-    uint8_t out[GOSSIP_PRIVKEY_PB_LEN])
+p2p_identity_privkey_encode(const struct p2p_identity *id,
+    uint8_t out[P2P_PRIVKEY_PB_LEN])
 {
-	memcpy(out, gossip_identity_priv_prefix, 4);
+	memcpy(out, p2p_identity_priv_prefix, 4);
 	memcpy(out + 4, id->sk, 64);
 }
 
 int
-gossip_identity_pubkey_decode(const uint8_t *buf, size_t len, uint8_t pk[32])
+p2p_identity_pubkey_decode(const uint8_t *buf, size_t len, uint8_t pk[32])
 {
 	Libp2pCrypto__PublicKey	*k;
 	int			 rc = -1;
 
 	/* An Ed25519 PublicKey is 36 bytes; anything far bigger is not one. */
-	if (len > 2 * GOSSIP_PUBKEY_PB_LEN)
+	if (len > 2 * P2P_PUBKEY_PB_LEN)
 		return -1;
 	k = libp2p_crypto__public_key__unpack(NULL, len, buf);
 	if (k == NULL)
@@ -336,24 +336,24 @@ gossip_identity_pubkey_decode(const uint8_t *buf, size_t len, uint8_t pk[32])
 }
 
 void
-gossip_identity_peer_id(const uint8_t pk[32], struct gossip_peer_id *out)
+p2p_identity_peer_id(const uint8_t pk[32], struct p2p_peer_id *out)
 {
 	out->bytes[0] = 0x00;			/* identity multihash */
-	out->bytes[1] = GOSSIP_PUBKEY_PB_LEN;
-	gossip_identity_pubkey_encode(pk, out->bytes + 2);
-	out->len = 2 + GOSSIP_PUBKEY_PB_LEN;
+	out->bytes[1] = P2P_PUBKEY_PB_LEN;
+	p2p_identity_pubkey_encode(pk, out->bytes + 2);
+	out->len = 2 + P2P_PUBKEY_PB_LEN;
 }
 
 int
-gossip_identity_peer_id_check(const uint8_t *buf, size_t len)
+p2p_identity_peer_id_check(const uint8_t *buf, size_t len)
 {
 	uint64_t	code, dlen;
 	size_t		n1, n2;
 
-	if (gossip_varint_decode(buf, len, &code, &n1) != GOSSIP_VARINT_OK)
+	if (p2p_varint_decode(buf, len, &code, &n1) != P2P_VARINT_OK)
 		return -1;
-	if (gossip_varint_decode(buf + n1, len - n1, &dlen, &n2) !=
-	    GOSSIP_VARINT_OK)
+	if (p2p_varint_decode(buf + n1, len - n1, &dlen, &n2) !=
+	    P2P_VARINT_OK)
 		return -1;
 	if (dlen != len - n1 - n2)
 		return -1;
@@ -366,7 +366,7 @@ gossip_identity_peer_id_check(const uint8_t *buf, size_t len)
 
 /* RFC 4648 base32, lower case, no padding: the multibase 'b' form. */
 static int
-gossip_identity_base32_decode(const char *in, size_t inlen, uint8_t *out,
+p2p_identity_base32_decode(const char *in, size_t inlen, uint8_t *out,
     size_t outcap, size_t *outlen)
 {
 	uint32_t	acc = 0;
@@ -400,19 +400,19 @@ gossip_identity_base32_decode(const char *in, size_t inlen, uint8_t *out,
 
 /* CIDv1 = 0x01, codec libp2p-key 0x72, multihash. */
 static int
-gossip_identity_peer_id_from_cid(const char *text, size_t len,
-    struct gossip_peer_id *out)
+p2p_identity_peer_id_from_cid(const char *text, size_t len,
+    struct p2p_peer_id *out)
 {
-	uint8_t	buf[GOSSIP_PEER_ID_MAX + 2];
+	uint8_t	buf[P2P_PEER_ID_MAX + 2];
 	size_t	n;
 
 	if (len > 2 * sizeof(buf))
 		return -1;
-	if (gossip_identity_base32_decode(text, len, buf, sizeof(buf), &n) != 0)
+	if (p2p_identity_base32_decode(text, len, buf, sizeof(buf), &n) != 0)
 		return -1;
 	if (n < 3 || buf[0] != 0x01 || buf[1] != 0x72)
 		return -1;
-	if (gossip_identity_peer_id_check(buf + 2, n - 2) != 0)
+	if (p2p_identity_peer_id_check(buf + 2, n - 2) != 0)
 		return -1;
 	memcpy(out->bytes, buf + 2, n - 2);
 	out->len = n - 2;
@@ -420,44 +420,44 @@ gossip_identity_peer_id_from_cid(const char *text, size_t len,
 }
 
 int
-gossip_identity_peer_id_parse(const char *text, size_t len,
-    struct gossip_peer_id *out)
+p2p_identity_peer_id_parse(const char *text, size_t len,
+    struct p2p_peer_id *out)
 {
 	size_t	n;
 
 	if (len > 0 && text[0] == 'b')
-		return gossip_identity_peer_id_from_cid(text + 1, len - 1, out);
-	if (gossip_base58_decode(text, len, out->bytes, sizeof(out->bytes),
+		return p2p_identity_peer_id_from_cid(text + 1, len - 1, out);
+	if (p2p_base58_decode(text, len, out->bytes, sizeof(out->bytes),
 	    &n) != 0)
 		return -1;
-	if (gossip_identity_peer_id_check(out->bytes, n) != 0)
+	if (p2p_identity_peer_id_check(out->bytes, n) != 0)
 		return -1;
 	out->len = n;
 	return 0;
 }
 
 int
-gossip_identity_peer_id_format(const struct gossip_peer_id *id, char *out,
+p2p_identity_peer_id_format(const struct p2p_peer_id *id, char *out,
     size_t outcap)
 {
-	return gossip_base58_encode(id->bytes, id->len, out, outcap);
+	return p2p_base58_encode(id->bytes, id->len, out, outcap);
 }
 
 int
-gossip_identity_peer_id_pubkey(const struct gossip_peer_id *id,
+p2p_identity_peer_id_pubkey(const struct p2p_peer_id *id,
     uint8_t pk[32])
 {
-	if (id->len != 2 + GOSSIP_PUBKEY_PB_LEN || id->bytes[0] != 0x00 ||
-	    id->bytes[1] != GOSSIP_PUBKEY_PB_LEN ||
-	    memcmp(id->bytes + 2, gossip_identity_pub_prefix, 4) != 0)
+	if (id->len != 2 + P2P_PUBKEY_PB_LEN || id->bytes[0] != 0x00 ||
+	    id->bytes[1] != P2P_PUBKEY_PB_LEN ||
+	    memcmp(id->bytes + 2, p2p_identity_pub_prefix, 4) != 0)
 		return -1;
 	memcpy(pk, id->bytes + 6, 32);
 	return 0;
 }
 
 int
-gossip_identity_peer_id_equal(const struct gossip_peer_id *a,
-    const struct gossip_peer_id *b)
+p2p_identity_peer_id_equal(const struct p2p_peer_id *a,
+    const struct p2p_peer_id *b)
 {
 	return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
 }

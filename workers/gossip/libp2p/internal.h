@@ -10,19 +10,19 @@
 
 /* ---- negotiate.c: multistream-select over an evbuffer ---- */
 
-void	gossip_nego_init(struct gossip_nego *, int initiator);
+void	p2p_nego_init(struct p2p_nego *, int initiator);
 /* The initiator's opening: header and proposal in one write (lazy). */
-int	gossip_nego_propose(const char *proto, struct evbuffer *out);
+int	p2p_nego_propose(const char *proto, struct evbuffer *out);
 /*
  * Consume lines from in.  1: agreed on protos[*sel]; 0: need more input;
  * -1: failed (*why says why).  A responder's answers go to out.
  */
-int	gossip_nego_step(struct gossip_nego *, struct evbuffer *in,
+int	p2p_nego_step(struct p2p_nego *, struct evbuffer *in,
 	    const char *const *protos, size_t nprotos, struct evbuffer *out,
 	    int *sel, const char **why);
 
 /* A p2p_static_peers entry: dialed at start, redialed when lost. */
-struct gossip_static {
+struct p2p_static {
 	struct p2p_host		*h;		/* borrowed */
 	char			*addr;		/* owned: the multiaddr text */
 	struct event		*timer;		/* owned: next redial */
@@ -32,68 +32,68 @@ struct gossip_static {
 
 /* ---- pnet.c: private networks (pnet v1) ---- */
 
-#define GOSSIP_PNET_NONCE_LEN	24
+#define P2P_PNET_NONCE_LEN	24
 
-struct gossip_pnet_stream {
+struct p2p_pnet_stream {
 	uint8_t		key[32];
-	uint8_t		nonce[GOSSIP_PNET_NONCE_LEN];
+	uint8_t		nonce[P2P_PNET_NONCE_LEN];
 	uint64_t	block;		/* next 64-byte keystream block */
 	uint8_t		ks[64];
 	size_t		pos;		/* used bytes of ks */
 };
 
 /* The p2p_shared_key setting: 64 hex digits or the /key/swarm/psk/1.0.0/ form. */
-int	gossip_pnet_parse_key(const char *text, uint8_t key[32]);
-void	gossip_pnet_stream_init(struct gossip_pnet_stream *, const uint8_t key[32],
-	    const uint8_t nonce[GOSSIP_PNET_NONCE_LEN]);
+int	p2p_pnet_parse_key(const char *text, uint8_t key[32]);
+void	p2p_pnet_stream_init(struct p2p_pnet_stream *, const uint8_t key[32],
+	    const uint8_t nonce[P2P_PNET_NONCE_LEN]);
 /* XOR buf with the next len keystream bytes. */
-void	gossip_pnet_stream_xor(struct gossip_pnet_stream *, uint8_t *, size_t);
+void	p2p_pnet_stream_xor(struct p2p_pnet_stream *, uint8_t *, size_t);
 /* A filter over a socket bufferevent; takes ownership of under. */
-struct bufferevent *gossip_pnet_wrap(struct bufferevent *under,
+struct bufferevent *p2p_pnet_wrap(struct bufferevent *under,
 	    const uint8_t key[32]);
 
 /* ---- conn.c ---- */
 
 /* Take ownership of a connected (inbound) or connecting (outbound) bev. */
-struct gossip_conn *gossip_conn_new(struct p2p_host *, struct bufferevent *,
+struct p2p_conn *p2p_conn_new(struct p2p_host *, struct bufferevent *,
 	    int inbound, const struct sockaddr *, socklen_t,
-	    const struct gossip_peer_id *expected);
+	    const struct p2p_peer_id *expected);
 /* Send plaintext on the secured channel (split into Noise frames). */
-int	gossip_conn_send(struct gossip_conn *, const uint8_t *, size_t);
+int	p2p_conn_send(struct p2p_conn *, const uint8_t *, size_t);
 /* Send one yamux header (and len payload bytes) on the session. */
-int	gossip_conn_send_frame(struct gossip_conn *, const struct gossip_yamux_hdr *,
+int	p2p_conn_send_frame(struct p2p_conn *, const struct p2p_yamux_hdr *,
 	    const uint8_t *payload, size_t len);
 
 /* ---- stream.c ---- */
 
 /* A stream the peer opened (yamux SYN). */
-struct gossip_stream *gossip_stream_accept(struct gossip_conn *, uint32_t id);
-struct gossip_stream *gossip_stream_find(struct gossip_conn *, uint32_t id);
+struct p2p_stream *p2p_stream_accept(struct p2p_conn *, uint32_t id);
+struct p2p_stream *p2p_stream_find(struct p2p_conn *, uint32_t id);
 /* len payload bytes for the stream arrived at the front of src (moved). */
-void	gossip_stream_input(struct gossip_stream *, struct evbuffer *src,
+void	p2p_stream_input(struct p2p_stream *, struct evbuffer *src,
 	    size_t len);
 /* Window credit arrived: flush what waits. */
-void	gossip_stream_flush(struct gossip_stream *);
-void	gossip_stream_remote_fin(struct gossip_stream *);
+void	p2p_stream_flush(struct p2p_stream *);
+void	p2p_stream_remote_fin(struct p2p_stream *);
 /* Forget a stream that yamux already freed (RST or both FINs). */
-void	gossip_stream_free(struct gossip_stream *);
+void	p2p_stream_free(struct p2p_stream *);
 
 /* ---- static.c ---- */
 
 /* A connection dialed for a static peer opened / went away. */
-void	gossip_static_up(struct gossip_static *);
-void	gossip_static_down(struct gossip_static *);
+void	p2p_static_up(struct p2p_static *);
+void	p2p_static_down(struct p2p_static *);
 
 /* ---- identify.c, ping.c ---- */
 
-extern const struct gossip_proto	gossip_identify_proto;
-extern const struct gossip_proto	gossip_ping_proto;
+extern const struct p2p_proto	p2p_identify_proto;
+extern const struct p2p_proto	p2p_ping_proto;
 /* Build our Identify message for c (observed address = c's remote). */
-int	gossip_identify_encode(struct gossip_conn *, uint8_t **out, size_t *len);
+int	p2p_identify_encode(struct p2p_conn *, uint8_t **out, size_t *len);
 /* Parse a peer's Identify message into c->info; -1 on garbage. */
-int	gossip_identify_decode(struct gossip_conn *, const uint8_t *, size_t);
-void	gossip_peer_info_clear(struct gossip_peer_info *);
+int	p2p_identify_decode(struct p2p_conn *, const uint8_t *, size_t);
+void	p2p_peer_info_clear(struct p2p_peer_info *);
 /* Start a ping round on c (opens the stream the first time). */
-void	gossip_ping_start(struct gossip_conn *);
+void	p2p_ping_start(struct p2p_conn *);
 
 #endif

@@ -12,7 +12,7 @@
  *
  * Then the host (struct p2p_host): listeners, dials, connections, yamux
  * streams and the protocols on them.  Higher layers plug in through the
- * protocol table (gossip_host_add_proto) and the connection callbacks
+ * protocol table (p2p_host_add_proto) and the connection callbacks
  * (struct p2p_host_cbs); the host never calls them by name.
  */
 #ifndef LIBP2P_LIBP2P_H
@@ -26,276 +26,276 @@
 
 /* ---- varint.c: multiformats unsigned varint ---------------------- */
 
-#define GOSSIP_VARINT_MAX	9	/* bytes; 63 bits, as go-varint */
+#define P2P_VARINT_MAX	9	/* bytes; 63 bits, as go-varint */
 
-enum gossip_varint_rc {
-	GOSSIP_VARINT_OK = 0,
-	GOSSIP_VARINT_SHORT = 1,	/* buffer ends inside the varint */
-	GOSSIP_VARINT_BAD = -1,		/* over 63 bits or not minimal */
+enum p2p_varint_rc {
+	P2P_VARINT_OK = 0,
+	P2P_VARINT_SHORT = 1,	/* buffer ends inside the varint */
+	P2P_VARINT_BAD = -1,		/* over 63 bits or not minimal */
 };
 
-/* Encode v into out (GOSSIP_VARINT_MAX bytes); returns the length used. */
-size_t	gossip_varint_encode(uint64_t v, uint8_t *out);
-/* Length gossip_varint_encode() would use for v. */
-size_t	gossip_varint_size(uint64_t v);
-/* Decode one minimal varint at buf; *used is set on GOSSIP_VARINT_OK. */
-int	gossip_varint_decode(const uint8_t *buf, size_t len, uint64_t *v,
+/* Encode v into out (P2P_VARINT_MAX bytes); returns the length used. */
+size_t	p2p_varint_encode(uint64_t v, uint8_t *out);
+/* Length p2p_varint_encode() would use for v. */
+size_t	p2p_varint_size(uint64_t v);
+/* Decode one minimal varint at buf; *used is set on P2P_VARINT_OK. */
+int	p2p_varint_decode(const uint8_t *buf, size_t len, uint64_t *v,
 	    size_t *used);
 
 /* ---- base58.c: base58btc (Bitcoin alphabet) ---------------------- */
 
-#define GOSSIP_BASE58_IN_MAX	128	/* bytes accepted by either direction */
+#define P2P_BASE58_IN_MAX	128	/* bytes accepted by either direction */
 
 /* Encode len bytes as NUL-terminated text in out; -1 if out is too small. */
-int	gossip_base58_encode(const uint8_t *in, size_t len, char *out,
+int	p2p_base58_encode(const uint8_t *in, size_t len, char *out,
 	    size_t outcap);
 /* Decode base58 text; -1 on a bad character, overflow or too long input. */
-int	gossip_base58_decode(const char *in, size_t inlen, uint8_t *out,
+int	p2p_base58_decode(const char *in, size_t inlen, uint8_t *out,
 	    size_t outcap, size_t *outlen);
 
 /* ---- identity.c: Ed25519 identity, keys and peer IDs -------------- */
 
-#define GOSSIP_PEER_ID_MAX	44	/* identity multihash of a 42-byte key */
-#define GOSSIP_PEER_ID_TEXT_MAX	64	/* base58 text incl. NUL */
-#define GOSSIP_PUBKEY_PB_LEN	36	/* 08 01 12 20 || pk */
-#define GOSSIP_PRIVKEY_PB_LEN	68	/* 08 01 12 40 || seed || pk */
+#define P2P_PEER_ID_MAX	44	/* identity multihash of a 42-byte key */
+#define P2P_PEER_ID_TEXT_MAX	64	/* base58 text incl. NUL */
+#define P2P_PUBKEY_PB_LEN	36	/* 08 01 12 20 || pk */
+#define P2P_PRIVKEY_PB_LEN	68	/* 08 01 12 40 || seed || pk */
 
 /* A binary peer ID: a multihash (identity or sha2-256). */
-struct gossip_peer_id {
-	uint8_t	bytes[GOSSIP_PEER_ID_MAX];
+struct p2p_peer_id {
+	uint8_t	bytes[P2P_PEER_ID_MAX];
 	size_t	len;
 };
 
-/* Our libp2p identity.  Secret material; wipe with gossip_identity_fini(). */
-struct gossip_identity {
+/* Our libp2p identity.  Secret material; wipe with p2p_identity_fini(). */
+struct p2p_identity {
 	uint8_t			sk[64];	/* libsodium form: seed || pk */
 	uint8_t			pk[32];
-	struct gossip_peer_id	peer_id;
-	char			peer_id_text[GOSSIP_PEER_ID_TEXT_MAX];
+	struct p2p_peer_id	peer_id;
+	char			peer_id_text[P2P_PEER_ID_TEXT_MAX];
 };
 
-enum gossip_identity_rc {
-	GOSSIP_IDENTITY_OK = 0,
-	GOSSIP_IDENTITY_EHEX = -1,	/* not hex */
-	GOSSIP_IDENTITY_ELEN = -2,	/* not 64/96 raw bytes nor protobuf */
-	GOSSIP_IDENTITY_EMISMATCH = -3,	/* public half does not match */
-	GOSSIP_IDENTITY_ETYPE = -4,	/* protobuf key that is not Ed25519 */
-	GOSSIP_IDENTITY_EIO = -5,	/* file error; errno is set */
-	GOSSIP_IDENTITY_ECRYPTO = -6,	/* libsodium failed */
+enum p2p_identity_rc {
+	P2P_IDENTITY_OK = 0,
+	P2P_IDENTITY_EHEX = -1,	/* not hex */
+	P2P_IDENTITY_ELEN = -2,	/* not 64/96 raw bytes nor protobuf */
+	P2P_IDENTITY_EMISMATCH = -3,	/* public half does not match */
+	P2P_IDENTITY_ETYPE = -4,	/* protobuf key that is not Ed25519 */
+	P2P_IDENTITY_EIO = -5,	/* file error; errno is set */
+	P2P_IDENTITY_ECRYPTO = -6,	/* libsodium failed */
 };
 
-const char *gossip_identity_strerror(int rc);
+const char *p2p_identity_strerror(int rc);
 
 /* Fresh random key. */
-int	gossip_identity_generate(struct gossip_identity *id);
+int	p2p_identity_generate(struct p2p_identity *id);
 /* Key from a 32-byte Ed25519 seed. */
-int	gossip_identity_from_seed(struct gossip_identity *id,
+int	p2p_identity_from_seed(struct p2p_identity *id,
 	    const uint8_t seed[32]);
 /*
  * Key from hex text (surrounding whitespace ignored): 64 bytes seed||pk,
  * 96 bytes seed||pk||pk, or a protobuf PrivateKey (the bus's "08011240…").
  * A stored public half must match the seed.
  */
-int	gossip_identity_from_hex(struct gossip_identity *id, const char *hex,
+int	p2p_identity_from_hex(struct p2p_identity *id, const char *hex,
 	    size_t len);
 /* Read a p2p.key file (hex, as above). */
-int	gossip_identity_load(struct gossip_identity *id, const char *path);
+int	p2p_identity_load(struct p2p_identity *id, const char *path);
 /* Write the 96-byte hex form Teranode writes, mode 0600, atomically. */
-int	gossip_identity_save(const struct gossip_identity *id,
+int	p2p_identity_save(const struct p2p_identity *id,
 	    const char *path);
 /* Load path, or generate and save a key when it does not exist. */
-int	gossip_identity_load_or_create(struct gossip_identity *id,
+int	p2p_identity_load_or_create(struct p2p_identity *id,
 	    const char *path, int *created);
-void	gossip_identity_fini(struct gossip_identity *id);
+void	p2p_identity_fini(struct p2p_identity *id);
 
 /* Sign msg with the identity key (RFC 8032, no pre-hash). */
-void	gossip_identity_sign(const struct gossip_identity *id,
+void	p2p_identity_sign(const struct p2p_identity *id,
 	    const uint8_t *msg, size_t len, uint8_t sig[64]);
 /* 0 if sig is pk's valid signature over msg, else -1. */
-int	gossip_identity_verify(const uint8_t pk[32], const uint8_t *msg,
+int	p2p_identity_verify(const uint8_t pk[32], const uint8_t *msg,
 	    size_t len, const uint8_t sig[64]);
 
 /* Protobuf PublicKey / PrivateKey of an Ed25519 key (deterministic). */
-void	gossip_identity_pubkey_encode(const uint8_t pk[32],
-	    uint8_t out[GOSSIP_PUBKEY_PB_LEN]);
-void	gossip_identity_privkey_encode(const struct gossip_identity *id,
-	    uint8_t out[GOSSIP_PRIVKEY_PB_LEN]);
+void	p2p_identity_pubkey_encode(const uint8_t pk[32],
+	    uint8_t out[P2P_PUBKEY_PB_LEN]);
+void	p2p_identity_privkey_encode(const struct p2p_identity *id,
+	    uint8_t out[P2P_PRIVKEY_PB_LEN]);
 /* Decode a protobuf PublicKey; only Ed25519 with 32 bytes is accepted. */
-int	gossip_identity_pubkey_decode(const uint8_t *buf, size_t len,
+int	p2p_identity_pubkey_decode(const uint8_t *buf, size_t len,
 	    uint8_t pk[32]);
 
 /* Peer ID (identity multihash of the protobuf public key) of pk. */
-void	gossip_identity_peer_id(const uint8_t pk[32],
-	    struct gossip_peer_id *out);
+void	p2p_identity_peer_id(const uint8_t pk[32],
+	    struct p2p_peer_id *out);
 /* Check that buf is a peer ID multihash (identity <= 42 or sha2-256). */
-int	gossip_identity_peer_id_check(const uint8_t *buf, size_t len);
+int	p2p_identity_peer_id_check(const uint8_t *buf, size_t len);
 /* Parse base58btc ("12D3KooW…", "Qm…") or CIDv1 base32 ("b…") text. */
-int	gossip_identity_peer_id_parse(const char *text, size_t len,
-	    struct gossip_peer_id *out);
-/* base58btc text of a peer ID into out (GOSSIP_PEER_ID_TEXT_MAX). */
-int	gossip_identity_peer_id_format(const struct gossip_peer_id *id,
+int	p2p_identity_peer_id_parse(const char *text, size_t len,
+	    struct p2p_peer_id *out);
+/* base58btc text of a peer ID into out (P2P_PEER_ID_TEXT_MAX). */
+int	p2p_identity_peer_id_format(const struct p2p_peer_id *id,
 	    char *out, size_t outcap);
 /* The Ed25519 key inside an identity peer ID; -1 for any other kind. */
-int	gossip_identity_peer_id_pubkey(const struct gossip_peer_id *id,
+int	p2p_identity_peer_id_pubkey(const struct p2p_peer_id *id,
 	    uint8_t pk[32]);
-int	gossip_identity_peer_id_equal(const struct gossip_peer_id *a,
-	    const struct gossip_peer_id *b);
+int	p2p_identity_peer_id_equal(const struct p2p_peer_id *a,
+	    const struct p2p_peer_id *b);
 
 /* ---- multiaddr.c: multiaddr text <-> binary ----------------------- */
 
-#define GOSSIP_MULTIADDR_MAX		512	/* binary bytes */
-#define GOSSIP_MULTIADDR_TEXT_MAX	1024	/* text bytes incl. NUL */
+#define P2P_MULTIADDR_MAX		512	/* binary bytes */
+#define P2P_MULTIADDR_TEXT_MAX	1024	/* text bytes incl. NUL */
 
-#define GOSSIP_MA_IP4		4
-#define GOSSIP_MA_TCP		6
-#define GOSSIP_MA_IP6		41
-#define GOSSIP_MA_DNS		53
-#define GOSSIP_MA_DNS4		54
-#define GOSSIP_MA_DNS6		55
-#define GOSSIP_MA_DNSADDR	56
-#define GOSSIP_MA_UDP		273
-#define GOSSIP_MA_P2P_CIRCUIT	290
-#define GOSSIP_MA_P2P		421
+#define P2P_MA_IP4		4
+#define P2P_MA_TCP		6
+#define P2P_MA_IP6		41
+#define P2P_MA_DNS		53
+#define P2P_MA_DNS4		54
+#define P2P_MA_DNS6		55
+#define P2P_MA_DNSADDR	56
+#define P2P_MA_UDP		273
+#define P2P_MA_P2P_CIRCUIT	290
+#define P2P_MA_P2P		421
 
-struct gossip_multiaddr {
-	uint8_t	bytes[GOSSIP_MULTIADDR_MAX];
+struct p2p_multiaddr {
+	uint8_t	bytes[P2P_MULTIADDR_MAX];
 	size_t	len;
 };
 
 /* One component of a binary multiaddr; value borrows from the input. */
-struct gossip_multiaddr_part {
+struct p2p_multiaddr_part {
 	uint64_t	 code;
 	const uint8_t	*value;
 	size_t		 value_len;
 };
 
 /* Text ("/ip4/1.2.3.4/tcp/9905/p2p/12D3…") to binary; -1 on garbage. */
-int	gossip_multiaddr_parse(const char *text, size_t len,
-	    struct gossip_multiaddr *out);
+int	p2p_multiaddr_parse(const char *text, size_t len,
+	    struct p2p_multiaddr *out);
 /* Binary to NUL-terminated text; -1 on garbage or a small out. */
-int	gossip_multiaddr_format(const uint8_t *buf, size_t len, char *out,
+int	p2p_multiaddr_format(const uint8_t *buf, size_t len, char *out,
 	    size_t outcap);
 /*
  * Step through buf: 1 and the part at *off (advanced), 0 at the end, -1 on
  * a malformed or unknown component.
  */
-int	gossip_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
-	    struct gossip_multiaddr_part *part);
+int	p2p_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
+	    struct p2p_multiaddr_part *part);
 /* 0 if buf is a well-formed binary multiaddr of known protocols. */
-int	gossip_multiaddr_check(const uint8_t *buf, size_t len);
+int	p2p_multiaddr_check(const uint8_t *buf, size_t len);
 
 /* ---- mss.c: multistream-select 1.0 -------------------------------- */
 
-#define GOSSIP_MSS_PROTOCOL	"/multistream/1.0.0"
-#define GOSSIP_MSS_NA		"na"
-#define GOSSIP_MSS_LS		"ls"
-#define GOSSIP_MSS_MSG_MAX	1024	/* bytes incl. the newline, as Go */
+#define P2P_MSS_PROTOCOL	"/multistream/1.0.0"
+#define P2P_MSS_NA		"na"
+#define P2P_MSS_LS		"ls"
+#define P2P_MSS_MSG_MAX	1024	/* bytes incl. the newline, as Go */
 
-enum gossip_mss_rc {
-	GOSSIP_MSS_LINE = 1,		/* a line is ready in parser->line */
-	GOSSIP_MSS_AGAIN = 0,		/* all input consumed, need more */
-	GOSSIP_MSS_ETOOBIG = -1,	/* message over GOSSIP_MSS_MSG_MAX */
-	GOSSIP_MSS_EBADLEN = -2,	/* bad length varint */
-	GOSSIP_MSS_ENONL = -3,		/* no trailing newline */
-	GOSSIP_MSS_ENUL = -4,		/* NUL byte in the line */
-	GOSSIP_MSS_ESPACE = -5,		/* output buffer too small */
+enum p2p_mss_rc {
+	P2P_MSS_LINE = 1,		/* a line is ready in parser->line */
+	P2P_MSS_AGAIN = 0,		/* all input consumed, need more */
+	P2P_MSS_ETOOBIG = -1,	/* message over P2P_MSS_MSG_MAX */
+	P2P_MSS_EBADLEN = -2,	/* bad length varint */
+	P2P_MSS_ENONL = -3,		/* no trailing newline */
+	P2P_MSS_ENUL = -4,		/* NUL byte in the line */
+	P2P_MSS_ESPACE = -5,		/* output buffer too small */
 };
 
-const char *gossip_mss_strerror(int rc);
+const char *p2p_mss_strerror(int rc);
 
 /* Incremental reader of length-prefixed lines. */
-struct gossip_mss_parser {
+struct p2p_mss_parser {
 	uint8_t	hdr[2];		/* length varint bytes seen so far */
 	size_t	hdr_len;
 	size_t	body_len;	/* 0 until the varint is complete */
 	size_t	have;		/* body bytes in line[] so far */
-	char	line[GOSSIP_MSS_MSG_MAX + 1];	/* NUL-terminated, no '\n' */
+	char	line[P2P_MSS_MSG_MAX + 1];	/* NUL-terminated, no '\n' */
 	size_t	line_len;
 };
 
-void	gossip_mss_parser_init(struct gossip_mss_parser *p);
+void	p2p_mss_parser_init(struct p2p_mss_parser *p);
 /*
  * Consume bytes from in until one line is complete.  *consumed says how
  * many bytes were taken; bytes after a line (lazy protocol data) are left
- * for the caller.  Returns GOSSIP_MSS_LINE, GOSSIP_MSS_AGAIN or an error.
+ * for the caller.  Returns P2P_MSS_LINE, P2P_MSS_AGAIN or an error.
  */
-int	gossip_mss_parser_feed(struct gossip_mss_parser *p, const uint8_t *in,
+int	p2p_mss_parser_feed(struct p2p_mss_parser *p, const uint8_t *in,
 	    size_t len, size_t *consumed);
 /* Append "uvarint(len) text \n" for text to out at *off. */
-int	gossip_mss_encode(const char *text, uint8_t *out, size_t outcap,
+int	p2p_mss_encode(const char *text, uint8_t *out, size_t outcap,
 	    size_t *off);
 /* Append the `ls` answer listing protos[0..n) to out at *off. */
-int	gossip_mss_encode_ls(const char *const *protos, size_t n, uint8_t *out,
+int	p2p_mss_encode_ls(const char *const *protos, size_t n, uint8_t *out,
 	    size_t outcap, size_t *off);
 /*
  * Responder step: given a received proposal, append the echo (and set
  * *selected to its index in protos), the `ls` list, or `na` (*selected
  * -1) to out at *off.
  */
-int	gossip_mss_respond(const char *line, const char *const *protos,
+int	p2p_mss_respond(const char *line, const char *const *protos,
 	    size_t n, uint8_t *out, size_t outcap, size_t *off, int *selected);
 
 /* ---- noise.c: Noise XX 25519/ChaChaPoly/SHA256 for libp2p ---------- */
 
-#define GOSSIP_NOISE_MSG_MAX	65535	/* noise message, excluding the prefix */
-#define GOSSIP_NOISE_TAG_LEN	16
-#define GOSSIP_NOISE_PLAIN_MAX	(GOSSIP_NOISE_MSG_MAX - GOSSIP_NOISE_TAG_LEN)
-#define GOSSIP_NOISE_FRAME_MAX	(GOSSIP_NOISE_MSG_MAX + 2)
-#define GOSSIP_NOISE_MUXER	"/yamux/1.0.0"
-#define GOSSIP_NOISE_MUXERS_MAX	100	/* longer lists are ignored, as Go */
+#define P2P_NOISE_MSG_MAX	65535	/* noise message, excluding the prefix */
+#define P2P_NOISE_TAG_LEN	16
+#define P2P_NOISE_PLAIN_MAX	(P2P_NOISE_MSG_MAX - P2P_NOISE_TAG_LEN)
+#define P2P_NOISE_FRAME_MAX	(P2P_NOISE_MSG_MAX + 2)
+#define P2P_NOISE_MUXER	"/yamux/1.0.0"
+#define P2P_NOISE_MUXERS_MAX	100	/* longer lists are ignored, as Go */
 
-enum gossip_noise_rc {
-	GOSSIP_NOISE_OK = 0,
-	GOSSIP_NOISE_AGAIN = 1,		/* frame incomplete */
-	GOSSIP_NOISE_ESTATE = -1,	/* call out of order */
-	GOSSIP_NOISE_ELEN = -2,		/* message too short or too long */
-	GOSSIP_NOISE_EDECRYPT = -3,	/* authentication failed */
-	GOSSIP_NOISE_EDH = -4,		/* low-order point */
-	GOSSIP_NOISE_EPAYLOAD = -5,	/* payload protobuf malformed */
-	GOSSIP_NOISE_EKEY = -6,		/* identity key missing/unsupported */
-	GOSSIP_NOISE_ESIG = -7,		/* identity signature invalid */
-	GOSSIP_NOISE_EPEERID = -8,	/* not the peer ID we dialed */
-	GOSSIP_NOISE_ESPACE = -9,	/* output buffer too small */
-	GOSSIP_NOISE_ENONCE = -10,	/* nonce exhausted */
+enum p2p_noise_rc {
+	P2P_NOISE_OK = 0,
+	P2P_NOISE_AGAIN = 1,		/* frame incomplete */
+	P2P_NOISE_ESTATE = -1,	/* call out of order */
+	P2P_NOISE_ELEN = -2,		/* message too short or too long */
+	P2P_NOISE_EDECRYPT = -3,	/* authentication failed */
+	P2P_NOISE_EDH = -4,		/* low-order point */
+	P2P_NOISE_EPAYLOAD = -5,	/* payload protobuf malformed */
+	P2P_NOISE_EKEY = -6,		/* identity key missing/unsupported */
+	P2P_NOISE_ESIG = -7,		/* identity signature invalid */
+	P2P_NOISE_EPEERID = -8,	/* not the peer ID we dialed */
+	P2P_NOISE_ESPACE = -9,	/* output buffer too small */
+	P2P_NOISE_ENONCE = -10,	/* nonce exhausted */
 };
 
-const char *gossip_noise_strerror(int rc);
+const char *p2p_noise_strerror(int rc);
 
-struct gossip_noise_cipher {
+struct p2p_noise_cipher {
 	uint8_t		k[32];
 	uint64_t	n;
 	int		has_key;
 };
 
 /* What a verified handshake payload told us about the peer. */
-struct gossip_noise_remote {
+struct p2p_noise_remote {
 	uint8_t			pk[32];		/* Ed25519 identity key */
-	struct gossip_peer_id	peer_id;
+	struct p2p_peer_id	peer_id;
 	int			sent_muxers;	/* sent a usable muxer list */
 	int			has_yamux;	/* ... that lists /yamux/1.0.0 */
 };
 
 /* One side of one handshake.  Secret material; _fini wipes it. */
-struct gossip_noise_hs {
+struct p2p_noise_hs {
 	int				initiator;
 	int				step;	/* messages done, 0..3 */
 	int				send_muxers;
 	uint8_t				h[32];
 	uint8_t				ck[32];
-	struct gossip_noise_cipher	cs;
+	struct p2p_noise_cipher	cs;
 	uint8_t				s_priv[32], s_pub[32];
 	uint8_t				e_priv[32], e_pub[32];
 	uint8_t				rs[32], re[32];
-	const struct gossip_identity	*id;		/* borrowed */
+	const struct p2p_identity	*id;		/* borrowed */
 	int				has_expected;
-	struct gossip_peer_id		expected;
-	struct gossip_noise_remote	remote;
+	struct p2p_peer_id		expected;
+	struct p2p_noise_remote	remote;
 };
 
 /* The two transport directions after the handshake. */
-struct gossip_noise_transport {
-	struct gossip_noise_cipher	send;
-	struct gossip_noise_cipher	recv;
+struct p2p_noise_transport {
+	struct p2p_noise_cipher	send;
+	struct p2p_noise_cipher	recv;
 };
 
 /*
@@ -303,94 +303,94 @@ struct gossip_noise_transport {
  * borrowed for the handshake's life; expected (may be NULL) is the peer ID
  * a dialer insists on.  send_muxers puts ["/yamux/1.0.0"] in our payload.
  */
-int	gossip_noise_hs_init(struct gossip_noise_hs *hs, int initiator,
-	    const struct gossip_identity *id,
-	    const struct gossip_peer_id *expected, int send_muxers);
+int	p2p_noise_hs_init(struct p2p_noise_hs *hs, int initiator,
+	    const struct p2p_identity *id,
+	    const struct p2p_peer_id *expected, int send_muxers);
 /* Test hook: replace the generated X25519 keys (NULL keeps one). */
-void	gossip_noise_hs_set_keys(struct gossip_noise_hs *hs,
+void	p2p_noise_hs_set_keys(struct p2p_noise_hs *hs,
 	    const uint8_t s_priv[32], const uint8_t e_priv[32]);
-void	gossip_noise_hs_fini(struct gossip_noise_hs *hs);
+void	p2p_noise_hs_fini(struct p2p_noise_hs *hs);
 /* 1 when it is our turn to write, 0 when we wait for the peer. */
-int	gossip_noise_hs_our_turn(const struct gossip_noise_hs *hs);
+int	p2p_noise_hs_our_turn(const struct p2p_noise_hs *hs);
 /* 1 once all three messages are done. */
-int	gossip_noise_hs_done(const struct gossip_noise_hs *hs);
+int	p2p_noise_hs_done(const struct p2p_noise_hs *hs);
 
 /*
  * libp2p level: write our next handshake message as a frame (2-byte
  * length included) into out, with the signed payload in messages 2 and 3.
  */
-int	gossip_noise_hs_write(struct gossip_noise_hs *hs, uint8_t *out,
+int	p2p_noise_hs_write(struct p2p_noise_hs *hs, uint8_t *out,
 	    size_t outcap, size_t *outlen);
 /*
  * Read the peer's next handshake message msg (frame body, no prefix);
  * messages 2 and 3 must carry a payload that verifies, and the peer ID
  * must equal the expected one.  The result lands in hs->remote.
  */
-int	gossip_noise_hs_read(struct gossip_noise_hs *hs, const uint8_t *msg,
+int	p2p_noise_hs_read(struct p2p_noise_hs *hs, const uint8_t *msg,
 	    size_t len);
 /* Whether yamux was agreed inside the handshake (the B6 rule). */
-int	gossip_noise_hs_inline_yamux(const struct gossip_noise_hs *hs);
+int	p2p_noise_hs_inline_yamux(const struct p2p_noise_hs *hs);
 /* After the third message: derive the transport keys and wipe hs. */
-int	gossip_noise_hs_split(struct gossip_noise_hs *hs,
-	    struct gossip_noise_transport *t);
+int	p2p_noise_hs_split(struct p2p_noise_hs *hs,
+	    struct p2p_noise_transport *t);
 
 /* Raw Noise level (no framing, caller's payload): for vectors and tests. */
-int	gossip_noise_hs_write_raw(struct gossip_noise_hs *hs,
+int	p2p_noise_hs_write_raw(struct p2p_noise_hs *hs,
 	    const uint8_t *payload, size_t plen, uint8_t *out, size_t outcap,
 	    size_t *outlen);
-int	gossip_noise_hs_read_raw(struct gossip_noise_hs *hs, const uint8_t *msg,
+int	p2p_noise_hs_read_raw(struct p2p_noise_hs *hs, const uint8_t *msg,
 	    size_t len, uint8_t *payload, size_t paycap, size_t *plen);
 
 /* Our handshake payload: identity key, signature over static_pub, muxers. */
-int	gossip_noise_payload_encode(const struct gossip_identity *id,
+int	p2p_noise_payload_encode(const struct p2p_identity *id,
 	    const uint8_t static_pub[32], int send_muxers, uint8_t *out,
 	    size_t outcap, size_t *outlen);
 /* Decode and verify a peer's payload against its Noise static key rs. */
-int	gossip_noise_payload_verify(const uint8_t *buf, size_t len,
-	    const uint8_t rs[32], struct gossip_noise_remote *out);
+int	p2p_noise_payload_verify(const uint8_t *buf, size_t len,
+	    const uint8_t rs[32], struct p2p_noise_remote *out);
 
 /*
- * Find one frame in a byte stream: GOSSIP_NOISE_OK with *msg, *msglen
- * (borrowed from buf) and *consumed, or GOSSIP_NOISE_AGAIN.
+ * Find one frame in a byte stream: P2P_NOISE_OK with *msg, *msglen
+ * (borrowed from buf) and *consumed, or P2P_NOISE_AGAIN.
  */
-int	gossip_noise_frame_next(const uint8_t *buf, size_t len,
+int	p2p_noise_frame_next(const uint8_t *buf, size_t len,
 	    const uint8_t **msg, size_t *msglen, size_t *consumed);
-/* Encrypt len <= GOSSIP_NOISE_PLAIN_MAX bytes into one frame in out. */
-int	gossip_noise_encrypt(struct gossip_noise_transport *t,
+/* Encrypt len <= P2P_NOISE_PLAIN_MAX bytes into one frame in out. */
+int	p2p_noise_encrypt(struct p2p_noise_transport *t,
 	    const uint8_t *plain, size_t len, uint8_t *out, size_t outcap,
 	    size_t *outlen);
 /* Decrypt one frame body into out (len - 16 bytes). */
-int	gossip_noise_decrypt(struct gossip_noise_transport *t,
+int	p2p_noise_decrypt(struct p2p_noise_transport *t,
 	    const uint8_t *msg, size_t len, uint8_t *out, size_t outcap,
 	    size_t *outlen);
-void	gossip_noise_transport_fini(struct gossip_noise_transport *t);
+void	p2p_noise_transport_fini(struct p2p_noise_transport *t);
 
 /* ---- yamux.c: yamux framing and stream bookkeeping ---------------- */
 
-#define GOSSIP_YAMUX_HDR_LEN		12
-#define GOSSIP_YAMUX_WINDOW		(256 * 1024)	/* initial, per stream */
-#define GOSSIP_YAMUX_FRAME_DATA_MAX	(64 * 1024)	/* our largest Data */
-#define GOSSIP_YAMUX_STREAMS_MAX	128		/* hard cap per session */
+#define P2P_YAMUX_HDR_LEN		12
+#define P2P_YAMUX_WINDOW		(256 * 1024)	/* initial, per stream */
+#define P2P_YAMUX_FRAME_DATA_MAX	(64 * 1024)	/* our largest Data */
+#define P2P_YAMUX_STREAMS_MAX	128		/* hard cap per session */
 
-enum gossip_yamux_type {
-	GOSSIP_YAMUX_DATA = 0,
-	GOSSIP_YAMUX_WINDOW_UPDATE = 1,
-	GOSSIP_YAMUX_PING = 2,
-	GOSSIP_YAMUX_GO_AWAY = 3,
+enum p2p_yamux_type {
+	P2P_YAMUX_DATA = 0,
+	P2P_YAMUX_WINDOW_UPDATE = 1,
+	P2P_YAMUX_PING = 2,
+	P2P_YAMUX_GO_AWAY = 3,
 };
 
-#define GOSSIP_YAMUX_SYN	0x1
-#define GOSSIP_YAMUX_ACK	0x2
-#define GOSSIP_YAMUX_FIN	0x4
-#define GOSSIP_YAMUX_RST	0x8
+#define P2P_YAMUX_SYN	0x1
+#define P2P_YAMUX_ACK	0x2
+#define P2P_YAMUX_FIN	0x4
+#define P2P_YAMUX_RST	0x8
 
-enum gossip_yamux_goaway {
-	GOSSIP_YAMUX_GOAWAY_NORMAL = 0,
-	GOSSIP_YAMUX_GOAWAY_PROTO = 1,
-	GOSSIP_YAMUX_GOAWAY_INTERNAL = 2,
+enum p2p_yamux_goaway {
+	P2P_YAMUX_GOAWAY_NORMAL = 0,
+	P2P_YAMUX_GOAWAY_PROTO = 1,
+	P2P_YAMUX_GOAWAY_INTERNAL = 2,
 };
 
-struct gossip_yamux_hdr {
+struct p2p_yamux_hdr {
 	uint8_t		version;
 	uint8_t		type;
 	uint16_t	flags;
@@ -399,30 +399,30 @@ struct gossip_yamux_hdr {
 };
 
 /* Encode hdr into 12 bytes. */
-void	gossip_yamux_hdr_encode(const struct gossip_yamux_hdr *hdr,
-	    uint8_t out[GOSSIP_YAMUX_HDR_LEN]);
+void	p2p_yamux_hdr_encode(const struct p2p_yamux_hdr *hdr,
+	    uint8_t out[P2P_YAMUX_HDR_LEN]);
 /* Decode 12 bytes; -1 on a bad version or type. */
-int	gossip_yamux_hdr_decode(const uint8_t *buf, size_t len,
-	    struct gossip_yamux_hdr *hdr);
+int	p2p_yamux_hdr_decode(const uint8_t *buf, size_t len,
+	    struct p2p_yamux_hdr *hdr);
 
 /* Per-stream bookkeeping; id 0 marks a free slot. */
-struct gossip_yamux_stream {
+struct p2p_yamux_stream {
 	uint32_t	id;
-	uint32_t	flags;		/* GOSSIP_YAMUX_ST_* */
+	uint32_t	flags;		/* P2P_YAMUX_ST_* */
 	uint32_t	send_window;	/* credit the peer gave us */
 	uint32_t	recv_window;	/* credit we gave, not yet used */
 	uint32_t	recv_pending;	/* consumed, not yet given back */
 };
 
-#define GOSSIP_YAMUX_ST_SYN_SENT	0x1	/* we opened; no ACK yet */
-#define GOSSIP_YAMUX_ST_LOCAL_FIN	0x2
-#define GOSSIP_YAMUX_ST_REMOTE_FIN	0x4
+#define P2P_YAMUX_ST_SYN_SENT	0x1	/* we opened; no ACK yet */
+#define P2P_YAMUX_ST_LOCAL_FIN	0x2
+#define P2P_YAMUX_ST_REMOTE_FIN	0x4
 
 /*
  * One yamux session's logic without I/O: stream IDs and parity, windows,
  * the stream cap, pings and go-away.  The caller moves the bytes.
  */
-struct gossip_yamux_session {
+struct p2p_yamux_session {
 	int				client;		/* dialer: odd IDs */
 	uint32_t			next_id;
 	size_t				max_streams;
@@ -430,64 +430,64 @@ struct gossip_yamux_session {
 	int				goaway_sent;
 	int				goaway_recv;
 	uint32_t			goaway_code;	/* the peer's */
-	struct gossip_yamux_stream	streams[GOSSIP_YAMUX_STREAMS_MAX];
+	struct p2p_yamux_stream	streams[P2P_YAMUX_STREAMS_MAX];
 };
 
 /* What one received header means; several bits may be set together. */
-#define GOSSIP_YAMUX_EV_OPEN	0x001	/* the peer opened stream_id */
-#define GOSSIP_YAMUX_EV_DATA	0x002	/* length payload bytes follow */
-#define GOSSIP_YAMUX_EV_DISCARD	0x004	/* length bytes follow: drop them */
-#define GOSSIP_YAMUX_EV_ACKED	0x008	/* our open was accepted */
-#define GOSSIP_YAMUX_EV_WINDOW	0x010	/* more send credit */
-#define GOSSIP_YAMUX_EV_FIN	0x020	/* the peer half-closed */
-#define GOSSIP_YAMUX_EV_RST	0x040	/* stream reset and freed */
-#define GOSSIP_YAMUX_EV_CLOSED	0x080	/* both FINs: stream freed */
-#define GOSSIP_YAMUX_EV_PONG	0x100	/* answer to our ping (length) */
-#define GOSSIP_YAMUX_EV_GOAWAY	0x200	/* no new streams; code in length */
+#define P2P_YAMUX_EV_OPEN	0x001	/* the peer opened stream_id */
+#define P2P_YAMUX_EV_DATA	0x002	/* length payload bytes follow */
+#define P2P_YAMUX_EV_DISCARD	0x004	/* length bytes follow: drop them */
+#define P2P_YAMUX_EV_ACKED	0x008	/* our open was accepted */
+#define P2P_YAMUX_EV_WINDOW	0x010	/* more send credit */
+#define P2P_YAMUX_EV_FIN	0x020	/* the peer half-closed */
+#define P2P_YAMUX_EV_RST	0x040	/* stream reset and freed */
+#define P2P_YAMUX_EV_CLOSED	0x080	/* both FINs: stream freed */
+#define P2P_YAMUX_EV_PONG	0x100	/* answer to our ping (length) */
+#define P2P_YAMUX_EV_GOAWAY	0x200	/* no new streams; code in length */
 
-struct gossip_yamux_event {
-	uint32_t		events;		/* GOSSIP_YAMUX_EV_* */
+struct p2p_yamux_event {
+	uint32_t		events;		/* P2P_YAMUX_EV_* */
 	uint32_t		stream_id;
 	uint32_t		length;
 	int			has_reply;	/* send reply now */
-	struct gossip_yamux_hdr	reply;
+	struct p2p_yamux_hdr	reply;
 };
 
-/* max_streams is capped at GOSSIP_YAMUX_STREAMS_MAX. */
-void	gossip_yamux_session_init(struct gossip_yamux_session *s, int client,
+/* max_streams is capped at P2P_YAMUX_STREAMS_MAX. */
+void	p2p_yamux_session_init(struct p2p_yamux_session *s, int client,
 	    size_t max_streams);
 /*
  * Apply one received header.  0 with *ev filled in, or -1 on a protocol
  * violation (bad parity, duplicate SYN, window overrun, data after FIN):
  * the caller sends the go-away in ev->reply and closes the connection.
  */
-int	gossip_yamux_session_recv(struct gossip_yamux_session *s,
-	    const struct gossip_yamux_hdr *hdr, struct gossip_yamux_event *ev);
+int	p2p_yamux_session_recv(struct p2p_yamux_session *s,
+	    const struct p2p_yamux_hdr *hdr, struct p2p_yamux_event *ev);
 /* Open a stream: *id and the WindowUpdate+SYN header to send. */
-int	gossip_yamux_stream_open(struct gossip_yamux_session *s, uint32_t *id,
-	    struct gossip_yamux_hdr *out);
+int	p2p_yamux_stream_open(struct p2p_yamux_session *s, uint32_t *id,
+	    struct p2p_yamux_hdr *out);
 /* Bytes we may send on id now (window and frame cap); 0 if none. */
-uint32_t gossip_yamux_stream_send_max(const struct gossip_yamux_session *s,
+uint32_t p2p_yamux_stream_send_max(const struct p2p_yamux_session *s,
 	    uint32_t id);
 /* Account len bytes of Data on id and give its header; -1 past window. */
-int	gossip_yamux_stream_send(struct gossip_yamux_session *s, uint32_t id,
-	    uint32_t len, struct gossip_yamux_hdr *out);
+int	p2p_yamux_stream_send(struct p2p_yamux_session *s, uint32_t id,
+	    uint32_t len, struct p2p_yamux_hdr *out);
 /*
  * The application consumed n received bytes of id.  Sets *has_update and
  * the WindowUpdate to send once half the window is used up.
  */
-int	gossip_yamux_stream_consumed(struct gossip_yamux_session *s,
-	    uint32_t id, uint32_t n, struct gossip_yamux_hdr *out,
+int	p2p_yamux_stream_consumed(struct p2p_yamux_session *s,
+	    uint32_t id, uint32_t n, struct p2p_yamux_hdr *out,
 	    int *has_update);
 /* Half-close (FIN) or reset (RST) id and give the header to send. */
-int	gossip_yamux_stream_close(struct gossip_yamux_session *s, uint32_t id,
-	    struct gossip_yamux_hdr *out);
-int	gossip_yamux_stream_reset(struct gossip_yamux_session *s, uint32_t id,
-	    struct gossip_yamux_hdr *out);
+int	p2p_yamux_stream_close(struct p2p_yamux_session *s, uint32_t id,
+	    struct p2p_yamux_hdr *out);
+int	p2p_yamux_stream_reset(struct p2p_yamux_session *s, uint32_t id,
+	    struct p2p_yamux_hdr *out);
 /* Ping request with opaque value, and the session go-away. */
-void	gossip_yamux_ping(uint32_t value, struct gossip_yamux_hdr *out);
-void	gossip_yamux_go_away(struct gossip_yamux_session *s, uint32_t code,
-	    struct gossip_yamux_hdr *out);
+void	p2p_yamux_ping(uint32_t value, struct p2p_yamux_hdr *out);
+void	p2p_yamux_go_away(struct p2p_yamux_session *s, uint32_t code,
+	    struct p2p_yamux_hdr *out);
 
 /* ---- the host: connections, streams, protocols -------------------------- */
 
@@ -498,55 +498,55 @@ struct event;
 struct evdns_base;
 struct proc;
 
-#define GOSSIP_PING_INTERVAL_MS		30000
-#define GOSSIP_CONN_OUTBUF_MAX		(4u * 1024 * 1024)	/* per connection */
-#define GOSSIP_CONN_IO_CHUNK		(256 * 1024)
-#define GOSSIP_STREAM_INBUF_MAX		(1u * 1024 * 1024)
-#define GOSSIP_LISTENERS_MAX		16
-#define GOSSIP_ADDR_TEXT_MAX		96
+#define P2P_PING_INTERVAL_MS		30000
+#define P2P_CONN_OUTBUF_MAX		(4u * 1024 * 1024)	/* per connection */
+#define P2P_CONN_IO_CHUNK		(256 * 1024)
+#define P2P_STREAM_INBUF_MAX		(1u * 1024 * 1024)
+#define P2P_LISTENERS_MAX		16
+#define P2P_ADDR_TEXT_MAX		96
 #define P2P_PROTOS_MAX			15	/* protocols a host serves */
 #define P2P_CONN_SLOTS			4	/* per-connection slots above */
 
 /* multistream-select over an evbuffer (negotiate.c) */
-struct gossip_nego {
-	struct gossip_mss_parser	p;
+struct p2p_nego {
+	struct p2p_mss_parser	p;
 	int				initiator;
 	int				got_header;
 };
 
 struct p2p_host;
-struct gossip_conn;
-struct gossip_static;
-struct gossip_stream;
+struct p2p_conn;
+struct p2p_static;
+struct p2p_stream;
 
 /* A protocol served on yamux streams (identify, ping, meshsub ...). */
-struct gossip_proto {
+struct p2p_proto {
 	const char	*id;		/* "/ipfs/ping/1.0.0" */
 	/* The stream is negotiated (either side opened it). */
-	void		(*open)(struct gossip_stream *);
+	void		(*open)(struct p2p_stream *);
 	/* New bytes are in s->in. */
-	void		(*data)(struct gossip_stream *);
+	void		(*data)(struct p2p_stream *);
 	/* The peer half-closed its side. */
-	void		(*fin)(struct gossip_stream *);
+	void		(*fin)(struct p2p_stream *);
 	/* The stream is going away: free s->state. */
-	void		(*close)(struct gossip_stream *);
+	void		(*close)(struct p2p_stream *);
 	/* Everything queued has left (optional): write more. */
-	void		(*drained)(struct gossip_stream *);
+	void		(*drained)(struct p2p_stream *);
 };
 
-enum gossip_stream_state {
-	GOSSIP_STREAM_NEGOTIATING,
-	GOSSIP_STREAM_OPEN,
+enum p2p_stream_state {
+	P2P_STREAM_NEGOTIATING,
+	P2P_STREAM_OPEN,
 };
 
-struct gossip_stream {
-	LIST_ENTRY(gossip_stream)	 entry;
-	struct gossip_conn		*c;		/* borrowed: owner */
+struct p2p_stream {
+	LIST_ENTRY(p2p_stream)	 entry;
+	struct p2p_conn		*c;		/* borrowed: owner */
 	uint32_t			 id;
 	int				 outbound;
-	enum gossip_stream_state	 state;
-	struct gossip_nego		 nego;
-	const struct gossip_proto	*proto;		/* chosen protocol */
+	enum p2p_stream_state	 state;
+	struct p2p_nego		 nego;
+	const struct p2p_proto	*proto;		/* chosen protocol */
 	void				*arg;		/* borrowed: proto's */
 	struct evbuffer			*in;		/* owned: received */
 	struct evbuffer			*out;		/* owned: waiting for window */
@@ -555,17 +555,17 @@ struct gossip_stream {
 	void				*state_ptr;	/* owned by proto */
 };
 
-enum gossip_conn_state {
-	GOSSIP_CONN_CONNECTING,		/* outbound TCP connect in progress */
-	GOSSIP_CONN_SECURITY,		/* multistream-select for /noise */
-	GOSSIP_CONN_NOISE,		/* Noise XX handshake */
-	GOSSIP_CONN_MUXER,		/* multistream-select for /yamux */
-	GOSSIP_CONN_OPEN,		/* yamux session running */
-	GOSSIP_CONN_CLOSED,
+enum p2p_conn_state {
+	P2P_CONN_CONNECTING,		/* outbound TCP connect in progress */
+	P2P_CONN_SECURITY,		/* multistream-select for /noise */
+	P2P_CONN_NOISE,		/* Noise XX handshake */
+	P2P_CONN_MUXER,		/* multistream-select for /yamux */
+	P2P_CONN_OPEN,		/* yamux session running */
+	P2P_CONN_CLOSED,
 };
 
 /* What identify told us about the peer. */
-struct gossip_peer_info {
+struct p2p_peer_info {
 	char	agent[128];
 	char	protocol_version[128];
 	char	**protocols;		/* owned */
@@ -575,33 +575,33 @@ struct gossip_peer_info {
 	int	identified;
 };
 
-struct gossip_conn {
-	TAILQ_ENTRY(gossip_conn)	 entry;
+struct p2p_conn {
+	TAILQ_ENTRY(p2p_conn)	 entry;
 	uint64_t			 id;		/* unique in this process */
 	struct p2p_host			*h;		/* borrowed */
 	struct bufferevent		*bev;		/* owned */
 	struct event			*timer;		/* owned: deadlines, ping */
-	enum gossip_conn_state		 state;
+	enum p2p_conn_state		 state;
 	int				 inbound;
-	struct gossip_nego		 nego;
-	struct gossip_noise_hs		 hs;
-	struct gossip_noise_transport	 tr;
+	struct p2p_nego		 nego;
+	struct p2p_noise_hs		 hs;
+	struct p2p_noise_transport	 tr;
 	int				 has_expected;
-	struct gossip_peer_id		 expected;	/* dialed /p2p/ ID */
+	struct p2p_peer_id		 expected;	/* dialed /p2p/ ID */
 	struct evbuffer			*plain;		/* owned: decrypted input */
-	struct gossip_yamux_session	*ys;		/* owned */
-	struct gossip_yamux_hdr		 hdr;		/* header being served */
+	struct p2p_yamux_session	*ys;		/* owned */
+	struct p2p_yamux_hdr		 hdr;		/* header being served */
 	int				 have_hdr;
 	uint32_t			 data_left;	/* payload bytes to come */
 	uint32_t			 pending_events; /* FIN/RST after payload */
 	size_t				 in_seen;	/* raw input already counted */
-	LIST_HEAD(, gossip_stream)	 streams;
-	struct gossip_peer_id		 peer;
-	char				 peer_text[GOSSIP_PEER_ID_TEXT_MAX];
+	LIST_HEAD(, p2p_stream)	 streams;
+	struct p2p_peer_id		 peer;
+	char				 peer_text[P2P_PEER_ID_TEXT_MAX];
 	struct sockaddr_storage		 sa;		/* remote address */
 	socklen_t			 salen;
-	char				 remote[GOSSIP_ADDR_TEXT_MAX];	/* multiaddr */
-	struct gossip_peer_info		 info;
+	char				 remote[P2P_ADDR_TEXT_MAX];	/* multiaddr */
+	struct p2p_peer_info		 info;
 	uint64_t			 started_ms;	/* monotonic */
 	uint64_t			 opened_wall_ms;
 	uint64_t			 last_rx_ms;
@@ -610,23 +610,23 @@ struct gossip_conn {
 	uint64_t			 ping_sent_ms;
 	uint64_t			 rtt_ms;
 	char				 close_reason[128];
-	struct gossip_static		*stat;		/* borrowed: dialed for it */
-	/* owned by the layer that took the slot (gossip_host_slot) */
+	struct p2p_static		*stat;		/* borrowed: dialed for it */
+	/* owned by the layer that took the slot (p2p_host_slot) */
 	void				*slot[P2P_CONN_SLOTS];
 };
 
 /* A connection named by id, for callbacks that may outlive it. */
-struct gossip_conn_ref {
+struct p2p_conn_ref {
 	struct p2p_host		*h;
 	uint64_t		 id;
 };
 
-struct gossip_limits {
+struct p2p_limits {
 	size_t		max_in, max_out, max_per_ip;
 	uint64_t	dial_ms, handshake_ms, idle_ms;
 };
 
-struct gossip_counters {
+struct p2p_counters {
 	uint64_t	conns_in, conns_out, conns_open, handshake_failures;
 	uint64_t	protocol_violations, pings_ok, identifies;
 	uint64_t	refused_limit, refused_banned, dropped_banned;
@@ -639,48 +639,48 @@ struct gossip_counters {
 struct p2p_host_cbs {
 	void	*arg;
 	/* Accepted, or being dialed: the remote address is known. */
-	void	(*dialing)(void *arg, struct gossip_conn *);
+	void	(*dialing)(void *arg, struct p2p_conn *);
 	/* Secured and multiplexed, the peer is known.  -1: refused (the
 	 * callback closed it). */
-	int	(*open)(void *arg, struct gossip_conn *);
+	int	(*open)(void *arg, struct p2p_conn *);
 	/* Identify told us the peer's protocols (c->info). */
-	void	(*identified)(void *arg, struct gossip_conn *);
+	void	(*identified)(void *arg, struct p2p_conn *);
 	/* Going away (open or still in its handshake): c->state tells which,
 	 * c->close_reason why.  Free what the slots hold. */
-	void	(*closed)(void *arg, struct gossip_conn *);
+	void	(*closed)(void *arg, struct p2p_conn *);
 	/* The peer broke a protocol (any layer's): why in a few words. */
-	void	(*violation)(void *arg, struct gossip_conn *, const char *why);
+	void	(*violation)(void *arg, struct p2p_conn *, const char *why);
 };
 
 /* The libp2p layer's state: one per worker. */
 struct p2p_host {
 	struct proc			*p;		/* borrowed: the worker run-time */
 	struct p2p_host_cbs		 cbs;
-	struct gossip_identity		 id;
+	struct p2p_identity		 id;
 	char				 agent[64];	/* terap2p/<version> */
 	char				 protocol_version[96];
-	struct evconnlistener		*listeners[GOSSIP_LISTENERS_MAX];
+	struct evconnlistener		*listeners[P2P_LISTENERS_MAX];
 	size_t				 nlisteners;
 	char				**advertise;	/* owned: text multiaddrs */
 	int				 share_private;	/* advertise private addrs */
 	size_t				 nadvertise;
-	TAILQ_HEAD(, gossip_conn)	 conns;
+	TAILQ_HEAD(, p2p_conn)	 conns;
 	size_t				 nconns;
-	struct gossip_limits		 lim;
+	struct p2p_limits		 lim;
 	size_t				 nin, nout;	/* connections by direction */
 	uint64_t			 next_conn_id;
 	/* the protocols served, in the order identify lists them */
-	const struct gossip_proto	*protos[P2P_PROTOS_MAX];
+	const struct p2p_proto	*protos[P2P_PROTOS_MAX];
 	void				*proto_args[P2P_PROTOS_MAX];
 	size_t				 nprotos;
 	size_t				 nslots;	/* slots given out */
-	struct gossip_static		*statics;	/* owned, nstatics entries */
+	struct p2p_static		*statics;	/* owned, nstatics entries */
 	size_t				 nstatics;
 	struct evdns_base		*dns;		/* owned: name resolution */
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
-	struct gossip_counters		 cnt;
-	uint8_t				 frame[GOSSIP_NOISE_PLAIN_MAX];
+	struct p2p_counters		 cnt;
+	uint8_t				 frame[P2P_NOISE_PLAIN_MAX];
 };
 
 /* host.c */
@@ -689,52 +689,52 @@ struct p2p_host {
  * Load the identity, serve identify and ping, bind every listen address;
  * -1 (logged) on failure.  h->p and h->cbs are set by the caller first.
  */
-int	gossip_host_start(struct p2p_host *);
-void	gossip_host_stop(struct p2p_host *);
+int	p2p_host_start(struct p2p_host *);
+void	p2p_host_stop(struct p2p_host *);
 /* Serve proto on streams (either side may open them); arg goes to s->arg.
  * -1 if the table is full. */
-int	gossip_host_add_proto(struct p2p_host *, const struct gossip_proto *,
+int	p2p_host_add_proto(struct p2p_host *, const struct p2p_proto *,
 	    void *arg);
-/* A free index of gossip_conn.slot for a layer above; -1 if none left. */
-int	gossip_host_slot(struct p2p_host *);
+/* A free index of p2p_conn.slot for a layer above; -1 if none left. */
+int	p2p_host_slot(struct p2p_host *);
 /*
  * Dial a text multiaddr (/ip4|ip6|dns|dns4|dns6/…/tcp/…[/p2p/…]); -1 with
  * err filled.  stat (may be NULL) is the static peer it is for: it hears
  * of a failure later (a name that does not resolve, a connection lost).
  */
-int	gossip_host_dial(struct p2p_host *, const char *maddr,
-	    struct gossip_static *stat, char *err, size_t errlen);
+int	p2p_host_dial(struct p2p_host *, const char *maddr,
+	    struct p2p_static *stat, char *err, size_t errlen);
 /* Close every connection to the peer; returns how many. */
-int	gossip_host_disconnect(struct p2p_host *, const char *peer_id);
+int	p2p_host_disconnect(struct p2p_host *, const char *peer_id);
 /* The connection whose peer is peer_id (text), or NULL. */
-struct gossip_conn *gossip_host_find(struct p2p_host *, const char *peer_id);
-/* The connection with this id (gossip_conn.id), or NULL. */
-struct gossip_conn *gossip_host_find_id(struct p2p_host *, uint64_t id);
+struct p2p_conn *p2p_host_find(struct p2p_host *, const char *peer_id);
+/* The connection with this id (p2p_conn.id), or NULL. */
+struct p2p_conn *p2p_host_find_id(struct p2p_host *, uint64_t id);
 /* c broke a protocol: counted, and handed to cbs.violation. */
-void	gossip_host_violation(struct p2p_host *, struct gossip_conn *,
+void	p2p_host_violation(struct p2p_host *, struct p2p_conn *,
 	    const char *why);
 
 /* static.c: p2p_static_peers and p2p_bootstrapAddresses, kept dialed */
-void	gossip_static_start(struct p2p_host *);
-void	gossip_static_stop(struct p2p_host *);
+void	p2p_static_start(struct p2p_host *);
+void	p2p_static_stop(struct p2p_host *);
 
 /* conn.c */
 
 /* The remote IP address as text ("10.0.0.1", "::1"). */
-void	gossip_conn_ip(const struct gossip_conn *, char *out, size_t len);
+void	p2p_conn_ip(const struct p2p_conn *, char *out, size_t len);
 /* Close now, logging why; frees everything. */
-void	gossip_conn_close(struct gossip_conn *, const char *fmt, ...)
+void	p2p_conn_close(struct p2p_conn *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* stream.c */
 
 /* Open an outbound stream proposing proto; NULL if the session refuses. */
-struct gossip_stream *gossip_stream_open(struct gossip_conn *,
-	    const struct gossip_proto *);
+struct p2p_stream *p2p_stream_open(struct p2p_conn *,
+	    const struct p2p_proto *);
 /* Queue bytes; they leave as the peer's window allows. */
-int	gossip_stream_write(struct gossip_stream *, const uint8_t *, size_t);
+int	p2p_stream_write(struct p2p_stream *, const uint8_t *, size_t);
 /* Half-close our side once queued bytes are out. */
-void	gossip_stream_close(struct gossip_stream *);
-void	gossip_stream_reset(struct gossip_stream *);
+void	p2p_stream_close(struct p2p_stream *);
+void	p2p_stream_reset(struct p2p_stream *);
 
 #endif

@@ -13,63 +13,63 @@
 #include "libp2p/libp2p.h"
 
 const char *
-gossip_mss_strerror(int rc)
+p2p_mss_strerror(int rc)
 {
 	switch (rc) {
-	case GOSSIP_MSS_LINE:
+	case P2P_MSS_LINE:
 		return "line";
-	case GOSSIP_MSS_AGAIN:
+	case P2P_MSS_AGAIN:
 		return "need more bytes";
-	case GOSSIP_MSS_ETOOBIG:
+	case P2P_MSS_ETOOBIG:
 		return "multistream message over 1024 bytes";
-	case GOSSIP_MSS_EBADLEN:
+	case P2P_MSS_EBADLEN:
 		return "multistream length prefix malformed";
-	case GOSSIP_MSS_ENONL:
+	case P2P_MSS_ENONL:
 		return "multistream message without trailing newline";
-	case GOSSIP_MSS_ENUL:
+	case P2P_MSS_ENUL:
 		return "multistream message contains a NUL byte";
-	case GOSSIP_MSS_ESPACE:
+	case P2P_MSS_ESPACE:
 		return "multistream output buffer too small";
 	}
 	return "unknown multistream error";
 }
 
 void
-gossip_mss_parser_init(struct gossip_mss_parser *p)
+p2p_mss_parser_init(struct p2p_mss_parser *p)
 {
 	memset(p, 0, sizeof(*p));
 }
 
 /* One more length byte; sets p->body_len once the varint is complete. */
 static int
-gossip_mss_parser_len(struct gossip_mss_parser *p, uint8_t c)
+p2p_mss_parser_len(struct p2p_mss_parser *p, uint8_t c)
 {
 	uint64_t	v;
 	size_t		n;
 	int		rc;
 
 	if (p->hdr_len >= sizeof(p->hdr))	/* fed again after an error */
-		return GOSSIP_MSS_ETOOBIG;
+		return P2P_MSS_ETOOBIG;
 	p->hdr[p->hdr_len++] = c;
-	rc = gossip_varint_decode(p->hdr, p->hdr_len, &v, &n);
-	if (rc == GOSSIP_VARINT_SHORT)
+	rc = p2p_varint_decode(p->hdr, p->hdr_len, &v, &n);
+	if (rc == P2P_VARINT_SHORT)
 		/* Two bytes hold up to 16383, so a third means too big. */
-		return p->hdr_len == sizeof(p->hdr) ? GOSSIP_MSS_ETOOBIG :
-		    GOSSIP_MSS_AGAIN;
-	if (rc != GOSSIP_VARINT_OK)
-		return GOSSIP_MSS_EBADLEN;
+		return p->hdr_len == sizeof(p->hdr) ? P2P_MSS_ETOOBIG :
+		    P2P_MSS_AGAIN;
+	if (rc != P2P_VARINT_OK)
+		return P2P_MSS_EBADLEN;
 	if (v == 0)
-		return GOSSIP_MSS_ENONL;
-	if (v > GOSSIP_MSS_MSG_MAX)
-		return GOSSIP_MSS_ETOOBIG;
+		return P2P_MSS_ENONL;
+	if (v > P2P_MSS_MSG_MAX)
+		return P2P_MSS_ETOOBIG;
 	p->body_len = (size_t)v;
 	p->have = 0;
-	return GOSSIP_MSS_AGAIN;
+	return P2P_MSS_AGAIN;
 }
 
 /* The body is complete: check it and publish it as p->line. */
 static int
-gossip_mss_parser_finish(struct gossip_mss_parser *p)
+p2p_mss_parser_finish(struct p2p_mss_parser *p)
 {
 	size_t	n = p->body_len;
 
@@ -77,16 +77,16 @@ gossip_mss_parser_finish(struct gossip_mss_parser *p)
 	p->body_len = 0;
 	p->have = 0;
 	if (p->line[n - 1] != '\n')
-		return GOSSIP_MSS_ENONL;
+		return P2P_MSS_ENONL;
 	if (memchr(p->line, '\0', n - 1) != NULL)
-		return GOSSIP_MSS_ENUL;
+		return P2P_MSS_ENUL;
 	p->line[n - 1] = '\0';
 	p->line_len = n - 1;
-	return GOSSIP_MSS_LINE;
+	return P2P_MSS_LINE;
 }
 
 int
-gossip_mss_parser_feed(struct gossip_mss_parser *p, const uint8_t *in,
+p2p_mss_parser_feed(struct p2p_mss_parser *p, const uint8_t *in,
     size_t len, size_t *consumed)
 {
 	size_t	i = 0, take;
@@ -95,9 +95,9 @@ gossip_mss_parser_feed(struct gossip_mss_parser *p, const uint8_t *in,
 	*consumed = 0;
 	while (i < len) {
 		if (p->body_len == 0) {
-			rc = gossip_mss_parser_len(p, in[i++]);
+			rc = p2p_mss_parser_len(p, in[i++]);
 			*consumed = i;
-			if (rc != GOSSIP_MSS_AGAIN)
+			if (rc != P2P_MSS_AGAIN)
 				return rc;
 			continue;
 		}
@@ -109,24 +109,24 @@ gossip_mss_parser_feed(struct gossip_mss_parser *p, const uint8_t *in,
 		i += take;
 		*consumed = i;
 		if (p->have == p->body_len)
-			return gossip_mss_parser_finish(p);
+			return p2p_mss_parser_finish(p);
 	}
-	return GOSSIP_MSS_AGAIN;
+	return P2P_MSS_AGAIN;
 }
 
 /* Append uvarint(len + 1) || msg || '\n' to out at *off. */
 static int
-gossip_mss_put(const uint8_t *msg, size_t len, uint8_t *out, size_t outcap,
+p2p_mss_put(const uint8_t *msg, size_t len, uint8_t *out, size_t outcap,
     size_t *off)
 {
-	uint8_t	hdr[GOSSIP_VARINT_MAX];
+	uint8_t	hdr[P2P_VARINT_MAX];
 	size_t	n;
 
-	if (len + 1 > GOSSIP_MSS_MSG_MAX)
-		return GOSSIP_MSS_ETOOBIG;
-	n = gossip_varint_encode(len + 1, hdr);
+	if (len + 1 > P2P_MSS_MSG_MAX)
+		return P2P_MSS_ETOOBIG;
+	n = p2p_varint_encode(len + 1, hdr);
 	if (*off > outcap || n + len + 1 > outcap - *off)
-		return GOSSIP_MSS_ESPACE;
+		return P2P_MSS_ESPACE;
 	memcpy(out + *off, hdr, n);
 	memcpy(out + *off + n, msg, len);
 	out[*off + n + len] = '\n';
@@ -135,42 +135,42 @@ gossip_mss_put(const uint8_t *msg, size_t len, uint8_t *out, size_t outcap,
 }
 
 int
-gossip_mss_encode(const char *text, uint8_t *out, size_t outcap, size_t *off)
+p2p_mss_encode(const char *text, uint8_t *out, size_t outcap, size_t *off)
 {
-	return gossip_mss_put((const uint8_t *)text, strlen(text), out, outcap,
+	return p2p_mss_put((const uint8_t *)text, strlen(text), out, outcap,
 	    off);
 }
 
 int
-gossip_mss_encode_ls(const char *const *protos, size_t n, uint8_t *out,
+p2p_mss_encode_ls(const char *const *protos, size_t n, uint8_t *out,
     size_t outcap, size_t *off)
 {
-	uint8_t	inner[GOSSIP_MSS_MSG_MAX];
+	uint8_t	inner[P2P_MSS_MSG_MAX];
 	size_t	ilen = 0, i;
 	int	rc;
 
 	/* The answer is one message holding one message per protocol. */
 	for (i = 0; i < n; i++)
-		if ((rc = gossip_mss_encode(protos[i], inner, sizeof(inner),
+		if ((rc = p2p_mss_encode(protos[i], inner, sizeof(inner),
 		    &ilen)) != 0)
-			return rc == GOSSIP_MSS_ESPACE ? GOSSIP_MSS_ETOOBIG : rc;
-	return gossip_mss_put(inner, ilen, out, outcap, off);
+			return rc == P2P_MSS_ESPACE ? P2P_MSS_ETOOBIG : rc;
+	return p2p_mss_put(inner, ilen, out, outcap, off);
 }
 
 int
-gossip_mss_respond(const char *line, const char *const *protos, size_t n,
+p2p_mss_respond(const char *line, const char *const *protos, size_t n,
     uint8_t *out, size_t outcap, size_t *off, int *selected)
 {
 	size_t	i;
 
 	*selected = -1;
-	if (strcmp(line, GOSSIP_MSS_LS) == 0)
-		return gossip_mss_encode_ls(protos, n, out, outcap, off);
+	if (strcmp(line, P2P_MSS_LS) == 0)
+		return p2p_mss_encode_ls(protos, n, out, outcap, off);
 	for (i = 0; i < n; i++) {
 		if (strcmp(line, protos[i]) == 0) {
 			*selected = (int)i;
-			return gossip_mss_encode(protos[i], out, outcap, off);
+			return p2p_mss_encode(protos[i], out, outcap, off);
 		}
 	}
-	return gossip_mss_encode(GOSSIP_MSS_NA, out, outcap, off);
+	return p2p_mss_encode(P2P_MSS_NA, out, outcap, off);
 }

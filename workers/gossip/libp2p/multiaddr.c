@@ -13,82 +13,82 @@
 
 #include "libp2p/libp2p.h"
 
-#define GOSSIP_MA_VAR		(-1)	/* value size: length-prefixed */
-#define GOSSIP_MA_NAME_MAX	255	/* dns names and zones */
+#define P2P_MA_VAR		(-1)	/* value size: length-prefixed */
+#define P2P_MA_NAME_MAX	255	/* dns names and zones */
 
-enum gossip_ma_kind {
-	GOSSIP_MA_K_NONE,	/* no value */
-	GOSSIP_MA_K_IP4,
-	GOSSIP_MA_K_IP6,
-	GOSSIP_MA_K_PORT,
-	GOSSIP_MA_K_NAME,	/* dns names, ip6 zone */
-	GOSSIP_MA_K_PEER,	/* peer ID multihash */
+enum p2p_ma_kind {
+	P2P_MA_K_NONE,	/* no value */
+	P2P_MA_K_IP4,
+	P2P_MA_K_IP6,
+	P2P_MA_K_PORT,
+	P2P_MA_K_NAME,	/* dns names, ip6 zone */
+	P2P_MA_K_PEER,	/* peer ID multihash */
 };
 
-struct gossip_ma_proto {
+struct p2p_ma_proto {
 	uint64_t		 code;
 	const char		*name;
 	int			 size;
-	enum gossip_ma_kind	 kind;
+	enum p2p_ma_kind	 kind;
 };
 
-static const struct gossip_ma_proto	gossip_ma_protos[] = {
-	{ GOSSIP_MA_IP4, "ip4", 4, GOSSIP_MA_K_IP4 },
-	{ GOSSIP_MA_TCP, "tcp", 2, GOSSIP_MA_K_PORT },
-	{ GOSSIP_MA_IP6, "ip6", 16, GOSSIP_MA_K_IP6 },
-	{ 42, "ip6zone", GOSSIP_MA_VAR, GOSSIP_MA_K_NAME },
-	{ GOSSIP_MA_DNS, "dns", GOSSIP_MA_VAR, GOSSIP_MA_K_NAME },
-	{ GOSSIP_MA_DNS4, "dns4", GOSSIP_MA_VAR, GOSSIP_MA_K_NAME },
-	{ GOSSIP_MA_DNS6, "dns6", GOSSIP_MA_VAR, GOSSIP_MA_K_NAME },
-	{ GOSSIP_MA_DNSADDR, "dnsaddr", GOSSIP_MA_VAR, GOSSIP_MA_K_NAME },
-	{ GOSSIP_MA_UDP, "udp", 2, GOSSIP_MA_K_PORT },
-	{ 280, "webrtc-direct", 0, GOSSIP_MA_K_NONE },
-	{ 281, "webrtc", 0, GOSSIP_MA_K_NONE },
-	{ GOSSIP_MA_P2P_CIRCUIT, "p2p-circuit", 0, GOSSIP_MA_K_NONE },
-	{ GOSSIP_MA_P2P, "p2p", GOSSIP_MA_VAR, GOSSIP_MA_K_PEER },
-	{ 448, "tls", 0, GOSSIP_MA_K_NONE },
-	{ 454, "noise", 0, GOSSIP_MA_K_NONE },
-	{ 460, "quic", 0, GOSSIP_MA_K_NONE },
-	{ 461, "quic-v1", 0, GOSSIP_MA_K_NONE },
-	{ 465, "webtransport", 0, GOSSIP_MA_K_NONE },
-	{ 477, "ws", 0, GOSSIP_MA_K_NONE },
-	{ 478, "wss", 0, GOSSIP_MA_K_NONE },
+static const struct p2p_ma_proto	p2p_ma_protos[] = {
+	{ P2P_MA_IP4, "ip4", 4, P2P_MA_K_IP4 },
+	{ P2P_MA_TCP, "tcp", 2, P2P_MA_K_PORT },
+	{ P2P_MA_IP6, "ip6", 16, P2P_MA_K_IP6 },
+	{ 42, "ip6zone", P2P_MA_VAR, P2P_MA_K_NAME },
+	{ P2P_MA_DNS, "dns", P2P_MA_VAR, P2P_MA_K_NAME },
+	{ P2P_MA_DNS4, "dns4", P2P_MA_VAR, P2P_MA_K_NAME },
+	{ P2P_MA_DNS6, "dns6", P2P_MA_VAR, P2P_MA_K_NAME },
+	{ P2P_MA_DNSADDR, "dnsaddr", P2P_MA_VAR, P2P_MA_K_NAME },
+	{ P2P_MA_UDP, "udp", 2, P2P_MA_K_PORT },
+	{ 280, "webrtc-direct", 0, P2P_MA_K_NONE },
+	{ 281, "webrtc", 0, P2P_MA_K_NONE },
+	{ P2P_MA_P2P_CIRCUIT, "p2p-circuit", 0, P2P_MA_K_NONE },
+	{ P2P_MA_P2P, "p2p", P2P_MA_VAR, P2P_MA_K_PEER },
+	{ 448, "tls", 0, P2P_MA_K_NONE },
+	{ 454, "noise", 0, P2P_MA_K_NONE },
+	{ 460, "quic", 0, P2P_MA_K_NONE },
+	{ 461, "quic-v1", 0, P2P_MA_K_NONE },
+	{ 465, "webtransport", 0, P2P_MA_K_NONE },
+	{ 477, "ws", 0, P2P_MA_K_NONE },
+	{ 478, "wss", 0, P2P_MA_K_NONE },
 };
 
-#define GOSSIP_MA_NPROTOS	(sizeof(gossip_ma_protos) / sizeof(gossip_ma_protos[0]))
+#define P2P_MA_NPROTOS	(sizeof(p2p_ma_protos) / sizeof(p2p_ma_protos[0]))
 
-static const struct gossip_ma_proto *
-gossip_multiaddr_by_code(uint64_t code)
+static const struct p2p_ma_proto *
+p2p_multiaddr_by_code(uint64_t code)
 {
 	size_t	i;
 
-	for (i = 0; i < GOSSIP_MA_NPROTOS; i++)
-		if (gossip_ma_protos[i].code == code)
-			return &gossip_ma_protos[i];
+	for (i = 0; i < P2P_MA_NPROTOS; i++)
+		if (p2p_ma_protos[i].code == code)
+			return &p2p_ma_protos[i];
 	return NULL;
 }
 
-static const struct gossip_ma_proto *
-gossip_multiaddr_by_name(const char *name, size_t len)
+static const struct p2p_ma_proto *
+p2p_multiaddr_by_name(const char *name, size_t len)
 {
 	size_t	i;
 
 	if (len == 4 && memcmp(name, "ipfs", 4) == 0)	/* legacy alias */
-		return gossip_multiaddr_by_code(GOSSIP_MA_P2P);
-	for (i = 0; i < GOSSIP_MA_NPROTOS; i++)
-		if (strlen(gossip_ma_protos[i].name) == len &&
-		    memcmp(gossip_ma_protos[i].name, name, len) == 0)
-			return &gossip_ma_protos[i];
+		return p2p_multiaddr_by_code(P2P_MA_P2P);
+	for (i = 0; i < P2P_MA_NPROTOS; i++)
+		if (strlen(p2p_ma_protos[i].name) == len &&
+		    memcmp(p2p_ma_protos[i].name, name, len) == 0)
+			return &p2p_ma_protos[i];
 	return NULL;
 }
 
 /* Names travel in text between slashes and in logs: no '/', no controls. */
 static int
-gossip_multiaddr_name_ok(const uint8_t *v, size_t len)
+p2p_multiaddr_name_ok(const uint8_t *v, size_t len)
 {
 	size_t	i;
 
-	if (len == 0 || len > GOSSIP_MA_NAME_MAX)
+	if (len == 0 || len > P2P_MA_NAME_MAX)
 		return 0;
 	for (i = 0; i < len; i++)
 		if (v[i] <= 0x20 || v[i] == 0x7f || v[i] == '/')
@@ -97,41 +97,41 @@ gossip_multiaddr_name_ok(const uint8_t *v, size_t len)
 }
 
 static int
-gossip_multiaddr_value_ok(const struct gossip_ma_proto *p, const uint8_t *v,
+p2p_multiaddr_value_ok(const struct p2p_ma_proto *p, const uint8_t *v,
     size_t len)
 {
 	switch (p->kind) {
-	case GOSSIP_MA_K_NAME:
-		return gossip_multiaddr_name_ok(v, len);
-	case GOSSIP_MA_K_PEER:
-		return gossip_identity_peer_id_check(v, len) == 0;
+	case P2P_MA_K_NAME:
+		return p2p_multiaddr_name_ok(v, len);
+	case P2P_MA_K_PEER:
+		return p2p_identity_peer_id_check(v, len) == 0;
 	default:
 		return 1;	/* fixed sizes, already checked */
 	}
 }
 
 int
-gossip_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
-    struct gossip_multiaddr_part *part)
+p2p_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
+    struct p2p_multiaddr_part *part)
 {
-	const struct gossip_ma_proto	*p;
+	const struct p2p_ma_proto	*p;
 	uint64_t			 code, vlen;
 	size_t				 pos = *off, n;
 
 	if (pos >= len)
 		return 0;
-	if (gossip_varint_decode(buf + pos, len - pos, &code, &n) !=
-	    GOSSIP_VARINT_OK || (p = gossip_multiaddr_by_code(code)) == NULL)
+	if (p2p_varint_decode(buf + pos, len - pos, &code, &n) !=
+	    P2P_VARINT_OK || (p = p2p_multiaddr_by_code(code)) == NULL)
 		return -1;
 	pos += n;
-	if (p->size == GOSSIP_MA_VAR) {
-		if (gossip_varint_decode(buf + pos, len - pos, &vlen, &n) !=
-		    GOSSIP_VARINT_OK)
+	if (p->size == P2P_MA_VAR) {
+		if (p2p_varint_decode(buf + pos, len - pos, &vlen, &n) !=
+		    P2P_VARINT_OK)
 			return -1;
 		pos += n;
 	} else
 		vlen = (uint64_t)p->size;
-	if (vlen > len - pos || !gossip_multiaddr_value_ok(p, buf + pos, vlen))
+	if (vlen > len - pos || !p2p_multiaddr_value_ok(p, buf + pos, vlen))
 		return -1;
 	part->code = code;
 	part->value = buf + pos;
@@ -141,22 +141,22 @@ gossip_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
 }
 
 int
-gossip_multiaddr_check(const uint8_t *buf, size_t len)
+p2p_multiaddr_check(const uint8_t *buf, size_t len)
 {
-	struct gossip_multiaddr_part	part;
+	struct p2p_multiaddr_part	part;
 	size_t				off = 0;
 	int				rc;
 
-	if (len == 0 || len > GOSSIP_MULTIADDR_MAX)
+	if (len == 0 || len > P2P_MULTIADDR_MAX)
 		return -1;
-	while ((rc = gossip_multiaddr_next(buf, len, &off, &part)) == 1)
+	while ((rc = p2p_multiaddr_next(buf, len, &off, &part)) == 1)
 		;
 	return rc;
 }
 
 /* Append s (n bytes) to out at *pos, keeping room for the NUL. */
 static int
-gossip_multiaddr_put(char *out, size_t outcap, size_t *pos, const char *s,
+p2p_multiaddr_put(char *out, size_t outcap, size_t *pos, const char *s,
     size_t n)
 {
 	if (n >= outcap - *pos)
@@ -168,61 +168,61 @@ gossip_multiaddr_put(char *out, size_t outcap, size_t *pos, const char *s,
 }
 
 static int
-gossip_multiaddr_value_text(const struct gossip_ma_proto *p,
-    const struct gossip_multiaddr_part *part, char *text, size_t cap)
+p2p_multiaddr_value_text(const struct p2p_ma_proto *p,
+    const struct p2p_multiaddr_part *part, char *text, size_t cap)
 {
-	struct gossip_peer_id	id;
+	struct p2p_peer_id	id;
 
 	switch (p->kind) {
-	case GOSSIP_MA_K_IP4:
+	case P2P_MA_K_IP4:
 		return inet_ntop(AF_INET, part->value, text, (socklen_t)cap) ==
 		    NULL ? -1 : 0;
-	case GOSSIP_MA_K_IP6:
+	case P2P_MA_K_IP6:
 		return inet_ntop(AF_INET6, part->value, text, (socklen_t)cap) ==
 		    NULL ? -1 : 0;
-	case GOSSIP_MA_K_PORT:
+	case P2P_MA_K_PORT:
 		snprintf(text, cap, "%u",
 		    (unsigned)part->value[0] << 8 | part->value[1]);
 		return 0;
-	case GOSSIP_MA_K_NAME:
+	case P2P_MA_K_NAME:
 		memcpy(text, part->value, part->value_len);
 		text[part->value_len] = '\0';
 		return 0;
-	case GOSSIP_MA_K_PEER:
+	case P2P_MA_K_PEER:
 		memcpy(id.bytes, part->value, part->value_len);
 		id.len = part->value_len;
-		return gossip_identity_peer_id_format(&id, text, cap);
-	case GOSSIP_MA_K_NONE:
+		return p2p_identity_peer_id_format(&id, text, cap);
+	case P2P_MA_K_NONE:
 		break;
 	}
 	return -1;
 }
 
 int
-gossip_multiaddr_format(const uint8_t *buf, size_t len, char *out,
+p2p_multiaddr_format(const uint8_t *buf, size_t len, char *out,
     size_t outcap)
 {
-	struct gossip_multiaddr_part	 part;
-	const struct gossip_ma_proto	*p;
-	char				 text[GOSSIP_MA_NAME_MAX + 1];
+	struct p2p_multiaddr_part	 part;
+	const struct p2p_ma_proto	*p;
+	char				 text[P2P_MA_NAME_MAX + 1];
 	size_t				 off = 0, pos = 0;
 	int				 rc;
 
-	if (outcap == 0 || len == 0 || len > GOSSIP_MULTIADDR_MAX)
+	if (outcap == 0 || len == 0 || len > P2P_MULTIADDR_MAX)
 		return -1;
 	out[0] = '\0';
-	while ((rc = gossip_multiaddr_next(buf, len, &off, &part)) == 1) {
-		p = gossip_multiaddr_by_code(part.code);
-		if (gossip_multiaddr_put(out, outcap, &pos, "/", 1) != 0 ||
-		    gossip_multiaddr_put(out, outcap, &pos, p->name,
+	while ((rc = p2p_multiaddr_next(buf, len, &off, &part)) == 1) {
+		p = p2p_multiaddr_by_code(part.code);
+		if (p2p_multiaddr_put(out, outcap, &pos, "/", 1) != 0 ||
+		    p2p_multiaddr_put(out, outcap, &pos, p->name,
 		    strlen(p->name)) != 0)
 			return -1;
-		if (p->kind == GOSSIP_MA_K_NONE)
+		if (p->kind == P2P_MA_K_NONE)
 			continue;
-		if (gossip_multiaddr_value_text(p, &part, text,
+		if (p2p_multiaddr_value_text(p, &part, text,
 		    sizeof(text)) != 0 ||
-		    gossip_multiaddr_put(out, outcap, &pos, "/", 1) != 0 ||
-		    gossip_multiaddr_put(out, outcap, &pos, text,
+		    p2p_multiaddr_put(out, outcap, &pos, "/", 1) != 0 ||
+		    p2p_multiaddr_put(out, outcap, &pos, text,
 		    strlen(text)) != 0)
 			return -1;
 	}
@@ -230,7 +230,7 @@ gossip_multiaddr_format(const uint8_t *buf, size_t len, char *out,
 }
 
 static int
-gossip_multiaddr_port(const char *s, size_t len, uint8_t out[2])
+p2p_multiaddr_port(const char *s, size_t len, uint8_t out[2])
 {
 	unsigned long	v = 0;
 	size_t		i;
@@ -251,38 +251,38 @@ gossip_multiaddr_port(const char *s, size_t len, uint8_t out[2])
 
 /* Text value s of protocol p into binary value bytes val, *vlen. */
 static int
-gossip_multiaddr_value_parse(const struct gossip_ma_proto *p, const char *s,
+p2p_multiaddr_value_parse(const struct p2p_ma_proto *p, const char *s,
     size_t len, uint8_t *val, size_t *vlen)
 {
 	char			tmp[64];
-	struct gossip_peer_id	id;
+	struct p2p_peer_id	id;
 
 	switch (p->kind) {
-	case GOSSIP_MA_K_IP4:
-	case GOSSIP_MA_K_IP6:
+	case P2P_MA_K_IP4:
+	case P2P_MA_K_IP6:
 		if (len >= sizeof(tmp))
 			return -1;
 		memcpy(tmp, s, len);
 		tmp[len] = '\0';
 		*vlen = (size_t)p->size;
-		return inet_pton(p->kind == GOSSIP_MA_K_IP4 ? AF_INET : AF_INET6,
+		return inet_pton(p->kind == P2P_MA_K_IP4 ? AF_INET : AF_INET6,
 		    tmp, val) == 1 ? 0 : -1;
-	case GOSSIP_MA_K_PORT:
+	case P2P_MA_K_PORT:
 		*vlen = 2;
-		return gossip_multiaddr_port(s, len, val);
-	case GOSSIP_MA_K_NAME:
-		if (!gossip_multiaddr_name_ok((const uint8_t *)s, len))
+		return p2p_multiaddr_port(s, len, val);
+	case P2P_MA_K_NAME:
+		if (!p2p_multiaddr_name_ok((const uint8_t *)s, len))
 			return -1;
 		memcpy(val, s, len);
 		*vlen = len;
 		return 0;
-	case GOSSIP_MA_K_PEER:
-		if (gossip_identity_peer_id_parse(s, len, &id) != 0)
+	case P2P_MA_K_PEER:
+		if (p2p_identity_peer_id_parse(s, len, &id) != 0)
 			return -1;
 		memcpy(val, id.bytes, id.len);
 		*vlen = id.len;
 		return 0;
-	case GOSSIP_MA_K_NONE:
+	case P2P_MA_K_NONE:
 		break;
 	}
 	return -1;
@@ -290,15 +290,15 @@ gossip_multiaddr_value_parse(const struct gossip_ma_proto *p, const char *s,
 
 /* Append one component (code, optional length, value) to out. */
 static int
-gossip_multiaddr_append(struct gossip_multiaddr *out,
-    const struct gossip_ma_proto *p, const uint8_t *val, size_t vlen)
+p2p_multiaddr_append(struct p2p_multiaddr *out,
+    const struct p2p_ma_proto *p, const uint8_t *val, size_t vlen)
 {
-	uint8_t	hdr[2 * GOSSIP_VARINT_MAX];
+	uint8_t	hdr[2 * P2P_VARINT_MAX];
 	size_t	n;
 
-	n = gossip_varint_encode(p->code, hdr);
-	if (p->size == GOSSIP_MA_VAR)
-		n += gossip_varint_encode(vlen, hdr + n);
+	n = p2p_varint_encode(p->code, hdr);
+	if (p->size == P2P_MA_VAR)
+		n += p2p_varint_encode(vlen, hdr + n);
 	if (n + vlen > sizeof(out->bytes) - out->len)
 		return -1;
 	memcpy(out->bytes + out->len, hdr, n);
@@ -309,7 +309,7 @@ gossip_multiaddr_append(struct gossip_multiaddr *out,
 
 /* The next '/'-separated token of text[*pos..len); -1 if empty. */
 static int
-gossip_multiaddr_token(const char *text, size_t len, size_t *pos,
+p2p_multiaddr_token(const char *text, size_t len, size_t *pos,
     const char **tok, size_t *toklen)
 {
 	size_t	start = *pos, end = start;
@@ -325,32 +325,32 @@ gossip_multiaddr_token(const char *text, size_t len, size_t *pos,
 }
 
 int
-gossip_multiaddr_parse(const char *text, size_t len,
-    struct gossip_multiaddr *out)
+p2p_multiaddr_parse(const char *text, size_t len,
+    struct p2p_multiaddr *out)
 {
-	const struct gossip_ma_proto	*p;
-	uint8_t				 val[GOSSIP_MA_NAME_MAX];
+	const struct p2p_ma_proto	*p;
+	uint8_t				 val[P2P_MA_NAME_MAX];
 	const char			*tok;
 	size_t				 pos = 1, toklen, vlen = 0;
 
 	out->len = 0;
-	if (len < 2 || text[0] != '/' || len >= GOSSIP_MULTIADDR_TEXT_MAX)
+	if (len < 2 || text[0] != '/' || len >= P2P_MULTIADDR_TEXT_MAX)
 		return -1;
 	if (text[len - 1] == '/')	/* one trailing slash is tolerated */
 		len--;
 	while (pos < len) {
-		if (gossip_multiaddr_token(text, len, &pos, &tok, &toklen) != 0 ||
-		    (p = gossip_multiaddr_by_name(tok, toklen)) == NULL)
+		if (p2p_multiaddr_token(text, len, &pos, &tok, &toklen) != 0 ||
+		    (p = p2p_multiaddr_by_name(tok, toklen)) == NULL)
 			return -1;
-		if (p->kind != GOSSIP_MA_K_NONE) {
-			if (pos >= len || gossip_multiaddr_token(text, len, &pos,
+		if (p->kind != P2P_MA_K_NONE) {
+			if (pos >= len || p2p_multiaddr_token(text, len, &pos,
 			    &tok, &toklen) != 0 ||
-			    gossip_multiaddr_value_parse(p, tok, toklen, val,
+			    p2p_multiaddr_value_parse(p, tok, toklen, val,
 			    &vlen) != 0)
 				return -1;
 		} else
 			vlen = 0;
-		if (gossip_multiaddr_append(out, p, val, vlen) != 0)
+		if (p2p_multiaddr_append(out, p, val, vlen) != 0)
 			return -1;
 	}
 	return out->len > 0 ? 0 : -1;

@@ -10,28 +10,28 @@
 #include "libp2p/internal.h"
 
 void
-gossip_nego_init(struct gossip_nego *n, int initiator)
+p2p_nego_init(struct p2p_nego *n, int initiator)
 {
 	memset(n, 0, sizeof(*n));
-	gossip_mss_parser_init(&n->p);
+	p2p_mss_parser_init(&n->p);
 	n->initiator = initiator;
 }
 
 int
-gossip_nego_propose(const char *proto, struct evbuffer *out)
+p2p_nego_propose(const char *proto, struct evbuffer *out)
 {
-	uint8_t	buf[2 * GOSSIP_MSS_MSG_MAX + 16];
+	uint8_t	buf[2 * P2P_MSS_MSG_MAX + 16];
 	size_t	off = 0;
 
-	if (gossip_mss_encode(GOSSIP_MSS_PROTOCOL, buf, sizeof(buf), &off) != 0 ||
-	    gossip_mss_encode(proto, buf, sizeof(buf), &off) != 0)
+	if (p2p_mss_encode(P2P_MSS_PROTOCOL, buf, sizeof(buf), &off) != 0 ||
+	    p2p_mss_encode(proto, buf, sizeof(buf), &off) != 0)
 		return -1;
 	return evbuffer_add(out, buf, off);
 }
 
 /* A responder's answer to one line. */
 static int
-gossip_nego_answer(struct gossip_nego *n, const char *const *protos,
+p2p_nego_answer(struct p2p_nego *n, const char *const *protos,
     size_t nprotos, struct evbuffer *out, int *sel)
 {
 	uint8_t	buf[4096];
@@ -39,11 +39,11 @@ gossip_nego_answer(struct gossip_nego *n, const char *const *protos,
 
 	if (!n->got_header) {
 		n->got_header = 1;
-		gossip_mss_encode(GOSSIP_MSS_PROTOCOL, buf, sizeof(buf), &off);
+		p2p_mss_encode(P2P_MSS_PROTOCOL, buf, sizeof(buf), &off);
 		evbuffer_add(out, buf, off);
-		return strcmp(n->p.line, GOSSIP_MSS_PROTOCOL) == 0 ? 0 : -1;
+		return strcmp(n->p.line, P2P_MSS_PROTOCOL) == 0 ? 0 : -1;
 	}
-	if (gossip_mss_respond(n->p.line, protos, nprotos, buf, sizeof(buf),
+	if (p2p_mss_respond(n->p.line, protos, nprotos, buf, sizeof(buf),
 	    &off, sel) != 0)
 		return -1;
 	evbuffer_add(out, buf, off);
@@ -51,7 +51,7 @@ gossip_nego_answer(struct gossip_nego *n, const char *const *protos,
 }
 
 int
-gossip_nego_step(struct gossip_nego *n, struct evbuffer *in,
+p2p_nego_step(struct p2p_nego *n, struct evbuffer *in,
     const char *const *protos, size_t nprotos, struct evbuffer *out,
     int *sel, const char **why)
 {
@@ -63,19 +63,19 @@ gossip_nego_step(struct gossip_nego *n, struct evbuffer *in,
 		len = evbuffer_get_length(in);
 		if (len == 0)
 			return 0;
-		if (len > GOSSIP_MSS_MSG_MAX + 4)
-			len = GOSSIP_MSS_MSG_MAX + 4;
+		if (len > P2P_MSS_MSG_MAX + 4)
+			len = P2P_MSS_MSG_MAX + 4;
 		data = evbuffer_pullup(in, (ev_ssize_t)len);
-		rc = gossip_mss_parser_feed(&n->p, data, len, &used);
+		rc = p2p_mss_parser_feed(&n->p, data, len, &used);
 		evbuffer_drain(in, used);
-		if (rc == GOSSIP_MSS_AGAIN)
+		if (rc == P2P_MSS_AGAIN)
 			continue;
-		if (rc != GOSSIP_MSS_LINE) {
-			*why = gossip_mss_strerror(rc);
+		if (rc != P2P_MSS_LINE) {
+			*why = p2p_mss_strerror(rc);
 			return -1;
 		}
 		if (!n->initiator) {
-			if ((rc = gossip_nego_answer(n, protos, nprotos, out,
+			if ((rc = p2p_nego_answer(n, protos, nprotos, out,
 			    sel)) != 0) {
 				*why = rc < 0 ? "not a multistream header" : NULL;
 				return rc;
@@ -84,7 +84,7 @@ gossip_nego_step(struct gossip_nego *n, struct evbuffer *in,
 		}
 		if (!n->got_header) {
 			n->got_header = 1;
-			if (strcmp(n->p.line, GOSSIP_MSS_PROTOCOL) != 0) {
+			if (strcmp(n->p.line, P2P_MSS_PROTOCOL) != 0) {
 				*why = "not a multistream header";
 				return -1;
 			}
@@ -94,7 +94,7 @@ gossip_nego_step(struct gossip_nego *n, struct evbuffer *in,
 			*sel = 0;
 			return 1;
 		}
-		*why = strcmp(n->p.line, GOSSIP_MSS_NA) == 0 ?
+		*why = strcmp(n->p.line, P2P_MSS_NA) == 0 ?
 		    "protocol refused (na)" : "unexpected multistream answer";
 		return -1;
 	}

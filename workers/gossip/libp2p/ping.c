@@ -21,7 +21,7 @@ struct ping_state {
 };
 
 static void
-ping_open(struct gossip_stream *s)
+ping_open(struct p2p_stream *s)
 {
 	struct ping_state	*ps;
 
@@ -31,58 +31,58 @@ ping_open(struct gossip_stream *s)
 	randombytes_buf(ps->sent, PING_LEN);
 	ps->sent_ms = util_mono_ms();
 	s->state_ptr = ps;
-	gossip_stream_write(s, ps->sent, PING_LEN);
+	p2p_stream_write(s, ps->sent, PING_LEN);
 }
 
 static void
-ping_data(struct gossip_stream *s)
+ping_data(struct p2p_stream *s)
 {
 	struct ping_state	*ps = s->state_ptr;
-	struct gossip_conn	*c = s->c;
+	struct p2p_conn	*c = s->c;
 	uint8_t			 buf[PING_LEN];
 
 	while (evbuffer_get_length(s->in) >= PING_LEN) {
 		evbuffer_remove(s->in, buf, PING_LEN);
 		if (!s->outbound) {
-			gossip_stream_write(s, buf, PING_LEN);
+			p2p_stream_write(s, buf, PING_LEN);
 			continue;
 		}
 		if (ps == NULL || memcmp(buf, ps->sent, PING_LEN) != 0) {
 			log_warn("gossip: wrong ping answer from %s",
 			    c->peer_text);
-			gossip_stream_reset(s);
+			p2p_stream_reset(s);
 			return;
 		}
 		c->rtt_ms = util_mono_ms() - ps->sent_ms;
 		c->h->cnt.pings_ok++;
 		log_info("gossip: ping %s: %llu ms", c->peer_text,
 		    (unsigned long long)c->rtt_ms);
-		gossip_stream_close(s);
+		p2p_stream_close(s);
 		return;
 	}
 }
 
 static void
-ping_fin(struct gossip_stream *s)
+ping_fin(struct p2p_stream *s)
 {
-	gossip_stream_close(s);
+	p2p_stream_close(s);
 }
 
 static void
-ping_close(struct gossip_stream *s)
+ping_close(struct p2p_stream *s)
 {
 	free(s->state_ptr);
 	s->state_ptr = NULL;
 }
 
 void
-gossip_ping_start(struct gossip_conn *c)
+p2p_ping_start(struct p2p_conn *c)
 {
-	if (gossip_stream_open(c, &gossip_ping_proto) == NULL)
+	if (p2p_stream_open(c, &p2p_ping_proto) == NULL)
 		log_debug("gossip: cannot open a ping stream to %s",
 		    c->peer_text);
 }
 
-const struct gossip_proto gossip_ping_proto = {
+const struct p2p_proto p2p_ping_proto = {
 	"/ipfs/ping/1.0.0", ping_open, ping_data, ping_fin, ping_close, NULL,
 };

@@ -20,17 +20,17 @@
 #define PNET_HEADER	"/key/swarm/psk/1.0.0/"
 
 void
-gossip_pnet_stream_init(struct gossip_pnet_stream *st, const uint8_t key[32],
-    const uint8_t nonce[GOSSIP_PNET_NONCE_LEN])
+p2p_pnet_stream_init(struct p2p_pnet_stream *st, const uint8_t key[32],
+    const uint8_t nonce[P2P_PNET_NONCE_LEN])
 {
 	memset(st, 0, sizeof(*st));
 	memcpy(st->key, key, 32);
-	memcpy(st->nonce, nonce, GOSSIP_PNET_NONCE_LEN);
+	memcpy(st->nonce, nonce, P2P_PNET_NONCE_LEN);
 	st->pos = sizeof(st->ks);	/* no keystream block yet */
 }
 
 void
-gossip_pnet_stream_xor(struct gossip_pnet_stream *st, uint8_t *buf, size_t len)
+p2p_pnet_stream_xor(struct p2p_pnet_stream *st, uint8_t *buf, size_t len)
 {
 	static const uint8_t	zero[64];
 	size_t			n, i;
@@ -74,7 +74,7 @@ pnet_hex_key(const char *s, uint8_t key[32])
 }
 
 int
-gossip_pnet_parse_key(const char *text, uint8_t key[32])
+p2p_pnet_parse_key(const char *text, uint8_t key[32])
 {
 	const char	*p;
 
@@ -95,22 +95,22 @@ gossip_pnet_parse_key(const char *text, uint8_t key[32])
 
 struct pnet_filter {
 	uint8_t				key[32];
-	struct gossip_pnet_stream	out;
-	struct gossip_pnet_stream	in;
-	uint8_t				peer_nonce[GOSSIP_PNET_NONCE_LEN];
+	struct p2p_pnet_stream	out;
+	struct p2p_pnet_stream	in;
+	uint8_t				peer_nonce[P2P_PNET_NONCE_LEN];
 	size_t				have_nonce;
 };
 
 /* Move everything from src to dst through one direction's keystream. */
 static void
-pnet_xor_move(struct gossip_pnet_stream *st, struct evbuffer *src,
+pnet_xor_move(struct p2p_pnet_stream *st, struct evbuffer *src,
     struct evbuffer *dst)
 {
 	uint8_t	buf[4096];
 	size_t	n;
 
 	while ((n = (size_t)evbuffer_remove(src, buf, sizeof(buf))) > 0) {
-		gossip_pnet_stream_xor(st, buf, n);
+		p2p_pnet_stream_xor(st, buf, n);
 		evbuffer_add(dst, buf, n);
 	}
 }
@@ -124,13 +124,13 @@ pnet_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 
 	(void)lim;
 	(void)mode;
-	if (f->have_nonce < GOSSIP_PNET_NONCE_LEN) {
+	if (f->have_nonce < P2P_PNET_NONCE_LEN) {
 		n = (size_t)evbuffer_remove(src, f->peer_nonce + f->have_nonce,
-		    GOSSIP_PNET_NONCE_LEN - f->have_nonce);
+		    P2P_PNET_NONCE_LEN - f->have_nonce);
 		f->have_nonce += n;
-		if (f->have_nonce < GOSSIP_PNET_NONCE_LEN)
+		if (f->have_nonce < P2P_PNET_NONCE_LEN)
 			return BEV_NEED_MORE;
-		gossip_pnet_stream_init(&f->in, f->key, f->peer_nonce);
+		p2p_pnet_stream_init(&f->in, f->key, f->peer_nonce);
 	}
 	pnet_xor_move(&f->in, src, dst);
 	return BEV_OK;
@@ -156,15 +156,15 @@ pnet_filter_free(void *arg)
 }
 
 struct bufferevent *
-gossip_pnet_wrap(struct bufferevent *under, const uint8_t key[32])
+p2p_pnet_wrap(struct bufferevent *under, const uint8_t key[32])
 {
 	struct pnet_filter	*f = xcalloc(1, sizeof(*f));
-	uint8_t			 nonce[GOSSIP_PNET_NONCE_LEN];
+	uint8_t			 nonce[P2P_PNET_NONCE_LEN];
 	struct bufferevent	*bev;
 
 	memcpy(f->key, key, 32);
 	randombytes_buf(nonce, sizeof(nonce));
-	gossip_pnet_stream_init(&f->out, key, nonce);
+	p2p_pnet_stream_init(&f->out, key, nonce);
 	/* our nonce goes first, in clear, straight to the socket */
 	bufferevent_write(under, nonce, sizeof(nonce));
 	bev = bufferevent_filter_new(under, pnet_filter_in, pnet_filter_out,

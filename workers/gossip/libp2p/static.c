@@ -18,21 +18,21 @@
 static void
 static_dial(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_static	*st = arg;
+	struct p2p_static	*st = arg;
 	char			 err[256];
 
 	(void)fd;
 	(void)what;
 	if (st->connected || st->h->p->stopping)
 		return;
-	if (gossip_host_dial(st->h, st->addr, st, err, sizeof(err)) == -1) {
+	if (p2p_host_dial(st->h, st->addr, st, err, sizeof(err)) == -1) {
 		log_warn("gossip: static peer %s: %s", st->addr, err);
-		gossip_static_down(st);
+		p2p_static_down(st);
 	}
 }
 
 static uint32_t
-static_backoff(struct gossip_static *st)
+static_backoff(struct p2p_static *st)
 {
 	int		fast = config_bool(st->h->p->cfg, "p2p_optimise_retries");
 	uint32_t	first = fast ? 250 : 1000, cap = fast ? 30000 : 300000;
@@ -43,14 +43,14 @@ static_backoff(struct gossip_static *st)
 }
 
 void
-gossip_static_up(struct gossip_static *st)
+p2p_static_up(struct p2p_static *st)
 {
 	st->connected = 1;
 	st->backoff_ms = 0;
 }
 
 void
-gossip_static_down(struct gossip_static *st)
+p2p_static_down(struct p2p_static *st)
 {
 	struct timeval	tv;
 	uint32_t	delay;
@@ -66,14 +66,14 @@ gossip_static_down(struct gossip_static *st)
 }
 
 void
-gossip_static_start(struct p2p_host *h)
+p2p_static_start(struct p2p_host *h)
 {
 	static const char *const keys[] = { "p2p_static_peers",
 	    "p2p_bootstrapAddresses" };
 	const struct cfg_list	*l[2];
-	struct gossip_multiaddr	 ma;
+	struct p2p_multiaddr	 ma;
 	struct timeval		 now = { 0, 0 };
-	struct gossip_static	*st;
+	struct p2p_static	*st;
 	size_t			 i, k;
 
 	l[0] = config_list(h->p->cfg, keys[0]);
@@ -82,7 +82,7 @@ gossip_static_start(struct p2p_host *h)
 	h->statics = xcalloc(l[0]->n + l[1]->n + 1, sizeof(*h->statics));
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < l[k]->n; i++) {
-			if (gossip_multiaddr_parse(l[k]->v[i],
+			if (p2p_multiaddr_parse(l[k]->v[i],
 			    strlen(l[k]->v[i]), &ma) != 0)
 				fatal_config("%s: bad multiaddr '%s'", keys[k],
 				    l[k]->v[i]);
@@ -96,7 +96,7 @@ gossip_static_start(struct p2p_host *h)
 }
 
 void
-gossip_static_stop(struct p2p_host *h)
+p2p_static_stop(struct p2p_host *h)
 {
 	size_t	i;
 

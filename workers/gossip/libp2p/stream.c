@@ -14,9 +14,9 @@
 #include "log.h"
 #include "util.h"
 
-/* The argument proto was registered with (gossip_host_add_proto). */
+/* The argument proto was registered with (p2p_host_add_proto). */
 static void *
-stream_proto_arg(const struct p2p_host *h, const struct gossip_proto *proto)
+stream_proto_arg(const struct p2p_host *h, const struct p2p_proto *proto)
 {
 	size_t	i;
 
@@ -26,26 +26,26 @@ stream_proto_arg(const struct p2p_host *h, const struct gossip_proto *proto)
 	return NULL;
 }
 
-static struct gossip_stream *
-stream_new(struct gossip_conn *c, uint32_t id, int outbound)
+static struct p2p_stream *
+stream_new(struct p2p_conn *c, uint32_t id, int outbound)
 {
-	struct gossip_stream	*s = xcalloc(1, sizeof(*s));
+	struct p2p_stream	*s = xcalloc(1, sizeof(*s));
 
 	s->c = c;
 	s->id = id;
 	s->outbound = outbound;
-	s->state = GOSSIP_STREAM_NEGOTIATING;
+	s->state = P2P_STREAM_NEGOTIATING;
 	s->in = evbuffer_new();
 	s->out = evbuffer_new();
-	gossip_nego_init(&s->nego, outbound);
+	p2p_nego_init(&s->nego, outbound);
 	LIST_INSERT_HEAD(&c->streams, s, entry);
 	return s;
 }
 
-struct gossip_stream *
-gossip_stream_find(struct gossip_conn *c, uint32_t id)
+struct p2p_stream *
+p2p_stream_find(struct p2p_conn *c, uint32_t id)
 {
-	struct gossip_stream	*s;
+	struct p2p_stream	*s;
 
 	LIST_FOREACH(s, &c->streams, entry)
 		if (s->id == id)
@@ -53,99 +53,99 @@ gossip_stream_find(struct gossip_conn *c, uint32_t id)
 	return NULL;
 }
 
-struct gossip_stream *
-gossip_stream_open(struct gossip_conn *c, const struct gossip_proto *proto)
+struct p2p_stream *
+p2p_stream_open(struct p2p_conn *c, const struct p2p_proto *proto)
 {
-	struct gossip_yamux_hdr	 h;
-	struct gossip_stream	*s;
+	struct p2p_yamux_hdr	 h;
+	struct p2p_stream	*s;
 	uint32_t		 id;
 
-	if (c->state != GOSSIP_CONN_OPEN ||
-	    gossip_yamux_stream_open(c->ys, &id, &h) == -1)
+	if (c->state != P2P_CONN_OPEN ||
+	    p2p_yamux_stream_open(c->ys, &id, &h) == -1)
 		return NULL;
-	if (gossip_conn_send_frame(c, &h, NULL, 0) == -1)
+	if (p2p_conn_send_frame(c, &h, NULL, 0) == -1)
 		return NULL;
 	s = stream_new(c, id, 1);
 	s->proto = proto;
 	s->arg = stream_proto_arg(c->h, proto);
-	gossip_nego_propose(proto->id, s->out);
-	gossip_stream_flush(s);
+	p2p_nego_propose(proto->id, s->out);
+	p2p_stream_flush(s);
 	return s;
 }
 
-struct gossip_stream *
-gossip_stream_accept(struct gossip_conn *c, uint32_t id)
+struct p2p_stream *
+p2p_stream_accept(struct p2p_conn *c, uint32_t id)
 {
 	return stream_new(c, id, 0);
 }
 
 void
-gossip_stream_flush(struct gossip_stream *s)
+p2p_stream_flush(struct p2p_stream *s)
 {
-	struct gossip_conn	*c = s->c;
-	struct gossip_yamux_hdr	 h;
+	struct p2p_conn	*c = s->c;
+	struct p2p_yamux_hdr	 h;
 	uint32_t		 n;
 	size_t			 left;
 
 	while ((left = evbuffer_get_length(s->out)) > 0) {
-		n = gossip_yamux_stream_send_max(c->ys, s->id);
+		n = p2p_yamux_stream_send_max(c->ys, s->id);
 		if (n == 0)
 			return;		/* wait for a window update */
-		if (n > GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN)
-			n = GOSSIP_NOISE_PLAIN_MAX - GOSSIP_YAMUX_HDR_LEN;
+		if (n > P2P_NOISE_PLAIN_MAX - P2P_YAMUX_HDR_LEN)
+			n = P2P_NOISE_PLAIN_MAX - P2P_YAMUX_HDR_LEN;
 		if (n > left)
 			n = (uint32_t)left;
-		if (gossip_yamux_stream_send(c->ys, s->id, n, &h) == -1)
+		if (p2p_yamux_stream_send(c->ys, s->id, n, &h) == -1)
 			return;
-		if (gossip_conn_send_frame(c, &h, evbuffer_pullup(s->out, n),
+		if (p2p_conn_send_frame(c, &h, evbuffer_pullup(s->out, n),
 		    n) == -1)
 			return;
 		evbuffer_drain(s->out, n);
 	}
 	if (s->local_fin == 1) {
 		s->local_fin = 2;
-		if (gossip_yamux_stream_close(c->ys, s->id, &h) == 0)
-			gossip_conn_send_frame(c, &h, NULL, 0);
-	} else if (s->state == GOSSIP_STREAM_OPEN && !s->local_fin &&
+		if (p2p_yamux_stream_close(c->ys, s->id, &h) == 0)
+			p2p_conn_send_frame(c, &h, NULL, 0);
+	} else if (s->state == P2P_STREAM_OPEN && !s->local_fin &&
 	    s->proto->drained != NULL)
 		s->proto->drained(s);
 }
 
 int
-gossip_stream_write(struct gossip_stream *s, const uint8_t *data, size_t len)
+p2p_stream_write(struct p2p_stream *s, const uint8_t *data, size_t len)
 {
 	if (s->local_fin || evbuffer_get_length(s->out) + len >
-	    GOSSIP_STREAM_INBUF_MAX)
+	    P2P_STREAM_INBUF_MAX)
 		return -1;
 	evbuffer_add(s->out, data, len);
-	if (s->state == GOSSIP_STREAM_OPEN)
-		gossip_stream_flush(s);
+	if (s->state == P2P_STREAM_OPEN)
+		p2p_stream_flush(s);
 	return 0;
 }
 
 void
-gossip_stream_close(struct gossip_stream *s)
+p2p_stream_close(struct p2p_stream *s)
 {
 	if (s->local_fin)
 		return;
 	s->local_fin = 1;
-	gossip_stream_flush(s);
+	p2p_stream_flush(s);
 }
 
 void
-gossip_stream_reset(struct gossip_stream *s)
+p2p_stream_reset(struct p2p_stream *s)
 {
-	struct gossip_yamux_hdr	h;
+	struct p2p_yamux_hdr	h;
 
-	if (gossip_yamux_stream_reset(s->c->ys, s->id, &h) == 0)
-		gossip_conn_send_frame(s->c, &h, NULL, 0);
-	gossip_stream_free(s);
+	if (p2p_yamux_stream_reset(s->c->ys, s->id, &h) == 0)
+		p2p_conn_send_frame(s->c, &h, NULL, 0);
+	p2p_stream_free(s);
 }
 
 void
-gossip_stream_free(struct gossip_stream *s)
+p2p_stream_free(struct p2p_stream *s)
 {
-	if (s->proto != NULL && s->state == GOSSIP_STREAM_OPEN &&
+	if (s->proto != NULL && s->state == P2P_STREAM_OPEN &&
 	    s->proto->close != NULL)
 		s->proto->close(s);
 	LIST_REMOVE(s, entry);
@@ -156,20 +156,20 @@ gossip_stream_free(struct gossip_stream *s)
 
 /* Give the peer back the window for bytes the protocol has consumed. */
 static void
-stream_credit(struct gossip_stream *s, size_t consumed)
+stream_credit(struct p2p_stream *s, size_t consumed)
 {
-	struct gossip_yamux_hdr	h;
+	struct p2p_yamux_hdr	h;
 	int			update = 0;
 
 	if (consumed == 0)
 		return;
-	if (gossip_yamux_stream_consumed(s->c->ys, s->id, (uint32_t)consumed,
+	if (p2p_yamux_stream_consumed(s->c->ys, s->id, (uint32_t)consumed,
 	    &h, &update) == 0 && update)
-		gossip_conn_send_frame(s->c, &h, NULL, 0);
+		p2p_conn_send_frame(s->c, &h, NULL, 0);
 }
 
 static int
-stream_negotiate(struct gossip_stream *s)
+stream_negotiate(struct p2p_stream *s)
 {
 	const char	*ids[16], *why = NULL;
 	size_t		 i, n = 0;
@@ -181,12 +181,12 @@ stream_negotiate(struct gossip_stream *s)
 		for (i = 0; i < s->c->h->nprotos && n < 15; i++)
 			ids[n++] = s->c->h->protos[i]->id;
 	}
-	rc = gossip_nego_step(&s->nego, s->in, ids, n, s->out, &sel, &why);
-	gossip_stream_flush(s);
+	rc = p2p_nego_step(&s->nego, s->in, ids, n, s->out, &sel, &why);
+	p2p_stream_flush(s);
 	if (rc < 0) {
 		log_debug("gossip: stream %u to %s: %s", s->id, s->c->peer_text,
 		    why != NULL ? why : "negotiation failed");
-		gossip_stream_reset(s);
+		p2p_stream_reset(s);
 		return -1;
 	}
 	if (rc == 0)
@@ -195,29 +195,29 @@ stream_negotiate(struct gossip_stream *s)
 		s->proto = s->c->h->protos[sel];
 		s->arg = s->c->h->proto_args[sel];
 	}
-	s->state = GOSSIP_STREAM_OPEN;
+	s->state = P2P_STREAM_OPEN;
 	if (s->proto->open != NULL)
 		s->proto->open(s);
 	return 1;
 }
 
 void
-gossip_stream_input(struct gossip_stream *s, struct evbuffer *src, size_t len)
+p2p_stream_input(struct p2p_stream *s, struct evbuffer *src, size_t len)
 {
-	struct gossip_conn	*c = s->c;
+	struct p2p_conn	*c = s->c;
 	uint32_t		 id = s->id;
 	size_t			 before;
 
 	evbuffer_remove_buffer(src, s->in, len);
-	if (s->state == GOSSIP_STREAM_NEGOTIATING) {
+	if (s->state == P2P_STREAM_NEGOTIATING) {
 		before = evbuffer_get_length(s->in);
 		if (stream_negotiate(s) <= 0) {
-			if ((s = gossip_stream_find(c, id)) != NULL)
+			if ((s = p2p_stream_find(c, id)) != NULL)
 				stream_credit(s, before -
 				    evbuffer_get_length(s->in));
 			return;
 		}
-		if ((s = gossip_stream_find(c, id)) == NULL)
+		if ((s = p2p_stream_find(c, id)) == NULL)
 			return;
 		stream_credit(s, before - evbuffer_get_length(s->in));
 	}
@@ -225,16 +225,16 @@ gossip_stream_input(struct gossip_stream *s, struct evbuffer *src, size_t len)
 	if (before == 0 || s->proto->data == NULL)
 		return;
 	s->proto->data(s);
-	if ((s = gossip_stream_find(c, id)) != NULL)
+	if ((s = p2p_stream_find(c, id)) != NULL)
 		stream_credit(s, before - evbuffer_get_length(s->in));
 }
 
 void
-gossip_stream_remote_fin(struct gossip_stream *s)
+p2p_stream_remote_fin(struct p2p_stream *s)
 {
 	s->remote_fin = 1;
-	if (s->state == GOSSIP_STREAM_OPEN && s->proto->fin != NULL)
+	if (s->state == P2P_STREAM_OPEN && s->proto->fin != NULL)
 		s->proto->fin(s);
-	else if (s->state != GOSSIP_STREAM_OPEN)
-		gossip_stream_reset(s);
+	else if (s->state != P2P_STREAM_OPEN)
+		p2p_stream_reset(s);
 }

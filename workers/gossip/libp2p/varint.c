@@ -8,7 +8,7 @@
 #include "libp2p/libp2p.h"
 
 size_t
-gossip_varint_encode(uint64_t v, uint8_t *out)
+p2p_varint_encode(uint64_t v, uint8_t *out)
 {
 	size_t	n = 0;
 
@@ -21,7 +21,7 @@ gossip_varint_encode(uint64_t v, uint8_t *out)
 }
 
 size_t
-gossip_varint_size(uint64_t v)
+p2p_varint_size(uint64_t v)
 {
 	size_t	n = 1;
 
@@ -33,24 +33,24 @@ gossip_varint_size(uint64_t v)
 }
 
 int
-gossip_varint_decode(const uint8_t *buf, size_t len, uint64_t *v,
+p2p_varint_decode(const uint8_t *buf, size_t len, uint64_t *v,
     size_t *used)
 {
 	uint64_t	x = 0;
 	size_t		i;
 
-	for (i = 0; i < len && i < GOSSIP_VARINT_MAX; i++) {
+	for (i = 0; i < len && i < P2P_VARINT_MAX; i++) {
 		x |= (uint64_t)(buf[i] & 0x7f) << (7 * i);
 		if (buf[i] & 0x80)
 			continue;
 		/* A trailing zero group means a longer form than needed. */
 		if (buf[i] == 0 && i > 0)
-			return GOSSIP_VARINT_BAD;
+			return P2P_VARINT_BAD;
 		*v = x;
 		*used = i + 1;
-		return GOSSIP_VARINT_OK;
+		return P2P_VARINT_OK;
 	}
-	if (i == GOSSIP_VARINT_MAX)
-		return GOSSIP_VARINT_BAD;
-	return GOSSIP_VARINT_SHORT;
+	if (i == P2P_VARINT_MAX)
+		return P2P_VARINT_BAD;
+	return P2P_VARINT_SHORT;
 }

@@ -13,11 +13,11 @@
 
 #include "libp2p/libp2p.h"
 
-#define GOSSIP_YAMUX_ID_LAST	0xfffffffeu	/* highest ID we hand out */
+#define P2P_YAMUX_ID_LAST	0xfffffffeu	/* highest ID we hand out */
 
 void
-gossip_yamux_hdr_encode(const struct gossip_yamux_hdr *hdr,
-    uint8_t out[GOSSIP_YAMUX_HDR_LEN])
+p2p_yamux_hdr_encode(const struct p2p_yamux_hdr *hdr,
+    uint8_t out[P2P_YAMUX_HDR_LEN])
 {
 	out[0] = hdr->version;
 	out[1] = hdr->type;
@@ -34,29 +34,29 @@ gossip_yamux_hdr_encode(const struct gossip_yamux_hdr *hdr,
 }
 
 static uint32_t
-gossip_yamux_be32(const uint8_t *p)
+p2p_yamux_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
 int
-gossip_yamux_hdr_decode(const uint8_t *buf, size_t len,
-    struct gossip_yamux_hdr *hdr)
+p2p_yamux_hdr_decode(const uint8_t *buf, size_t len,
+    struct p2p_yamux_hdr *hdr)
 {
-	if (len < GOSSIP_YAMUX_HDR_LEN || buf[0] != 0 ||
-	    buf[1] > GOSSIP_YAMUX_GO_AWAY)
+	if (len < P2P_YAMUX_HDR_LEN || buf[0] != 0 ||
+	    buf[1] > P2P_YAMUX_GO_AWAY)
 		return -1;
 	hdr->version = buf[0];
 	hdr->type = buf[1];
 	hdr->flags = (uint16_t)(buf[2] << 8 | buf[3]);
-	hdr->stream_id = gossip_yamux_be32(buf + 4);
-	hdr->length = gossip_yamux_be32(buf + 8);
+	hdr->stream_id = p2p_yamux_be32(buf + 4);
+	hdr->length = p2p_yamux_be32(buf + 8);
 	return 0;
 }
 
 static void
-gossip_yamux_hdr(struct gossip_yamux_hdr *out, uint8_t type, uint16_t flags,
+p2p_yamux_hdr(struct p2p_yamux_hdr *out, uint8_t type, uint16_t flags,
     uint32_t id, uint32_t length)
 {
 	out->version = 0;
@@ -67,52 +67,52 @@ gossip_yamux_hdr(struct gossip_yamux_hdr *out, uint8_t type, uint16_t flags,
 }
 
 void
-gossip_yamux_session_init(struct gossip_yamux_session *s, int client,
+p2p_yamux_session_init(struct p2p_yamux_session *s, int client,
     size_t max_streams)
 {
 	memset(s, 0, sizeof(*s));
 	s->client = client;
 	s->next_id = client ? 1 : 2;
-	s->max_streams = max_streams < GOSSIP_YAMUX_STREAMS_MAX ? max_streams :
-	    GOSSIP_YAMUX_STREAMS_MAX;
+	s->max_streams = max_streams < P2P_YAMUX_STREAMS_MAX ? max_streams :
+	    P2P_YAMUX_STREAMS_MAX;
 }
 
 /* Slot index of stream id, or -1. */
 static int
-gossip_yamux_slot(const struct gossip_yamux_session *s, uint32_t id)
+p2p_yamux_slot(const struct p2p_yamux_session *s, uint32_t id)
 {
 	int	i;
 
 	if (id == 0)
 		return -1;
-	for (i = 0; i < GOSSIP_YAMUX_STREAMS_MAX; i++)
+	for (i = 0; i < P2P_YAMUX_STREAMS_MAX; i++)
 		if (s->streams[i].id == id)
 			return i;
 	return -1;
 }
 
-static struct gossip_yamux_stream *
-gossip_yamux_find(struct gossip_yamux_session *s, uint32_t id)
+static struct p2p_yamux_stream *
+p2p_yamux_find(struct p2p_yamux_session *s, uint32_t id)
 {
-	int	i = gossip_yamux_slot(s, id);
+	int	i = p2p_yamux_slot(s, id);
 
 	return i < 0 ? NULL : &s->streams[i];
 }
 
-static struct gossip_yamux_stream *
-gossip_yamux_alloc(struct gossip_yamux_session *s, uint32_t id)
+static struct p2p_yamux_stream *
+p2p_yamux_alloc(struct p2p_yamux_session *s, uint32_t id)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
 	if (s->nstreams >= s->max_streams)
 		return NULL;
-	for (st = s->streams; st < s->streams + GOSSIP_YAMUX_STREAMS_MAX; st++) {
+	for (st = s->streams; st < s->streams + P2P_YAMUX_STREAMS_MAX; st++) {
 		if (st->id != 0)
 			continue;
 		st->id = id;
 		st->flags = 0;
-		st->send_window = GOSSIP_YAMUX_WINDOW;
-		st->recv_window = GOSSIP_YAMUX_WINDOW;
+		st->send_window = P2P_YAMUX_WINDOW;
+		st->recv_window = P2P_YAMUX_WINDOW;
 		st->recv_pending = 0;
 		s->nstreams++;
 		return st;
@@ -121,8 +121,8 @@ gossip_yamux_alloc(struct gossip_yamux_session *s, uint32_t id)
 }
 
 static void
-gossip_yamux_release(struct gossip_yamux_session *s,
-    struct gossip_yamux_stream *st)
+p2p_yamux_release(struct p2p_yamux_session *s,
+    struct p2p_yamux_stream *st)
 {
 	memset(st, 0, sizeof(*st));
 	s->nstreams--;
@@ -130,203 +130,203 @@ gossip_yamux_release(struct gossip_yamux_session *s,
 
 /* A protocol violation: answer with go-away and let the caller close. */
 static int
-gossip_yamux_violation(struct gossip_yamux_session *s,
-    struct gossip_yamux_event *ev)
+p2p_yamux_violation(struct p2p_yamux_session *s,
+    struct p2p_yamux_event *ev)
 {
-	gossip_yamux_go_away(s, GOSSIP_YAMUX_GOAWAY_PROTO, &ev->reply);
+	p2p_yamux_go_away(s, P2P_YAMUX_GOAWAY_PROTO, &ev->reply);
 	ev->has_reply = 1;
 	return -1;
 }
 
 /* The peer opens hdr->stream_id: accept, refuse with RST, or violation. */
 static int
-gossip_yamux_accept(struct gossip_yamux_session *s,
-    const struct gossip_yamux_hdr *hdr, struct gossip_yamux_event *ev,
-    struct gossip_yamux_stream **stp)
+p2p_yamux_accept(struct p2p_yamux_session *s,
+    const struct p2p_yamux_hdr *hdr, struct p2p_yamux_event *ev,
+    struct p2p_yamux_stream **stp)
 {
 	uint32_t	id = hdr->stream_id;
 
 	*stp = NULL;
 	/* The peer's IDs are even if we are the client, odd otherwise. */
-	if ((id % 2 == 1) == (s->client != 0) || gossip_yamux_find(s, id))
-		return gossip_yamux_violation(s, ev);
+	if ((id % 2 == 1) == (s->client != 0) || p2p_yamux_find(s, id))
+		return p2p_yamux_violation(s, ev);
 	ev->has_reply = 1;
-	if (s->goaway_sent || (*stp = gossip_yamux_alloc(s, id)) == NULL) {
-		gossip_yamux_hdr(&ev->reply, GOSSIP_YAMUX_WINDOW_UPDATE,
-		    GOSSIP_YAMUX_RST, id, 0);
-		if (hdr->type == GOSSIP_YAMUX_DATA && hdr->length > 0)
-			ev->events |= GOSSIP_YAMUX_EV_DISCARD;
+	if (s->goaway_sent || (*stp = p2p_yamux_alloc(s, id)) == NULL) {
+		p2p_yamux_hdr(&ev->reply, P2P_YAMUX_WINDOW_UPDATE,
+		    P2P_YAMUX_RST, id, 0);
+		if (hdr->type == P2P_YAMUX_DATA && hdr->length > 0)
+			ev->events |= P2P_YAMUX_EV_DISCARD;
 		return 0;
 	}
-	gossip_yamux_hdr(&ev->reply, GOSSIP_YAMUX_WINDOW_UPDATE,
-	    GOSSIP_YAMUX_ACK, id, 0);
-	ev->events |= GOSSIP_YAMUX_EV_OPEN;
+	p2p_yamux_hdr(&ev->reply, P2P_YAMUX_WINDOW_UPDATE,
+	    P2P_YAMUX_ACK, id, 0);
+	ev->events |= P2P_YAMUX_EV_OPEN;
 	return 0;
 }
 
 /* Window credit and payload of a Data or WindowUpdate frame. */
 static int
-gossip_yamux_credit(struct gossip_yamux_session *s,
-    struct gossip_yamux_stream *st, const struct gossip_yamux_hdr *hdr,
-    struct gossip_yamux_event *ev)
+p2p_yamux_credit(struct p2p_yamux_session *s,
+    struct p2p_yamux_stream *st, const struct p2p_yamux_hdr *hdr,
+    struct p2p_yamux_event *ev)
 {
-	if (hdr->type == GOSSIP_YAMUX_WINDOW_UPDATE) {
+	if (hdr->type == P2P_YAMUX_WINDOW_UPDATE) {
 		if (hdr->length > UINT32_MAX - st->send_window)
-			return gossip_yamux_violation(s, ev);
+			return p2p_yamux_violation(s, ev);
 		st->send_window += hdr->length;
 		if (hdr->length > 0)
-			ev->events |= GOSSIP_YAMUX_EV_WINDOW;
+			ev->events |= P2P_YAMUX_EV_WINDOW;
 		return 0;
 	}
 	if (hdr->length == 0)
 		return 0;
-	if ((st->flags & GOSSIP_YAMUX_ST_REMOTE_FIN) ||
+	if ((st->flags & P2P_YAMUX_ST_REMOTE_FIN) ||
 	    hdr->length > st->recv_window)
-		return gossip_yamux_violation(s, ev);
+		return p2p_yamux_violation(s, ev);
 	st->recv_window -= hdr->length;
-	ev->events |= GOSSIP_YAMUX_EV_DATA;
+	ev->events |= P2P_YAMUX_EV_DATA;
 	return 0;
 }
 
 static int
-gossip_yamux_recv_stream(struct gossip_yamux_session *s,
-    const struct gossip_yamux_hdr *hdr, struct gossip_yamux_event *ev)
+p2p_yamux_recv_stream(struct p2p_yamux_session *s,
+    const struct p2p_yamux_hdr *hdr, struct p2p_yamux_event *ev)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
 	if (hdr->stream_id == 0)
-		return gossip_yamux_violation(s, ev);
-	if (hdr->flags & GOSSIP_YAMUX_SYN) {
-		if (gossip_yamux_accept(s, hdr, ev, &st) != 0)
+		return p2p_yamux_violation(s, ev);
+	if (hdr->flags & P2P_YAMUX_SYN) {
+		if (p2p_yamux_accept(s, hdr, ev, &st) != 0)
 			return -1;
 		if (st == NULL)			/* refused */
 			return 0;
-	} else if ((st = gossip_yamux_find(s, hdr->stream_id)) == NULL) {
+	} else if ((st = p2p_yamux_find(s, hdr->stream_id)) == NULL) {
 		/* Late frames for a stream already gone are dropped. */
-		if (hdr->type == GOSSIP_YAMUX_DATA && hdr->length > 0)
-			ev->events |= GOSSIP_YAMUX_EV_DISCARD;
+		if (hdr->type == P2P_YAMUX_DATA && hdr->length > 0)
+			ev->events |= P2P_YAMUX_EV_DISCARD;
 		return 0;
 	}
-	if ((hdr->flags & GOSSIP_YAMUX_ACK) &&
-	    (st->flags & GOSSIP_YAMUX_ST_SYN_SENT)) {
-		st->flags &= ~(uint32_t)GOSSIP_YAMUX_ST_SYN_SENT;
-		ev->events |= GOSSIP_YAMUX_EV_ACKED;
+	if ((hdr->flags & P2P_YAMUX_ACK) &&
+	    (st->flags & P2P_YAMUX_ST_SYN_SENT)) {
+		st->flags &= ~(uint32_t)P2P_YAMUX_ST_SYN_SENT;
+		ev->events |= P2P_YAMUX_EV_ACKED;
 	}
-	if (gossip_yamux_credit(s, st, hdr, ev) != 0)
+	if (p2p_yamux_credit(s, st, hdr, ev) != 0)
 		return -1;
-	if (hdr->flags & GOSSIP_YAMUX_RST) {
-		if (ev->events & GOSSIP_YAMUX_EV_DATA)
-			ev->events ^= GOSSIP_YAMUX_EV_DATA |
-			    GOSSIP_YAMUX_EV_DISCARD;
-		ev->events |= GOSSIP_YAMUX_EV_RST;
-		gossip_yamux_release(s, st);
-	} else if (hdr->flags & GOSSIP_YAMUX_FIN) {
-		st->flags |= GOSSIP_YAMUX_ST_REMOTE_FIN;
-		ev->events |= GOSSIP_YAMUX_EV_FIN;
-		if (st->flags & GOSSIP_YAMUX_ST_LOCAL_FIN) {
-			ev->events |= GOSSIP_YAMUX_EV_CLOSED;
-			gossip_yamux_release(s, st);
+	if (hdr->flags & P2P_YAMUX_RST) {
+		if (ev->events & P2P_YAMUX_EV_DATA)
+			ev->events ^= P2P_YAMUX_EV_DATA |
+			    P2P_YAMUX_EV_DISCARD;
+		ev->events |= P2P_YAMUX_EV_RST;
+		p2p_yamux_release(s, st);
+	} else if (hdr->flags & P2P_YAMUX_FIN) {
+		st->flags |= P2P_YAMUX_ST_REMOTE_FIN;
+		ev->events |= P2P_YAMUX_EV_FIN;
+		if (st->flags & P2P_YAMUX_ST_LOCAL_FIN) {
+			ev->events |= P2P_YAMUX_EV_CLOSED;
+			p2p_yamux_release(s, st);
 		}
 	}
 	return 0;
 }
 
 int
-gossip_yamux_session_recv(struct gossip_yamux_session *s,
-    const struct gossip_yamux_hdr *in, struct gossip_yamux_event *ev)
+p2p_yamux_session_recv(struct p2p_yamux_session *s,
+    const struct p2p_yamux_hdr *in, struct p2p_yamux_event *ev)
 {
-	struct gossip_yamux_hdr		 copy = *in;	/* in may be ev->reply */
-	const struct gossip_yamux_hdr	*hdr = &copy;
+	struct p2p_yamux_hdr		 copy = *in;	/* in may be ev->reply */
+	const struct p2p_yamux_hdr	*hdr = &copy;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->stream_id = hdr->stream_id;
 	ev->length = hdr->length;
 	switch (hdr->type) {
-	case GOSSIP_YAMUX_DATA:
-	case GOSSIP_YAMUX_WINDOW_UPDATE:
-		return gossip_yamux_recv_stream(s, hdr, ev);
-	case GOSSIP_YAMUX_PING:
-		if (hdr->flags & GOSSIP_YAMUX_SYN) {
-			gossip_yamux_hdr(&ev->reply, GOSSIP_YAMUX_PING,
-			    GOSSIP_YAMUX_ACK, 0, hdr->length);
+	case P2P_YAMUX_DATA:
+	case P2P_YAMUX_WINDOW_UPDATE:
+		return p2p_yamux_recv_stream(s, hdr, ev);
+	case P2P_YAMUX_PING:
+		if (hdr->flags & P2P_YAMUX_SYN) {
+			p2p_yamux_hdr(&ev->reply, P2P_YAMUX_PING,
+			    P2P_YAMUX_ACK, 0, hdr->length);
 			ev->has_reply = 1;
-		} else if (hdr->flags & GOSSIP_YAMUX_ACK)
-			ev->events |= GOSSIP_YAMUX_EV_PONG;
+		} else if (hdr->flags & P2P_YAMUX_ACK)
+			ev->events |= P2P_YAMUX_EV_PONG;
 		return 0;
-	case GOSSIP_YAMUX_GO_AWAY:
+	case P2P_YAMUX_GO_AWAY:
 		s->goaway_recv = 1;
 		s->goaway_code = hdr->length;
-		ev->events |= GOSSIP_YAMUX_EV_GOAWAY;
+		ev->events |= P2P_YAMUX_EV_GOAWAY;
 		return 0;
 	}
-	return gossip_yamux_violation(s, ev);	/* version/type unchecked */
+	return p2p_yamux_violation(s, ev);	/* version/type unchecked */
 }
 
 int
-gossip_yamux_stream_open(struct gossip_yamux_session *s, uint32_t *id,
-    struct gossip_yamux_hdr *out)
+p2p_yamux_stream_open(struct p2p_yamux_session *s, uint32_t *id,
+    struct p2p_yamux_hdr *out)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
-	if (s->goaway_sent || s->goaway_recv || s->next_id > GOSSIP_YAMUX_ID_LAST)
+	if (s->goaway_sent || s->goaway_recv || s->next_id > P2P_YAMUX_ID_LAST)
 		return -1;
-	if ((st = gossip_yamux_alloc(s, s->next_id)) == NULL)
+	if ((st = p2p_yamux_alloc(s, s->next_id)) == NULL)
 		return -1;
-	st->flags = GOSSIP_YAMUX_ST_SYN_SENT;
+	st->flags = P2P_YAMUX_ST_SYN_SENT;
 	*id = s->next_id;
 	s->next_id += 2;
 	/* Go style: WindowUpdate+SYN with delta 0 (256 KiB assumed). */
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_WINDOW_UPDATE, GOSSIP_YAMUX_SYN, *id,
+	p2p_yamux_hdr(out, P2P_YAMUX_WINDOW_UPDATE, P2P_YAMUX_SYN, *id,
 	    0);
 	return 0;
 }
 
 uint32_t
-gossip_yamux_stream_send_max(const struct gossip_yamux_session *s,
+p2p_yamux_stream_send_max(const struct p2p_yamux_session *s,
     uint32_t id)
 {
-	const struct gossip_yamux_stream	*st;
+	const struct p2p_yamux_stream	*st;
 	int					 i;
 
-	if ((i = gossip_yamux_slot(s, id)) < 0)
+	if ((i = p2p_yamux_slot(s, id)) < 0)
 		return 0;
 	st = &s->streams[i];
-	if (st->flags & GOSSIP_YAMUX_ST_LOCAL_FIN)
+	if (st->flags & P2P_YAMUX_ST_LOCAL_FIN)
 		return 0;
-	return st->send_window < GOSSIP_YAMUX_FRAME_DATA_MAX ?
-	    st->send_window : GOSSIP_YAMUX_FRAME_DATA_MAX;
+	return st->send_window < P2P_YAMUX_FRAME_DATA_MAX ?
+	    st->send_window : P2P_YAMUX_FRAME_DATA_MAX;
 }
 
 int
-gossip_yamux_stream_send(struct gossip_yamux_session *s, uint32_t id,
-    uint32_t len, struct gossip_yamux_hdr *out)
+p2p_yamux_stream_send(struct p2p_yamux_session *s, uint32_t id,
+    uint32_t len, struct p2p_yamux_hdr *out)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
-	if (len == 0 || len > gossip_yamux_stream_send_max(s, id))
+	if (len == 0 || len > p2p_yamux_stream_send_max(s, id))
 		return -1;
-	st = gossip_yamux_find(s, id);
+	st = p2p_yamux_find(s, id);
 	st->send_window -= len;
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_DATA, 0, id, len);
+	p2p_yamux_hdr(out, P2P_YAMUX_DATA, 0, id, len);
 	return 0;
 }
 
 int
-gossip_yamux_stream_consumed(struct gossip_yamux_session *s, uint32_t id,
-    uint32_t n, struct gossip_yamux_hdr *out, int *has_update)
+p2p_yamux_stream_consumed(struct p2p_yamux_session *s, uint32_t id,
+    uint32_t n, struct p2p_yamux_hdr *out, int *has_update)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
 	*has_update = 0;
-	if ((st = gossip_yamux_find(s, id)) == NULL)
+	if ((st = p2p_yamux_find(s, id)) == NULL)
 		return 0;			/* gone: nothing to give back */
-	if (n > GOSSIP_YAMUX_WINDOW - st->recv_window - st->recv_pending)
+	if (n > P2P_YAMUX_WINDOW - st->recv_window - st->recv_pending)
 		return -1;			/* more than was received */
 	st->recv_pending += n;
-	if (st->recv_pending < GOSSIP_YAMUX_WINDOW / 2 ||
-	    (st->flags & GOSSIP_YAMUX_ST_REMOTE_FIN))
+	if (st->recv_pending < P2P_YAMUX_WINDOW / 2 ||
+	    (st->flags & P2P_YAMUX_ST_REMOTE_FIN))
 		return 0;
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_WINDOW_UPDATE, 0, id,
+	p2p_yamux_hdr(out, P2P_YAMUX_WINDOW_UPDATE, 0, id,
 	    st->recv_pending);
 	st->recv_window += st->recv_pending;
 	st->recv_pending = 0;
@@ -335,46 +335,46 @@ gossip_yamux_stream_consumed(struct gossip_yamux_session *s, uint32_t id,
 }
 
 int
-gossip_yamux_stream_close(struct gossip_yamux_session *s, uint32_t id,
-    struct gossip_yamux_hdr *out)
+p2p_yamux_stream_close(struct p2p_yamux_session *s, uint32_t id,
+    struct p2p_yamux_hdr *out)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
-	st = gossip_yamux_find(s, id);
-	if (st == NULL || (st->flags & GOSSIP_YAMUX_ST_LOCAL_FIN))
+	st = p2p_yamux_find(s, id);
+	if (st == NULL || (st->flags & P2P_YAMUX_ST_LOCAL_FIN))
 		return -1;
-	st->flags |= GOSSIP_YAMUX_ST_LOCAL_FIN;
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_WINDOW_UPDATE, GOSSIP_YAMUX_FIN, id,
+	st->flags |= P2P_YAMUX_ST_LOCAL_FIN;
+	p2p_yamux_hdr(out, P2P_YAMUX_WINDOW_UPDATE, P2P_YAMUX_FIN, id,
 	    0);
-	if (st->flags & GOSSIP_YAMUX_ST_REMOTE_FIN)
-		gossip_yamux_release(s, st);
+	if (st->flags & P2P_YAMUX_ST_REMOTE_FIN)
+		p2p_yamux_release(s, st);
 	return 0;
 }
 
 int
-gossip_yamux_stream_reset(struct gossip_yamux_session *s, uint32_t id,
-    struct gossip_yamux_hdr *out)
+p2p_yamux_stream_reset(struct p2p_yamux_session *s, uint32_t id,
+    struct p2p_yamux_hdr *out)
 {
-	struct gossip_yamux_stream	*st;
+	struct p2p_yamux_stream	*st;
 
-	if ((st = gossip_yamux_find(s, id)) == NULL)
+	if ((st = p2p_yamux_find(s, id)) == NULL)
 		return -1;
-	gossip_yamux_release(s, st);
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_WINDOW_UPDATE, GOSSIP_YAMUX_RST, id,
+	p2p_yamux_release(s, st);
+	p2p_yamux_hdr(out, P2P_YAMUX_WINDOW_UPDATE, P2P_YAMUX_RST, id,
 	    0);
 	return 0;
 }
 
 void
-gossip_yamux_ping(uint32_t value, struct gossip_yamux_hdr *out)
+p2p_yamux_ping(uint32_t value, struct p2p_yamux_hdr *out)
 {
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_PING, GOSSIP_YAMUX_SYN, 0, value);
+	p2p_yamux_hdr(out, P2P_YAMUX_PING, P2P_YAMUX_SYN, 0, value);
 }
 
 void
-gossip_yamux_go_away(struct gossip_yamux_session *s, uint32_t code,
-    struct gossip_yamux_hdr *out)
+p2p_yamux_go_away(struct p2p_yamux_session *s, uint32_t code,
+    struct p2p_yamux_hdr *out)
 {
 	s->goaway_sent = 1;
-	gossip_yamux_hdr(out, GOSSIP_YAMUX_GO_AWAY, 0, 0, code);
+	p2p_yamux_hdr(out, P2P_YAMUX_GO_AWAY, 0, 0, code);
 }

@@ -26,12 +26,12 @@ ring_hash(const uint8_t *id, size_t len)
 }
 
 int
-gossip_pubsub_ring_init(struct gossip_pubsub_ring *r, size_t cap)
+ps_ring_init(struct ps_ring *r, size_t cap)
 {
 	size_t	i;
 
 	memset(r, 0, sizeof(*r));
-	if (cap == 0 || cap >= GOSSIP_PUBSUB_NONE)
+	if (cap == 0 || cap >= PS_NONE)
 		return -1;
 	r->nbuckets = 16;
 	while (r->nbuckets < cap)
@@ -39,17 +39,17 @@ gossip_pubsub_ring_init(struct gossip_pubsub_ring *r, size_t cap)
 	r->ents = calloc(cap, sizeof(*r->ents));
 	r->buckets = malloc(r->nbuckets * sizeof(*r->buckets));
 	if (r->ents == NULL || r->buckets == NULL) {
-		gossip_pubsub_ring_fini(r);
+		ps_ring_fini(r);
 		return -1;
 	}
 	for (i = 0; i < r->nbuckets; i++)
-		r->buckets[i] = GOSSIP_PUBSUB_NONE;
+		r->buckets[i] = PS_NONE;
 	r->cap = cap;
 	return 0;
 }
 
 void
-gossip_pubsub_ring_fini(struct gossip_pubsub_ring *r)
+ps_ring_fini(struct ps_ring *r)
 {
 	size_t	i;
 
@@ -60,17 +60,17 @@ gossip_pubsub_ring_fini(struct gossip_pubsub_ring *r)
 	memset(r, 0, sizeof(*r));
 }
 
-struct gossip_pubsub_ent *
-gossip_pubsub_ring_find(const struct gossip_pubsub_ring *r, const uint8_t *id,
+struct ps_ent *
+ps_ring_find(const struct ps_ring *r, const uint8_t *id,
     size_t len)
 {
 	uint32_t			 i;
-	struct gossip_pubsub_ent	*e;
+	struct ps_ent	*e;
 
-	if (len > GOSSIP_PUBSUB_MSGID_MAX)
+	if (len > PS_MSGID_MAX)
 		return NULL;
 	i = r->buckets[ring_hash(id, len) & (r->nbuckets - 1)];
-	while (i != GOSSIP_PUBSUB_NONE) {
+	while (i != PS_NONE) {
 		e = &r->ents[i];
 		if (e->idlen == len && memcmp(e->id, id, len) == 0)
 			return e;
@@ -81,13 +81,13 @@ gossip_pubsub_ring_find(const struct gossip_pubsub_ring *r, const uint8_t *id,
 
 /* Unlink and free the oldest entry. */
 static void
-ring_pop(struct gossip_pubsub_ring *r)
+ring_pop(struct ps_ring *r)
 {
-	struct gossip_pubsub_ent	*e = &r->ents[r->head];
+	struct ps_ent	*e = &r->ents[r->head];
 	uint32_t			*link, self = (uint32_t)r->head;
 
 	link = &r->buckets[ring_hash(e->id, e->idlen) & (r->nbuckets - 1)];
-	while (*link != GOSSIP_PUBSUB_NONE && *link != self)
+	while (*link != PS_NONE && *link != self)
 		link = &r->ents[*link].next;
 	if (*link == self)
 		*link = e->next;
@@ -97,15 +97,15 @@ ring_pop(struct gossip_pubsub_ring *r)
 	r->count--;
 }
 
-struct gossip_pubsub_ent *
-gossip_pubsub_ring_add(struct gossip_pubsub_ring *r, const uint8_t *id,
+struct ps_ent *
+ps_ring_add(struct ps_ring *r, const uint8_t *id,
     size_t len, uint64_t stamp)
 {
-	struct gossip_pubsub_ent	*e;
+	struct ps_ent	*e;
 	size_t				 slot;
 	uint32_t			*b;
 
-	if (len > GOSSIP_PUBSUB_MSGID_MAX)
+	if (len > PS_MSGID_MAX)
 		return NULL;
 	if (r->count == r->cap) {
 		ring_pop(r);
@@ -116,7 +116,7 @@ gossip_pubsub_ring_add(struct gossip_pubsub_ring *r, const uint8_t *id,
 	memcpy(e->id, id, len);
 	e->idlen = (uint8_t)len;
 	e->stamp = stamp;
-	e->topic = GOSSIP_PUBSUB_NONE;
+	e->topic = PS_NONE;
 	e->rpc = NULL;
 	e->rpclen = 0;
 	b = &r->buckets[ring_hash(id, len) & (r->nbuckets - 1)];
@@ -127,14 +127,14 @@ gossip_pubsub_ring_add(struct gossip_pubsub_ring *r, const uint8_t *id,
 }
 
 void
-gossip_pubsub_ring_expire(struct gossip_pubsub_ring *r, uint64_t limit)
+ps_ring_expire(struct ps_ring *r, uint64_t limit)
 {
 	while (r->count > 0 && r->ents[r->head].stamp < limit)
 		ring_pop(r);
 }
 
-struct gossip_pubsub_ent *
-gossip_pubsub_ring_newest(const struct gossip_pubsub_ring *r, size_t k)
+struct ps_ent *
+ps_ring_newest(const struct ps_ring *r, size_t k)
 {
 	if (k >= r->count)
 		return NULL;

@@ -9,14 +9,14 @@
 #include "pubsub/pubsub.h"
 
 /* params.c: 0 if the parameters hang together, else -1. */
-int	gossip_pubsub_params_check(const struct gossip_pubsub_params *p);
+int	ps_params_check(const struct ps_params *p);
 #include "libp2p_pubsub.pb-c.h"
 
-#define GOSSIP_PUBSUB_NONE	UINT32_MAX
+#define PS_NONE	UINT32_MAX
 
 /* cache.c: a FIFO of message IDs with a hash index. */
-struct gossip_pubsub_ent {
-	uint8_t		 id[GOSSIP_PUBSUB_MSGID_MAX];
+struct ps_ent {
+	uint8_t		 id[PS_MSGID_MAX];
 	uint8_t		 idlen;
 	uint32_t	 next;		/* hash chain */
 	uint32_t	 topic;		/* mcache: topic slot */
@@ -25,49 +25,49 @@ struct gossip_pubsub_ent {
 	size_t		 rpclen;
 };
 
-struct gossip_pubsub_ring {
-	struct gossip_pubsub_ent	*ents;		/* owned, cap */
+struct ps_ring {
+	struct ps_ent	*ents;		/* owned, cap */
 	uint32_t			*buckets;	/* owned, nbuckets */
 	size_t				 cap, nbuckets, head, count;
 	uint64_t			 evicted;	/* dropped before expiry */
 };
 
-int	gossip_pubsub_ring_init(struct gossip_pubsub_ring *r, size_t cap);
-void	gossip_pubsub_ring_fini(struct gossip_pubsub_ring *r);
-struct gossip_pubsub_ent *gossip_pubsub_ring_find(
-	    const struct gossip_pubsub_ring *r, const uint8_t *id, size_t len);
+int	ps_ring_init(struct ps_ring *r, size_t cap);
+void	ps_ring_fini(struct ps_ring *r);
+struct ps_ent *ps_ring_find(
+	    const struct ps_ring *r, const uint8_t *id, size_t len);
 /* Append id (evicting the oldest when full); NULL if id is too long. */
-struct gossip_pubsub_ent *gossip_pubsub_ring_add(struct gossip_pubsub_ring *r,
+struct ps_ent *ps_ring_add(struct ps_ring *r,
 	    const uint8_t *id, size_t len, uint64_t stamp);
 /* Drop entries from the oldest while stamp < limit. */
-void	gossip_pubsub_ring_expire(struct gossip_pubsub_ring *r,
+void	ps_ring_expire(struct ps_ring *r,
 	    uint64_t limit);
 /* The k-th newest entry (0 = newest), NULL past the end. */
-struct gossip_pubsub_ent *gossip_pubsub_ring_newest(
-	    const struct gossip_pubsub_ring *r, size_t k);
+struct ps_ent *ps_ring_newest(
+	    const struct ps_ring *r, size_t k);
 
 /* Per (peer, topic) state. */
-#define GOSSIP_PUBSUB_PT_SUB		0x01	/* peer subscribed */
-#define GOSSIP_PUBSUB_PT_MESH		0x02
-#define GOSSIP_PUBSUB_PT_FANOUT		0x04
-#define GOSSIP_PUBSUB_PT_GRAFT		0x08	/* pending GRAFT to send */
-#define GOSSIP_PUBSUB_PT_PRUNE		0x10	/* pending PRUNE to send */
-#define GOSSIP_PUBSUB_PT_IHAVE		0x20	/* pending gossip to send */
+#define PS_PT_SUB		0x01	/* peer subscribed */
+#define PS_PT_MESH		0x02
+#define PS_PT_FANOUT		0x04
+#define PS_PT_GRAFT		0x08	/* pending GRAFT to send */
+#define PS_PT_PRUNE		0x10	/* pending PRUNE to send */
+#define PS_PT_IHAVE		0x20	/* pending gossip to send */
 
-struct gossip_pubsub_pt {
+struct ps_pt {
 	uint8_t		flags;
 	uint64_t	backoff_until;	/* ms; 0 none */
 	double		p4;		/* invalid messages */
 };
 
-struct gossip_pubsub_peer {
+struct ps_peer {
 	int			 used;
-	char			 id[GOSSIP_PEER_ID_TEXT_MAX];
-	struct gossip_peer_id	 bid;
-	enum gossip_pubsub_proto proto;
+	char			 id[P2P_PEER_ID_TEXT_MAX];
+	struct p2p_peer_id	 bid;
+	enum ps_proto proto;
 	int			 outbound;
 	char			 ip[64];
-	struct gossip_pubsub_pt	*pt;		/* owned, max_topics */
+	struct ps_pt	*pt;		/* owned, max_topics */
 	double			 p7;		/* behaviour penalty */
 	double			 p4_residue;	/* retained sum of p4^2 */
 	double			 colo_surplus;
@@ -78,43 +78,43 @@ struct gossip_pubsub_peer {
 	int			 pending;	/* some pt has GRAFT/PRUNE/IHAVE */
 };
 
-struct gossip_pubsub_topic {
+struct ps_topic {
 	int		 used;
 	int		 joined;
-	char		 name[GOSSIP_PUBSUB_TOPIC_MAX + 1];
+	char		 name[PS_TOPIC_MAX + 1];
 	size_t		 len;
 	size_t		 nsubs;		/* peers subscribed */
 	uint64_t	 lastpub;	/* fanout: last publish ms, 0 none */
-	struct gossip_pubsub_ent **gossip;	/* borrowed from mcache, hb */
+	struct ps_ent **gossip;	/* borrowed from mcache, hb */
 	size_t		 ngossip;
 };
 
-struct gossip_pubsub_promise {
+struct ps_promise {
 	uint32_t	peer;
-	uint8_t		id[GOSSIP_PUBSUB_MSGID_MAX];
+	uint8_t		id[PS_MSGID_MAX];
 	uint8_t		idlen;
 	uint64_t	deadline;
 };
 
-struct gossip_pubsub_retained {
-	struct gossip_peer_id	bid;
+struct ps_retained {
+	struct p2p_peer_id	bid;
 	double			p7, p4_residue;
 	uint64_t		expires;
 };
 
-struct gossip_pubsub {
-	struct gossip_pubsub_ops		 ops;
+struct ps_router {
+	struct ps_ops		 ops;
 	void					*arg;	/* borrowed */
-	const struct gossip_identity		*id;	/* borrowed */
-	struct gossip_pubsub_params		 p;
-	struct gossip_pubsub_peer		*peers;	/* owned, max_peers */
-	struct gossip_pubsub_topic		*topics; /* owned, max_topics */
-	struct gossip_pubsub_ring		 seen;
-	struct gossip_pubsub_ring		 mcache;
+	const struct p2p_identity		*id;	/* borrowed */
+	struct ps_params		 p;
+	struct ps_peer		*peers;	/* owned, max_peers */
+	struct ps_topic		*topics; /* owned, max_topics */
+	struct ps_ring		 seen;
+	struct ps_ring		 mcache;
 	uint64_t				 gen;	/* mcache windows */
-	struct gossip_pubsub_promise		*promises; /* owned */
+	struct ps_promise		*promises; /* owned */
 	size_t					 npromises;
-	struct gossip_pubsub_retained		*retained; /* owned */
+	struct ps_retained		*retained; /* owned */
 	size_t					 nretained;
 	uint64_t				 last_decay;
 	uint64_t				 seqno;
@@ -122,73 +122,73 @@ struct gossip_pubsub {
 	uint8_t					*scratch; /* owned */
 	size_t					 scratchcap;
 	uint32_t				*tmp;	/* owned, max_peers */
-	struct gossip_pubsub_stats		 st;
+	struct ps_stats		 st;
 };
 
 /* A growable output buffer for hand-built RPCs. */
-struct gossip_pubsub_buf {
+struct ps_buf {
 	uint8_t	*b;	/* owned */
 	size_t	 len, cap;
 };
 
-void	gossip_pubsub_buf_put(struct gossip_pubsub_buf *w, const void *p,
+void	ps_buf_put(struct ps_buf *w, const void *p,
 	    size_t n);
-void	gossip_pubsub_buf_varint(struct gossip_pubsub_buf *w, uint64_t v);
+void	ps_buf_varint(struct ps_buf *w, uint64_t v);
 /* Field `tag` (length-delimited) with the n bytes at p. */
-void	gossip_pubsub_buf_field(struct gossip_pubsub_buf *w, uint8_t tag,
+void	ps_buf_field(struct ps_buf *w, uint8_t tag,
 	    const void *p, size_t n);
-void	gossip_pubsub_buf_free(struct gossip_pubsub_buf *w);
+void	ps_buf_free(struct ps_buf *w);
 /* RPC{publish: [msg]} wrapped around a Message protobuf (malloc'd). */
-int	gossip_pubsub_rpc_wrap(const uint8_t *msg, size_t len, uint8_t **out,
+int	ps_rpc_wrap(const uint8_t *msg, size_t len, uint8_t **out,
 	    size_t *outlen);
 /* RPC{subscriptions: [{subscribe, topic}]} appended to w. */
-void	gossip_pubsub_rpc_sub(struct gossip_pubsub_buf *w, int subscribe,
+void	ps_rpc_sub(struct ps_buf *w, int subscribe,
 	    const char *topic, size_t len);
 /* Decode (NULL on garbage); free with libp2p_pubsub__rpc__free_unpacked. */
-Libp2pPubsub__RPC *gossip_pubsub_rpc_decode(const uint8_t *buf, size_t len);
+Libp2pPubsub__RPC *ps_rpc_decode(const uint8_t *buf, size_t len);
 /* A view of a decoded Message. */
-void	gossip_pubsub_msg_view(const Libp2pPubsub__Message *pm,
-	    struct gossip_pubsub_msg *m);
+void	ps_msg_view(const Libp2pPubsub__Message *pm,
+	    struct ps_msg *m);
 
 /* router.c helpers for the aspect files */
-uint64_t gossip_pubsub_now(struct gossip_pubsub *ps);
-uint64_t gossip_pubsub_rand(struct gossip_pubsub *ps);
-void	gossip_pubsub_shuffle(struct gossip_pubsub *ps, uint32_t *v, size_t n);
-int	gossip_pubsub_send(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p, const uint8_t *rpc, size_t len);
-uint32_t gossip_pubsub_topic_find(const struct gossip_pubsub *ps,
+uint64_t ps_now(struct ps_router *ps);
+uint64_t ps_rand(struct ps_router *ps);
+void	ps_shuffle(struct ps_router *ps, uint32_t *v, size_t n);
+int	ps_send(struct ps_router *ps,
+	    struct ps_peer *p, const uint8_t *rpc, size_t len);
+uint32_t ps_topic_find(const struct ps_router *ps,
 	    const uint8_t *name, size_t len);
-void	gossip_pubsub_topic_gc(struct gossip_pubsub *ps, uint32_t t);
-void	gossip_pubsub_peer_penalize(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p);
+void	ps_topic_gc(struct ps_router *ps, uint32_t t);
+void	ps_peer_penalize(struct ps_router *ps,
+	    struct ps_peer *p);
 
 /* mesh.c: control messages and the heartbeat */
-void	gossip_pubsub_mesh_control(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p, const Libp2pPubsub__ControlMessage *c);
-void	gossip_pubsub_mesh_join(struct gossip_pubsub *ps, uint32_t t);
-void	gossip_pubsub_mesh_leave(struct gossip_pubsub *ps, uint32_t t);
+void	ps_mesh_control(struct ps_router *ps,
+	    struct ps_peer *p, const Libp2pPubsub__ControlMessage *c);
+void	ps_mesh_join(struct ps_router *ps, uint32_t t);
+void	ps_mesh_leave(struct ps_router *ps, uint32_t t);
 /* Recipients of our own message on topic t into ps->tmp; returns count. */
-size_t	gossip_pubsub_mesh_publish_peers(struct gossip_pubsub *ps, uint32_t t);
-void	gossip_pubsub_mesh_heartbeat(struct gossip_pubsub *ps);
+size_t	ps_mesh_publish_peers(struct ps_router *ps, uint32_t t);
+void	ps_mesh_heartbeat(struct ps_router *ps);
 /* A message with this ID arrived: IHAVE promises for it are kept. */
-void	gossip_pubsub_mesh_promise_kept(struct gossip_pubsub *ps,
+void	ps_mesh_promise_kept(struct ps_router *ps,
 	    const uint8_t *id, size_t len);
 /* Send p's pending GRAFT/PRUNE/IHAVE (and subscriptions in sub). */
-void	gossip_pubsub_mesh_flush(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p, struct gossip_pubsub_buf *sub);
+void	ps_mesh_flush(struct ps_router *ps,
+	    struct ps_peer *p, struct ps_buf *sub);
 
 /* score.c */
-void	gossip_pubsub_score_update(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p);
-void	gossip_pubsub_score_refresh(struct gossip_pubsub *ps);
-void	gossip_pubsub_score_invalid(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p, uint32_t t);
-void	gossip_pubsub_score_behaviour(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p, double n);
-void	gossip_pubsub_score_decay(struct gossip_pubsub *ps);
-void	gossip_pubsub_score_retain(struct gossip_pubsub *ps,
-	    const struct gossip_pubsub_peer *p);
-void	gossip_pubsub_score_restore(struct gossip_pubsub *ps,
-	    struct gossip_pubsub_peer *p);
+void	ps_score_update(struct ps_router *ps,
+	    struct ps_peer *p);
+void	ps_score_refresh(struct ps_router *ps);
+void	ps_score_invalid(struct ps_router *ps,
+	    struct ps_peer *p, uint32_t t);
+void	ps_score_behaviour(struct ps_router *ps,
+	    struct ps_peer *p, double n);
+void	ps_score_decay(struct ps_router *ps);
+void	ps_score_retain(struct ps_router *ps,
+	    const struct ps_peer *p);
+void	ps_score_restore(struct ps_router *ps,
+	    struct ps_peer *p);
 
 #endif

@@ -20,73 +20,73 @@
 #include "proc.h"
 #include "util.h"
 
-#define MESHSUB_QUEUE_MAX	(GOSSIP_STREAM_INBUF_MAX)	/* bytes per peer */
+#define MESHSUB_QUEUE_MAX	(P2P_STREAM_INBUF_MAX)	/* bytes per peer */
 
 /* Ours in a connection's slot while the peer has our pubsub stream. */
 struct meshsub_peer {
-	struct gossip_stream	*out;		/* borrowed: our stream */
+	struct p2p_stream	*out;		/* borrowed: our stream */
 	int			 added;		/* known to the router */
 	int			 slow;		/* being dropped */
 };
 
-static const struct gossip_proto	gossip_meshsub11_proto;
-static const struct gossip_proto	gossip_meshsub10_proto;
-static const struct gossip_proto	gossip_floodsub_proto;
+static const struct p2p_proto	ps_meshsub11_proto;
+static const struct p2p_proto	ps_meshsub10_proto;
+static const struct p2p_proto	ps_floodsub_proto;
 
-static const enum gossip_pubsub_proto	meshsub_order[] = {
-	GOSSIP_PUBSUB_MESHSUB11, GOSSIP_PUBSUB_MESHSUB10, GOSSIP_PUBSUB_FLOODSUB,
+static const enum ps_proto	meshsub_order[] = {
+	PS_MESHSUB11, PS_MESHSUB10, PS_FLOODSUB,
 };
 
-static enum gossip_pubsub_proto
-meshsub_kind(const struct gossip_proto *proto)
+static enum ps_proto
+meshsub_kind(const struct p2p_proto *proto)
 {
-	if (proto == &gossip_meshsub10_proto)
-		return GOSSIP_PUBSUB_MESHSUB10;
-	if (proto == &gossip_floodsub_proto)
-		return GOSSIP_PUBSUB_FLOODSUB;
-	return GOSSIP_PUBSUB_MESHSUB11;
+	if (proto == &ps_meshsub10_proto)
+		return PS_MESHSUB10;
+	if (proto == &ps_floodsub_proto)
+		return PS_FLOODSUB;
+	return PS_MESHSUB11;
 }
 
-static const struct gossip_proto *
-meshsub_proto(enum gossip_pubsub_proto kind)
+static const struct p2p_proto *
+meshsub_proto(enum ps_proto kind)
 {
 	switch (kind) {
-	case GOSSIP_PUBSUB_MESHSUB10:
-		return &gossip_meshsub10_proto;
-	case GOSSIP_PUBSUB_FLOODSUB:
-		return &gossip_floodsub_proto;
+	case PS_MESHSUB10:
+		return &ps_meshsub10_proto;
+	case PS_FLOODSUB:
+		return &ps_floodsub_proto;
 	default:
-		return &gossip_meshsub11_proto;
+		return &ps_meshsub11_proto;
 	}
 }
 
 /* Open our outbound pubsub stream with the best protocol the peer has. */
 static struct meshsub_peer *
-meshsub_peer(struct gossip_meshsub *ms, const struct gossip_conn *c)
+meshsub_peer(struct ps_meshsub *ms, const struct p2p_conn *c)
 {
 	return ms->slot >= 0 ? c->slot[ms->slot] : NULL;
 }
 
 static void
-meshsub_open_out(struct gossip_meshsub *ms, struct gossip_conn *c,
-    const struct gossip_proto *want)
+meshsub_open_out(struct ps_meshsub *ms, struct p2p_conn *c,
+    const struct p2p_proto *want)
 {
 	struct meshsub_peer	*mp;
-	struct gossip_stream	*s;
+	struct p2p_stream	*s;
 	size_t			 i, k;
 
 	if (meshsub_peer(ms, c) != NULL || ms->ps == NULL || ms->slot < 0)
 		return;
 	for (k = 0; want == NULL && k < TP_ARRAY_LEN(meshsub_order); k++)
 		for (i = 0; i < c->info.nprotocols; i++)
-			if (strcmp(c->info.protocols[i], gossip_pubsub_proto_id(
+			if (strcmp(c->info.protocols[i], ps_proto_id(
 			    meshsub_order[k])) == 0) {
 				want = meshsub_proto(meshsub_order[k]);
 				break;
 			}
 	if (want == NULL)
 		return;		/* the peer does not do pubsub */
-	if ((s = gossip_stream_open(c, want)) == NULL)
+	if ((s = p2p_stream_open(c, want)) == NULL)
 		return;
 	mp = xcalloc(1, sizeof(*mp));
 	mp->out = s;
@@ -94,26 +94,26 @@ meshsub_open_out(struct gossip_meshsub *ms, struct gossip_conn *c,
 }
 
 void
-gossip_meshsub_attach(struct gossip_meshsub *ms, struct gossip_conn *c)
+ps_meshsub_attach(struct ps_meshsub *ms, struct p2p_conn *c)
 {
 	meshsub_open_out(ms, c, NULL);
 }
 
 void
-gossip_meshsub_detach(struct gossip_meshsub *ms, struct gossip_conn *c)
+ps_meshsub_detach(struct ps_meshsub *ms, struct p2p_conn *c)
 {
 	struct meshsub_peer	*mp = meshsub_peer(ms, c);
 
 	if (mp == NULL)
 		return;
 	if (mp->added && ms->ps != NULL)
-		gossip_pubsub_remove_peer(ms->ps, c->peer_text);
+		ps_remove_peer(ms->ps, c->peer_text);
 	c->slot[ms->slot] = NULL;
 	free(mp);
 }
 
-struct gossip_stream *
-gossip_meshsub_stream(struct gossip_meshsub *ms, struct gossip_conn *c)
+struct p2p_stream *
+ps_meshsub_stream(struct ps_meshsub *ms, struct p2p_conn *c)
 {
 	struct meshsub_peer	*mp = meshsub_peer(ms, c);
 
@@ -121,10 +121,10 @@ gossip_meshsub_stream(struct gossip_meshsub *ms, struct gossip_conn *c)
 }
 
 static void
-meshsub_open(struct gossip_stream *s)
+meshsub_open(struct p2p_stream *s)
 {
-	struct gossip_meshsub	*ms = s->arg;
-	struct gossip_conn	*c = s->c;
+	struct ps_meshsub	*ms = s->arg;
+	struct p2p_conn	*c = s->c;
 	struct meshsub_peer	*mp;
 	char			 ip[64];
 
@@ -135,9 +135,9 @@ meshsub_open(struct gossip_stream *s)
 	}
 	if ((mp = meshsub_peer(ms, c)) == NULL || s != mp->out || mp->added)
 		return;
-	gossip_conn_ip(c, ip, sizeof(ip));
+	p2p_conn_ip(c, ip, sizeof(ip));
 	mp->added = 1;
-	if (gossip_pubsub_add_peer(ms->ps, c->peer_text, meshsub_kind(s->proto),
+	if (ps_add_peer(ms->ps, c->peer_text, meshsub_kind(s->proto),
 	    !c->inbound, ip) == -1) {
 		mp->added = 0;
 		log_warn("gossip: pubsub refused peer %s", c->peer_text);
@@ -146,13 +146,13 @@ meshsub_open(struct gossip_stream *s)
 
 /* Whole length-prefixed RPCs from the peer's stream to the router. */
 static void
-meshsub_data(struct gossip_stream *s)
+meshsub_data(struct p2p_stream *s)
 {
-	struct gossip_meshsub	*ms = s->arg;
-	struct gossip_conn	*c = s->c;
+	struct ps_meshsub	*ms = s->arg;
+	struct p2p_conn	*c = s->c;
 	struct meshsub_peer	*mp;
 	size_t			 max = ms->max_rpc, have, used;
-	uint8_t			 pre[GOSSIP_VARINT_MAX];
+	uint8_t			 pre[P2P_VARINT_MAX];
 	uint64_t		 len;
 	int			 rc;
 
@@ -161,53 +161,53 @@ meshsub_data(struct gossip_stream *s)
 		return;
 	}
 	while ((have = evbuffer_get_length(s->in)) > 0) {
-		rc = gossip_varint_decode(pre, (size_t)evbuffer_copyout(s->in,
+		rc = p2p_varint_decode(pre, (size_t)evbuffer_copyout(s->in,
 		    pre, have < sizeof(pre) ? have : sizeof(pre)), &len, &used);
-		if (rc == GOSSIP_VARINT_SHORT)
+		if (rc == P2P_VARINT_SHORT)
 			return;
-		if (rc != GOSSIP_VARINT_OK || len > max) {
+		if (rc != P2P_VARINT_OK || len > max) {
 			log_info("gossip: pubsub RPC from %s: %s", c->peer_text,
-			    rc != GOSSIP_VARINT_OK ? "bad length" : "too big");
-			gossip_host_violation(c->h, c, "oversized or "
+			    rc != P2P_VARINT_OK ? "bad length" : "too big");
+			p2p_host_violation(c->h, c, "oversized or "
 			    "malformed pubsub RPC");
-			gossip_stream_reset(s);
+			p2p_stream_reset(s);
 			return;
 		}
 		if (have < used + len)
 			return;
 		evbuffer_drain(s->in, used);
 		if ((mp = meshsub_peer(ms, c)) != NULL && mp->added)
-			gossip_pubsub_recv(ms->ps, c->peer_text,
+			ps_recv(ms->ps, c->peer_text,
 			    evbuffer_pullup(s->in, (ev_ssize_t)len), (size_t)len);
 		evbuffer_drain(s->in, (size_t)len);
 	}
 }
 
 static void
-meshsub_fin(struct gossip_stream *s)
+meshsub_fin(struct p2p_stream *s)
 {
-	gossip_stream_close(s);
+	p2p_stream_close(s);
 }
 
 static void
-meshsub_close(struct gossip_stream *s)
+meshsub_close(struct p2p_stream *s)
 {
-	struct gossip_meshsub	*ms = s->arg;
+	struct ps_meshsub	*ms = s->arg;
 	struct meshsub_peer	*mp = meshsub_peer(ms, s->c);
 
 	if (mp != NULL && s == mp->out)
-		gossip_meshsub_detach(ms, s->c);
+		ps_meshsub_detach(ms, s->c);
 }
 
-static const struct gossip_proto gossip_meshsub11_proto = {
+static const struct p2p_proto ps_meshsub11_proto = {
 	"/meshsub/1.1.0", meshsub_open, meshsub_data, meshsub_fin,
 	meshsub_close, NULL,
 };
-static const struct gossip_proto gossip_meshsub10_proto = {
+static const struct p2p_proto ps_meshsub10_proto = {
 	"/meshsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
 	meshsub_close, NULL,
 };
-static const struct gossip_proto gossip_floodsub_proto = {
+static const struct p2p_proto ps_floodsub_proto = {
 	"/floodsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
 	meshsub_close, NULL,
 };
@@ -217,25 +217,25 @@ static const struct gossip_proto gossip_floodsub_proto = {
 static void
 meshsub_drop_slow(evutil_socket_t fd, short what, void *arg)
 {
-	struct p2p_host		*h = ((struct gossip_conn_ref *)arg)->h;
-	uint64_t		 id = ((struct gossip_conn_ref *)arg)->id;
-	struct gossip_conn	*c;
+	struct p2p_host		*h = ((struct p2p_conn_ref *)arg)->h;
+	uint64_t		 id = ((struct p2p_conn_ref *)arg)->id;
+	struct p2p_conn	*c;
 
 	(void)fd;
 	(void)what;
 	free(arg);
-	if ((c = gossip_host_find_id(h, id)) != NULL)
-		gossip_conn_close(c, "pubsub queue full: slow peer");
+	if ((c = p2p_host_find_id(h, id)) != NULL)
+		p2p_conn_close(c, "pubsub queue full: slow peer");
 }
 
 static int
 meshsub_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
 {
-	struct gossip_meshsub	*ms = arg;
-	struct gossip_conn	*c = gossip_host_find(ms->h, peer);
+	struct ps_meshsub	*ms = arg;
+	struct p2p_conn	*c = p2p_host_find(ms->h, peer);
 	struct meshsub_peer	*mp = c != NULL ? meshsub_peer(ms, c) : NULL;
-	struct gossip_conn_ref	*ref;
-	uint8_t			 pre[GOSSIP_VARINT_MAX];
+	struct p2p_conn_ref	*ref;
+	uint8_t			 pre[P2P_VARINT_MAX];
 	size_t			 n;
 
 	if (mp == NULL || mp->out == NULL || mp->slow)
@@ -250,9 +250,9 @@ meshsub_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
 		    meshsub_drop_slow, ref, NULL);
 		return -1;
 	}
-	n = gossip_varint_encode(len, pre);
-	if (gossip_stream_write(mp->out, pre, n) == -1 ||
-	    gossip_stream_write(mp->out, rpc, len) == -1)
+	n = p2p_varint_encode(len, pre);
+	if (p2p_stream_write(mp->out, pre, n) == -1 ||
+	    p2p_stream_write(mp->out, rpc, len) == -1)
 		return -1;
 	return 0;
 }
@@ -261,7 +261,7 @@ static void
 meshsub_deliver(void *arg, const char *topic, const char *author,
     const char *from, const uint8_t *data, size_t len)
 {
-	struct gossip_meshsub	*ms = arg;
+	struct ps_meshsub	*ms = arg;
 	enum ps_verdict		 v = PS_ACCEPT;
 
 	ms->delivered++;
@@ -274,11 +274,11 @@ meshsub_deliver(void *arg, const char *topic, const char *author,
 static void
 meshsub_penalize(void *arg, const char *peer, const char *reason)
 {
-	struct gossip_meshsub	*ms = arg;
-	struct gossip_conn	*c = gossip_host_find(ms->h, peer);
+	struct ps_meshsub	*ms = arg;
+	struct p2p_conn	*c = p2p_host_find(ms->h, peer);
 
 	if (c != NULL)
-		gossip_host_violation(ms->h, c, reason);
+		p2p_host_violation(ms->h, c, reason);
 }
 
 static uint64_t
@@ -288,7 +288,7 @@ meshsub_now(void *arg)
 	return util_mono_ms();
 }
 
-static const struct gossip_pubsub_ops meshsub_ops = {
+static const struct ps_ops meshsub_ops = {
 	meshsub_send, meshsub_deliver, meshsub_penalize, meshsub_now,
 };
 
@@ -297,28 +297,28 @@ meshsub_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	gossip_pubsub_heartbeat(((struct gossip_meshsub *)arg)->ps);
+	ps_heartbeat(((struct ps_meshsub *)arg)->ps);
 }
 
 int
-gossip_meshsub_start(struct gossip_meshsub *ms, struct p2p_host *h,
+ps_meshsub_start(struct ps_meshsub *ms, struct p2p_host *h,
     ps_deliver_fn deliver, void *arg)
 {
-	struct gossip_pubsub_params	pp;
+	struct ps_params	pp;
 	struct timeval			tv;
 
 	ms->h = h;
 	ms->deliver = deliver;
 	ms->deliver_arg = arg;
-	if ((ms->slot = gossip_host_slot(h)) == -1 ||
-	    gossip_host_add_proto(h, &gossip_meshsub11_proto, ms) == -1 ||
-	    gossip_host_add_proto(h, &gossip_meshsub10_proto, ms) == -1 ||
-	    gossip_host_add_proto(h, &gossip_floodsub_proto, ms) == -1)
+	if ((ms->slot = p2p_host_slot(h)) == -1 ||
+	    p2p_host_add_proto(h, &ps_meshsub11_proto, ms) == -1 ||
+	    p2p_host_add_proto(h, &ps_meshsub10_proto, ms) == -1 ||
+	    p2p_host_add_proto(h, &ps_floodsub_proto, ms) == -1)
 		return -1;
-	gossip_pubsub_params_default(&pp);
+	ps_params_default(&pp);
 	pp.max_rpc_size = (size_t)config_int(h->p->cfg, "p2p_max_message_size");
 	ms->max_rpc = pp.max_rpc_size;
-	if ((ms->ps = gossip_pubsub_new(&meshsub_ops, ms, &h->id, &pp)) == NULL)
+	if ((ms->ps = ps_new(&meshsub_ops, ms, &h->id, &pp)) == NULL)
 		return -1;
 	ms->hb = event_new(h->p->base, -1, EV_PERSIST, meshsub_heartbeat, ms);
 	tv.tv_sec = pp.heartbeat_ms / 1000;
@@ -328,11 +328,11 @@ gossip_meshsub_start(struct gossip_meshsub *ms, struct p2p_host *h,
 }
 
 void
-gossip_meshsub_stop(struct gossip_meshsub *ms)
+ps_meshsub_stop(struct ps_meshsub *ms)
 {
 	if (ms->hb != NULL)
 		event_free(ms->hb);
 	ms->hb = NULL;
-	gossip_pubsub_free(ms->ps);
+	ps_free(ms->ps);
 	ms->ps = NULL;
 }

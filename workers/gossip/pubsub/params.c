@@ -9,21 +9,21 @@
 #include "pubsub/internal.h"
 
 const char *
-gossip_pubsub_proto_id(enum gossip_pubsub_proto proto)
+ps_proto_id(enum ps_proto proto)
 {
 	switch (proto) {
-	case GOSSIP_PUBSUB_MESHSUB11:
+	case PS_MESHSUB11:
 		return "/meshsub/1.1.0";
-	case GOSSIP_PUBSUB_MESHSUB10:
+	case PS_MESHSUB10:
 		return "/meshsub/1.0.0";
-	case GOSSIP_PUBSUB_FLOODSUB:
+	case PS_FLOODSUB:
 		return "/floodsub/1.0.0";
 	}
 	return "?";
 }
 
 void
-gossip_pubsub_params_default(struct gossip_pubsub_params *p)
+ps_params_default(struct ps_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->d = 6;
@@ -69,7 +69,7 @@ gossip_pubsub_params_default(struct gossip_pubsub_params *p)
 }
 
 int
-gossip_pubsub_params_check(const struct gossip_pubsub_params *p)
+ps_params_check(const struct ps_params *p)
 {
 	if (p->d < 0 || p->d_lo < 0 || p->d_lo > p->d || p->d_hi < p->d ||
 	    p->d_score < 0 || p->d_score > p->d || p->d_out < 0 ||

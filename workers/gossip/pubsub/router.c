@@ -27,15 +27,15 @@ wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct gossip_pubsub *
-gossip_pubsub_new(const struct gossip_pubsub_ops *ops, void *arg,
-    const struct gossip_identity *id,
-    const struct gossip_pubsub_params *params)
+struct ps_router *
+ps_new(const struct ps_ops *ops, void *arg,
+    const struct p2p_identity *id,
+    const struct ps_params *params)
 {
-	struct gossip_pubsub	*ps;
+	struct ps_router	*ps;
 	size_t			 i;
 
-	if (gossip_pubsub_params_check(params) != 0 || sodium_init() < 0)
+	if (ps_params_check(params) != 0 || sodium_init() < 0)
 		return NULL;
 	ps = calloc(1, sizeof(*ps));
 	if (ps == NULL)
@@ -60,9 +60,9 @@ gossip_pubsub_new(const struct gossip_pubsub_ops *ops, void *arg,
 		if (ps->peers[i].pt == NULL)
 			abort();	/* out of memory */
 	}
-	if (gossip_pubsub_ring_init(&ps->seen, ps->p.seen_max) != 0 ||
-	    gossip_pubsub_ring_init(&ps->mcache, ps->p.mcache_max) != 0) {
-		gossip_pubsub_free(ps);
+	if (ps_ring_init(&ps->seen, ps->p.seen_max) != 0 ||
+	    ps_ring_init(&ps->mcache, ps->p.mcache_max) != 0) {
+		ps_free(ps);
 		return NULL;
 	}
 	ps->seqno = ps->p.seqno_start ? ps->p.seqno_start : wall_ns();
@@ -73,7 +73,7 @@ gossip_pubsub_new(const struct gossip_pubsub_ops *ops, void *arg,
 }
 
 void
-gossip_pubsub_free(struct gossip_pubsub *ps)
+ps_free(struct ps_router *ps)
 {
 	size_t	i;
 
@@ -83,8 +83,8 @@ gossip_pubsub_free(struct gossip_pubsub *ps)
 		free(ps->peers[i].pt);
 	for (i = 0; i < ps->p.max_topics; i++)
 		free(ps->topics[i].gossip);
-	gossip_pubsub_ring_fini(&ps->seen);
-	gossip_pubsub_ring_fini(&ps->mcache);
+	ps_ring_fini(&ps->seen);
+	ps_ring_fini(&ps->mcache);
 	free(ps->peers);
 	free(ps->topics);
 	free(ps->promises);
@@ -95,13 +95,13 @@ gossip_pubsub_free(struct gossip_pubsub *ps)
 }
 
 uint64_t
-gossip_pubsub_now(struct gossip_pubsub *ps)
+ps_now(struct ps_router *ps)
 {
 	return ps->ops.now_ms(ps->arg);
 }
 
 uint64_t
-gossip_pubsub_rand(struct gossip_pubsub *ps)
+ps_rand(struct ps_router *ps)
 {
 	uint64_t	z = (ps->rng += 0x9e3779b97f4a7c15ull);	/* splitmix64 */
 
@@ -111,13 +111,13 @@ gossip_pubsub_rand(struct gossip_pubsub *ps)
 }
 
 void
-gossip_pubsub_shuffle(struct gossip_pubsub *ps, uint32_t *v, size_t n)
+ps_shuffle(struct ps_router *ps, uint32_t *v, size_t n)
 {
 	size_t		i, j;
 	uint32_t	x;
 
 	for (i = n; i > 1; i--) {
-		j = (size_t)(gossip_pubsub_rand(ps) % i);
+		j = (size_t)(ps_rand(ps) % i);
 		x = v[i - 1];
 		v[i - 1] = v[j];
 		v[j] = x;
@@ -125,7 +125,7 @@ gossip_pubsub_shuffle(struct gossip_pubsub *ps, uint32_t *v, size_t n)
 }
 
 int
-gossip_pubsub_send(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
+ps_send(struct ps_router *ps, struct ps_peer *p,
     const uint8_t *rpc, size_t len)
 {
 	if (ps->ops.send(ps->arg, p->id, rpc, len) != 0) {
@@ -137,15 +137,15 @@ gossip_pubsub_send(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
 }
 
 void
-gossip_pubsub_peer_penalize(struct gossip_pubsub *ps,
-    struct gossip_pubsub_peer *p)
+ps_peer_penalize(struct ps_router *ps,
+    struct ps_peer *p)
 {
 	if (ps->ops.penalize != NULL)
-		ps->ops.penalize(ps->arg, p->id, GOSSIP_PUBSUB_PENALTY);
+		ps->ops.penalize(ps->arg, p->id, PS_PENALTY);
 }
 
-static struct gossip_pubsub_peer *
-peer_find(const struct gossip_pubsub *ps, const char *id)
+static struct ps_peer *
+peer_find(const struct ps_router *ps, const char *id)
 {
 	size_t	i;
 
@@ -156,7 +156,7 @@ peer_find(const struct gossip_pubsub *ps, const char *id)
 }
 
 uint32_t
-gossip_pubsub_topic_find(const struct gossip_pubsub *ps, const uint8_t *name,
+ps_topic_find(const struct ps_router *ps, const uint8_t *name,
     size_t len)
 {
 	size_t	t;
@@ -165,15 +165,15 @@ gossip_pubsub_topic_find(const struct gossip_pubsub *ps, const uint8_t *name,
 		if (ps->topics[t].used && ps->topics[t].len == len &&
 		    memcmp(ps->topics[t].name, name, len) == 0)
 			return (uint32_t)t;
-	return GOSSIP_PUBSUB_NONE;
+	return PS_NONE;
 }
 
 /* Clear slot t everywhere; invalid-message counts move to the residue. */
 static void
-topic_release(struct gossip_pubsub *ps, uint32_t t)
+topic_release(struct ps_router *ps, uint32_t t)
 {
-	struct gossip_pubsub_ent	*e;
-	struct gossip_pubsub_peer	*p;
+	struct ps_ent	*e;
+	struct ps_peer	*p;
 	size_t				 i;
 
 	for (i = 0; i < ps->p.max_peers; i++) {
@@ -181,18 +181,18 @@ topic_release(struct gossip_pubsub *ps, uint32_t t)
 		p->p4_residue += p->pt[t].p4 * p->pt[t].p4;
 		memset(&p->pt[t], 0, sizeof(p->pt[t]));
 	}
-	for (i = 0; (e = gossip_pubsub_ring_newest(&ps->mcache, i)) != NULL;
+	for (i = 0; (e = ps_ring_newest(&ps->mcache, i)) != NULL;
 	    i++)
 		if (e->topic == t)
-			e->topic = GOSSIP_PUBSUB_NONE;
+			e->topic = PS_NONE;
 	free(ps->topics[t].gossip);
 	memset(&ps->topics[t], 0, sizeof(ps->topics[t]));
 }
 
 void
-gossip_pubsub_topic_gc(struct gossip_pubsub *ps, uint32_t t)
+ps_topic_gc(struct ps_router *ps, uint32_t t)
 {
-	struct gossip_pubsub_topic	*tp = &ps->topics[t];
+	struct ps_topic	*tp = &ps->topics[t];
 
 	if (tp->used && !tp->joined && tp->nsubs == 0 && tp->lastpub == 0)
 		topic_release(ps, t);
@@ -200,22 +200,22 @@ gossip_pubsub_topic_gc(struct gossip_pubsub *ps, uint32_t t)
 
 /* A slot for name; with evict, a topic we have not joined may give way. */
 static uint32_t
-topic_add(struct gossip_pubsub *ps, const uint8_t *name, size_t len,
+topic_add(struct ps_router *ps, const uint8_t *name, size_t len,
     int evict)
 {
-	uint32_t	t, victim = GOSSIP_PUBSUB_NONE;
+	uint32_t	t, victim = PS_NONE;
 
 	for (t = 0; t < ps->p.max_topics; t++) {
 		if (!ps->topics[t].used)
 			break;
-		if (!ps->topics[t].joined && (victim == GOSSIP_PUBSUB_NONE ||
+		if (!ps->topics[t].joined && (victim == PS_NONE ||
 		    ps->topics[t].nsubs < ps->topics[victim].nsubs))
 			victim = t;
 	}
 	if (t == ps->p.max_topics) {
-		if (!evict || victim == GOSSIP_PUBSUB_NONE) {
+		if (!evict || victim == PS_NONE) {
 			ps->st.topics_full++;
-			return GOSSIP_PUBSUB_NONE;
+			return PS_NONE;
 		}
 		topic_release(ps, victim);
 		t = victim;
@@ -228,17 +228,17 @@ topic_add(struct gossip_pubsub *ps, const uint8_t *name, size_t len,
 }
 
 int
-gossip_pubsub_add_peer(struct gossip_pubsub *ps, const char *peer,
-    enum gossip_pubsub_proto proto, int outbound, const char *ip)
+ps_add_peer(struct ps_router *ps, const char *peer,
+    enum ps_proto proto, int outbound, const char *ip)
 {
-	struct gossip_pubsub_peer	*p = NULL;
-	struct gossip_pubsub_buf	 w = { 0 };
-	struct gossip_peer_id		 bid;
+	struct ps_peer	*p = NULL;
+	struct ps_buf	 w = { 0 };
+	struct p2p_peer_id		 bid;
 	size_t				 i;
 
 	if (peer_find(ps, peer) != NULL || strlen(peer) >=
-	    GOSSIP_PEER_ID_TEXT_MAX ||
-	    gossip_identity_peer_id_parse(peer, strlen(peer), &bid) != 0)
+	    P2P_PEER_ID_TEXT_MAX ||
+	    p2p_identity_peer_id_parse(peer, strlen(peer), &bid) != 0)
 		return -1;
 	for (i = 0; i < ps->p.max_peers && p == NULL; i++)
 		if (!ps->peers[i].used)
@@ -259,32 +259,32 @@ gossip_pubsub_add_peer(struct gossip_pubsub *ps, const char *peer,
 	p->p7 = p->p4_residue = 0;
 	p->ihave_count = p->iasked = p->iwant_served = 0;
 	p->pending = 0;
-	gossip_pubsub_score_restore(ps, p);
-	gossip_pubsub_score_refresh(ps);
+	ps_score_restore(ps, p);
+	ps_score_refresh(ps);
 	ps->st.peers++;
 	/* hello: our subscriptions first */
 	for (i = 0; i < ps->p.max_topics; i++)
 		if (ps->topics[i].joined)
-			gossip_pubsub_rpc_sub(&w, 1, ps->topics[i].name,
+			ps_rpc_sub(&w, 1, ps->topics[i].name,
 			    ps->topics[i].len);
 	if (w.len > 0)
-		(void)gossip_pubsub_send(ps, p, w.b, w.len);
-	gossip_pubsub_buf_free(&w);
+		(void)ps_send(ps, p, w.b, w.len);
+	ps_buf_free(&w);
 	return 0;
 }
 
 void
-gossip_pubsub_remove_peer(struct gossip_pubsub *ps, const char *peer)
+ps_remove_peer(struct ps_router *ps, const char *peer)
 {
-	struct gossip_pubsub_peer	*p = peer_find(ps, peer);
+	struct ps_peer	*p = peer_find(ps, peer);
 	uint32_t			 t;
 	size_t				 i;
 
 	if (p == NULL)
 		return;
-	gossip_pubsub_score_retain(ps, p);
+	ps_score_retain(ps, p);
 	for (t = 0; t < ps->p.max_topics; t++)
-		if (p->pt[t].flags & GOSSIP_PUBSUB_PT_SUB)
+		if (p->pt[t].flags & PS_PT_SUB)
 			ps->topics[t].nsubs--;
 	for (i = 0; i < ps->npromises; ) {
 		if (ps->promises[i].peer == (uint32_t)(p - ps->peers))
@@ -296,87 +296,87 @@ gossip_pubsub_remove_peer(struct gossip_pubsub *ps, const char *peer)
 	p->used = 0;
 	ps->st.peers--;
 	for (t = 0; t < ps->p.max_topics; t++)
-		gossip_pubsub_topic_gc(ps, t);
-	gossip_pubsub_score_refresh(ps);
+		ps_topic_gc(ps, t);
+	ps_score_refresh(ps);
 }
 
 static void
-handle_sub(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
+handle_sub(struct ps_router *ps, struct ps_peer *p,
     const Libp2pPubsub__RPC__SubOpts *so)
 {
-	struct gossip_pubsub_pt	*pt;
+	struct ps_pt	*pt;
 	uint32_t		 t;
 
 	if (!so->has_topicid ||
-	    !gossip_pubsub_topic_ok(so->topicid.data, so->topicid.len))
+	    !ps_topic_ok(so->topicid.data, so->topicid.len))
 		return;
-	t = gossip_pubsub_topic_find(ps, so->topicid.data, so->topicid.len);
+	t = ps_topic_find(ps, so->topicid.data, so->topicid.len);
 	if (so->subscribe) {
-		if (t == GOSSIP_PUBSUB_NONE)
+		if (t == PS_NONE)
 			t = topic_add(ps, so->topicid.data, so->topicid.len, 0);
-		if (t == GOSSIP_PUBSUB_NONE)
+		if (t == PS_NONE)
 			return;
-		if (!(p->pt[t].flags & GOSSIP_PUBSUB_PT_SUB)) {
-			p->pt[t].flags |= GOSSIP_PUBSUB_PT_SUB;
+		if (!(p->pt[t].flags & PS_PT_SUB)) {
+			p->pt[t].flags |= PS_PT_SUB;
 			ps->topics[t].nsubs++;
 		}
 		return;
 	}
-	if (t == GOSSIP_PUBSUB_NONE)
+	if (t == PS_NONE)
 		return;
 	pt = &p->pt[t];
-	if (pt->flags & GOSSIP_PUBSUB_PT_SUB)
+	if (pt->flags & PS_PT_SUB)
 		ps->topics[t].nsubs--;
-	pt->flags &= (uint8_t)~(GOSSIP_PUBSUB_PT_SUB | GOSSIP_PUBSUB_PT_MESH |
-	    GOSSIP_PUBSUB_PT_FANOUT);
-	gossip_pubsub_topic_gc(ps, t);
+	pt->flags &= (uint8_t)~(PS_PT_SUB | PS_PT_MESH |
+	    PS_PT_FANOUT);
+	ps_topic_gc(ps, t);
 }
 
 /* Send a message's publish RPC on topic t to its mesh and floodsub peers. */
 static void
-forward(struct gossip_pubsub *ps, uint32_t t, struct gossip_pubsub_peer *src,
-    const struct gossip_peer_id *author, const uint8_t *rpc, size_t len)
+forward(struct ps_router *ps, uint32_t t, struct ps_peer *src,
+    const struct p2p_peer_id *author, const uint8_t *rpc, size_t len)
 {
-	struct gossip_pubsub_peer	*q;
+	struct ps_peer	*q;
 	size_t				 i;
 	uint8_t				 f;
 
 	for (i = 0; i < ps->p.max_peers; i++) {
 		q = &ps->peers[i];
 		if (!q->used || q == src ||
-		    gossip_identity_peer_id_equal(&q->bid, author))
+		    p2p_identity_peer_id_equal(&q->bid, author))
 			continue;
 		f = q->pt[t].flags;
-		if (q->proto == GOSSIP_PUBSUB_FLOODSUB ?
-		    !(f & GOSSIP_PUBSUB_PT_SUB) ||
+		if (q->proto == PS_FLOODSUB ?
+		    !(f & PS_PT_SUB) ||
 		    q->score < ps->p.publish_threshold :
-		    !(f & GOSSIP_PUBSUB_PT_MESH))
+		    !(f & PS_PT_MESH))
 			continue;
-		if (gossip_pubsub_send(ps, q, rpc, len) == 0)
+		if (ps_send(ps, q, rpc, len) == 0)
 			ps->st.msg_forwarded++;
 	}
 }
 
 static void
-msg_invalid(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
+msg_invalid(struct ps_router *ps, struct ps_peer *p,
     uint32_t t)
 {
 	ps->st.msg_invalid++;
-	gossip_pubsub_score_invalid(ps, p, t);
-	gossip_pubsub_peer_penalize(ps, p);
+	ps_score_invalid(ps, p, t);
+	ps_peer_penalize(ps, p);
 }
 
 /* Cache a validated message's publish RPC; the mcache takes ownership. */
-static struct gossip_pubsub_ent *
-msg_cache(struct gossip_pubsub *ps, const uint8_t *id, size_t idlen,
+static struct ps_ent *
+msg_cache(struct ps_router *ps, const uint8_t *id, size_t idlen,
     uint32_t t, uint8_t *rpc, size_t rpclen)
 {
-	struct gossip_pubsub_ent	*e;
+	struct ps_ent	*e;
 	uint64_t			 ev = ps->mcache.evicted;
 
-	if (gossip_pubsub_ring_add(&ps->seen, id, idlen,
-	    gossip_pubsub_now(ps)) == NULL ||
-	    (e = gossip_pubsub_ring_add(&ps->mcache, id, idlen,
+	if (ps_ring_add(&ps->seen, id, idlen,
+	    ps_now(ps)) == NULL ||
+	    (e = ps_ring_add(&ps->mcache, id, idlen,
 	    ps->gen)) == NULL) {
 		free(rpc);
 		return NULL;
@@ -389,35 +389,35 @@ msg_cache(struct gossip_pubsub *ps, const uint8_t *id, size_t idlen,
 }
 
 static void
-handle_msg(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
+handle_msg(struct ps_router *ps, struct ps_peer *p,
     const Libp2pPubsub__Message *pm)
 {
-	struct gossip_pubsub_msg	 m;
-	struct gossip_pubsub_ent	*e;
-	struct gossip_peer_id		 author;
-	char				 atext[GOSSIP_PEER_ID_TEXT_MAX];
-	uint8_t				 id[GOSSIP_PUBSUB_MSGID_MAX], *rpc;
+	struct ps_msg	 m;
+	struct ps_ent	*e;
+	struct p2p_peer_id		 author;
+	char				 atext[P2P_PEER_ID_TEXT_MAX];
+	uint8_t				 id[PS_MSGID_MAX], *rpc;
 	size_t				 idlen, n, rpclen;
 	uint32_t			 t;
 	int				 rc;
 
 	ps->st.msg_in++;
-	gossip_pubsub_msg_view(pm, &m);
-	if (!m.has_topic || !gossip_pubsub_topic_ok(m.topic, m.topic_len)) {
-		msg_invalid(ps, p, GOSSIP_PUBSUB_NONE);
+	ps_msg_view(pm, &m);
+	if (!m.has_topic || !ps_topic_ok(m.topic, m.topic_len)) {
+		msg_invalid(ps, p, PS_NONE);
 		return;
 	}
-	t = gossip_pubsub_topic_find(ps, m.topic, m.topic_len);
-	if (t == GOSSIP_PUBSUB_NONE || !ps->topics[t].joined) {
+	t = ps_topic_find(ps, m.topic, m.topic_len);
+	if (t == PS_NONE || !ps->topics[t].joined) {
 		ps->st.msg_not_joined++;
 		return;
 	}
-	if (m.seqno_len != GOSSIP_PUBSUB_SEQNO_LEN ||
-	    gossip_pubsub_msg_id(&m, id, &idlen) != 0) {
+	if (m.seqno_len != PS_SEQNO_LEN ||
+	    ps_msg_id(&m, id, &idlen) != 0) {
 		msg_invalid(ps, p, t);
 		return;
 	}
-	if (gossip_pubsub_ring_find(&ps->seen, id, idlen) != NULL) {
+	if (ps_ring_find(&ps->seen, id, idlen) != NULL) {
 		ps->st.msg_duplicate++;
 		return;
 	}
@@ -426,26 +426,26 @@ handle_msg(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
 		ps->st.msg_self++;
 		return;
 	}
-	rc = gossip_pubsub_msg_verify(&m, ps->scratch, ps->scratchcap);
-	if (rc != GOSSIP_PUBSUB_OK) {
-		if (rc == GOSSIP_PUBSUB_ESIG || rc == GOSSIP_PUBSUB_ENOSIG ||
-		    rc == GOSSIP_PUBSUB_EKEY)
+	rc = ps_msg_verify(&m, ps->scratch, ps->scratchcap);
+	if (rc != PS_OK) {
+		if (rc == PS_ESIG || rc == PS_ENOSIG ||
+		    rc == PS_EKEY)
 			ps->st.msg_bad_sig++;
 		msg_invalid(ps, p, t);
 		return;
 	}
-	gossip_pubsub_mesh_promise_kept(ps, id, idlen);
+	ps_mesh_promise_kept(ps, id, idlen);
 	/* forward our canonical encoding, wrapped once for every peer */
-	n = gossip_pubsub_msg_size(&m, 1);
+	n = ps_msg_size(&m, 1);
 	if (n > ps->scratchcap)
 		return;
-	gossip_pubsub_msg_encode(&m, 1, ps->scratch);
-	gossip_pubsub_rpc_wrap(ps->scratch, n, &rpc, &rpclen);
+	ps_msg_encode(&m, 1, ps->scratch);
+	ps_rpc_wrap(ps->scratch, n, &rpc, &rpclen);
 	if ((e = msg_cache(ps, id, idlen, t, rpc, rpclen)) == NULL)
 		return;
 	memcpy(author.bytes, m.from, m.from_len);
 	author.len = m.from_len;
-	if (gossip_identity_peer_id_format(&author, atext, sizeof(atext)) != 0)
+	if (p2p_identity_peer_id_format(&author, atext, sizeof(atext)) != 0)
 		atext[0] = '\0';
 	ps->st.msg_delivered++;
 	ps->ops.deliver(ps->arg, ps->topics[t].name, atext, p->id, m.data,
@@ -454,10 +454,10 @@ handle_msg(struct gossip_pubsub *ps, struct gossip_pubsub_peer *p,
 }
 
 int
-gossip_pubsub_recv(struct gossip_pubsub *ps, const char *peer,
+ps_recv(struct ps_router *ps, const char *peer,
     const uint8_t *buf, size_t len)
 {
-	struct gossip_pubsub_peer	*p = peer_find(ps, peer);
+	struct ps_peer	*p = peer_find(ps, peer);
 	Libp2pPubsub__RPC		*rpc;
 	size_t				 i;
 
@@ -468,13 +468,13 @@ gossip_pubsub_recv(struct gossip_pubsub *ps, const char *peer,
 	ps->st.rpc_in++;
 	if (len > ps->p.max_rpc_size) {
 		ps->st.rpc_too_big++;
-		gossip_pubsub_peer_penalize(ps, p);
+		ps_peer_penalize(ps, p);
 		return -1;
 	}
-	if ((rpc = gossip_pubsub_rpc_decode(buf, len)) == NULL) {
+	if ((rpc = ps_rpc_decode(buf, len)) == NULL) {
 		ps->st.rpc_garbage++;
-		gossip_pubsub_score_behaviour(ps, p, 1);
-		gossip_pubsub_peer_penalize(ps, p);
+		ps_score_behaviour(ps, p, 1);
+		ps_peer_penalize(ps, p);
 		return -1;
 	}
 	for (i = 0; i < rpc->n_subscriptions && i < SUBS_PER_RPC_MAX; i++)
@@ -486,84 +486,84 @@ gossip_pubsub_recv(struct gossip_pubsub *ps, const char *peer,
 	}
 	for (i = 0; i < rpc->n_publish; i++)
 		handle_msg(ps, p, rpc->publish[i]);
-	if (rpc->control != NULL && p->proto != GOSSIP_PUBSUB_FLOODSUB)
-		gossip_pubsub_mesh_control(ps, p, rpc->control);
+	if (rpc->control != NULL && p->proto != PS_FLOODSUB)
+		ps_mesh_control(ps, p, rpc->control);
 	libp2p_pubsub__rpc__free_unpacked(rpc, NULL);
 	if (p->used && p->pending)
-		gossip_pubsub_mesh_flush(ps, p, NULL);
+		ps_mesh_flush(ps, p, NULL);
 	return 0;
 }
 
 /* Tell every peer about our (un)subscription, with pending control. */
 static void
-announce(struct gossip_pubsub *ps, uint32_t t, int subscribe)
+announce(struct ps_router *ps, uint32_t t, int subscribe)
 {
-	struct gossip_pubsub_buf	w = { 0 };
+	struct ps_buf	w = { 0 };
 	size_t				i;
 
-	gossip_pubsub_rpc_sub(&w, subscribe, ps->topics[t].name,
+	ps_rpc_sub(&w, subscribe, ps->topics[t].name,
 	    ps->topics[t].len);
 	for (i = 0; i < ps->p.max_peers; i++)
 		if (ps->peers[i].used)
-			gossip_pubsub_mesh_flush(ps, &ps->peers[i], &w);
-	gossip_pubsub_buf_free(&w);
+			ps_mesh_flush(ps, &ps->peers[i], &w);
+	ps_buf_free(&w);
 }
 
 int
-gossip_pubsub_join(struct gossip_pubsub *ps, const char *topic)
+ps_join(struct ps_router *ps, const char *topic)
 {
 	size_t		len = strlen(topic);
 	uint32_t	t;
 
-	if (!gossip_pubsub_topic_ok((const uint8_t *)topic, len))
+	if (!ps_topic_ok((const uint8_t *)topic, len))
 		return -1;
-	t = gossip_pubsub_topic_find(ps, (const uint8_t *)topic, len);
-	if (t != GOSSIP_PUBSUB_NONE && ps->topics[t].joined)
+	t = ps_topic_find(ps, (const uint8_t *)topic, len);
+	if (t != PS_NONE && ps->topics[t].joined)
 		return 0;
-	if (t == GOSSIP_PUBSUB_NONE &&
+	if (t == PS_NONE &&
 	    (t = topic_add(ps, (const uint8_t *)topic, len, 1)) ==
-	    GOSSIP_PUBSUB_NONE)
+	    PS_NONE)
 		return -1;
 	ps->topics[t].joined = 1;
 	ps->st.topics_joined++;
-	gossip_pubsub_mesh_join(ps, t);
+	ps_mesh_join(ps, t);
 	announce(ps, t, 1);
 	return 0;
 }
 
 int
-gossip_pubsub_leave(struct gossip_pubsub *ps, const char *topic)
+ps_leave(struct ps_router *ps, const char *topic)
 {
 	uint32_t	t;
 
-	t = gossip_pubsub_topic_find(ps, (const uint8_t *)topic,
+	t = ps_topic_find(ps, (const uint8_t *)topic,
 	    strlen(topic));
-	if (t == GOSSIP_PUBSUB_NONE || !ps->topics[t].joined)
+	if (t == PS_NONE || !ps->topics[t].joined)
 		return -1;
-	gossip_pubsub_mesh_leave(ps, t);
+	ps_mesh_leave(ps, t);
 	ps->topics[t].joined = 0;
 	ps->st.topics_joined--;
 	announce(ps, t, 0);
-	gossip_pubsub_topic_gc(ps, t);
+	ps_topic_gc(ps, t);
 	return 0;
 }
 
 int
-gossip_pubsub_publish(struct gossip_pubsub *ps, const char *topic,
+ps_publish(struct ps_router *ps, const char *topic,
     const uint8_t *data, size_t len)
 {
-	struct gossip_pubsub_ent	*e;
-	uint8_t				*msg, *rpc, id[GOSSIP_PUBSUB_MSGID_MAX];
+	struct ps_ent	*e;
+	uint8_t				*msg, *rpc, id[PS_MSGID_MAX];
 	size_t				 tlen = strlen(topic), msglen, rpclen;
 	size_t				 idlen, i, n;
 	uint32_t			 t;
 	uint64_t			 seqno = ps->seqno++;
 
 	if (len > ps->p.max_rpc_size ||
-	    gossip_pubsub_msg_sign(ps->id, (const uint8_t *)topic, tlen, data,
+	    ps_msg_sign(ps->id, (const uint8_t *)topic, tlen, data,
 	    len, seqno, &msg, &msglen) != 0)
 		return -1;
-	gossip_pubsub_rpc_wrap(msg, msglen, &rpc, &rpclen);
+	ps_rpc_wrap(msg, msglen, &rpc, &rpclen);
 	free(msg);
 	if (rpclen > ps->p.max_rpc_size) {
 		free(rpc);
@@ -571,56 +571,56 @@ gossip_pubsub_publish(struct gossip_pubsub *ps, const char *topic,
 	}
 	memcpy(id, ps->id->peer_id.bytes, ps->id->peer_id.len);
 	idlen = ps->id->peer_id.len;
-	for (i = 0; i < GOSSIP_PUBSUB_SEQNO_LEN; i++)
+	for (i = 0; i < PS_SEQNO_LEN; i++)
 		id[idlen++] = (uint8_t)(seqno >> (56 - 8 * i));
-	t = gossip_pubsub_topic_find(ps, (const uint8_t *)topic, tlen);
+	t = ps_topic_find(ps, (const uint8_t *)topic, tlen);
 	if ((e = msg_cache(ps, id, idlen, t, rpc, rpclen)) == NULL)
 		return -1;
 	ps->st.msg_published++;
-	if (t == GOSSIP_PUBSUB_NONE)
+	if (t == PS_NONE)
 		return 0;	/* nobody we know subscribes */
-	n = gossip_pubsub_mesh_publish_peers(ps, t);
+	n = ps_mesh_publish_peers(ps, t);
 	for (i = 0; i < n; i++)
-		(void)gossip_pubsub_send(ps, &ps->peers[ps->tmp[i]], e->rpc,
+		(void)ps_send(ps, &ps->peers[ps->tmp[i]], e->rpc,
 		    e->rpclen);
 	return 0;
 }
 
 void
-gossip_pubsub_heartbeat(struct gossip_pubsub *ps)
+ps_heartbeat(struct ps_router *ps)
 {
-	uint64_t	now = gossip_pubsub_now(ps), ev = ps->seen.evicted;
+	uint64_t	now = ps_now(ps), ev = ps->seen.evicted;
 	size_t		i;
 
-	gossip_pubsub_score_decay(ps);
+	ps_score_decay(ps);
 	for (i = 0; i < ps->p.max_peers; i++) {
 		ps->peers[i].ihave_count = 0;
 		ps->peers[i].iasked = 0;
 		ps->peers[i].iwant_served = 0;
 	}
-	gossip_pubsub_mesh_heartbeat(ps);
+	ps_mesh_heartbeat(ps);
 	/* age the caches after the gossip that borrowed from them went out */
 	ps->gen++;
 	if (ps->gen >= (uint64_t)ps->p.history_length)
-		gossip_pubsub_ring_expire(&ps->mcache,
+		ps_ring_expire(&ps->mcache,
 		    ps->gen - (uint64_t)ps->p.history_length + 1);
 	if (now > ps->p.seen_ttl_ms)
-		gossip_pubsub_ring_expire(&ps->seen, now - ps->p.seen_ttl_ms);
+		ps_ring_expire(&ps->seen, now - ps->p.seen_ttl_ms);
 	ps->st.seen_evicted += ps->seen.evicted - ev;
 }
 
 void
-gossip_pubsub_stats(const struct gossip_pubsub *ps,
-    struct gossip_pubsub_stats *out)
+ps_stats(const struct ps_router *ps,
+    struct ps_stats *out)
 {
 	*out = ps->st;
 }
 
 int
-gossip_pubsub_peer_score(const struct gossip_pubsub *ps, const char *peer,
+ps_peer_score(const struct ps_router *ps, const char *peer,
     double *score)
 {
-	const struct gossip_pubsub_peer	*p = peer_find(ps, peer);
+	const struct ps_peer	*p = peer_find(ps, peer);
 
 	if (p == NULL)
 		return -1;
@@ -629,31 +629,31 @@ gossip_pubsub_peer_score(const struct gossip_pubsub *ps, const char *peer,
 }
 
 size_t
-gossip_pubsub_mesh_count(const struct gossip_pubsub *ps, const char *topic)
+ps_mesh_count(const struct ps_router *ps, const char *topic)
 {
 	uint32_t	t;
 	size_t		i, n = 0;
 
-	t = gossip_pubsub_topic_find(ps, (const uint8_t *)topic,
+	t = ps_topic_find(ps, (const uint8_t *)topic,
 	    strlen(topic));
-	if (t == GOSSIP_PUBSUB_NONE)
+	if (t == PS_NONE)
 		return 0;
 	for (i = 0; i < ps->p.max_peers; i++)
 		if (ps->peers[i].used &&
-		    (ps->peers[i].pt[t].flags & GOSSIP_PUBSUB_PT_MESH))
+		    (ps->peers[i].pt[t].flags & PS_PT_MESH))
 			n++;
 	return n;
 }
 
 int
-gossip_pubsub_in_mesh(const struct gossip_pubsub *ps, const char *topic,
+ps_in_mesh(const struct ps_router *ps, const char *topic,
     const char *peer)
 {
-	const struct gossip_pubsub_peer	*p = peer_find(ps, peer);
+	const struct ps_peer	*p = peer_find(ps, peer);
 	uint32_t			 t;
 
-	t = gossip_pubsub_topic_find(ps, (const uint8_t *)topic,
+	t = ps_topic_find(ps, (const uint8_t *)topic,
 	    strlen(topic));
-	return p != NULL && t != GOSSIP_PUBSUB_NONE &&
-	    (p->pt[t].flags & GOSSIP_PUBSUB_PT_MESH) != 0;
+	return p != NULL && t != PS_NONE &&
+	    (p->pt[t].flags & PS_PT_MESH) != 0;
 }

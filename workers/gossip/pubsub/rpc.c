@@ -11,32 +11,32 @@
 
 #include "pubsub/internal.h"
 
-#define PREFIX_LEN	(sizeof(GOSSIP_PUBSUB_SIG_PREFIX) - 1)
+#define PREFIX_LEN	(sizeof(PS_SIG_PREFIX) - 1)
 
 const char *
-gossip_pubsub_strerror(int rc)
+ps_strerror(int rc)
 {
 	switch (rc) {
-	case GOSSIP_PUBSUB_OK:
+	case PS_OK:
 		return "ok";
-	case GOSSIP_PUBSUB_EMALFORMED:
+	case PS_EMALFORMED:
 		return "message lacks from, an 8-byte seqno or a valid topic";
-	case GOSSIP_PUBSUB_EAUTHOR:
+	case PS_EAUTHOR:
 		return "author is not an Ed25519 peer ID";
-	case GOSSIP_PUBSUB_ENOSIG:
+	case PS_ENOSIG:
 		return "message is not signed";
-	case GOSSIP_PUBSUB_EKEY:
+	case PS_EKEY:
 		return "key field does not match the author";
-	case GOSSIP_PUBSUB_ESIG:
+	case PS_ESIG:
 		return "bad signature";
-	case GOSSIP_PUBSUB_ESPACE:
+	case PS_ESPACE:
 		return "message too large";
 	}
 	return "unknown error";
 }
 
 void
-gossip_pubsub_buf_put(struct gossip_pubsub_buf *w, const void *p, size_t n)
+ps_buf_put(struct ps_buf *w, const void *p, size_t n)
 {
 	size_t	ncap;
 
@@ -56,9 +56,9 @@ gossip_pubsub_buf_put(struct gossip_pubsub_buf *w, const void *p, size_t n)
 }
 
 void
-gossip_pubsub_buf_varint(struct gossip_pubsub_buf *w, uint64_t v)
+ps_buf_varint(struct ps_buf *w, uint64_t v)
 {
-	uint8_t	tmp[GOSSIP_VARINT_MAX + 1];
+	uint8_t	tmp[P2P_VARINT_MAX + 1];
 	size_t	n = 0;
 
 	/* plain protobuf varint: up to 10 bytes for 64 bits */
@@ -66,20 +66,20 @@ gossip_pubsub_buf_varint(struct gossip_pubsub_buf *w, uint64_t v)
 		tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
 		v >>= 7;
 	} while (v != 0 && n < sizeof(tmp));
-	gossip_pubsub_buf_put(w, tmp, n);
+	ps_buf_put(w, tmp, n);
 }
 
 void
-gossip_pubsub_buf_field(struct gossip_pubsub_buf *w, uint8_t tag,
+ps_buf_field(struct ps_buf *w, uint8_t tag,
     const void *p, size_t n)
 {
-	gossip_pubsub_buf_put(w, &tag, 1);
-	gossip_pubsub_buf_varint(w, n);
-	gossip_pubsub_buf_put(w, p, n);
+	ps_buf_put(w, &tag, 1);
+	ps_buf_varint(w, n);
+	ps_buf_put(w, p, n);
 }
 
 void
-gossip_pubsub_buf_free(struct gossip_pubsub_buf *w)
+ps_buf_free(struct ps_buf *w)
 {
 	free(w->b);
 	memset(w, 0, sizeof(*w));
@@ -123,7 +123,7 @@ pb_field_write(uint8_t *o, int present, uint8_t tag, const uint8_t *p,
 }
 
 size_t
-gossip_pubsub_msg_size(const struct gossip_pubsub_msg *m, int with_sig)
+ps_msg_size(const struct ps_msg *m, int with_sig)
 {
 	size_t	n;
 
@@ -138,7 +138,7 @@ gossip_pubsub_msg_size(const struct gossip_pubsub_msg *m, int with_sig)
 }
 
 size_t
-gossip_pubsub_msg_encode(const struct gossip_pubsub_msg *m, int with_sig,
+ps_msg_encode(const struct ps_msg *m, int with_sig,
     uint8_t *out)
 {
 	uint8_t	*o = out;
@@ -155,24 +155,24 @@ gossip_pubsub_msg_encode(const struct gossip_pubsub_msg *m, int with_sig,
 }
 
 int
-gossip_pubsub_topic_ok(const uint8_t *topic, size_t len)
+ps_topic_ok(const uint8_t *topic, size_t len)
 {
-	return len > 0 && len <= GOSSIP_PUBSUB_TOPIC_MAX &&
+	return len > 0 && len <= PS_TOPIC_MAX &&
 	    memchr(topic, 0, len) == NULL;
 }
 
 int
-gossip_pubsub_msg_sign(const struct gossip_identity *id, const uint8_t *topic,
+ps_msg_sign(const struct p2p_identity *id, const uint8_t *topic,
     size_t topic_len, const uint8_t *data, size_t len, uint64_t seqno,
     uint8_t **out, size_t *outlen)
 {
-	struct gossip_pubsub_msg	m;
-	uint8_t				sq[GOSSIP_PUBSUB_SEQNO_LEN], sig[64];
+	struct ps_msg	m;
+	uint8_t				sq[PS_SEQNO_LEN], sig[64];
 	uint8_t				*buf;
 	size_t				n, i;
 
-	if (!gossip_pubsub_topic_ok(topic, topic_len))
-		return GOSSIP_PUBSUB_EMALFORMED;
+	if (!ps_topic_ok(topic, topic_len))
+		return PS_EMALFORMED;
 	for (i = 0; i < sizeof(sq); i++)
 		sq[i] = (uint8_t)(seqno >> (56 - 8 * i));
 	memset(&m, 0, sizeof(m));
@@ -185,28 +185,28 @@ gossip_pubsub_msg_sign(const struct gossip_identity *id, const uint8_t *topic,
 	m.topic = topic;
 	m.topic_len = topic_len;
 	m.has_from = m.has_data = m.has_seqno = m.has_topic = 1;
-	n = gossip_pubsub_msg_size(&m, 0);
+	n = ps_msg_size(&m, 0);
 	/* "libp2p-pubsub:" || unsigned message, then the signed one in place */
 	buf = malloc(PREFIX_LEN + n + 2 + sizeof(sig));
 	if (buf == NULL)
 		abort();	/* out of memory */
-	memcpy(buf, GOSSIP_PUBSUB_SIG_PREFIX, PREFIX_LEN);
-	gossip_pubsub_msg_encode(&m, 0, buf + PREFIX_LEN);
-	gossip_identity_sign(id, buf, PREFIX_LEN + n, sig);
+	memcpy(buf, PS_SIG_PREFIX, PREFIX_LEN);
+	ps_msg_encode(&m, 0, buf + PREFIX_LEN);
+	p2p_identity_sign(id, buf, PREFIX_LEN + n, sig);
 	m.sig = sig;
 	m.sig_len = sizeof(sig);
 	m.has_sig = 1;
-	*outlen = gossip_pubsub_msg_encode(&m, 1, buf);
+	*outlen = ps_msg_encode(&m, 1, buf);
 	*out = buf;
-	return GOSSIP_PUBSUB_OK;
+	return PS_OK;
 }
 
 int
-gossip_pubsub_msg_id(const struct gossip_pubsub_msg *m,
-    uint8_t id[GOSSIP_PUBSUB_MSGID_MAX], size_t *idlen)
+ps_msg_id(const struct ps_msg *m,
+    uint8_t id[PS_MSGID_MAX], size_t *idlen)
 {
 	if (!m->has_from || !m->has_seqno ||
-	    m->from_len + m->seqno_len > GOSSIP_PUBSUB_MSGID_MAX)
+	    m->from_len + m->seqno_len > PS_MSGID_MAX)
 		return -1;
 	memcpy(id, m->from, m->from_len);
 	if (m->seqno_len > 0)
@@ -216,73 +216,73 @@ gossip_pubsub_msg_id(const struct gossip_pubsub_msg *m,
 }
 
 int
-gossip_pubsub_msg_verify(const struct gossip_pubsub_msg *m, uint8_t *scratch,
+ps_msg_verify(const struct ps_msg *m, uint8_t *scratch,
     size_t scratchcap)
 {
-	struct gossip_peer_id	author;
+	struct p2p_peer_id	author;
 	uint8_t			pk[32], kpk[32];
 	size_t			n;
 
 	if (!m->has_from || !m->has_seqno ||
-	    m->seqno_len != GOSSIP_PUBSUB_SEQNO_LEN || !m->has_topic ||
-	    !gossip_pubsub_topic_ok(m->topic, m->topic_len))
-		return GOSSIP_PUBSUB_EMALFORMED;
-	if (m->from_len > GOSSIP_PEER_ID_MAX ||
-	    gossip_identity_peer_id_check(m->from, m->from_len) != 0)
-		return GOSSIP_PUBSUB_EAUTHOR;
+	    m->seqno_len != PS_SEQNO_LEN || !m->has_topic ||
+	    !ps_topic_ok(m->topic, m->topic_len))
+		return PS_EMALFORMED;
+	if (m->from_len > P2P_PEER_ID_MAX ||
+	    p2p_identity_peer_id_check(m->from, m->from_len) != 0)
+		return PS_EAUTHOR;
 	memcpy(author.bytes, m->from, m->from_len);
 	author.len = m->from_len;
-	if (gossip_identity_peer_id_pubkey(&author, pk) != 0)
-		return GOSSIP_PUBSUB_EAUTHOR;
+	if (p2p_identity_peer_id_pubkey(&author, pk) != 0)
+		return PS_EAUTHOR;
 	if (!m->has_sig || m->sig_len != 64)
-		return GOSSIP_PUBSUB_ENOSIG;
-	if (m->has_key && (gossip_identity_pubkey_decode(m->key, m->key_len,
+		return PS_ENOSIG;
+	if (m->has_key && (p2p_identity_pubkey_decode(m->key, m->key_len,
 	    kpk) != 0 || memcmp(kpk, pk, sizeof(pk)) != 0))
-		return GOSSIP_PUBSUB_EKEY;
-	n = gossip_pubsub_msg_size(m, 0);
+		return PS_EKEY;
+	n = ps_msg_size(m, 0);
 	if (PREFIX_LEN + n > scratchcap)
-		return GOSSIP_PUBSUB_ESPACE;
-	memcpy(scratch, GOSSIP_PUBSUB_SIG_PREFIX, PREFIX_LEN);
-	gossip_pubsub_msg_encode(m, 0, scratch + PREFIX_LEN);
-	if (gossip_identity_verify(pk, scratch, PREFIX_LEN + n, m->sig) != 0)
-		return GOSSIP_PUBSUB_ESIG;
-	return GOSSIP_PUBSUB_OK;
+		return PS_ESPACE;
+	memcpy(scratch, PS_SIG_PREFIX, PREFIX_LEN);
+	ps_msg_encode(m, 0, scratch + PREFIX_LEN);
+	if (p2p_identity_verify(pk, scratch, PREFIX_LEN + n, m->sig) != 0)
+		return PS_ESIG;
+	return PS_OK;
 }
 
 int
-gossip_pubsub_rpc_wrap(const uint8_t *msg, size_t len, uint8_t **out,
+ps_rpc_wrap(const uint8_t *msg, size_t len, uint8_t **out,
     size_t *outlen)
 {
-	struct gossip_pubsub_buf	w = { 0 };
+	struct ps_buf	w = { 0 };
 
-	gossip_pubsub_buf_field(&w, 0x12, msg, len);
+	ps_buf_field(&w, 0x12, msg, len);
 	*out = w.b;
 	*outlen = w.len;
 	return 0;
 }
 
 void
-gossip_pubsub_rpc_sub(struct gossip_pubsub_buf *w, int subscribe,
+ps_rpc_sub(struct ps_buf *w, int subscribe,
     const char *topic, size_t len)
 {
-	struct gossip_pubsub_buf	s = { 0 };
+	struct ps_buf	s = { 0 };
 	uint8_t				b[2] = { 0x08, subscribe ? 1 : 0 };
 
-	gossip_pubsub_buf_put(&s, b, sizeof(b));
-	gossip_pubsub_buf_field(&s, 0x12, topic, len);
-	gossip_pubsub_buf_field(w, 0x0a, s.b, s.len);
-	gossip_pubsub_buf_free(&s);
+	ps_buf_put(&s, b, sizeof(b));
+	ps_buf_field(&s, 0x12, topic, len);
+	ps_buf_field(w, 0x0a, s.b, s.len);
+	ps_buf_free(&s);
 }
 
 Libp2pPubsub__RPC *
-gossip_pubsub_rpc_decode(const uint8_t *buf, size_t len)
+ps_rpc_decode(const uint8_t *buf, size_t len)
 {
 	return libp2p_pubsub__rpc__unpack(NULL, len, buf);
 }
 
 void
-gossip_pubsub_msg_view(const Libp2pPubsub__Message *pm,
-    struct gossip_pubsub_msg *m)
+ps_msg_view(const Libp2pPubsub__Message *pm,
+    struct ps_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->has_from = pm->has_from;

@@ -14,10 +14,10 @@
 #include "pubsub/internal.h"
 
 void
-gossip_pubsub_score_update(struct gossip_pubsub *ps,
-    struct gossip_pubsub_peer *p)
+ps_score_update(struct ps_router *ps,
+    struct ps_peer *p)
 {
-	const struct gossip_pubsub_params	*pp = &ps->p;
+	const struct ps_params	*pp = &ps->p;
 	double					 s = 0, p4 = p->p4_residue, ex;
 	size_t					 t;
 
@@ -32,9 +32,9 @@ gossip_pubsub_score_update(struct gossip_pubsub *ps,
 }
 
 void
-gossip_pubsub_score_refresh(struct gossip_pubsub *ps)
+ps_score_refresh(struct ps_router *ps)
 {
-	struct gossip_pubsub_peer	*p, *q;
+	struct ps_peer	*p, *q;
 	size_t				 i, j, same;
 
 	for (i = 0; i < ps->p.max_peers; i++) {
@@ -49,27 +49,27 @@ gossip_pubsub_score_refresh(struct gossip_pubsub *ps)
 		}
 		p->colo_surplus = same > ps->p.ip_colocation_threshold ?
 		    (double)(same - ps->p.ip_colocation_threshold) : 0;
-		gossip_pubsub_score_update(ps, p);
+		ps_score_update(ps, p);
 	}
 }
 
 void
-gossip_pubsub_score_invalid(struct gossip_pubsub *ps,
-    struct gossip_pubsub_peer *p, uint32_t t)
+ps_score_invalid(struct ps_router *ps,
+    struct ps_peer *p, uint32_t t)
 {
-	if (t != GOSSIP_PUBSUB_NONE)
+	if (t != PS_NONE)
 		p->pt[t].p4 += 1;
 	else
 		p->p4_residue += 1;	/* topic unknown: still counts */
-	gossip_pubsub_score_update(ps, p);
+	ps_score_update(ps, p);
 }
 
 void
-gossip_pubsub_score_behaviour(struct gossip_pubsub *ps,
-    struct gossip_pubsub_peer *p, double n)
+ps_score_behaviour(struct ps_router *ps,
+    struct ps_peer *p, double n)
 {
 	p->p7 += n;
-	gossip_pubsub_score_update(ps, p);
+	ps_score_update(ps, p);
 }
 
 static double
@@ -80,13 +80,13 @@ decayed(double v, double factor, double to_zero)
 }
 
 static void
-score_decay_once(struct gossip_pubsub *ps)
+score_decay_once(struct ps_router *ps)
 {
-	const struct gossip_pubsub_params	*pp = &ps->p;
+	const struct ps_params	*pp = &ps->p;
 	double					 d4sq = pp->invalid_decay *
 						    pp->invalid_decay;
-	struct gossip_pubsub_peer		*p;
-	struct gossip_pubsub_retained		*r;
+	struct ps_peer		*p;
+	struct ps_retained		*r;
 	size_t					 i, t;
 
 	for (i = 0; i < pp->max_peers; i++) {
@@ -107,9 +107,9 @@ score_decay_once(struct gossip_pubsub *ps)
 }
 
 void
-gossip_pubsub_score_decay(struct gossip_pubsub *ps)
+ps_score_decay(struct ps_router *ps)
 {
-	uint64_t	now = gossip_pubsub_now(ps);
+	uint64_t	now = ps_now(ps);
 	size_t		i, n = 0;
 
 	if (ps->last_decay == 0)
@@ -127,14 +127,14 @@ gossip_pubsub_score_decay(struct gossip_pubsub *ps)
 		else
 			i++;
 	}
-	gossip_pubsub_score_refresh(ps);
+	ps_score_refresh(ps);
 }
 
 void
-gossip_pubsub_score_retain(struct gossip_pubsub *ps,
-    const struct gossip_pubsub_peer *p)
+ps_score_retain(struct ps_router *ps,
+    const struct ps_peer *p)
 {
-	struct gossip_pubsub_retained	*r;
+	struct ps_retained	*r;
 	double				 p4 = p->p4_residue;
 	size_t				 t, i, victim = 0;
 
@@ -157,17 +157,17 @@ gossip_pubsub_score_retain(struct gossip_pubsub *ps,
 	r->bid = p->bid;
 	r->p7 = p->p7;
 	r->p4_residue = p4;
-	r->expires = gossip_pubsub_now(ps) + ps->p.retain_score_ms;
+	r->expires = ps_now(ps) + ps->p.retain_score_ms;
 }
 
 void
-gossip_pubsub_score_restore(struct gossip_pubsub *ps,
-    struct gossip_pubsub_peer *p)
+ps_score_restore(struct ps_router *ps,
+    struct ps_peer *p)
 {
 	size_t	i;
 
 	for (i = 0; i < ps->nretained; i++) {
-		if (!gossip_identity_peer_id_equal(&ps->retained[i].bid,
+		if (!p2p_identity_peer_id_equal(&ps->retained[i].bid,
 		    &p->bid))
 			continue;
 		p->p7 = ps->retained[i].p7;

@@ -24,16 +24,16 @@
 #define CFG_NAME_ROOM	4200	/* a setting value, and then some */
 
 static const struct {
-	enum gossip_tmsg_kind	 kind;
+	enum tn_msg_kind	 kind;
 	const char		*key;		/* the setting with the suffix */
 } tn_topics[] = {
-	{ GOSSIP_TMSG_BLOCK, "p2p_block_topic" },
-	{ GOSSIP_TMSG_SUBTREE, "p2p_subtree_topic" },
-	{ GOSSIP_TMSG_REJECTED_TX, "p2p_rejected_tx_topic" },
-	{ GOSSIP_TMSG_NODE_STATUS, "p2p_node_status_topic" },
-	{ GOSSIP_TMSG_MINING_ON, "p2p_mining_on_topic" },
-	{ GOSSIP_TMSG_BESTBLOCK, "p2p_bestblock_topic" },
-	{ GOSSIP_TMSG_HANDSHAKE, "p2p_handshake_topic" },
+	{ TN_MSG_BLOCK, "p2p_block_topic" },
+	{ TN_MSG_SUBTREE, "p2p_subtree_topic" },
+	{ TN_MSG_REJECTED_TX, "p2p_rejected_tx_topic" },
+	{ TN_MSG_NODE_STATUS, "p2p_node_status_topic" },
+	{ TN_MSG_MINING_ON, "p2p_mining_on_topic" },
+	{ TN_MSG_BESTBLOCK, "p2p_bestblock_topic" },
+	{ TN_MSG_HANDSHAKE, "p2p_handshake_topic" },
 };
 
 static const char *const	tn_genesis[][2] = {
@@ -45,35 +45,35 @@ static const char *const	tn_genesis[][2] = {
 
 /* ---- helpers ---- */
 
-static enum gossip_tmsg_kind
-tn_kind(const struct gossip_tn *t, const char *topic)
+static enum tn_msg_kind
+tn_kind(const struct tn_ctx *t, const char *topic)
 {
 	int	k;
 
-	for (k = 1; k <= GOSSIP_TMSG_KIND_MAX; k++)
+	for (k = 1; k <= TN_MSG_KIND_MAX; k++)
 		if (t->topic[k][0] != '\0' && strcmp(t->topic[k], topic) == 0)
-			return (enum gossip_tmsg_kind)k;
-	return GOSSIP_TMSG_NONE;
+			return (enum tn_msg_kind)k;
+	return TN_MSG_NONE;
 }
 
 /* The peer ID a message claims (every kind has one). */
 static const char *
-tn_claimed(const struct gossip_tmsg *m)
+tn_claimed(const struct tn_msg *m)
 {
 	switch (m->kind) {
-	case GOSSIP_TMSG_BLOCK:
+	case TN_MSG_BLOCK:
 		return m->u.block.peer_id;
-	case GOSSIP_TMSG_SUBTREE:
+	case TN_MSG_SUBTREE:
 		return m->u.subtree.peer_id;
-	case GOSSIP_TMSG_REJECTED_TX:
+	case TN_MSG_REJECTED_TX:
 		return m->u.rejected_tx.peer_id;
-	case GOSSIP_TMSG_MINING_ON:
+	case TN_MSG_MINING_ON:
 		return m->u.mining_on.peer_id;
-	case GOSSIP_TMSG_BESTBLOCK:
+	case TN_MSG_BESTBLOCK:
 		return m->u.bestblock.peer_id;
-	case GOSSIP_TMSG_HANDSHAKE:
+	case TN_MSG_HANDSHAKE:
 		return m->u.handshake.peer_id;
-	case GOSSIP_TMSG_NODE_STATUS:
+	case TN_MSG_NODE_STATUS:
 		return m->u.node_status.peer_id;
 	default:
 		return "";
@@ -82,18 +82,18 @@ tn_claimed(const struct gossip_tmsg *m)
 
 /* Score a peer on the ban manager (fire and forget). */
 static void
-tn_score(struct gossip_tn *t, const char *peer, const char *reason)
+tn_score(struct tn_ctx *t, const char *peer, const char *reason)
 {
-	struct gossip_conn	*c = gossip_host_find(t->h, peer);
+	struct p2p_conn	*c = p2p_host_find(t->h, peer);
 
 	if (c != NULL)
-		gossip_host_violation(t->h, c, reason);
+		p2p_host_violation(t->h, c, reason);
 	else if (t->hooks.score != NULL)
 		t->hooks.score(t->hooks.arg, peer);
 }
 
 static int
-tn_blacklisted(const struct gossip_tn *t, const char *url)
+tn_blacklisted(const struct tn_ctx *t, const char *url)
 {
 	size_t	i, n;
 
@@ -107,7 +107,7 @@ tn_blacklisted(const struct gossip_tn *t, const char *url)
 }
 
 static int
-tn_is_refused(struct gossip_tn *t, const char *peer)
+tn_is_refused(struct tn_ctx *t, const char *peer)
 {
 	uint64_t	now = util_mono_ms();
 	size_t		i;
@@ -122,7 +122,7 @@ tn_is_refused(struct gossip_tn *t, const char *peer)
 /* Disconnect later: we may be inside the router's delivery callback. */
 struct tn_drop {
 	struct p2p_host		*h;
-	char			 peer[GOSSIP_PEER_ID_TEXT_MAX];
+	char			 peer[P2P_PEER_ID_TEXT_MAX];
 };
 
 static void
@@ -132,12 +132,12 @@ tn_drop_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	gossip_host_disconnect(d->h, d->peer);
+	p2p_host_disconnect(d->h, d->peer);
 	free(d);
 }
 
 static void
-tn_refuse(struct gossip_tn *t, const char *peer)
+tn_refuse(struct tn_ctx *t, const char *peer)
 {
 	struct tn_drop	*d = xmalloc(sizeof(*d));
 	uint64_t	now = util_mono_ms();
@@ -157,7 +157,7 @@ tn_refuse(struct gossip_tn *t, const char *peer)
 /* ---- events for the Kafka bridge and the API ---- */
 
 static void
-tn_event_block(struct gossip_tn *t, const struct gossip_tmsg_block *b,
+tn_event_block(struct tn_ctx *t, const struct tn_msg_block *b,
     const char *author, const char *from)
 {
 	Tp__BlockSeen	e = TP__BLOCK_SEEN__INIT;
@@ -176,7 +176,7 @@ tn_event_block(struct gossip_tn *t, const struct gossip_tmsg_block *b,
 }
 
 static void
-tn_event_subtree(struct gossip_tn *t, const struct gossip_tmsg_subtree *s,
+tn_event_subtree(struct tn_ctx *t, const struct tn_msg_subtree *s,
     const char *author, const char *from)
 {
 	Tp__SubtreeSeen	e = TP__SUBTREE_SEEN__INIT;
@@ -193,7 +193,7 @@ tn_event_subtree(struct gossip_tn *t, const struct gossip_tmsg_subtree *s,
 }
 
 static void
-tn_event_rejected(struct gossip_tn *t, const struct gossip_tmsg_rejected_tx *r,
+tn_event_rejected(struct tn_ctx *t, const struct tn_msg_rejected_tx *r,
     const char *author)
 {
 	Tp__RejectedTxSeen	e = TP__REJECTED_TX_SEEN__INIT;
@@ -208,7 +208,7 @@ tn_event_rejected(struct gossip_tn *t, const struct gossip_tmsg_rejected_tx *r,
 }
 
 static void
-tn_event_status(struct gossip_tn *t, const char *author, const uint8_t *json,
+tn_event_status(struct tn_ctx *t, const char *author, const uint8_t *json,
     size_t len)
 {
 	Tp__NodeStatusSeen	 e = TP__NODE_STATUS_SEEN__INIT;
@@ -228,27 +228,27 @@ tn_event_status(struct gossip_tn *t, const char *author, const uint8_t *json,
 /* ---- the sync coordinator's actions ---- */
 
 void
-gossip_teranode_sync_actions(struct gossip_tn *t, const struct gossip_sync_actions *acts)
+tn_sync_apply(struct tn_ctx *t, const struct tn_sync_actions *acts)
 {
 	Tp__ProduceSyncTriggerReq	 tr = TP__PRODUCE_SYNC_TRIGGER_REQ__INIT;
 	ipc_env				 req = TP__ENVELOPE__INIT;
-	const struct gossip_sync_action	*a;
+	const struct tn_sync_action	*a;
 	size_t				 i;
 
 	for (i = 0; i < acts->n; i++) {
 		a = &acts->a[i];
 		switch (a->kind) {
-		case GOSSIP_SYNC_ACT_SELECT:
+		case TN_SYNC_ACT_SELECT:
 			log_info("gossip: sync peer is now %s", a->peer);
 			break;
-		case GOSSIP_SYNC_ACT_CLEAR:
+		case TN_SYNC_ACT_CLEAR:
 			log_info("gossip: sync peer %s dropped: %s", a->peer,
 			    a->reason);
 			break;
-		case GOSSIP_SYNC_ACT_NONE_FOUND:
+		case TN_SYNC_ACT_NONE_FOUND:
 			log_debug("gossip: no sync peer: %s", a->reason);
 			break;
-		case GOSSIP_SYNC_ACT_TRIGGER:
+		case TN_SYNC_ACT_TRIGGER:
 			t->sync_triggers++;
 			tr.hash = (char *)a->hash;
 			tr.url = (char *)a->url;
@@ -266,56 +266,56 @@ gossip_teranode_sync_actions(struct gossip_tn *t, const struct gossip_sync_actio
 /* ---- handlers ---- */
 
 static void
-tn_on_block(struct gossip_tn *t, const struct gossip_tmsg_block *b,
+tn_on_block(struct tn_ctx *t, const struct tn_msg_block *b,
     const char *author, const char *from)
 {
-	struct gossip_registry_peer	*p;
+	struct tn_registry_peer	*p;
 	uint64_t			 now = util_mono_ms();
 
-	if (gossip_sync_skip_block(&t->sync, author, b->height)) {
+	if (tn_sync_skip_block(&t->sync, author, b->height)) {
 		t->drop_not_sync_peer++;
 		return;
 	}
-	if (b->height > 0 && (p = gossip_registry_add(&t->reg, author,
+	if (b->height > 0 && (p = tn_registry_add(&t->reg, author,
 	    now)) != NULL) {
-		gossip_registry_set_height(&t->reg, author, b->height, b->hash);
+		tn_registry_set_height(&t->reg, author, b->height, b->hash);
 		if (b->data_hub_url[0] != '\0')
-			gossip_registry_set_data_hub_url(&t->reg, author,
+			tn_registry_set_data_hub_url(&t->reg, author,
 			    b->data_hub_url);
-		gossip_registry_block_seen(&t->reg, author, now);
+		tn_registry_block_seen(&t->reg, author, now);
 	}
 	tn_event_block(t, b, author, from);
 }
 
 static void
-tn_on_subtree(struct gossip_tn *t, const struct gossip_tmsg_subtree *s,
+tn_on_subtree(struct tn_ctx *t, const struct tn_msg_subtree *s,
     const char *author, const char *from)
 {
 	if (tn_blacklisted(t, s->data_hub_url)) {
 		t->drop_blacklisted++;
 		return;
 	}
-	gossip_registry_touch(&t->reg, author, util_mono_ms());
+	tn_registry_touch(&t->reg, author, util_mono_ms());
 	tn_event_subtree(t, s, author, from);
 }
 
 static void
-tn_on_status(struct gossip_tn *t, const struct gossip_tmsg_node_status *st,
+tn_on_status(struct tn_ctx *t, const struct tn_msg_node_status *st,
     const char *author, const uint8_t *json, size_t len)
 {
 	uint64_t	now = util_mono_ms();
 
-	if (gossip_registry_add(&t->reg, author, now) != NULL)
-		gossip_registry_apply_status(&t->reg, author, st, now);
+	if (tn_registry_add(&t->reg, author, now) != NULL)
+		tn_registry_apply_status(&t->reg, author, st, now);
 	tn_event_status(t, author, json, len);
 }
 
 static void
-tn_on_handshake(struct gossip_tn *t, const struct gossip_tmsg_handshake *hs,
+tn_on_handshake(struct tn_ctx *t, const struct tn_msg_handshake *hs,
     const char *author)
 {
-	gossip_registry_add(&t->reg, author, util_mono_ms());
-	gossip_registry_apply_handshake(&t->reg, author, hs, util_mono_ms());
+	tn_registry_add(&t->reg, author, util_mono_ms());
+	tn_registry_apply_handshake(&t->reg, author, hs, util_mono_ms());
 	if (strcmp(hs->topic_prefix, t->prefix) != 0) {
 		log_info("gossip: %s is on %s, not %s: disconnected", author,
 		    hs->topic_prefix, t->prefix);
@@ -324,20 +324,20 @@ tn_on_handshake(struct gossip_tn *t, const struct gossip_tmsg_handshake *hs,
 		return;
 	}
 	if (strcmp(hs->type, "version") == 0)
-		gossip_local_handshake(t, "verack");
+		tn_local_handshake(t, "verack");
 }
 
 int
-gossip_teranode_message(struct gossip_tn *t, const char *topic,
+tn_message(struct tn_ctx *t, const char *topic,
     const char *author, const char *from, const uint8_t *data, size_t len,
     enum ps_verdict *verdict)
 {
-	struct gossip_tmsg	 m;
-	char			 name[GOSSIP_TMSG_NAME_MAX + 1];
-	enum gossip_tmsg_kind	 kind;
+	struct tn_msg	 m;
+	char			 name[TN_MSG_NAME_MAX + 1];
+	enum tn_msg_kind	 kind;
 	int			 rc;
 
-	if (t == NULL || (kind = tn_kind(t, topic)) == GOSSIP_TMSG_NONE)
+	if (t == NULL || (kind = tn_kind(t, topic)) == TN_MSG_NONE)
 		return 0;
 	t->in[kind]++;
 	*verdict = PS_IGNORE;
@@ -346,49 +346,49 @@ gossip_teranode_message(struct gossip_tn *t, const char *topic,
 		t->drop_banned++;
 		return 1;
 	}
-	if ((rc = gossip_tmsg_open(kind, data, len, t->flags, name, &m)) !=
-	    GOSSIP_TMSG_OK) {
+	if ((rc = tn_msg_open(kind, data, len, t->flags, name, &m)) !=
+	    TN_MSG_OK) {
 		t->drops[rc]++;
 		log_debug("gossip: dropped %s from %s: %s", topic, author,
-		    gossip_tmsg_strerror(rc));
+		    tn_msg_strerror(rc));
 		return 1;
 	}
 	if (tn_claimed(&m)[0] != '\0' && strcmp(tn_claimed(&m), author) != 0) {
 		t->drop_spoofed++;
 		tn_score(t, author, "message PeerID is not its signed author");
-		gossip_tmsg_fini(&m);
+		tn_msg_fini(&m);
 		*verdict = PS_REJECT;
 		return 1;
 	}
 	*verdict = PS_ACCEPT;
 	switch (kind) {
-	case GOSSIP_TMSG_BLOCK:
+	case TN_MSG_BLOCK:
 		tn_on_block(t, &m.u.block, author, from);
 		break;
-	case GOSSIP_TMSG_SUBTREE:
+	case TN_MSG_SUBTREE:
 		tn_on_subtree(t, &m.u.subtree, author, from);
 		break;
-	case GOSSIP_TMSG_REJECTED_TX:
+	case TN_MSG_REJECTED_TX:
 		tn_event_rejected(t, &m.u.rejected_tx, author);
 		break;
-	case GOSSIP_TMSG_NODE_STATUS: {
-		struct gossip_tmsg_envelope	env;
+	case TN_MSG_NODE_STATUS: {
+		struct tn_msg_envelope	env;
 
-		if (gossip_tmsg_envelope_decode(data, len,
-		    gossip_tmsg_cap(kind), &env) == GOSSIP_TMSG_OK) {
+		if (tn_msg_envelope_decode(data, len,
+		    tn_msg_cap(kind), &env) == TN_MSG_OK) {
 			tn_on_status(t, &m.u.node_status, author, env.data,
 			    env.len);
-			gossip_tmsg_envelope_fini(&env);
+			tn_msg_envelope_fini(&env);
 		}
 		break;
 	}
-	case GOSSIP_TMSG_HANDSHAKE:
+	case TN_MSG_HANDSHAKE:
 		tn_on_handshake(t, &m.u.handshake, author);
 		break;
 	default:
-		gossip_registry_touch(&t->reg, author, util_mono_ms());
+		tn_registry_touch(&t->reg, author, util_mono_ms());
 	}
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 	return 1;
 }
 
@@ -397,26 +397,26 @@ gossip_teranode_message(struct gossip_tn *t, const char *topic,
 static void
 tn_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_tn		*t = arg;
-	struct gossip_sync_actions	 acts;
+	struct tn_ctx		*t = arg;
+	struct tn_sync_actions	 acts;
 
 	(void)fd;
 	(void)what;
 	acts.n = 0;
-	gossip_sync_tick(&t->sync, util_mono_ms(), &acts);
-	gossip_teranode_sync_actions(t, &acts);
-	gossip_registry_sweep(&t->reg, util_mono_ms());
+	tn_sync_tick(&t->sync, util_mono_ms(), &acts);
+	tn_sync_apply(t, &acts);
+	tn_registry_sweep(&t->reg, util_mono_ms());
 }
 
 static void
 tn_health_done(void *arg, const char *peer, int healthy, long status,
     const char *detail, uint64_t ms)
 {
-	struct gossip_tn	*t = arg;
+	struct tn_ctx	*t = arg;
 
 	(void)status;
-	gossip_registry_set_health(&t->reg, peer, healthy, ms, util_mono_ms());
-	gossip_registry_set_url_responsive(&t->reg, peer, healthy,
+	tn_registry_set_health(&t->reg, peer, healthy, ms, util_mono_ms());
+	tn_registry_set_url_responsive(&t->reg, peer, healthy,
 	    util_mono_ms());
 	if (!healthy)
 		log_debug("gossip: DataHub of %s unhealthy: %s", peer, detail);
@@ -425,20 +425,20 @@ tn_health_done(void *arg, const char *peer, int healthy, long status,
 static void
 tn_health_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_tn		*t = arg;
-	struct gossip_registry_peer	*p;
+	struct tn_ctx		*t = arg;
+	struct tn_registry_peer	*p;
 	size_t				 i, n;
 
 	(void)fd;
 	(void)what;
-	if (gossip_health_pending(t->health) > 0)
+	if (tn_health_pending(t->health) > 0)
 		return;		/* the last round is still running */
-	n = gossip_registry_count(&t->reg);
+	n = tn_registry_count(&t->reg);
 	p = xcalloc(n + 1, sizeof(*p));
-	n = gossip_registry_list(&t->reg, p, n);
+	n = tn_registry_list(&t->reg, p, n);
 	for (i = 0; i < n; i++)
 		if (p[i].data_hub_url[0] != '\0')
-			gossip_health_check(t->health, p[i].id,
+			tn_health_check(t->health, p[i].id,
 			    p[i].data_hub_url, tn_health_done, t);
 	free(p);
 }
@@ -446,24 +446,24 @@ tn_health_cb(evutil_socket_t fd, short what, void *arg)
 /* ---- connections ---- */
 
 int
-gossip_teranode_connected(struct gossip_tn *t, struct gossip_conn *c)
+tn_connected(struct tn_ctx *t, struct p2p_conn *c)
 {
 
 	if (t == NULL)
 		return 0;
 	if (tn_is_refused(t, c->peer_text)) {
-		gossip_conn_close(c, "refused: another network");
+		p2p_conn_close(c, "refused: another network");
 		return -1;
 	}
-	gossip_registry_add(&t->reg, c->peer_text, util_mono_ms());
-	gossip_registry_connected(&t->reg, c->peer_text, c->remote, c->inbound,
+	tn_registry_add(&t->reg, c->peer_text, util_mono_ms());
+	tn_registry_connected(&t->reg, c->peer_text, c->remote, c->inbound,
 	    util_mono_ms());
 	/*
 	 * Say who we are once the new peer has told us its subscriptions and
 	 * joined the handshake mesh; one version covers every peer that
 	 * connected meanwhile.
 	 */
-	if (t->topic[GOSSIP_TMSG_HANDSHAKE][0] != '\0' &&
+	if (t->topic[TN_MSG_HANDSHAKE][0] != '\0' &&
 	    !evtimer_pending(t->hs_ev, NULL)) {
 		struct timeval	tv = { 1, 500000 };
 
@@ -473,53 +473,53 @@ gossip_teranode_connected(struct gossip_tn *t, struct gossip_conn *c)
 }
 
 void
-gossip_teranode_disconnected(struct gossip_tn *t, struct gossip_conn *c)
+tn_disconnected(struct tn_ctx *t, struct p2p_conn *c)
 {
-	struct gossip_sync_actions	 acts;
-	struct gossip_registry_peer	*p;
+	struct tn_sync_actions	 acts;
+	struct tn_registry_peer	*p;
 
 	if (t == NULL)
 		return;
-	gossip_registry_add_bytes(&t->reg, c->peer_text, c->bytes_in,
+	tn_registry_add_bytes(&t->reg, c->peer_text, c->bytes_in,
 	    c->bytes_out);
-	gossip_registry_disconnected(&t->reg, c->peer_text);
-	if ((p = gossip_registry_get(&t->reg, c->peer_text)) != NULL &&
+	tn_registry_disconnected(&t->reg, c->peer_text);
+	if ((p = tn_registry_get(&t->reg, c->peer_text)) != NULL &&
 	    p->nconns == 0) {
 		/* its last connection: a sync peer must be replaced */
 		acts.n = 0;
-		gossip_sync_peer_removed(&t->sync, c->peer_text,
+		tn_sync_peer_removed(&t->sync, c->peer_text,
 		    util_mono_ms(), &acts);
-		gossip_teranode_sync_actions(t, &acts);
+		tn_sync_apply(t, &acts);
 	}
 }
 
 /* The registry, for GetPeers: borrowed, valid until the loop runs again. */
 size_t
-gossip_teranode_peers(struct gossip_tn *t,
-    const struct gossip_registry_peer **out)
+tn_peers(struct tn_ctx *t,
+    const struct tn_registry_peer **out)
 {
 	*out = t != NULL ? t->reg.peers : NULL;
 	return t != NULL ? t->reg.n : 0;
 }
 
 void
-gossip_teranode_stats(struct gossip_tn *t, struct proc_stats *st)
+tn_stats(struct tn_ctx *t, struct proc_stats *st)
 {
 	char			 name[64];
 	int			 k;
 
 	if (t == NULL)
 		return;
-	for (k = 1; k <= GOSSIP_TMSG_KIND_MAX; k++) {
+	for (k = 1; k <= TN_MSG_KIND_MAX; k++) {
 		snprintf(name, sizeof(name), "msgs_in_%s",
-		    gossip_tmsg_kind_name((enum gossip_tmsg_kind)k));
+		    tn_msg_kind_name((enum tn_msg_kind)k));
 		proc_stat_add(st, name, (int64_t)t->in[k]);
 		snprintf(name, sizeof(name), "msgs_out_%s",
-		    gossip_tmsg_kind_name((enum gossip_tmsg_kind)k));
+		    tn_msg_kind_name((enum tn_msg_kind)k));
 		proc_stat_add(st, name, (int64_t)t->out[k]);
 	}
-	for (k = 1; k <= GOSSIP_TMSG_ERR_MAX; k++) {
-		snprintf(name, sizeof(name), "drops_%s", gossip_tmsg_strerror(k));
+	for (k = 1; k <= TN_MSG_ERR_MAX; k++) {
+		snprintf(name, sizeof(name), "drops_%s", tn_msg_strerror(k));
 		proc_stat_add(st, name, (int64_t)t->drops[k]);
 	}
 	proc_stat_add(st, "drops_spoofed_peer_id", (int64_t)t->drop_spoofed);
@@ -528,7 +528,7 @@ gossip_teranode_stats(struct gossip_tn *t, struct proc_stats *st)
 	proc_stat_add(st, "drops_not_sync_peer", (int64_t)t->drop_not_sync_peer);
 	proc_stat_add(st, "handshake_refused", (int64_t)t->drop_refused);
 	proc_stat_add(st, "registry_peers",
-	    (int64_t)gossip_registry_count(&t->reg));
+	    (int64_t)tn_registry_count(&t->reg));
 	proc_stat_add(st, "sync_triggers", (int64_t)t->sync_triggers);
 	proc_stat_add(st, "best_height", (int64_t)t->height);
 }
@@ -536,7 +536,7 @@ gossip_teranode_stats(struct gossip_tn *t, struct proc_stats *st)
 /* ---- start and stop ---- */
 
 static void
-tn_join_topics(struct gossip_tn *t, const struct config *cfg)
+tn_join_topics(struct tn_ctx *t, const struct config *cfg)
 {
 	const char	*suffix;
 	char		 name[2 * CFG_NAME_ROOM];
@@ -550,7 +550,7 @@ tn_join_topics(struct gossip_tn *t, const struct config *cfg)
 		suffix = config_str(cfg, tn_topics[i].key);
 		if (suffix[0] == '\0')
 			continue;
-		if (k == GOSSIP_TMSG_HANDSHAKE)	/* the one verbatim topic */
+		if (k == TN_MSG_HANDSHAKE)	/* the one verbatim topic */
 			snprintf(name, sizeof(name), "%s", suffix);
 		else
 			snprintf(name, sizeof(name), "%s-%s", t->prefix, suffix);
@@ -558,7 +558,7 @@ tn_join_topics(struct gossip_tn *t, const struct config *cfg)
 			fatal_config("%s: topic name longer than %zu bytes",
 			    tn_topics[i].key, sizeof(t->topic[k]) - 1);
 		memcpy(t->topic[k], name, strlen(name) + 1);
-		if (gossip_pubsub_join(t->ps, t->topic[k]) == -1)
+		if (ps_join(t->ps, t->topic[k]) == -1)
 			fatal_config("%s: cannot join topic %s",
 			    tn_topics[i].key, t->topic[k]);
 		log_info("gossip: joined %s", t->topic[k]);
@@ -580,7 +580,7 @@ tn_genesis_hash(const struct config *cfg)
 }
 
 static struct event *
-tn_every(struct gossip_tn *t, uint64_t ms, event_callback_fn cb)
+tn_every(struct tn_ctx *t, uint64_t ms, event_callback_fn cb)
 {
 	struct event	*ev = event_new(t->p->base, -1, EV_PERSIST, cb, t);
 	struct timeval	 tv = { (time_t)(ms / 1000),
@@ -590,13 +590,13 @@ tn_every(struct gossip_tn *t, uint64_t ms, event_callback_fn cb)
 	return ev;
 }
 
-struct gossip_tn *
-gossip_teranode_start(struct proc *p, struct ipc_pub *pub, struct p2p_host *h,
-    struct gossip_pubsub *ps, const struct tn_hooks *hooks)
+struct tn_ctx *
+tn_start(struct proc *p, struct ipc_pub *pub, struct p2p_host *h,
+    struct ps_router *ps, const struct tn_hooks *hooks)
 {
 	const struct config		*cfg = p->cfg;
-	struct gossip_tn		*t = xcalloc(1, sizeof(*t));
-	struct gossip_sync_params	 sp;
+	struct tn_ctx		*t = xcalloc(1, sizeof(*t));
+	struct tn_sync_params	 sp;
 	struct timeval			 soon = { 0, 500000 };
 
 	t->p = p;
@@ -609,45 +609,45 @@ gossip_teranode_start(struct proc *p, struct ipc_pub *pub, struct p2p_host *h,
 	snprintf(t->datahub, sizeof(t->datahub), "%s",
 	    config_str(cfg, "asset_httpPublicAddress"));
 	if (t->datahub[0] != '\0' &&
-	    gossip_tmsg_check_url(t->datahub, GOSSIP_TMSG_ALLOW_PRIVATE) != 0)
+	    tn_msg_check_url(t->datahub, TN_MSG_ALLOW_PRIVATE) != 0)
 		fatal_config("asset_httpPublicAddress: not an http(s) URL: %s",
 		    t->datahub);
 	t->listen_only = strcmp(config_str(cfg, "listen_mode"),
 	    "listen_only") == 0;
 	t->flags = config_bool(cfg, "p2p_allow_private_ips") ?
-	    GOSSIP_TMSG_ALLOW_PRIVATE : 0;
+	    TN_MSG_ALLOW_PRIVATE : 0;
 	t->blacklist = config_list(cfg, "subtreevalidation_blacklisted_baseurls");
 	t->started_wall_ms = util_wall_ms();
-	if (gossip_registry_init(&t->reg, (size_t)config_int(cfg,
+	if (tn_registry_init(&t->reg, (size_t)config_int(cfg,
 	    "p2p_peer_registry_max"), config_duration_ms(cfg,
 	    "p2p_peer_registry_ttl")) == -1)
 		fatal("cannot allocate the peer registry");
-	gossip_sync_params_default(&sp);
+	tn_sync_params_default(&sp);
 	snprintf(sp.forced, sizeof(sp.forced), "%s",
 	    config_str(cfg, "p2p_force_sync_peer"));
-	gossip_sync_init(&t->sync, &t->reg, &sp);
-	gossip_sync_start(&t->sync, util_mono_ms());
-	t->health = gossip_health_new(p->base, config_duration_ms(cfg,
-	    "p2p_health_http_timeout"), GOSSIP_HEALTH_PARALLEL,
+	tn_sync_init(&t->sync, &t->reg, &sp);
+	tn_sync_start(&t->sync, util_mono_ms());
+	t->health = tn_health_new(p->base, config_duration_ms(cfg,
+	    "p2p_health_http_timeout"), TN_HEALTH_PARALLEL,
 	    tn_genesis_hash(cfg));
 	tn_join_topics(t, cfg);
 	t->kafka = ipc_client_open(p->ipc, "kafka.rep");
 	if ((t->kafka_sub = ipc_sub_open(p->ipc, "kafka.pub",
-	    gossip_local_notification, t)) != NULL)
+	    tn_local_notification, t)) != NULL)
 		ipc_subscribe(t->kafka_sub, TP__ENVELOPE__BODY_LOCAL_NOTIFICATION);
 	t->tick = tn_every(t, TN_TICK_MS, tn_tick_cb);
 	t->status_ev = tn_every(t, config_duration_ms(cfg,
-	    "p2p_node_status_interval"), gossip_local_status_cb);
+	    "p2p_node_status_interval"), tn_local_status_cb);
 	t->health_ev = tn_every(t, config_duration_ms(cfg,
 	    "p2p_health_check_interval"), tn_health_cb);
-	t->hs_ev = evtimer_new(p->base, gossip_local_hs_cb, t);
-	t->first_status = evtimer_new(p->base, gossip_local_status_cb, t);
+	t->hs_ev = evtimer_new(p->base, tn_local_hs_cb, t);
+	t->first_status = evtimer_new(p->base, tn_local_status_cb, t);
 	evtimer_add(t->first_status, &soon);
 	return t;
 }
 
 void
-gossip_teranode_stop(struct gossip_tn *t)
+tn_stop(struct tn_ctx *t)
 {
 	if (t == NULL)
 		return;
@@ -656,7 +656,7 @@ gossip_teranode_stop(struct gossip_tn *t)
 	event_free(t->health_ev);
 	event_free(t->first_status);
 	event_free(t->hs_ev);
-	gossip_health_free(t->health);
-	gossip_registry_fini(&t->reg);
+	tn_health_free(t->health);
+	tn_registry_fini(&t->reg);
 	free(t);
 }

@@ -25,13 +25,13 @@
 
 struct health_check {
 	TAILQ_ENTRY(health_check)	 entry;
-	struct gossip_health		*h;		/* borrowed */
+	struct tn_health		*h;		/* borrowed */
 	CURL				*easy;		/* owned while running */
-	char				 peer[GOSSIP_HEALTH_PEER_MAX];
+	char				 peer[TN_HEALTH_PEER_MAX];
 	char				*url;		/* owned */
 	char				 body[HEALTH_BODY_MAX + 1];
 	size_t				 bodylen;
-	gossip_health_cb		*cb;
+	tn_health_fn		*cb;
 	void				*arg;
 };
 
@@ -40,7 +40,7 @@ struct health_sock {
 	struct event	*ev;		/* owned */
 };
 
-struct gossip_health {
+struct tn_health {
 	struct event_base		*base;		/* borrowed */
 	CURLM				*multi;		/* owned */
 	struct event			*timer;		/* owned */
@@ -51,7 +51,7 @@ struct gossip_health {
 	TAILQ_HEAD(, health_check)	 active;
 };
 
-static void	health_start_queued(struct gossip_health *);
+static void	health_start_queued(struct tn_health *);
 
 static size_t
 health_body(char *data, size_t size, size_t n, void *arg)
@@ -69,7 +69,7 @@ health_body(char *data, size_t size, size_t n, void *arg)
 }
 
 static void
-health_finish(struct gossip_health *h, struct health_check *hc, CURLcode rc)
+health_finish(struct tn_health *h, struct health_check *hc, CURLcode rc)
 {
 	long	status = 0;
 	double	ttfb = 0;
@@ -106,7 +106,7 @@ health_finish(struct gossip_health *h, struct health_check *hc, CURLcode rc)
 }
 
 static void
-health_drain(struct gossip_health *h)
+health_drain(struct tn_health *h)
 {
 	struct health_check	*hc;
 	CURLMsg			*m;
@@ -124,7 +124,7 @@ health_drain(struct gossip_health *h)
 static void
 health_sock_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_health	*h = arg;
+	struct tn_health	*h = arg;
 	int			 flags = 0, running;
 
 	if (what & EV_READ)
@@ -138,7 +138,7 @@ health_sock_cb(evutil_socket_t fd, short what, void *arg)
 static void
 health_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gossip_health	*h = arg;
+	struct tn_health	*h = arg;
 	int			 running;
 
 	(void)fd;
@@ -151,7 +151,7 @@ health_timer_cb(evutil_socket_t fd, short what, void *arg)
 static int
 health_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 {
-	struct gossip_health	*h = arg;
+	struct tn_health	*h = arg;
 	struct health_sock	*hs = sockp;
 	short			 kind = EV_PERSIST;
 
@@ -182,7 +182,7 @@ health_socket(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
 static int
 health_timeout(CURLM *multi, long ms, void *arg)
 {
-	struct gossip_health	*h = arg;
+	struct tn_health	*h = arg;
 	struct timeval		 tv;
 
 	(void)multi;
@@ -196,11 +196,11 @@ health_timeout(CURLM *multi, long ms, void *arg)
 	return 0;
 }
 
-struct gossip_health *
-gossip_health_new(struct event_base *base, uint64_t timeout_ms,
+struct tn_health *
+tn_health_new(struct event_base *base, uint64_t timeout_ms,
     size_t max_parallel, const char *genesis_hash)
 {
-	struct gossip_health	*h = xcalloc(1, sizeof(*h));
+	struct tn_health	*h = xcalloc(1, sizeof(*h));
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h->base = base;
@@ -219,7 +219,7 @@ gossip_health_new(struct event_base *base, uint64_t timeout_ms,
 }
 
 static void
-health_start(struct gossip_health *h, struct health_check *hc)
+health_start(struct tn_health *h, struct health_check *hc)
 {
 	CURL	*e = curl_easy_init();
 
@@ -242,7 +242,7 @@ health_start(struct gossip_health *h, struct health_check *hc)
 }
 
 static void
-health_start_queued(struct gossip_health *h)
+health_start_queued(struct tn_health *h)
 {
 	struct health_check	*hc;
 
@@ -255,8 +255,8 @@ health_start_queued(struct gossip_health *h)
 }
 
 int
-gossip_health_check(struct gossip_health *h, const char *peer,
-    const char *url, gossip_health_cb *cb, void *arg)
+tn_health_check(struct tn_health *h, const char *peer,
+    const char *url, tn_health_fn *cb, void *arg)
 {
 	struct health_check	*hc;
 	size_t			 n = strlen(url), len;
@@ -282,13 +282,13 @@ gossip_health_check(struct gossip_health *h, const char *peer,
 }
 
 size_t
-gossip_health_pending(const struct gossip_health *h)
+tn_health_pending(const struct tn_health *h)
 {
 	return h->running + h->queued;
 }
 
 void
-gossip_health_free(struct gossip_health *h)
+tn_health_free(struct tn_health *h)
 {
 	struct health_check	*hc;
 

@@ -17,26 +17,26 @@
 #define TN_REFUSED_MAX	256
 
 struct tn_refused {
-	char		id[GOSSIP_PEER_ID_TEXT_MAX];
+	char		id[P2P_PEER_ID_TEXT_MAX];
 	uint64_t	until_ms;
 };
 
 /* The Teranode layer's state: one per worker. */
-struct gossip_tn {
+struct tn_ctx {
 	struct proc		*p;			/* borrowed */
 	struct ipc_pub		*pub;			/* borrowed: gossip.pub */
 	struct p2p_host		*h;			/* borrowed */
-	struct gossip_pubsub	*ps;			/* borrowed: the router */
+	struct ps_router	*ps;			/* borrowed: the router */
 	struct tn_hooks		 hooks;
-	char			 topic[GOSSIP_TMSG_KIND_MAX + 1][GOSSIP_PUBSUB_TOPIC_MAX + 1];
-	char			 prefix[GOSSIP_TMSG_TEXT_MAX + 1];
-	char			 client_name[GOSSIP_TMSG_NAME_MAX + 1];
-	char			 datahub[GOSSIP_TMSG_URL_MAX + 1];
+	char			 topic[TN_MSG_KIND_MAX + 1][PS_TOPIC_MAX + 1];
+	char			 prefix[TN_MSG_TEXT_MAX + 1];
+	char			 client_name[TN_MSG_NAME_MAX + 1];
+	char			 datahub[TN_MSG_URL_MAX + 1];
 	int			 listen_only;
 	unsigned		 flags;			/* decode flags */
-	struct gossip_registry	 reg;
-	struct gossip_sync	 sync;
-	struct gossip_health	*health;		/* owned */
+	struct tn_registry	 reg;
+	struct tn_sync	 sync;
+	struct tn_health	*health;		/* owned */
 	struct event		*tick, *status_ev, *health_ev;	/* owned */
 	struct event		*first_status;		/* owned */
 	struct event		*hs_ev;			/* owned: version soon */
@@ -46,31 +46,31 @@ struct gossip_tn {
 	struct tn_refused	 refused[TN_REFUSED_MAX];
 	/* the local node */
 	uint32_t		 height;
-	char			 best_hash[GOSSIP_TMSG_HASH_MAX + 1];
-	char			 fsm[GOSSIP_TMSG_TEXT_MAX + 1];
+	char			 best_hash[TN_MSG_HASH_MAX + 1];
+	char			 fsm[TN_MSG_TEXT_MAX + 1];
 	uint64_t		 started_wall_ms;
 	/* counters */
-	uint64_t		 in[GOSSIP_TMSG_KIND_MAX + 1];
-	uint64_t		 out[GOSSIP_TMSG_KIND_MAX + 1];
-	uint64_t		 drops[GOSSIP_TMSG_ERR_MAX + 1];
+	uint64_t		 in[TN_MSG_KIND_MAX + 1];
+	uint64_t		 out[TN_MSG_KIND_MAX + 1];
+	uint64_t		 drops[TN_MSG_ERR_MAX + 1];
 	uint64_t		 drop_spoofed, drop_banned, drop_blacklisted;
 	uint64_t		 drop_not_sync_peer, drop_refused, sync_triggers;
 };
 
 /* handlers.c */
-void	gossip_teranode_sync_actions(struct gossip_tn *,
-	    const struct gossip_sync_actions *);
+void	tn_sync_apply(struct tn_ctx *,
+	    const struct tn_sync_actions *);
 
 /* local.c */
 /* Publish m on its topic in our envelope; 0 or -1. */
-int	gossip_local_send(struct gossip_tn *, const struct gossip_tmsg *m);
+int	tn_local_send(struct tn_ctx *, const struct tn_msg *m);
 /* Our node_status, now. */
-void	gossip_local_status(struct gossip_tn *);
+void	tn_local_status(struct tn_ctx *);
 /* The seed's handshake: "version" or "verack". */
-void	gossip_local_handshake(struct gossip_tn *, const char *type);
-/* Timers and kafka.pub (arg: the struct gossip_tn). */
-void	gossip_local_status_cb(evutil_socket_t, short, void *);
-void	gossip_local_hs_cb(evutil_socket_t, short, void *);
-void	gossip_local_notification(void *arg, const ipc_env *ev);
+void	tn_local_handshake(struct tn_ctx *, const char *type);
+/* Timers and kafka.pub (arg: the struct tn_ctx). */
+void	tn_local_status_cb(evutil_socket_t, short, void *);
+void	tn_local_hs_cb(evutil_socket_t, short, void *);
+void	tn_local_notification(void *arg, const ipc_env *ev);
 
 #endif

@@ -21,7 +21,7 @@
 
 /* Publish m on its topic in our envelope; 0 or -1 (logged). */
 int
-gossip_local_send(struct gossip_tn *t, const struct gossip_tmsg *m)
+tn_local_send(struct tn_ctx *t, const struct tn_msg *m)
 {
 	char	*out;
 	size_t	 len;
@@ -29,9 +29,9 @@ gossip_local_send(struct gossip_tn *t, const struct gossip_tmsg *m)
 
 	if (t->topic[m->kind][0] == '\0')
 		return -1;
-	if (gossip_tmsg_seal(m, t->client_name, &out, &len) != GOSSIP_TMSG_OK)
+	if (tn_msg_seal(m, t->client_name, &out, &len) != TN_MSG_OK)
 		return -1;
-	rc = gossip_pubsub_publish(t->ps, t->topic[m->kind],
+	rc = ps_publish(t->ps, t->topic[m->kind],
 	    (const uint8_t *)out, len);
 	free(out);
 	if (rc == 0)
@@ -40,14 +40,14 @@ gossip_local_send(struct gossip_tn *t, const struct gossip_tmsg *m)
 }
 
 void
-gossip_local_handshake(struct gossip_tn *t, const char *type)
+tn_local_handshake(struct tn_ctx *t, const char *type)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 
-	if (t->topic[GOSSIP_TMSG_HANDSHAKE][0] == '\0')
+	if (t->topic[TN_MSG_HANDSHAKE][0] == '\0')
 		return;
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_HANDSHAKE;
+	m.kind = TN_MSG_HANDSHAKE;
 	snprintf(m.u.handshake.type, sizeof(m.u.handshake.type), "%s", type);
 	snprintf(m.u.handshake.peer_id, sizeof(m.u.handshake.peer_id), "%s",
 	    t->h->id.peer_id_text);
@@ -61,49 +61,49 @@ gossip_local_handshake(struct gossip_tn *t, const char *type)
 	m.u.handshake.services = 1;
 	snprintf(m.u.handshake.topic_prefix, sizeof(m.u.handshake.topic_prefix),
 	    "%s", t->prefix);
-	gossip_local_send(t, &m);
+	tn_local_send(t, &m);
 }
 
 void
-gossip_local_hs_cb(evutil_socket_t fd, short what, void *arg)
+tn_local_hs_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	gossip_local_handshake(arg, "version");
+	tn_local_handshake(arg, "version");
 }
 
 /* ---- the local node's announcements ---- */
 
 /* Our own fields in a message the local node asked us to announce. */
 static void
-tn_fill_own(struct gossip_tn *t, struct gossip_tmsg *m)
+tn_fill_own(struct tn_ctx *t, struct tn_msg *m)
 {
 	const char	*id = t->h->id.peer_id_text;
 
 #define OWN(f, v) snprintf(f, sizeof(f), "%s", v)
 	switch (m->kind) {
-	case GOSSIP_TMSG_BLOCK:
+	case TN_MSG_BLOCK:
 		OWN(m->u.block.peer_id, id);
 		OWN(m->u.block.client_name, t->client_name);
 		if (m->u.block.data_hub_url[0] == '\0')
 			OWN(m->u.block.data_hub_url, t->datahub);
 		break;
-	case GOSSIP_TMSG_SUBTREE:
+	case TN_MSG_SUBTREE:
 		OWN(m->u.subtree.peer_id, id);
 		OWN(m->u.subtree.client_name, t->client_name);
 		if (m->u.subtree.data_hub_url[0] == '\0')
 			OWN(m->u.subtree.data_hub_url, t->datahub);
 		break;
-	case GOSSIP_TMSG_REJECTED_TX:
+	case TN_MSG_REJECTED_TX:
 		OWN(m->u.rejected_tx.peer_id, id);
 		OWN(m->u.rejected_tx.client_name, t->client_name);
 		break;
-	case GOSSIP_TMSG_MINING_ON:
+	case TN_MSG_MINING_ON:
 		OWN(m->u.mining_on.peer_id, id);
 		if (m->u.mining_on.data_hub_url[0] == '\0')
 			OWN(m->u.mining_on.data_hub_url, t->datahub);
 		break;
-	case GOSSIP_TMSG_BESTBLOCK:
+	case TN_MSG_BESTBLOCK:
 		OWN(m->u.bestblock.peer_id, id);
 		break;
 	default:
@@ -118,14 +118,14 @@ tn_fill_own(struct gossip_tn *t, struct gossip_tmsg *m)
  * filled in.  0, or -1 with err filled.
  */
 int
-gossip_local_publish(struct gossip_tn *t, int kind, const char *json,
+tn_local_publish(struct tn_ctx *t, int kind, const char *json,
     char *err, size_t errlen)
 {
-	struct gossip_tmsg	 m;
+	struct tn_msg	 m;
 	int			 rc;
 
-	if (kind < GOSSIP_TMSG_BLOCK || kind > GOSSIP_TMSG_BESTBLOCK ||
-	    kind == GOSSIP_TMSG_NODE_STATUS) {
+	if (kind < TN_MSG_BLOCK || kind > TN_MSG_BESTBLOCK ||
+	    kind == TN_MSG_NODE_STATUS) {
 		snprintf(err, errlen, "topic kind %d cannot be published", kind);
 		return -1;
 	}
@@ -136,30 +136,30 @@ gossip_local_publish(struct gossip_tn *t, int kind, const char *json,
 	}
 	if (t->topic[kind][0] == '\0') {
 		snprintf(err, errlen, "the %s topic is not configured",
-		    gossip_tmsg_kind_name((enum gossip_tmsg_kind)kind));
+		    tn_msg_kind_name((enum tn_msg_kind)kind));
 		return -1;
 	}
-	rc = gossip_tmsg_decode((enum gossip_tmsg_kind)kind,
-	    (const uint8_t *)json, strlen(json), GOSSIP_TMSG_ALLOW_PRIVATE, &m);
-	if (rc != GOSSIP_TMSG_OK) {
+	rc = tn_msg_decode((enum tn_msg_kind)kind,
+	    (const uint8_t *)json, strlen(json), TN_MSG_ALLOW_PRIVATE, &m);
+	if (rc != TN_MSG_OK) {
 		snprintf(err, errlen, "invalid %s message: %s",
-		    gossip_tmsg_kind_name((enum gossip_tmsg_kind)kind),
-		    gossip_tmsg_strerror(rc));
+		    tn_msg_kind_name((enum tn_msg_kind)kind),
+		    tn_msg_strerror(rc));
 		return -1;
 	}
 	tn_fill_own(t, &m);
-	rc = gossip_local_send(t, &m);
-	if (rc == 0 && kind == GOSSIP_TMSG_BLOCK) {
+	rc = tn_local_send(t, &m);
+	if (rc == 0 && kind == TN_MSG_BLOCK) {
 		/* our own block: it is our best now, say so at once */
 		if (m.u.block.height >= t->height) {
 			t->height = m.u.block.height;
 			snprintf(t->best_hash, sizeof(t->best_hash), "%s",
 			    m.u.block.hash);
-			gossip_sync_set_local_height(&t->sync, t->height);
+			tn_sync_set_local_height(&t->sync, t->height);
 		}
-		gossip_local_status(t);
+		tn_local_status(t);
 	}
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 	if (rc == -1)
 		snprintf(err, errlen, "the message does not fit a pubsub RPC");
 	return rc;
@@ -167,14 +167,14 @@ gossip_local_publish(struct gossip_tn *t, int kind, const char *json,
 
 /* Our node_status for the API's WebSocket stream and status page. */
 static void
-local_status_event(struct gossip_tn *t, const struct gossip_tmsg *m)
+local_status_event(struct tn_ctx *t, const struct tn_msg *m)
 {
 	Tp__NodeStatusSeen	 e = TP__NODE_STATUS_SEEN__INIT;
 	ipc_env			 ev = TP__ENVELOPE__INIT;
 	char			*json;
 	size_t			 len;
 
-	if (gossip_tmsg_encode(m, &json, &len) != GOSSIP_TMSG_OK)
+	if (tn_msg_encode(m, &json, &len) != TN_MSG_OK)
 		return;
 	e.peer_id = t->h->id.peer_id_text;
 	e.json = json;
@@ -186,16 +186,16 @@ local_status_event(struct gossip_tn *t, const struct gossip_tmsg *m)
 }
 
 void
-gossip_local_status(struct gossip_tn *t)
+tn_local_status(struct tn_ctx *t)
 {
-	struct gossip_tmsg		 m;
-	struct gossip_tmsg_node_status	*st = &m.u.node_status;
-	const char			*sp = gossip_sync_peer(&t->sync);
-	struct gossip_registry_peer	 p;
+	struct tn_msg		 m;
+	struct tn_msg_node_status	*st = &m.u.node_status;
+	const char			*sp = tn_sync_peer(&t->sync);
+	struct tn_registry_peer	 p;
 
 #define SET(f, v) snprintf(f, sizeof(f), "%s", v)
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_NODE_STATUS;
+	m.kind = TN_MSG_NODE_STATUS;
 	SET(st->peer_id, t->h->id.peer_id_text);
 	SET(st->client_name, t->client_name);
 	SET(st->type, "node_status");
@@ -209,33 +209,33 @@ gossip_local_status(struct gossip_tn *t)
 	SET(st->listen_mode, t->listen_only ? "listen_only" : "full");
 	st->connected_peers_count = (int64_t)t->h->cnt.conns_open;
 	SET(st->storage, "full");
-	if (sp != NULL && gossip_registry_copy(&t->reg, sp, &p) == 0) {
+	if (sp != NULL && tn_registry_copy(&t->reg, sp, &p) == 0) {
 		SET(st->sync_peer_id, sp);
 		st->sync_peer_height = p.height;
 		SET(st->sync_peer_block_hash, p.best_hash);
 		st->sync_connected_at = (int64_t)(t->sync.sync_start_ms / 1000);
 	}
 #undef SET
-	if (gossip_local_send(t, &m) == -1)
+	if (tn_local_send(t, &m) == -1)
 		log_debug("gossip: node_status not published");
 	local_status_event(t, &m);
 }
 
 void
-gossip_local_status_cb(evutil_socket_t fd, short what, void *arg)
+tn_local_status_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	gossip_local_status(arg);
+	tn_local_status(arg);
 }
 
 /* kafka.pub: the local node's FSM state and catch-up failures. */
 void
-gossip_local_notification(void *arg, const ipc_env *ev)
+tn_local_notification(void *arg, const ipc_env *ev)
 {
-	struct gossip_tn		*t = arg;
+	struct tn_ctx		*t = arg;
 	const Tp__LocalNotification	*n = ev->local_notification;
-	struct gossip_sync_actions	 acts;
+	struct tn_sync_actions	 acts;
 	const char			*state = NULL;
 	size_t				 i;
 
@@ -248,10 +248,10 @@ gossip_local_notification(void *arg, const ipc_env *ev)
 		if (state == NULL)
 			state = n->hash;
 		snprintf(t->fsm, sizeof(t->fsm), "%s", state);
-		gossip_sync_set_fsm(&t->sync, gossip_sync_fsm_parse(state));
+		tn_sync_set_fsm(&t->sync, tn_sync_fsm_parse(state));
 		log_info("gossip: local FSM state %s", t->fsm);
 	} else if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_PEER_FAILURE)
-		gossip_sync_catchup_failure(&t->sync, util_mono_ms(), &acts);
-	gossip_teranode_sync_actions(t, &acts);
+		tn_sync_catchup_failure(&t->sync, util_mono_ms(), &acts);
+	tn_sync_apply(t, &acts);
 }
 

@@ -24,7 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "util.h"
-#define GOSSIP_TMSG_INTERNAL
+#define TN_MSG_INTERNAL
 #include "teranode/msg.h"
 
 #define OE	1
@@ -35,7 +35,7 @@
 #define F_PAIR(st, k, t, has, f) \
 	{ k, t, K_TEXT, OE, offsetof(st, has), 0, offsetof(st, f) }
 
-#define BLK struct gossip_tmsg_block
+#define BLK struct tn_msg_block
 static const struct tmsg_field	block_fields[] = {
 	F_STR(BLK, "PeerID", peer_id, K_PEER, 0),
 	F_STR(BLK, "ClientName", client_name, K_CUT, 0),
@@ -46,7 +46,7 @@ static const struct tmsg_field	block_fields[] = {
 	{ "Coinbase", T_STRP, K_TEXT, 0, offsetof(BLK, coinbase), 0, 0 },
 };
 
-#define SUB struct gossip_tmsg_subtree
+#define SUB struct tn_msg_subtree
 static const struct tmsg_field	subtree_fields[] = {
 	F_STR(SUB, "PeerID", peer_id, K_PEER, 0),
 	F_STR(SUB, "ClientName", client_name, K_CUT, 0),
@@ -54,7 +54,7 @@ static const struct tmsg_field	subtree_fields[] = {
 	F_STR(SUB, "Hash", hash, K_HASH_REQ, 0),
 };
 
-#define REJ struct gossip_tmsg_rejected_tx
+#define REJ struct tn_msg_rejected_tx
 static const struct tmsg_field	rejected_tx_fields[] = {
 	F_STR(REJ, "PeerID", peer_id, K_PEER, 0),
 	F_STR(REJ, "ClientName", client_name, K_CUT, 0),
@@ -62,7 +62,7 @@ static const struct tmsg_field	rejected_tx_fields[] = {
 	F_STR(REJ, "Reason", reason, K_CUT, 0),
 };
 
-#define MON struct gossip_tmsg_mining_on
+#define MON struct tn_msg_mining_on
 static const struct tmsg_field	mining_on_fields[] = {
 	F_STR(MON, "Hash", hash, K_HASH_REQ, 0),
 	F_STR(MON, "PreviousHash", previous_hash, K_HASH, 0),
@@ -74,12 +74,12 @@ static const struct tmsg_field	mining_on_fields[] = {
 	F_NUM(MON, "TxCount", tx_count, T_U64, 0),
 };
 
-#define BBM struct gossip_tmsg_bestblock
+#define BBM struct tn_msg_bestblock
 static const struct tmsg_field	bestblock_fields[] = {
 	F_STR(BBM, "PeerID", peer_id, K_PEER, 0),
 };
 
-#define HSM struct gossip_tmsg_handshake
+#define HSM struct tn_msg_handshake
 static const struct tmsg_field	handshake_fields[] = {
 	F_STR(HSM, "type", type, K_HSTYPE, 0),
 	F_STR(HSM, "peerID", peer_id, K_PEER, 0),
@@ -91,8 +91,8 @@ static const struct tmsg_field	handshake_fields[] = {
 	F_STR(HSM, "topicPrefix", topic_prefix, K_TEXT, 0),
 };
 
-#define BAS struct gossip_tmsg_block_assembly
-const struct tmsg_field	gossip_tmsg_block_assembly_fields[] = {
+#define BAS struct tn_msg_block_assembly
+const struct tmsg_field	tn_msg_block_assembly_fields[] = {
 	F_STR(BAS, "blockAssemblyState", block_assembly_state, K_TEXT, OE),
 	F_STR(BAS, "subtreeProcessorState", subtree_processor_state, K_TEXT,
 	    OE),
@@ -104,11 +104,11 @@ const struct tmsg_field	gossip_tmsg_block_assembly_fields[] = {
 	F_NUM(BAS, "removeMapCount", remove_map_count, T_U32, OE),
 	F_PAIR(BAS, "subtrees", T_HASHES, subtrees, nsubtrees),
 };
-const size_t	gossip_tmsg_block_assembly_nfields =
-    sizeof(gossip_tmsg_block_assembly_fields) /
-    sizeof(gossip_tmsg_block_assembly_fields[0]);
+const size_t	tn_msg_block_assembly_nfields =
+    sizeof(tn_msg_block_assembly_fields) /
+    sizeof(tn_msg_block_assembly_fields[0]);
 
-#define NST struct gossip_tmsg_node_status
+#define NST struct tn_msg_node_status
 static const struct tmsg_field	node_status_fields[] = {
 	F_STR(NST, "peer_id", peer_id, K_PEER, 0),
 	F_STR(NST, "client_name", client_name, K_CUT, 0),
@@ -140,68 +140,68 @@ static const struct tmsg_field	node_status_fields[] = {
 
 #define NF(a)	(sizeof(a) / sizeof((a)[0]))
 
-const struct tmsg_kind_desc gossip_tmsg_kinds[GOSSIP_TMSG_KIND_MAX + 1] = {
-	[GOSSIP_TMSG_BLOCK] = { "block", GOSSIP_TMSG_CAP_BLOCK,
+const struct tmsg_kind_desc tn_msg_kinds[TN_MSG_KIND_MAX + 1] = {
+	[TN_MSG_BLOCK] = { "block", TN_MSG_CAP_BLOCK,
 	    block_fields, NF(block_fields) },
-	[GOSSIP_TMSG_SUBTREE] = { "subtree", GOSSIP_TMSG_CAP_SUBTREE,
+	[TN_MSG_SUBTREE] = { "subtree", TN_MSG_CAP_SUBTREE,
 	    subtree_fields, NF(subtree_fields) },
-	[GOSSIP_TMSG_MINING_ON] = { "mining_on", GOSSIP_TMSG_CAP_OTHER,
+	[TN_MSG_MINING_ON] = { "mining_on", TN_MSG_CAP_OTHER,
 	    mining_on_fields, NF(mining_on_fields) },
-	[GOSSIP_TMSG_REJECTED_TX] = { "rejected_tx",
-	    GOSSIP_TMSG_CAP_REJECTED_TX, rejected_tx_fields,
+	[TN_MSG_REJECTED_TX] = { "rejected_tx",
+	    TN_MSG_CAP_REJECTED_TX, rejected_tx_fields,
 	    NF(rejected_tx_fields) },
-	[GOSSIP_TMSG_NODE_STATUS] = { "node_status",
-	    GOSSIP_TMSG_CAP_NODE_STATUS, node_status_fields,
+	[TN_MSG_NODE_STATUS] = { "node_status",
+	    TN_MSG_CAP_NODE_STATUS, node_status_fields,
 	    NF(node_status_fields) },
-	[GOSSIP_TMSG_BESTBLOCK] = { "bestblock", GOSSIP_TMSG_CAP_OTHER,
+	[TN_MSG_BESTBLOCK] = { "bestblock", TN_MSG_CAP_OTHER,
 	    bestblock_fields, NF(bestblock_fields) },
-	[GOSSIP_TMSG_HANDSHAKE] = { "handshake", GOSSIP_TMSG_CAP_OTHER,
+	[TN_MSG_HANDSHAKE] = { "handshake", TN_MSG_CAP_OTHER,
 	    handshake_fields, NF(handshake_fields) },
 };
 
-static const char *const errs[GOSSIP_TMSG_ERR_MAX + 1] = {
-	[GOSSIP_TMSG_OK] = "ok",
-	[GOSSIP_TMSG_ETOOBIG] = "too_big",
-	[GOSSIP_TMSG_EJSON] = "bad_json",
-	[GOSSIP_TMSG_EENVELOPE] = "bad_envelope",
-	[GOSSIP_TMSG_ETYPE] = "bad_type",
-	[GOSSIP_TMSG_ERANGE] = "bad_number",
-	[GOSSIP_TMSG_EHASH] = "bad_hash",
-	[GOSSIP_TMSG_EHEADER] = "bad_header",
-	[GOSSIP_TMSG_EURL] = "bad_url",
-	[GOSSIP_TMSG_EPRIVATE] = "private_url",
-	[GOSSIP_TMSG_EPEERID] = "bad_peer_id",
-	[GOSSIP_TMSG_ETOOLONG] = "field_too_long",
-	[GOSSIP_TMSG_EHANDSHAKE] = "bad_handshake_type",
-	[GOSSIP_TMSG_EKIND] = "bad_kind",
-	[GOSSIP_TMSG_ENOMEM] = "no_memory",
+static const char *const errs[TN_MSG_ERR_MAX + 1] = {
+	[TN_MSG_OK] = "ok",
+	[TN_MSG_ETOOBIG] = "too_big",
+	[TN_MSG_EJSON] = "bad_json",
+	[TN_MSG_EENVELOPE] = "bad_envelope",
+	[TN_MSG_ETYPE] = "bad_type",
+	[TN_MSG_ERANGE] = "bad_number",
+	[TN_MSG_EHASH] = "bad_hash",
+	[TN_MSG_EHEADER] = "bad_header",
+	[TN_MSG_EURL] = "bad_url",
+	[TN_MSG_EPRIVATE] = "private_url",
+	[TN_MSG_EPEERID] = "bad_peer_id",
+	[TN_MSG_ETOOLONG] = "field_too_long",
+	[TN_MSG_EHANDSHAKE] = "bad_handshake_type",
+	[TN_MSG_EKIND] = "bad_kind",
+	[TN_MSG_ENOMEM] = "no_memory",
 };
 
 /* The slack an envelope may add to its data: the name and the syntax. */
 #define TMSG_ENVELOPE_SLACK	4096
 
 const char *
-gossip_tmsg_strerror(int err)
+tn_msg_strerror(int err)
 {
-	if (err < 0 || err > GOSSIP_TMSG_ERR_MAX)
+	if (err < 0 || err > TN_MSG_ERR_MAX)
 		return "unknown";
 	return errs[err];
 }
 
 const char *
-gossip_tmsg_kind_name(enum gossip_tmsg_kind kind)
+tn_msg_kind_name(enum tn_msg_kind kind)
 {
-	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
+	if (kind <= TN_MSG_NONE || kind > TN_MSG_KIND_MAX)
 		return "none";
-	return gossip_tmsg_kinds[kind].name;
+	return tn_msg_kinds[kind].name;
 }
 
 size_t
-gossip_tmsg_cap(enum gossip_tmsg_kind kind)
+tn_msg_cap(enum tn_msg_kind kind)
 {
-	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
-		return GOSSIP_TMSG_CAP_OTHER;
-	return gossip_tmsg_kinds[kind].cap;
+	if (kind <= TN_MSG_NONE || kind > TN_MSG_KIND_MAX)
+		return TN_MSG_CAP_OTHER;
+	return tn_msg_kinds[kind].cap;
 }
 
 /* ---- decoding ------------------------------------------------------------ */
@@ -224,15 +224,15 @@ static int
 tmsg_int(const cJSON *v, double lo, double hi, double *d)
 {
 	if (!cJSON_IsNumber(v))
-		return GOSSIP_TMSG_ETYPE;
+		return TN_MSG_ETYPE;
 	*d = v->valuedouble;
 	if (!isfinite(*d) || *d < lo || *d >= hi)
-		return GOSSIP_TMSG_ERANGE;
+		return TN_MSG_ERANGE;
 	/* every double of magnitude 2^52 or more is integral */
 	if (*d > -4503599627370496.0 && *d < 4503599627370496.0 &&
 	    *d != (double)(int64_t)*d)
-		return GOSSIP_TMSG_ERANGE;
-	return GOSSIP_TMSG_OK;
+		return TN_MSG_ERANGE;
+	return TN_MSG_OK;
 }
 
 static int
@@ -240,42 +240,42 @@ tmsg_put_str(const struct tmsg_field *f, const char *s, char *dst,
     unsigned flags)
 {
 	size_t	len = strlen(s);
-	int	rc = GOSSIP_TMSG_OK;
+	int	rc = TN_MSG_OK;
 
 	switch (f->check) {
 	case K_CUT:
-		gossip_tmsg_check_cut(s, dst, f->size);
-		return GOSSIP_TMSG_OK;
+		tn_msg_check_cut(s, dst, f->size);
+		return TN_MSG_OK;
 	case K_HASH:
 	case K_HASH_REQ:
-		rc = gossip_tmsg_check_hash(s);
+		rc = tn_msg_check_hash(s);
 		break;
 	case K_HEX:
-		if (len > GOSSIP_TMSG_HEADER_MAX ||
-		    !gossip_tmsg_check_is_hex(s))
-			rc = GOSSIP_TMSG_EHEADER;
+		if (len > TN_MSG_HEADER_MAX ||
+		    !tn_msg_check_is_hex(s))
+			rc = TN_MSG_EHEADER;
 		break;
 	case K_URL:
 		if (len > 0)
-			rc = gossip_tmsg_check_url(s, flags);
+			rc = tn_msg_check_url(s, flags);
 		break;
 	case K_PEER:
-		rc = gossip_tmsg_check_peer(s);
+		rc = tn_msg_check_peer(s);
 		break;
 	}
-	if (rc == GOSSIP_TMSG_OK && len >= f->size)
-		rc = GOSSIP_TMSG_ETOOLONG;
-	if (rc == GOSSIP_TMSG_OK)
+	if (rc == TN_MSG_OK && len >= f->size)
+		rc = TN_MSG_ETOOLONG;
+	if (rc == TN_MSG_OK)
 		memcpy(dst, s, len + 1);
 	return rc;
 }
 
-static void	tmsg_free_ba(struct gossip_tmsg_block_assembly *ba);
+static void	tmsg_free_ba(struct tn_msg_block_assembly *ba);
 static int	tmsg_decode_obj(const struct tmsg_field *tab, size_t n,
 		    const cJSON *obj, void *base, unsigned flags);
 
 static int
-tmsg_get_hashes(const cJSON *v, char (**list)[GOSSIP_TMSG_HASH_MAX + 1],
+tmsg_get_hashes(const cJSON *v, char (**list)[TN_MSG_HASH_MAX + 1],
     size_t *count)
 {
 	const cJSON	*e;
@@ -284,20 +284,20 @@ tmsg_get_hashes(const cJSON *v, char (**list)[GOSSIP_TMSG_HASH_MAX + 1],
 	free(*list);
 	*list = NULL;
 	*count = 0;
-	if (n > GOSSIP_TMSG_SUBTREES_MAX)
-		return GOSSIP_TMSG_ETOOLONG;
+	if (n > TN_MSG_SUBTREES_MAX)
+		return TN_MSG_ETOOLONG;
 	if (n == 0)
-		return GOSSIP_TMSG_OK;
+		return TN_MSG_OK;
 	*list = xcalloc((size_t)n, sizeof(**list));
 	cJSON_ArrayForEach(e, v) {
 		if (!cJSON_IsString(e))
-			return GOSSIP_TMSG_ETYPE;
-		if (gossip_tmsg_check_hash(e->valuestring) != GOSSIP_TMSG_OK)
-			return GOSSIP_TMSG_EHASH;
+			return TN_MSG_ETYPE;
+		if (tn_msg_check_hash(e->valuestring) != TN_MSG_OK)
+			return TN_MSG_EHASH;
 		strcpy((*list)[i++], e->valuestring);
 		*count = (size_t)i;
 	}
-	return GOSSIP_TMSG_OK;
+	return TN_MSG_OK;
 }
 
 /* One JSON value into its field; ownership of heap values stays in base. */
@@ -321,29 +321,29 @@ tmsg_get(const struct tmsg_field *f, const cJSON *v, void *base,
 			*(void **)p = NULL;
 			*(size_t *)((char *)base + f->off2) = 0;
 		}
-		return GOSSIP_TMSG_OK;
+		return TN_MSG_OK;
 	}
 	switch (f->type) {
 	case T_STR:
 		if (!cJSON_IsString(v))
-			return GOSSIP_TMSG_ETYPE;
+			return TN_MSG_ETYPE;
 		/* hex, URLs and peer IDs refuse what free text repairs */
 		fixed = f->check == K_TEXT || f->check == K_HSTYPE ?
-		    gossip_tmsg_check_fix_utf8(v->valuestring) : NULL;
+		    tn_msg_check_fix_utf8(v->valuestring) : NULL;
 		rc = tmsg_put_str(f, fixed != NULL ? fixed : v->valuestring,
 		    p, flags);
 		free(fixed);
 		return rc;
 	case T_STRP:
 		if (!cJSON_IsString(v))
-			return GOSSIP_TMSG_ETYPE;
+			return TN_MSG_ETYPE;
 		sp = (char **)(void *)p;
 		free(*sp);
-		fixed = gossip_tmsg_check_fix_utf8(v->valuestring);
+		fixed = tn_msg_check_fix_utf8(v->valuestring);
 		if (fixed == NULL && v->valuestring[0] != '\0')
 			fixed = xstrdup(v->valuestring);
 		*sp = fixed;
-		return GOSSIP_TMSG_OK;
+		return TN_MSG_OK;
 	case T_U32:
 		if ((rc = tmsg_int(v, 0, 4294967296.0, &d)) == 0)
 			*(uint32_t *)(void *)p = (uint32_t)d;
@@ -360,27 +360,27 @@ tmsg_get(const struct tmsg_field *f, const cJSON *v, void *base,
 	case T_F64:
 	case T_F64P:
 		if (!cJSON_IsNumber(v))
-			return GOSSIP_TMSG_ETYPE;
+			return TN_MSG_ETYPE;
 		if (f->type == T_F64P) {
 			*(int *)p = 1;
 			p = (char *)base + f->off2;
 		}
 		*(double *)(void *)p = v->valuedouble;
-		return GOSSIP_TMSG_OK;
+		return TN_MSG_OK;
 	case T_BA:
 		if (!cJSON_IsObject(v))
-			return GOSSIP_TMSG_ETYPE;
+			return TN_MSG_ETYPE;
 		*(int *)p = 1;
-		return tmsg_decode_obj(gossip_tmsg_block_assembly_fields,
-		    gossip_tmsg_block_assembly_nfields, v, (char *)base + f->off2,
+		return tmsg_decode_obj(tn_msg_block_assembly_fields,
+		    tn_msg_block_assembly_nfields, v, (char *)base + f->off2,
 		    flags);
 	case T_HASHES:
 		if (!cJSON_IsArray(v))
-			return GOSSIP_TMSG_ETYPE;
+			return TN_MSG_ETYPE;
 		return tmsg_get_hashes(v, (void *)p,
 		    (size_t *)(void *)((char *)base + f->off2));
 	}
-	return GOSSIP_TMSG_ETYPE;
+	return TN_MSG_ETYPE;
 }
 
 /* Checks that need the whole message: required hashes, handshake type. */
@@ -393,12 +393,12 @@ tmsg_required(const struct tmsg_field *tab, size_t n, const void *base)
 	for (i = 0; i < n; i++) {
 		s = (const char *)base + tab[i].off;
 		if (tab[i].check == K_HASH_REQ && *s == '\0')
-			return GOSSIP_TMSG_EHASH;
+			return TN_MSG_EHASH;
 		if (tab[i].check == K_HSTYPE && strcmp(s, "version") != 0 &&
 		    strcmp(s, "verack") != 0)
-			return GOSSIP_TMSG_EHANDSHAKE;
+			return TN_MSG_EHANDSHAKE;
 	}
-	return GOSSIP_TMSG_OK;
+	return TN_MSG_OK;
 }
 
 static int
@@ -412,7 +412,7 @@ tmsg_decode_obj(const struct tmsg_field *tab, size_t n, const cJSON *obj,
 	cJSON_ArrayForEach(v, obj) {
 		if ((f = tmsg_find(tab, n, v->string)) == NULL)
 			continue;
-		if ((rc = tmsg_get(f, v, base, flags)) != GOSSIP_TMSG_OK)
+		if ((rc = tmsg_get(f, v, base, flags)) != TN_MSG_OK)
 			return rc;
 	}
 	return tmsg_required(tab, n, base);
@@ -442,41 +442,41 @@ tmsg_parse(const uint8_t *buf, size_t len)
 }
 
 int
-gossip_tmsg_decode(enum gossip_tmsg_kind kind, const uint8_t *json,
-    size_t len, unsigned flags, struct gossip_tmsg *m)
+tn_msg_decode(enum tn_msg_kind kind, const uint8_t *json,
+    size_t len, unsigned flags, struct tn_msg *m)
 {
 	cJSON	*root;
 	int	 rc;
 
 	memset(m, 0, sizeof(*m));
-	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
-		return GOSSIP_TMSG_EKIND;
-	if (len > gossip_tmsg_kinds[kind].cap)
-		return GOSSIP_TMSG_ETOOBIG;
+	if (kind <= TN_MSG_NONE || kind > TN_MSG_KIND_MAX)
+		return TN_MSG_EKIND;
+	if (len > tn_msg_kinds[kind].cap)
+		return TN_MSG_ETOOBIG;
 	if ((root = tmsg_parse(json, len)) == NULL)
-		return GOSSIP_TMSG_EJSON;
+		return TN_MSG_EJSON;
 	m->kind = kind;
-	rc = tmsg_decode_obj(gossip_tmsg_kinds[kind].fields, gossip_tmsg_kinds[kind].nfields, root,
+	rc = tmsg_decode_obj(tn_msg_kinds[kind].fields, tn_msg_kinds[kind].nfields, root,
 	    &m->u, flags);
 	cJSON_Delete(root);
-	if (rc != GOSSIP_TMSG_OK)
-		gossip_tmsg_fini(m);
+	if (rc != TN_MSG_OK)
+		tn_msg_fini(m);
 	return rc;
 }
 
 static void
-tmsg_free_ba(struct gossip_tmsg_block_assembly *ba)
+tmsg_free_ba(struct tn_msg_block_assembly *ba)
 {
 	free(ba->subtrees);
 	memset(ba, 0, sizeof(*ba));
 }
 
 void
-gossip_tmsg_fini(struct gossip_tmsg *m)
+tn_msg_fini(struct tn_msg *m)
 {
-	if (m->kind == GOSSIP_TMSG_BLOCK)
+	if (m->kind == TN_MSG_BLOCK)
 		free(m->u.block.coinbase);
-	if (m->kind == GOSSIP_TMSG_NODE_STATUS)
+	if (m->kind == TN_MSG_NODE_STATUS)
 		tmsg_free_ba(&m->u.node_status.block_assembly);
 	memset(m, 0, sizeof(*m));
 }
@@ -484,73 +484,73 @@ gossip_tmsg_fini(struct gossip_tmsg *m)
 /* ---- envelope ------------------------------------------------------------ */
 
 int
-gossip_tmsg_envelope_decode(const uint8_t *buf, size_t len, size_t data_max,
-    struct gossip_tmsg_envelope *env)
+tn_msg_envelope_decode(const uint8_t *buf, size_t len, size_t data_max,
+    struct tn_msg_envelope *env)
 {
 	const cJSON	*v, *data = NULL;
 	cJSON		*root;
 	size_t		 n;
-	int		 rc = GOSSIP_TMSG_OK;
+	int		 rc = TN_MSG_OK;
 
 	memset(env, 0, sizeof(*env));
 	if (len > util_b64_encoded_len(data_max) + TMSG_ENVELOPE_SLACK)
-		return GOSSIP_TMSG_ETOOBIG;
+		return TN_MSG_ETOOBIG;
 	if ((root = tmsg_parse(buf, len)) == NULL)
-		return GOSSIP_TMSG_EJSON;
+		return TN_MSG_EJSON;
 	cJSON_ArrayForEach(v, root) {
 		if (v->string == NULL || cJSON_IsNull(v))
 			continue;
 		if (strcasecmp(v->string, "name") == 0) {
 			if (!cJSON_IsString(v)) {
-				rc = GOSSIP_TMSG_ETYPE;
+				rc = TN_MSG_ETYPE;
 				break;
 			}
-			gossip_tmsg_check_cut(v->valuestring, env->name,
+			tn_msg_check_cut(v->valuestring, env->name,
 			    sizeof(env->name));
 		} else if (strcasecmp(v->string, "data") == 0)
 			data = v;
 	}
-	if (rc == GOSSIP_TMSG_OK && (data == NULL || !cJSON_IsString(data)))
-		rc = GOSSIP_TMSG_EENVELOPE;
-	if (rc == GOSSIP_TMSG_OK) {
+	if (rc == TN_MSG_OK && (data == NULL || !cJSON_IsString(data)))
+		rc = TN_MSG_EENVELOPE;
+	if (rc == TN_MSG_OK) {
 		n = strlen(data->valuestring);
 		env->data = xmalloc(n / 4 * 3 + 3);
 		if (util_b64_decode(data->valuestring, n, env->data,
 		    n / 4 * 3 + 3, &env->len) != 0)
-			rc = GOSSIP_TMSG_EENVELOPE;
+			rc = TN_MSG_EENVELOPE;
 		else if (env->len > data_max)
-			rc = GOSSIP_TMSG_ETOOBIG;
+			rc = TN_MSG_ETOOBIG;
 	}
 	cJSON_Delete(root);
-	if (rc != GOSSIP_TMSG_OK)
-		gossip_tmsg_envelope_fini(env);
+	if (rc != TN_MSG_OK)
+		tn_msg_envelope_fini(env);
 	return rc;
 }
 
 void
-gossip_tmsg_envelope_fini(struct gossip_tmsg_envelope *env)
+tn_msg_envelope_fini(struct tn_msg_envelope *env)
 {
 	free(env->data);
 	memset(env, 0, sizeof(*env));
 }
 
 int
-gossip_tmsg_open(enum gossip_tmsg_kind kind, const uint8_t *buf, size_t len,
-    unsigned flags, char env_name[GOSSIP_TMSG_NAME_MAX + 1],
-    struct gossip_tmsg *m)
+tn_msg_open(enum tn_msg_kind kind, const uint8_t *buf, size_t len,
+    unsigned flags, char env_name[TN_MSG_NAME_MAX + 1],
+    struct tn_msg *m)
 {
-	struct gossip_tmsg_envelope	env;
+	struct tn_msg_envelope	env;
 	int				rc;
 
 	memset(m, 0, sizeof(*m));
-	if (kind <= GOSSIP_TMSG_NONE || kind > GOSSIP_TMSG_KIND_MAX)
-		return GOSSIP_TMSG_EKIND;
-	rc = gossip_tmsg_envelope_decode(buf, len, gossip_tmsg_kinds[kind].cap, &env);
-	if (rc != GOSSIP_TMSG_OK)
+	if (kind <= TN_MSG_NONE || kind > TN_MSG_KIND_MAX)
+		return TN_MSG_EKIND;
+	rc = tn_msg_envelope_decode(buf, len, tn_msg_kinds[kind].cap, &env);
+	if (rc != TN_MSG_OK)
 		return rc;
-	rc = gossip_tmsg_decode(kind, env.data, env.len, flags, m);
-	if (rc == GOSSIP_TMSG_OK && env_name != NULL)
+	rc = tn_msg_decode(kind, env.data, env.len, flags, m);
+	if (rc == TN_MSG_OK && env_name != NULL)
 		memcpy(env_name, env.name, sizeof(env.name));
-	gossip_tmsg_envelope_fini(&env);
+	tn_msg_envelope_fini(&env);
 	return rc;
 }

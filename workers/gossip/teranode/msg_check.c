@@ -14,12 +14,12 @@
 #include <strings.h>
 
 #include "util.h"
-#define GOSSIP_TMSG_INTERNAL
+#define TN_MSG_INTERNAL
 #include "teranode/msg.h"
 
 /* One strict UTF-8 sequence at s (as Go's utf8.DecodeRune); -1 if invalid. */
 int
-gossip_tmsg_check_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+tn_msg_check_utf8(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t		len, i;
 	uint32_t	c;
@@ -53,7 +53,7 @@ check_is_control(uint32_t c)
 }
 
 int
-gossip_tmsg_check_is_hex(const char *s)
+tn_msg_check_is_hex(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (!isxdigit((unsigned char)*s))
@@ -64,7 +64,7 @@ gossip_tmsg_check_is_hex(const char *s)
 /* Copy s into dst[size], dropping control characters and invalid UTF-8,
  * stopping before the first character that does not fit. */
 void
-gossip_tmsg_check_cut(const char *s, char *dst, size_t size)
+tn_msg_check_cut(const char *s, char *dst, size_t size)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n = strlen(s), o = 0;
@@ -72,7 +72,7 @@ gossip_tmsg_check_cut(const char *s, char *dst, size_t size)
 	int			 l;
 
 	while (n > 0) {
-		if ((l = gossip_tmsg_check_utf8(p, n, &c)) < 0) {
+		if ((l = tn_msg_check_utf8(p, n, &c)) < 0) {
 			p++;
 			n--;
 			continue;
@@ -92,7 +92,7 @@ gossip_tmsg_check_cut(const char *s, char *dst, size_t size)
 /* Go replaces each invalid UTF-8 byte of a decoded string with U+FFFD:
  * NULL if s is valid, else the repaired copy (malloc'ed, caller frees). */
 char *
-gossip_tmsg_check_fix_utf8(const char *s)
+tn_msg_check_fix_utf8(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n = strlen(s), o = 0;
@@ -101,7 +101,7 @@ gossip_tmsg_check_fix_utf8(const char *s)
 	int			 l;
 
 	for (; n > 0; p += l, n -= (size_t)l) {
-		l = gossip_tmsg_check_utf8(p, n, &c);
+		l = tn_msg_check_utf8(p, n, &c);
 		if (l < 0 && out == NULL) {
 			out = xmalloc(strlen(s) * 3 + 1);
 			o = (size_t)(p - (const unsigned char *)s);
@@ -122,28 +122,28 @@ gossip_tmsg_check_fix_utf8(const char *s)
 }
 
 int
-gossip_tmsg_check_peer(const char *s)
+tn_msg_check_peer(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n = strlen(s);
 	uint32_t		 c;
 	int			 l;
 
-	if (n > GOSSIP_TMSG_PEER_ID_MAX)
-		return GOSSIP_TMSG_EPEERID;
+	if (n > TN_MSG_PEER_ID_MAX)
+		return TN_MSG_EPEERID;
 	for (; n > 0; p += l, n -= (size_t)l)
-		if ((l = gossip_tmsg_check_utf8(p, n, &c)) < 0 ||
+		if ((l = tn_msg_check_utf8(p, n, &c)) < 0 ||
 		    check_is_control(c))
-			return GOSSIP_TMSG_EPEERID;
-	return GOSSIP_TMSG_OK;
+			return TN_MSG_EPEERID;
+	return TN_MSG_OK;
 }
 
 int
-gossip_tmsg_check_hash(const char *s)
+tn_msg_check_hash(const char *s)
 {
-	if (strlen(s) > GOSSIP_TMSG_HASH_MAX || !gossip_tmsg_check_is_hex(s))
-		return GOSSIP_TMSG_EHASH;
-	return GOSSIP_TMSG_OK;
+	if (strlen(s) > TN_MSG_HASH_MAX || !tn_msg_check_is_hex(s))
+		return TN_MSG_EHASH;
+	return TN_MSG_OK;
 }
 
 /* ---- URLs ---------------------------------------------------------------- */
@@ -215,7 +215,7 @@ check_port_ok(const char *p, size_t n)
 }
 
 int
-gossip_tmsg_check_url(const char *url, unsigned flags)
+tn_msg_check_url(const char *url, unsigned flags)
 {
 	char		 host[256];
 	uint8_t		 a6[16];
@@ -223,17 +223,17 @@ gossip_tmsg_check_url(const char *url, unsigned flags)
 	size_t		 n = strlen(url), hn;
 	int		 v6 = 0;
 
-	if (n == 0 || n > GOSSIP_TMSG_URL_MAX)
-		return GOSSIP_TMSG_EURL;
+	if (n == 0 || n > TN_MSG_URL_MAX)
+		return TN_MSG_EURL;
 	for (a = url; *a != '\0'; a++)	/* printable ASCII only */
 		if ((unsigned char)*a <= 0x20 || (unsigned char)*a >= 0x7f)
-			return GOSSIP_TMSG_EURL;
+			return TN_MSG_EURL;
 	if (strncasecmp(url, "http://", 7) == 0)
 		a = url + 7;
 	else if (strncasecmp(url, "https://", 8) == 0)
 		a = url + 8;
 	else
-		return GOSSIP_TMSG_EURL;
+		return TN_MSG_EURL;
 	end = a + strcspn(a, "/?#");
 	/* userinfo ends at the last @ */
 	for (h = a, at = a; at < end; at++)
@@ -242,12 +242,12 @@ gossip_tmsg_check_url(const char *url, unsigned flags)
 	if (*h == '[') {
 		colon = memchr(h, ']', (size_t)(end - h));
 		if (colon == NULL)
-			return GOSSIP_TMSG_EURL;
+			return TN_MSG_EURL;
 		h++;
 		hn = (size_t)(colon - h);
 		colon++;
 		if (colon < end && *colon != ':')
-			return GOSSIP_TMSG_EURL;
+			return TN_MSG_EURL;
 		v6 = 1;
 	} else {
 		colon = memchr(h, ':', (size_t)(end - h));
@@ -255,35 +255,35 @@ gossip_tmsg_check_url(const char *url, unsigned flags)
 	}
 	if (colon != NULL && colon < end &&
 	    !check_port_ok(colon + 1, (size_t)(end - colon - 1)))
-		return GOSSIP_TMSG_EURL;
+		return TN_MSG_EURL;
 	if (hn == 0 || hn >= sizeof(host))
-		return GOSSIP_TMSG_EURL;
+		return TN_MSG_EURL;
 	memcpy(host, h, hn);
 	host[hn] = '\0';
 	if (v6 && strchr(host, '%') != NULL)	/* a zone: link-local */
-		return (flags & GOSSIP_TMSG_ALLOW_PRIVATE) ? GOSSIP_TMSG_OK :
-		    GOSSIP_TMSG_EPRIVATE;
+		return (flags & TN_MSG_ALLOW_PRIVATE) ? TN_MSG_OK :
+		    TN_MSG_EPRIVATE;
 	if (v6 && inet_pton(AF_INET6, host, a6) != 1)
-		return GOSSIP_TMSG_EURL;
-	if (!(flags & GOSSIP_TMSG_ALLOW_PRIVATE) &&
+		return TN_MSG_EURL;
+	if (!(flags & TN_MSG_ALLOW_PRIVATE) &&
 	    check_host_private(host, v6))
-		return GOSSIP_TMSG_EPRIVATE;
-	return GOSSIP_TMSG_OK;
+		return TN_MSG_EPRIVATE;
+	return TN_MSG_OK;
 }
 
 /* ---- hashes ------------------------------------------------------------ */
 
 int
-gossip_tmsg_hash_canon(const char *s, char out[GOSSIP_TMSG_HASH_MAX + 1])
+tn_msg_hash_canon(const char *s, char out[TN_MSG_HASH_MAX + 1])
 {
 	size_t	n = strlen(s), pad, i;
 
-	if (gossip_tmsg_check_hash(s) != GOSSIP_TMSG_OK)
+	if (tn_msg_check_hash(s) != TN_MSG_OK)
 		return -1;
-	pad = GOSSIP_TMSG_HASH_MAX - n;
+	pad = TN_MSG_HASH_MAX - n;
 	memset(out, '0', pad);
 	for (i = 0; i < n; i++)
 		out[pad + i] = (char)tolower((unsigned char)s[i]);
-	out[GOSSIP_TMSG_HASH_MAX] = '\0';
+	out[TN_MSG_HASH_MAX] = '\0';
 	return 0;
 }

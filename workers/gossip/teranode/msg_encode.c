@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "util.h"
-#define GOSSIP_TMSG_INTERNAL
+#define TN_MSG_INTERNAL
 #include "teranode/msg.h"
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -33,7 +33,7 @@ tmsg_go_quote(const char *s)
 
 	out[o++] = '"';
 	while (n > 0) {
-		l = gossip_tmsg_check_utf8(p, n, &c);
+		l = tn_msg_check_utf8(p, n, &c);
 		if (l < 0) {
 			memcpy(out + o, "\\ufffd", 6);
 			o += 6;
@@ -130,7 +130,7 @@ tmsg_put(const struct tmsg_field *f, const void *base, cJSON *obj)
 {
 	const char	*p = (const char *)base + f->off;
 	const void	*p2 = (const char *)base + f->off2;
-	const char	(*list)[GOSSIP_TMSG_HASH_MAX + 1];
+	const char	(*list)[TN_MSG_HASH_MAX + 1];
 	char		 num[48] = "null", *q = NULL;
 	cJSON		*item = NULL, *e;
 	size_t		 i, cnt;
@@ -174,7 +174,7 @@ tmsg_put(const struct tmsg_field *f, const void *base, cJSON *obj)
 		break;
 	}
 	if (empty && f->omitempty)
-		return GOSSIP_TMSG_OK;
+		return TN_MSG_OK;
 	switch (f->type) {
 	case T_STR:
 		q = tmsg_go_quote(p);
@@ -184,17 +184,17 @@ tmsg_put(const struct tmsg_field *f, const void *base, cJSON *obj)
 		break;
 	case T_BA:
 		if ((item = cJSON_CreateObject()) == NULL)
-			return GOSSIP_TMSG_ENOMEM;
-		if (tmsg_encode_obj(gossip_tmsg_block_assembly_fields,
-		    gossip_tmsg_block_assembly_nfields, p2, item) !=
-		    GOSSIP_TMSG_OK) {
+			return TN_MSG_ENOMEM;
+		if (tmsg_encode_obj(tn_msg_block_assembly_fields,
+		    tn_msg_block_assembly_nfields, p2, item) !=
+		    TN_MSG_OK) {
 			cJSON_Delete(item);
-			return GOSSIP_TMSG_ENOMEM;
+			return TN_MSG_ENOMEM;
 		}
 		break;
 	case T_HASHES:
 		if ((item = cJSON_CreateArray()) == NULL)
-			return GOSSIP_TMSG_ENOMEM;
+			return TN_MSG_ENOMEM;
 		cnt = *(const size_t *)p2;
 		memcpy(&list, p, sizeof(list));
 		for (i = 0; i < cnt; i++) {
@@ -205,7 +205,7 @@ tmsg_put(const struct tmsg_field *f, const void *base, cJSON *obj)
 			if (e == NULL || !cJSON_AddItemToArray(item, e)) {
 				cJSON_Delete(e);
 				cJSON_Delete(item);
-				return GOSSIP_TMSG_ENOMEM;
+				return TN_MSG_ENOMEM;
 			}
 		}
 		break;
@@ -215,13 +215,13 @@ tmsg_put(const struct tmsg_field *f, const void *base, cJSON *obj)
 	if (item != NULL) {
 		if (!cJSON_AddItemToObject(obj, f->key, item)) {
 			cJSON_Delete(item);
-			return GOSSIP_TMSG_ENOMEM;
+			return TN_MSG_ENOMEM;
 		}
-		return GOSSIP_TMSG_OK;
+		return TN_MSG_OK;
 	}
 	item = cJSON_AddRawToObject(obj, f->key, q);
 	free(q);
-	return item != NULL ? GOSSIP_TMSG_OK : GOSSIP_TMSG_ENOMEM;
+	return item != NULL ? TN_MSG_OK : TN_MSG_ENOMEM;
 }
 
 static int
@@ -232,9 +232,9 @@ tmsg_encode_obj(const struct tmsg_field *tab, size_t n, const void *base,
 	int	rc;
 
 	for (i = 0; i < n; i++)
-		if ((rc = tmsg_put(&tab[i], base, obj)) != GOSSIP_TMSG_OK)
+		if ((rc = tmsg_put(&tab[i], base, obj)) != TN_MSG_OK)
 			return rc;
-	return GOSSIP_TMSG_OK;
+	return TN_MSG_OK;
 }
 
 /* Print obj unformatted into a malloc'ed string; takes ownership of obj. */
@@ -245,28 +245,28 @@ tmsg_print(cJSON *obj, char **out, size_t *outlen)
 
 	cJSON_Delete(obj);
 	if (s == NULL)
-		return GOSSIP_TMSG_ENOMEM;
+		return TN_MSG_ENOMEM;
 	*out = xstrdup(s);	/* cJSON's allocator may not be ours */
 	cJSON_free(s);
 	if (outlen != NULL)
 		*outlen = strlen(*out);
-	return GOSSIP_TMSG_OK;
+	return TN_MSG_OK;
 }
 
 int
-gossip_tmsg_encode(const struct gossip_tmsg *m, char **out, size_t *outlen)
+tn_msg_encode(const struct tn_msg *m, char **out, size_t *outlen)
 {
 	cJSON	*obj;
 	int	 rc;
 
 	*out = NULL;
-	if (m->kind <= GOSSIP_TMSG_NONE || m->kind > GOSSIP_TMSG_KIND_MAX)
-		return GOSSIP_TMSG_EKIND;
+	if (m->kind <= TN_MSG_NONE || m->kind > TN_MSG_KIND_MAX)
+		return TN_MSG_EKIND;
 	if ((obj = cJSON_CreateObject()) == NULL)
-		return GOSSIP_TMSG_ENOMEM;
-	rc = tmsg_encode_obj(gossip_tmsg_kinds[m->kind].fields, gossip_tmsg_kinds[m->kind].nfields,
+		return TN_MSG_ENOMEM;
+	rc = tmsg_encode_obj(tn_msg_kinds[m->kind].fields, tn_msg_kinds[m->kind].nfields,
 	    &m->u, obj);
-	if (rc != GOSSIP_TMSG_OK) {
+	if (rc != TN_MSG_OK) {
 		cJSON_Delete(obj);
 		return rc;
 	}
@@ -274,7 +274,7 @@ gossip_tmsg_encode(const struct gossip_tmsg *m, char **out, size_t *outlen)
 }
 
 int
-gossip_tmsg_envelope_encode(const char *name, const uint8_t *data, size_t len,
+tn_msg_envelope_encode(const char *name, const uint8_t *data, size_t len,
     char **out, size_t *outlen)
 {
 	cJSON	*obj, *item;
@@ -282,7 +282,7 @@ gossip_tmsg_envelope_encode(const char *name, const uint8_t *data, size_t len,
 
 	*out = NULL;
 	if ((obj = cJSON_CreateObject()) == NULL)
-		return GOSSIP_TMSG_ENOMEM;
+		return TN_MSG_ENOMEM;
 	q = tmsg_go_quote(name);
 	item = cJSON_AddRawToObject(obj, "name", q);
 	free(q);
@@ -295,13 +295,13 @@ gossip_tmsg_envelope_encode(const char *name, const uint8_t *data, size_t len,
 	free(b64);
 	if (item == NULL) {
 		cJSON_Delete(obj);
-		return GOSSIP_TMSG_ENOMEM;
+		return TN_MSG_ENOMEM;
 	}
 	return tmsg_print(obj, out, outlen);
 }
 
 int
-gossip_tmsg_seal(const struct gossip_tmsg *m, const char *client_name,
+tn_msg_seal(const struct tn_msg *m, const char *client_name,
     char **out, size_t *outlen)
 {
 	char	*json;
@@ -309,9 +309,9 @@ gossip_tmsg_seal(const struct gossip_tmsg *m, const char *client_name,
 	int	 rc;
 
 	*out = NULL;
-	if ((rc = gossip_tmsg_encode(m, &json, &len)) != GOSSIP_TMSG_OK)
+	if ((rc = tn_msg_encode(m, &json, &len)) != TN_MSG_OK)
 		return rc;
-	rc = gossip_tmsg_envelope_encode(client_name, (const uint8_t *)json,
+	rc = tn_msg_envelope_encode(client_name, (const uint8_t *)json,
 	    len, out, outlen);
 	free(json);
 	return rc;

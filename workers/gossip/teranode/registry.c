@@ -34,7 +34,7 @@ reg_set(char *dst, size_t size, const char *src)
 #define REG_SET(dst, src)	reg_set(dst, sizeof(dst), src)
 
 int
-gossip_registry_init(struct gossip_registry *r, size_t max_peers,
+tn_registry_init(struct tn_registry *r, size_t max_peers,
     uint64_t ttl_ms)
 {
 	memset(r, 0, sizeof(*r));
@@ -47,14 +47,14 @@ gossip_registry_init(struct gossip_registry *r, size_t max_peers,
 }
 
 void
-gossip_registry_fini(struct gossip_registry *r)
+tn_registry_fini(struct tn_registry *r)
 {
 	free(r->peers);
 	memset(r, 0, sizeof(*r));
 }
 
 static ssize_t
-reg_find(const struct gossip_registry *r, const char *id)
+reg_find(const struct tn_registry *r, const char *id)
 {
 	size_t	i;
 
@@ -67,7 +67,7 @@ reg_find(const struct gossip_registry *r, const char *id)
 }
 
 static void
-reg_drop(struct gossip_registry *r, size_t i)
+reg_drop(struct tn_registry *r, size_t i)
 {
 	if (i != r->n - 1)
 		r->peers[i] = r->peers[r->n - 1];
@@ -76,7 +76,7 @@ reg_drop(struct gossip_registry *r, size_t i)
 
 /* The unconnected entry heard from longest ago, or -1. */
 static ssize_t
-reg_victim(const struct gossip_registry *r)
+reg_victim(const struct tn_registry *r)
 {
 	ssize_t	v = -1;
 	size_t	i;
@@ -91,14 +91,14 @@ reg_victim(const struct gossip_registry *r)
 	return v;
 }
 
-struct gossip_registry_peer *
-gossip_registry_add(struct gossip_registry *r, const char *id,
+struct tn_registry_peer *
+tn_registry_add(struct tn_registry *r, const char *id,
     uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p;
+	struct tn_registry_peer	*p;
 	ssize_t				 i;
 
-	if (id == NULL || *id == '\0' || strlen(id) > GOSSIP_REGISTRY_ID_MAX)
+	if (id == NULL || *id == '\0' || strlen(id) > TN_REGISTRY_ID_MAX)
 		return NULL;
 	if ((i = reg_find(r, id)) >= 0)
 		return &r->peers[i];
@@ -117,8 +117,8 @@ gossip_registry_add(struct gossip_registry *r, const char *id,
 	return p;
 }
 
-struct gossip_registry_peer *
-gossip_registry_get(struct gossip_registry *r, const char *id)
+struct tn_registry_peer *
+tn_registry_get(struct tn_registry *r, const char *id)
 {
 	ssize_t	i = reg_find(r, id);
 
@@ -126,8 +126,8 @@ gossip_registry_get(struct gossip_registry *r, const char *id)
 }
 
 int
-gossip_registry_copy(const struct gossip_registry *r, const char *id,
-    struct gossip_registry_peer *out)
+tn_registry_copy(const struct tn_registry *r, const char *id,
+    struct tn_registry_peer *out)
 {
 	ssize_t	i = reg_find(r, id);
 
@@ -138,8 +138,8 @@ gossip_registry_copy(const struct gossip_registry *r, const char *id,
 }
 
 size_t
-gossip_registry_list(const struct gossip_registry *r,
-    struct gossip_registry_peer *out, size_t cap)
+tn_registry_list(const struct tn_registry *r,
+    struct tn_registry_peer *out, size_t cap)
 {
 	size_t	n = r->n < cap ? r->n : cap;
 
@@ -149,7 +149,7 @@ gossip_registry_list(const struct gossip_registry *r,
 }
 
 int
-gossip_registry_remove(struct gossip_registry *r, const char *id)
+tn_registry_remove(struct tn_registry *r, const char *id)
 {
 	ssize_t	i = reg_find(r, id);
 
@@ -160,13 +160,13 @@ gossip_registry_remove(struct gossip_registry *r, const char *id)
 }
 
 size_t
-gossip_registry_count(const struct gossip_registry *r)
+tn_registry_count(const struct tn_registry *r)
 {
 	return r->n;
 }
 
 size_t
-gossip_registry_sweep(struct gossip_registry *r, uint64_t now_ms)
+tn_registry_sweep(struct tn_registry *r, uint64_t now_ms)
 {
 	size_t	i = 0, gone = 0;
 
@@ -188,10 +188,10 @@ gossip_registry_sweep(struct gossip_registry *r, uint64_t now_ms)
 /* ---- updaters ------------------------------------------------------------ */
 
 int
-gossip_registry_set_height(struct gossip_registry *r, const char *id,
+tn_registry_set_height(struct tn_registry *r, const char *id,
     uint32_t height, const char *hash)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -200,28 +200,28 @@ gossip_registry_set_height(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_set_block_hash(struct gossip_registry *r, const char *id,
+tn_registry_set_block_hash(struct tn_registry *r, const char *id,
     const char *hash)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	return p == NULL ? -1 : REG_SET(p->best_hash, hash);
 }
 
 int
-gossip_registry_set_data_hub_url(struct gossip_registry *r, const char *id,
+tn_registry_set_data_hub_url(struct tn_registry *r, const char *id,
     const char *url)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	return p == NULL ? -1 : REG_SET(p->data_hub_url, url);
 }
 
 int
-gossip_registry_set_health(struct gossip_registry *r, const char *id,
+tn_registry_set_health(struct tn_registry *r, const char *id,
     int healthy, uint64_t duration_ms, uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -232,10 +232,10 @@ gossip_registry_set_health(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_set_url_responsive(struct gossip_registry *r, const char *id,
+tn_registry_set_url_responsive(struct tn_registry *r, const char *id,
     int responsive, uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -245,10 +245,10 @@ gossip_registry_set_url_responsive(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_set_ban(struct gossip_registry *r, const char *id, int score,
+tn_registry_set_ban(struct tn_registry *r, const char *id, int score,
     int banned)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -258,10 +258,10 @@ gossip_registry_set_ban(struct gossip_registry *r, const char *id, int score,
 }
 
 int
-gossip_registry_add_bytes(struct gossip_registry *r, const char *id,
+tn_registry_add_bytes(struct tn_registry *r, const char *id,
     uint64_t in, uint64_t out)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -271,10 +271,10 @@ gossip_registry_add_bytes(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_touch(struct gossip_registry *r, const char *id,
+tn_registry_touch(struct tn_registry *r, const char *id,
     uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -283,10 +283,10 @@ gossip_registry_touch(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_block_seen(struct gossip_registry *r, const char *id,
+tn_registry_block_seen(struct tn_registry *r, const char *id,
     uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -296,10 +296,10 @@ gossip_registry_block_seen(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_connected(struct gossip_registry *r, const char *id,
+tn_registry_connected(struct tn_registry *r, const char *id,
     const char *addr, int inbound, uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 	size_t				 i;
 
 	if (p == NULL)
@@ -308,20 +308,20 @@ gossip_registry_connected(struct gossip_registry *r, const char *id,
 	p->inbound = inbound != 0;
 	p->last_message_ms = now_ms;
 	if (addr == NULL || *addr == '\0' ||
-	    strlen(addr) > GOSSIP_REGISTRY_ADDR_MAX)
+	    strlen(addr) > TN_REGISTRY_ADDR_MAX)
 		return 0;
 	for (i = 0; i < p->naddrs; i++)
 		if (strcmp(p->addrs[i], addr) == 0)
 			return 0;
-	if (p->naddrs < GOSSIP_REGISTRY_ADDRS_MAX)
+	if (p->naddrs < TN_REGISTRY_ADDRS_MAX)
 		strcpy(p->addrs[p->naddrs++], addr);
 	return 0;
 }
 
 int
-gossip_registry_disconnected(struct gossip_registry *r, const char *id)
+tn_registry_disconnected(struct tn_registry *r, const char *id)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -345,10 +345,10 @@ reg_word(char *dst, size_t size, const char *src)
 }
 
 int
-gossip_registry_apply_status(struct gossip_registry *r, const char *id,
-    const struct gossip_tmsg_node_status *st, uint64_t now_ms)
+tn_registry_apply_status(struct tn_registry *r, const char *id,
+    const struct tn_msg_node_status *st, uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -367,10 +367,10 @@ gossip_registry_apply_status(struct gossip_registry *r, const char *id,
 }
 
 int
-gossip_registry_apply_handshake(struct gossip_registry *r, const char *id,
-    const struct gossip_tmsg_handshake *hs, uint64_t now_ms)
+tn_registry_apply_handshake(struct tn_registry *r, const char *id,
+    const struct tn_msg_handshake *hs, uint64_t now_ms)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(r, id);
+	struct tn_registry_peer	*p = tn_registry_get(r, id);
 
 	if (p == NULL)
 		return -1;
@@ -389,7 +389,7 @@ gossip_registry_apply_handshake(struct gossip_registry *r, const char *id,
 /* ---- SelectSyncPeer ------------------------------------------------------ */
 
 static int
-reg_eligible(const struct gossip_registry_peer *p, uint32_t local)
+reg_eligible(const struct tn_registry_peer *p, uint32_t local)
 {
 	return !p->banned && p->healthy && p->data_hub_url[0] != '\0' &&
 	    p->url_responsive && p->height > 0 && p->height > local;
@@ -397,8 +397,8 @@ reg_eligible(const struct gossip_registry_peer *p, uint32_t local)
 
 /* <0 if a sorts first: ban score ↑, height ↓, check duration ↑, ID ↑ */
 static int
-reg_order(const struct gossip_registry_peer *a,
-    const struct gossip_registry_peer *b)
+reg_order(const struct tn_registry_peer *a,
+    const struct tn_registry_peer *b)
 {
 	if (a->ban_score != b->ban_score)
 		return a->ban_score < b->ban_score ? -1 : 1;
@@ -410,8 +410,8 @@ reg_order(const struct gossip_registry_peer *a,
 }
 
 int
-gossip_registry_select(const struct gossip_registry_peer *peers, size_t n,
-    const struct gossip_registry_select_opts *o)
+tn_registry_select(const struct tn_registry_peer *peers, size_t n,
+    const struct tn_registry_select_opts *o)
 {
 	const char	*prev = o->previous;
 	int		 first = -1, second = -1;

@@ -16,7 +16,7 @@
 #include "teranode/registry.h"
 
 void
-gossip_sync_params_default(struct gossip_sync_params *p)
+tn_sync_params_default(struct tn_sync_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->fsm_check_ms = 2000;
@@ -28,8 +28,8 @@ gossip_sync_params_default(struct gossip_sync_params *p)
 }
 
 void
-gossip_sync_init(struct gossip_sync *s, struct gossip_registry *reg,
-    const struct gossip_sync_params *p)
+tn_sync_init(struct tn_sync *s, struct tn_registry *reg,
+    const struct tn_sync_params *p)
 {
 	memset(s, 0, sizeof(*s));
 	s->reg = reg;
@@ -38,7 +38,7 @@ gossip_sync_init(struct gossip_sync *s, struct gossip_registry *reg,
 }
 
 void
-gossip_sync_start(struct gossip_sync *s, uint64_t now_ms)
+tn_sync_start(struct tn_sync *s, uint64_t now_ms)
 {
 	s->started = 1;
 	s->next_fsm_ms = now_ms + s->p.fsm_check_ms;
@@ -46,19 +46,19 @@ gossip_sync_start(struct gossip_sync *s, uint64_t now_ms)
 }
 
 void
-gossip_sync_set_local_height(struct gossip_sync *s, uint32_t height)
+tn_sync_set_local_height(struct tn_sync *s, uint32_t height)
 {
 	s->local_height = height;
 }
 
 void
-gossip_sync_set_fsm(struct gossip_sync *s, enum gossip_sync_fsm fsm)
+tn_sync_set_fsm(struct tn_sync *s, enum tn_sync_fsm fsm)
 {
 	s->fsm = fsm;
 }
 
-enum gossip_sync_fsm
-gossip_sync_fsm_parse(const char *name)
+enum tn_sync_fsm
+tn_sync_fsm_parse(const char *name)
 {
 	static const char *const names[] = { "UNKNOWN", "IDLE", "RUNNING",
 	    "CATCHINGBLOCKS", "LEGACYSYNCING" };
@@ -66,18 +66,18 @@ gossip_sync_fsm_parse(const char *name)
 
 	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcasecmp(name, names[i]) == 0)
-			return (enum gossip_sync_fsm)i;
-	return GOSSIP_SYNC_FSM_UNKNOWN;
+			return (enum tn_sync_fsm)i;
+	return TN_SYNC_FSM_UNKNOWN;
 }
 
 const char *
-gossip_sync_peer(const struct gossip_sync *s)
+tn_sync_peer(const struct tn_sync *s)
 {
 	return s->current[0] != '\0' ? s->current : NULL;
 }
 
 int
-gossip_sync_caught_up(const struct gossip_sync *s)
+tn_sync_caught_up(const struct tn_sync *s)
 {
 	size_t	i;
 
@@ -88,16 +88,16 @@ gossip_sync_caught_up(const struct gossip_sync *s)
 }
 
 int
-gossip_sync_skip_block(const struct gossip_sync *s, const char *originator,
+tn_sync_skip_block(const struct tn_sync *s, const char *originator,
     uint32_t height)
 {
-	const struct gossip_registry_peer	*p;
+	const struct tn_registry_peer	*p;
 
 	if (s->current[0] == '\0' ||
-	    (s->fsm != GOSSIP_SYNC_FSM_CATCHINGBLOCKS &&
-	    s->fsm != GOSSIP_SYNC_FSM_LEGACYSYNCING))
+	    (s->fsm != TN_SYNC_FSM_CATCHINGBLOCKS &&
+	    s->fsm != TN_SYNC_FSM_LEGACYSYNCING))
 		return 0;
-	p = gossip_registry_get(s->reg, s->current);
+	p = tn_registry_get(s->reg, s->current);
 	if (p != NULL && height < p->height)
 		return 1;
 	return originator == NULL || strcmp(originator, s->current) != 0;
@@ -105,14 +105,14 @@ gossip_sync_skip_block(const struct gossip_sync *s, const char *originator,
 
 /* ---- actions ------------------------------------------------------------- */
 
-static struct gossip_sync_action *
-sync_act(struct gossip_sync_actions *acts, enum gossip_sync_act_kind kind,
+static struct tn_sync_action *
+sync_act(struct tn_sync_actions *acts, enum tn_sync_act_kind kind,
     const char *peer, const char *reason)
 {
-	struct gossip_sync_action	*a;
+	struct tn_sync_action	*a;
 
-	if (acts->n == GOSSIP_SYNC_ACTIONS_MAX)
-		return NULL;	/* cannot happen: see GOSSIP_SYNC_ACTIONS_MAX */
+	if (acts->n == TN_SYNC_ACTIONS_MAX)
+		return NULL;	/* cannot happen: see TN_SYNC_ACTIONS_MAX */
 	a = &acts->a[acts->n++];
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
@@ -123,27 +123,27 @@ sync_act(struct gossip_sync_actions *acts, enum gossip_sync_act_kind kind,
 }
 
 static void
-sync_clear(struct gossip_sync *s, const char *reason,
-    struct gossip_sync_actions *acts)
+sync_clear(struct tn_sync *s, const char *reason,
+    struct tn_sync_actions *acts)
 {
 	if (s->current[0] == '\0')
 		return;
-	(void)sync_act(acts, GOSSIP_SYNC_ACT_CLEAR, s->current, reason);
+	(void)sync_act(acts, TN_SYNC_ACT_CLEAR, s->current, reason);
 	s->current[0] = '\0';
 	s->sync_start_ms = 0;
 }
 
 /* sendSyncMessage: needs the peer in the registry with a best hash. */
 static int
-sync_send(struct gossip_sync *s, const char *id, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+sync_send(struct tn_sync *s, const char *id, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
-	struct gossip_registry_peer	*p = gossip_registry_get(s->reg, id);
-	struct gossip_sync_action	*a;
+	struct tn_registry_peer	*p = tn_registry_get(s->reg, id);
+	struct tn_sync_action	*a;
 
 	if (p == NULL || p->best_hash[0] == '\0')
 		return -1;
-	if ((a = sync_act(acts, GOSSIP_SYNC_ACT_TRIGGER, id, NULL)) == NULL)
+	if ((a = sync_act(acts, TN_SYNC_ACT_TRIGGER, id, NULL)) == NULL)
 		return -1;
 	strcpy(a->hash, p->best_hash);
 	strcpy(a->url, p->data_hub_url);
@@ -154,20 +154,20 @@ sync_send(struct gossip_sync *s, const char *id, uint64_t now_ms,
 
 /* The selector over the registry; index or -1. */
 static int
-sync_select(const struct gossip_sync *s, const char *previous)
+sync_select(const struct tn_sync *s, const char *previous)
 {
-	struct gossip_registry_select_opts	o;
+	struct tn_registry_select_opts	o;
 
 	o.local_height = s->local_height;
 	o.forced = s->p.forced;
 	o.previous = previous;
-	return gossip_registry_select(s->reg->peers, s->reg->n, &o);
+	return tn_registry_select(s->reg->peers, s->reg->n, &o);
 }
 
 /* Make peer i the sync peer (if it is not already) and send its trigger. */
 static void
-sync_switch(struct gossip_sync *s, int i, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+sync_switch(struct tn_sync *s, int i, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
 	const char	*id = s->reg->peers[i].id;
 
@@ -177,18 +177,18 @@ sync_switch(struct gossip_sync *s, int i, uint64_t now_ms,
 		sync_clear(s, "replaced", acts);
 	strcpy(s->current, id);
 	s->sync_start_ms = now_ms;
-	(void)sync_act(acts, GOSSIP_SYNC_ACT_SELECT, id, NULL);
+	(void)sync_act(acts, TN_SYNC_ACT_SELECT, id, NULL);
 	(void)sync_send(s, id, now_ms, acts);
 }
 
 void
-gossip_sync_trigger(struct gossip_sync *s, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+tn_sync_trigger(struct tn_sync *s, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
 	int	i = sync_select(s, s->current);
 
 	if (i < 0) {
-		(void)sync_act(acts, GOSSIP_SYNC_ACT_NONE_FOUND, NULL,
+		(void)sync_act(acts, TN_SYNC_ACT_NONE_FOUND, NULL,
 		    "no eligible peer ahead of us");
 		return;
 	}
@@ -197,23 +197,23 @@ gossip_sync_trigger(struct gossip_sync *s, uint64_t now_ms,
 
 /* checkFSMState: acts only while the FSM is RUNNING. */
 static void
-sync_check_fsm(struct gossip_sync *s, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+sync_check_fsm(struct tn_sync *s, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
-	struct gossip_registry_peer	*p;
+	struct tn_registry_peer	*p;
 	int				 i;
 
-	if (s->fsm != GOSSIP_SYNC_FSM_RUNNING)
+	if (s->fsm != TN_SYNC_FSM_RUNNING)
 		return;
 	if (s->current[0] == '\0') {		/* handleRunningState */
 		if ((i = sync_select(s, NULL)) >= 0)
 			sync_switch(s, i, now_ms, acts);
 		return;
 	}
-	p = gossip_registry_get(s->reg, s->current);
+	p = tn_registry_get(s->reg, s->current);
 	if (p == NULL) {
 		sync_clear(s, "gone from the registry", acts);
-		gossip_sync_trigger(s, now_ms, acts);
+		tn_sync_trigger(s, now_ms, acts);
 	} else if (p->height > s->local_height) {
 		/* still behind it and not catching up: send again, or move
 		 * to the next best peer if it is no longer the best */
@@ -222,34 +222,34 @@ sync_check_fsm(struct gossip_sync *s, uint64_t now_ms,
 			(void)sync_send(s, s->current, now_ms, acts);
 		else {
 			sync_clear(s, "sync did not start", acts);
-			gossip_sync_trigger(s, now_ms, acts);
+			tn_sync_trigger(s, now_ms, acts);
 		}
 	} else
-		gossip_sync_trigger(s, now_ms, acts);	/* caught up with it */
+		tn_sync_trigger(s, now_ms, acts);	/* caught up with it */
 }
 
 /* evaluateSyncPeer */
 static void
-sync_evaluate(struct gossip_sync *s, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+sync_evaluate(struct tn_sync *s, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
-	struct gossip_registry_peer	*p;
+	struct tn_registry_peer	*p;
 	int				 i;
 
 	if (s->current[0] == '\0')
 		return;
-	p = gossip_registry_get(s->reg, s->current);
+	p = tn_registry_get(s->reg, s->current);
 	if (p == NULL || !p->healthy || p->banned) {
 		sync_clear(s, p == NULL ? "gone from the registry" :
 		    p->banned ? "banned" : "unhealthy", acts);
-		gossip_sync_trigger(s, now_ms, acts);
+		tn_sync_trigger(s, now_ms, acts);
 		return;
 	}
 	if (now_ms > s->sync_start_ms + s->p.stuck_ms &&
 	    now_ms > p->last_message_ms + s->p.silent_ms) {
 		p->healthy = 0;
 		sync_clear(s, "stuck", acts);
-		gossip_sync_trigger(s, now_ms, acts);
+		tn_sync_trigger(s, now_ms, acts);
 		return;
 	}
 	if (p->height > 0 && s->local_height >= p->height &&
@@ -259,17 +259,17 @@ sync_evaluate(struct gossip_sync *s, uint64_t now_ms,
 }
 
 void
-gossip_sync_tick(struct gossip_sync *s, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+tn_sync_tick(struct tn_sync *s, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
 	if (!s->started)
 		return;
 	if (s->retrigger_at_ms != 0 && now_ms >= s->retrigger_at_ms) {
 		s->retrigger_at_ms = 0;
-		gossip_sync_trigger(s, now_ms, acts);
+		tn_sync_trigger(s, now_ms, acts);
 	}
 	if (now_ms >= s->next_fsm_ms) {		/* monitorFSM */
-		if (gossip_sync_caught_up(s))
+		if (tn_sync_caught_up(s))
 			s->next_fsm_ms = now_ms + s->p.fsm_idle_ms;
 		else {
 			s->next_fsm_ms = now_ms + s->p.fsm_check_ms;
@@ -283,10 +283,10 @@ gossip_sync_tick(struct gossip_sync *s, uint64_t now_ms,
 }
 
 void
-gossip_sync_peer_removed(struct gossip_sync *s, const char *id,
-    uint64_t now_ms, struct gossip_sync_actions *acts)
+tn_sync_peer_removed(struct tn_sync *s, const char *id,
+    uint64_t now_ms, struct tn_sync_actions *acts)
 {
-	(void)gossip_registry_remove(s->reg, id);
+	(void)tn_registry_remove(s->reg, id);
 	if (s->current[0] == '\0' || strcmp(id, s->current) != 0)
 		return;
 	sync_clear(s, "disconnected", acts);
@@ -296,24 +296,24 @@ gossip_sync_peer_removed(struct gossip_sync *s, const char *id,
 }
 
 void
-gossip_sync_peer_banned(struct gossip_sync *s, const char *id, int score,
-    int banned, uint64_t now_ms, struct gossip_sync_actions *acts)
+tn_sync_peer_banned(struct tn_sync *s, const char *id, int score,
+    int banned, uint64_t now_ms, struct tn_sync_actions *acts)
 {
-	(void)gossip_registry_set_ban(s->reg, id, score, banned);
+	(void)tn_registry_set_ban(s->reg, id, score, banned);
 	if (!banned || s->current[0] == '\0' || strcmp(id, s->current) != 0)
 		return;
 	sync_clear(s, "banned", acts);
-	gossip_sync_trigger(s, now_ms, acts);
+	tn_sync_trigger(s, now_ms, acts);
 }
 
 void
-gossip_sync_catchup_failure(struct gossip_sync *s, uint64_t now_ms,
-    struct gossip_sync_actions *acts)
+tn_sync_catchup_failure(struct tn_sync *s, uint64_t now_ms,
+    struct tn_sync_actions *acts)
 {
-	struct gossip_registry_peer	*p;
+	struct tn_registry_peer	*p;
 
-	if ((p = gossip_registry_get(s->reg, s->current)) != NULL)
+	if ((p = tn_registry_get(s->reg, s->current)) != NULL)
 		p->healthy = 0;
 	sync_clear(s, "catch-up failed", acts);
-	gossip_sync_trigger(s, now_ms, acts);
+	tn_sync_trigger(s, now_ms, acts);
 }

@@ -15,7 +15,7 @@
 #include "pubsub/pubsub.h"
 #include "teranode/registry.h"
 
-struct gossip_tn;
+struct tn_ctx;
 struct ipc_pub;
 struct proc;
 struct proc_stats;
@@ -34,26 +34,26 @@ struct tn_hooks {
  * coordinator, the health checker and the local announcements.  Everything
  * given is borrowed and outlives the layer.
  */
-struct gossip_tn *gossip_teranode_start(struct proc *, struct ipc_pub *,
-	    struct p2p_host *, struct gossip_pubsub *ps,
+struct tn_ctx *tn_start(struct proc *, struct ipc_pub *,
+	    struct p2p_host *, struct ps_router *ps,
 	    const struct tn_hooks *);
-void	gossip_teranode_stop(struct gossip_tn *);
+void	tn_stop(struct tn_ctx *);
 /*
  * A delivered pubsub message: 1 if it was on a Teranode topic (handled,
  * *verdict says how), 0 if it is not Teranode's.
  */
-int	gossip_teranode_message(struct gossip_tn *, const char *topic,
+int	tn_message(struct tn_ctx *, const char *topic,
 	    const char *author, const char *from, const uint8_t *, size_t,
 	    enum ps_verdict *verdict);
 /* local.c: a local announcement (TopicKind, message JSON); -1 with err. */
-int	gossip_local_publish(struct gossip_tn *, int kind, const char *json,
+int	tn_local_publish(struct tn_ctx *, int kind, const char *json,
 	    char *err, size_t errlen);
 /* A connection opened: -1 refused (another network) and closed. */
-int	gossip_teranode_connected(struct gossip_tn *, struct gossip_conn *);
-void	gossip_teranode_disconnected(struct gossip_tn *, struct gossip_conn *);
+int	tn_connected(struct tn_ctx *, struct p2p_conn *);
+void	tn_disconnected(struct tn_ctx *, struct p2p_conn *);
 /* The registry entries, borrowed until the loop runs again. */
-size_t	gossip_teranode_peers(struct gossip_tn *,
-	    const struct gossip_registry_peer **out);
-void	gossip_teranode_stats(struct gossip_tn *, struct proc_stats *);
+size_t	tn_peers(struct tn_ctx *,
+	    const struct tn_registry_peer **out);
+void	tn_stats(struct tn_ctx *, struct proc_stats *);
 
 #endif
