@@ -8,6 +8,7 @@
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
  * ProtocolViolation on gossip.pub.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,6 +396,8 @@ gossip_main(struct proc *p)
 
 	g->p = p;
 	g->host.p = p;
+	snprintf(g->host.protocol_version, sizeof(g->host.protocol_version),
+	    "/teranode/bitcoin/%s/1.0.0", config_str(p->cfg, "network"));
 	g->host.cbs.arg = g;
 	g->host.cbs.dialing = gossip_on_dialing;
 	g->host.cbs.open = gossip_on_open;

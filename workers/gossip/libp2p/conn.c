@@ -5,7 +5,8 @@
  * ID enforced), the muxer (agreed inline in Noise or by multistream-select
  * for /yamux/1.0.0), then the yamux session whose streams live in
  * stream.c.  Anything malformed from the peer closes this
- * connection only, with the reason logged and a ProtocolViolation event.
+ * connection only, with the reason logged and handed to the host's
+ * violation callback.
  */
 #include <errno.h>
 #include <stdarg.h>

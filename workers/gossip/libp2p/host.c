@@ -353,8 +353,9 @@ p2p_host_start(struct p2p_host *h)
 	h->lim.handshake_ms = config_duration_ms(cfg, "p2p_handshake_timeout");
 	h->lim.idle_ms = config_duration_ms(cfg, "p2p_idle_timeout");
 	snprintf(h->agent, sizeof(h->agent), "terap2p/%s", TP_VERSION);
-	snprintf(h->protocol_version, sizeof(h->protocol_version),
-	    "/teranode/bitcoin/%s/1.0.0", config_str(cfg, "network"));
+	if (h->protocol_version[0] == '\0')	/* else go-libp2p's default */
+		snprintf(h->protocol_version, sizeof(h->protocol_version),
+		    "ipfs/0.1.0");
 	host_identity(h);
 	/* resolv.conf and /etc/hosts; a machine without name servers still
 	 * resolves what its hosts file names */

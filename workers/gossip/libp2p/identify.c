@@ -4,7 +4,8 @@
  * FIN); when the peer asks, we write our Identify message and close.  The
  * message says our public key, the addresses we listen on, the address we
  * see the peer at, the protocols we really serve, our protocol version
- * (/teranode/bitcoin/<network>/1.0.0) and agent (terap2p/<version>).
+ * (the application's, set in p2p_host before it starts) and agent
+ * (terap2p/<version>).
  */
 #include <arpa/inet.h>
 #include <stdio.h>

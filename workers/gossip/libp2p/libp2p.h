@@ -658,7 +658,7 @@ struct p2p_host {
 	struct p2p_host_cbs		 cbs;
 	struct p2p_identity		 id;
 	char				 agent[64];	/* terap2p/<version> */
-	char				 protocol_version[96];
+	char				 protocol_version[96];	/* set before start */
 	struct evconnlistener		*listeners[P2P_LISTENERS_MAX];
 	size_t				 nlisteners;
 	char				**advertise;	/* owned: text multiaddrs */
