@@ -17,7 +17,7 @@
 #include "config.h"
 #include "gossip.h"
 #include "gossip_catchup.h"
-#include "gossip_registry.h"
+#include "teranode/teranode.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -92,11 +92,11 @@ gossip_catchup_ipc_stop(struct gossip_ctx *g)
 	g->catchup = NULL;
 }
 
-static const struct gossip_registry_peer *
+static const struct tn_registry_peer *
 gossip_catchup_ipc_reg(struct gossip_ctx *g, const char *id)
 {
-	const struct gossip_registry_peer	*rp;
-	size_t					 n = gossip_teranode_peers(g, &rp);
+	const struct tn_registry_peer	*rp;
+	size_t					 n = tn_peers(g->tn, &rp);
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rp[i].id, id) == 0)
@@ -139,7 +139,7 @@ gossip_catchup_unix(uint64_t mono_ms, uint64_t now_mono, uint64_t now_wall)
 /* Fill e from the registry entry rp and/or the reputation record cr. */
 static void
 gossip_catchup_ipc_fill(Tp__RegistryPeer *e,
-    const struct gossip_registry_peer *rp, const struct gossip_catchup_rec *cr,
+    const struct tn_registry_peer *rp, const struct gossip_catchup_rec *cr,
     int64_t now)
 {
 	uint64_t	mono = util_mono_ms(), wall = util_wall_ms();
@@ -229,8 +229,8 @@ gossip_catchup_ipc_registry(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PeerRegistryReq *r)
 {
 	struct gossip_catchup_state		*s = g->catchup;
-	const struct gossip_registry_peer	*rp;
-	size_t		 nreg = gossip_teranode_peers(g, &rp), n = 0, i;
+	const struct tn_registry_peer	*rp;
+	size_t		 nreg = tn_peers(g->tn, &rp), n = 0, i;
 	Tp__RegistryPeer *e, **v;
 	Tp__PeerRegistryRep rep = TP__PEER_REGISTRY_REP__INIT;
 	ipc_env		 env = TP__ENVELOPE__INIT;
