@@ -169,8 +169,7 @@ notify_on_header(void *arg, int code, const char *details,
 	    sizeof(err)) == -1 || strcmp(h.hash, l->hash) != 0) {
 		c->st.malformed++;
 		log_warn("kafka: GetBlockHeader %s answered garbage: %s",
-		    l->hash, strcmp(h.hash, l->hash) != 0 ? "another block's "
-		    "header" : err);
+		    l->hash, h.hash[0] != '\0' ? "another block's header" : err);
 		notify_forget(c, l->hash);
 	} else if (h.invalid) {
 		c->st.invalid++;
