@@ -51,6 +51,7 @@ COMMON_SRCS = \
 	common/ipc_codec.c \
 	common/log.c \
 	common/proc.c \
+	common/redact.c \
 	common/util.c \
 	$(GEN)/ipc.pb-c.c
 
@@ -159,6 +160,7 @@ UNIT_TESTS = \
 	api_pure \
 	config \
 	util \
+	redact \
 	ipc_codec \
 	ipc \
 	supervisor_backoff \
@@ -182,6 +184,7 @@ UNIT_TESTS = \
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
+UNIT_redact_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
 UNIT_ipc_SRCS = $(COMMON_SRCS)
 UNIT_supervisor_backoff_SRCS = $(COMMON_SRCS) supervisor/supervisor_backoff.c
@@ -212,6 +215,7 @@ UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge
 INTEG_TESTS = \
 	kafka_bridge \
 	api_rest \
+	api_harden \
 	api_ws \
 	api_ctl \
 	api_dashboard \
@@ -226,6 +230,7 @@ INTEG_TESTS = \
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
+INTEG_api_harden_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
 INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "redact.h"
 #include "util.h"
 
 #define CFG_LINE_MAX	4096
@@ -493,21 +494,6 @@ config_path(const struct config *cfg)
 	return cfg->path;
 }
 
-/* Mask the password of a URL's userinfo: scheme://user:pw@host -> user:****@ */
-static void
-mask_url_password(const char *in, char *out, size_t len)
-{
-	const char	*scheme = strstr(in, "://"), *colon, *at;
-
-	snprintf(out, len, "%s", in);
-	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
-		return;
-	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-	if (colon == NULL)
-		return;
-	snprintf(out, len, "%.*s****%s", (int)(colon + 1 - in), in, at);
-}
-
 void
 config_print(const struct config *cfg, FILE *out)
 {
@@ -531,7 +517,7 @@ config_print(const struct config *cfg, FILE *out)
 				fprintf(out, "%s%s", j ? " | " : " ",
 				    v->list.v[j]);
 		else {
-			mask_url_password(v->text, buf, sizeof(buf));
+			redact_url(v->text, buf, sizeof(buf));
 			fprintf(out, " %s", buf);
 		}
 		fputc('\n', out);
