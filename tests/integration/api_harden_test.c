@@ -85,7 +85,85 @@ curl(struct ht *t, char *out, size_t outlen, const char *path, ...)
 	return atoi(nl + 1);
 }
 
-/* ---- item: secrets of ban_store_url ---- */
+/* A TCP connection to the API from source address src (127.0.0.x). */
+static int
+tcp_open(struct ht *t, const char *src)
+{
+	struct sockaddr_in	sa;
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	if (src != NULL) {
+		ck_assert_int_eq(inet_pton(AF_INET, src, &sa.sin_addr), 1);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)),
+		    0);
+	}
+	sa.sin_port = htons((uint16_t)t->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read a response head (up to ms); 1 when it is a 101. */
+static int
+ws_upgrade(int fd, int ms)
+{
+	const char	*req = "GET /p2p-ws HTTP/1.1\r\nHost: x\r\n"
+			    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			    "Sec-WebSocket-Version: 13\r\n"
+			    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+	char		 resp[1024];
+	size_t		 len = 0;
+	ssize_t		 n;
+
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		return 0;
+	resp[0] = '\0';
+	while (len + 1 < sizeof(resp) && strstr(resp, "\r\n\r\n") == NULL) {
+		struct pollfd	pfd = { fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, ms) <= 0 || (n = read(fd, resp + len, 1)) <= 0)
+			break;
+		len += (size_t)n;
+		resp[len] = '\0';
+	}
+	return strncmp(resp, "HTTP/1.1 101 ", 13) == 0;
+}
+
+/* The resident set of pid in kB (VmRSS of /proc/<pid>/status). */
+static long
+vmrss_kb(pid_t pid)
+{
+	char	 path[64], line[256];
+	long	 kb = -1;
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb;
+}
+
+static pid_t
+api_pid(struct ht *t)
+{
+	pid_t	pid = 0;
+
+	for (int i = 0; i < 500 && (pid = h_worker_pid(&t->d, "api")) == 0; i++)
+		usleep(20000);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* ---- secrets of ban_store_url ---- */
 
 START_TEST(store_secrets_never_shown)
 {
@@ -125,6 +203,131 @@ START_TEST(store_secrets_never_shown)
 }
 END_TEST
 
+/* ---- /p2p-ws: clients that stop reading ---- */
+
+#define FLOOD_MAX	(256u << 20)
+
+/*
+ * Pings whose Pongs back up the server's output (the client does not
+ * read), then Close: the sequence that escaped the "1 s behind" drop.
+ */
+static void
+ws_pings_then_close(int fd)
+{
+	enum { N = 4000, F = 6 + 125 };
+	uint8_t	*b = xcalloc(N + 1, F);
+	size_t	 len = 0;
+	ssize_t	 n;
+
+	for (int i = 0; i < N; i++, len += F) {
+		b[len] = 0x89;			/* FIN | Ping */
+		b[len + 1] = 0x80 | 125;	/* masked, 125 bytes */
+	}
+	b[len++] = 0x88;			/* FIN | Close */
+	b[len++] = 0x82;			/* masked, 2 bytes */
+	memcpy(b + len, "\1\2\3\4", 4);
+	b[len + 4] = 0x03 ^ 1;			/* 1000 */
+	b[len + 5] = 0xe8 ^ 2;
+	len += 6;
+	for (size_t off = 0; off < len; off += (size_t)n)
+		ck_assert_int_gt(n = write(fd, b + off, len - off), 0);
+	free(b);
+}
+
+/*
+ * Two clients take both slots, stop reading, send Close and flood: the
+ * worker must not read the flood into memory, and must free both slots.
+ */
+START_TEST(ws_flood_after_close)
+{
+	static char		junk[65536];
+	struct ht		t;
+	int			fd[2], ok = 0, small = 4096;
+	size_t			sent = 0;
+	long			rss0, rss1;
+	pid_t			pid;
+	uint64_t		t0;
+	ssize_t			n;
+
+	start(&t, "api_ws_max_clients = 2\n");
+	pid = api_pid(&t);
+	memset(junk, 0x82, sizeof(junk));
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_ge(fd[i] = tcp_open(&t, NULL), 0);
+		setsockopt(fd[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		ck_assert_int_eq(ws_upgrade(fd[i], 3000), 1);
+		ws_pings_then_close(fd[i]);
+		fcntl(fd[i], F_SETFL, O_NONBLOCK);
+	}
+	rss0 = vmrss_kb(pid);
+	t0 = util_mono_ms();
+	while (sent < FLOOD_MAX && util_mono_ms() - t0 < 8000) {
+		int	progress = 0;
+
+		for (int i = 0; i < 2; i++)
+			if (fd[i] >= 0 && (n = send(fd[i], junk, sizeof(junk),
+			    MSG_NOSIGNAL)) > 0) {
+				sent += (size_t)n;
+				progress = 1;
+			} else if (fd[i] >= 0 && n == -1 && errno != EAGAIN) {
+				fprintf(stderr, "client %d: %s after %zu bytes\n",
+				    i, strerror(errno), sent);
+				close(fd[i]);	/* the server let go */
+				fd[i] = -1;
+			}
+		if (!progress)
+			usleep(10000);
+	}
+	rss1 = vmrss_kb(pid);
+	fprintf(stderr, "ws flood: %zu kB sent in %llu ms, api VmRSS %ld -> "
+	    "%ld kB\n", sent >> 10, (unsigned long long)(util_mono_ms() - t0),
+	    rss0, rss1);
+	ck_assert_msg(rss1 - rss0 < 32 * 1024, "api worker grew from %ld to "
+	    "%ld kB", rss0, rss1);
+	/* both slots come free: a real client gets in */
+	for (int i = 0; i < 50 && !ok; i++) {
+		int	c = tcp_open(&t, NULL);
+
+		ok = ws_upgrade(c, 3000);
+		close(c);
+		if (!ok)
+			usleep(100000);
+	}
+	ck_assert_msg(ok, "no /p2p-ws slot came free");
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	h_stop(&t.d);
+}
+END_TEST
+
+/* Clients that upgrade and then neither read nor write lose their slots. */
+START_TEST(ws_stalled_clients_lose_their_slots)
+{
+	struct ht	t;
+	int		fd[2], ok = 0, c = -1;
+
+	start(&t, "api_ws_max_clients = 2\napi_ws_ping_interval = 300ms\n");
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_ge(fd[i] = tcp_open(&t, NULL), 0);
+		ck_assert_int_eq(ws_upgrade(fd[i], 3000), 1);
+	}
+	for (int i = 0; i < 100 && !ok; i++) {
+		c = tcp_open(&t, NULL);
+		if (!(ok = ws_upgrade(c, 3000))) {
+			close(c);
+			usleep(100000);
+		}
+	}
+	ck_assert_msg(ok, "stalled clients kept every /p2p-ws slot");
+	ck_assert_int_ge(h_count_log(&t.d, "api", "no Pong"), 1);
+	close(c);
+	close(fd[0]);
+	close(fd[1]);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -135,6 +338,8 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, store_secrets_never_shown);
+	tcase_add_test(tc, ws_flood_after_close);
+	tcase_add_test(tc, ws_stalled_clients_lose_their_slots);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -252,6 +252,8 @@ api_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "ws_clients", (int64_t)ctx->nws);
 	proc_stat_add(st, "ws_clients_total", (int64_t)n->ws_clients_total);
 	proc_stat_add(st, "ws_dropped_slow", (int64_t)n->ws_dropped_slow);
+	proc_stat_add(st, "ws_dropped_closing", (int64_t)n->ws_dropped_closing);
+	proc_stat_add(st, "ws_dropped_no_pong", (int64_t)n->ws_dropped_no_pong);
 	proc_stat_add(st, "ws_refused", (int64_t)n->ws_refused);
 	proc_stat_add(st, "ws_messages_sent", (int64_t)n->ws_sent);
 	proc_stat_add(st, "ws_events", (int64_t)n->ws_events);

@@ -233,6 +233,7 @@ struct api_counters {
 	uint64_t	auth_refused, bad_requests, ipc_errors;
 	uint64_t	conns, conns_refused;
 	uint64_t	ws_clients_total, ws_dropped_slow, ws_refused;
+	uint64_t	ws_dropped_closing, ws_dropped_no_pong;
 	uint64_t	ws_sent, ws_events;
 };
 
@@ -318,6 +319,9 @@ struct api_conn {
 	int			 closing;	/* close once written */
 	int			 ws;		/* upgraded to /p2p-ws */
 	uint64_t		 behind_since;	/* ws: output waiting since (ms) */
+	uint64_t		 close_by;	/* ws: closing, freed at this ms */
+	uint64_t		 pong_by;	/* ws: keepalive Pong due (ms) */
+	uint8_t			 ping_nonce[8];	/* ws: the Pong must echo it */
 	char			 peer[64];
 };
 
