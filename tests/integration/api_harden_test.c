@@ -328,6 +328,132 @@ START_TEST(ws_stalled_clients_lose_their_slots)
 }
 END_TEST
 
+/* ---- REST: slow clients ---- */
+
+#define SLOW_IPS	20
+#define SLOW_PER_IP	8
+
+/* GET /health on a fresh connection from 127.0.0.1; 1 when it is a 200. */
+static int
+health_probe(struct ht *t)
+{
+	const char	*req = "GET /health HTTP/1.1\r\nHost: x\r\n"
+			    "Connection: close\r\n\r\n";
+	char		 resp[256] = "";
+	struct pollfd	 pfd;
+	int		 fd = tcp_open(t, "127.0.0.1");
+	ssize_t		 n = 0;
+
+	if (fd < 0)
+		return 0;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (write(fd, req, strlen(req)) == (ssize_t)strlen(req) &&
+	    poll(&pfd, 1, 3000) == 1)
+		n = read(fd, resp, sizeof(resp) - 1);
+	close(fd);
+	resp[n > 0 ? n : 0] = '\0';
+	return strncmp(resp, "HTTP/1.1 200 ", 13) == 0;
+}
+
+/* 1 when the server closed fd (EOF or reset) within ms. */
+static int
+closed_within(int fd, int ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		c;
+
+	return poll(&pfd, 1, ms) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+/* Keep one slow client: send its next byte, reopen it when it was closed. */
+static void
+slow_step(struct ht *t, int *fd, const char *src)
+{
+	char	c;
+
+	if (*fd >= 0 && (send(*fd, "G", 1, MSG_NOSIGNAL) != 1 ||
+	    recv(*fd, &c, 1, MSG_DONTWAIT) == 0)) {
+		close(*fd);
+		*fd = -1;
+	}
+	if (*fd < 0 && (*fd = tcp_open(t, src)) >= 0)
+		send(*fd, "G", 1, MSG_NOSIGNAL);
+}
+
+/*
+ * 160 clients from 20 addresses send one byte every 200 ms and reconnect
+ * when closed, against 64 slots: /health from another address must still
+ * answer every time.
+ */
+START_TEST(rest_slowloris_cannot_starve_health)
+{
+	struct ht	t;
+	int		fd[SLOW_IPS][SLOW_PER_IP], answered = 0, probes = 0;
+	char		src[16];
+	uint64_t	t0;
+
+	start(&t, "api_max_connections = 64\napi_max_connections_per_ip = "
+	    "8\napi_request_timeout = 2s\n");
+	memset(fd, -1, sizeof(fd));
+	t0 = util_mono_ms();
+	while (util_mono_ms() - t0 < 8000) {
+		for (int i = 0; i < SLOW_IPS; i++) {
+			snprintf(src, sizeof(src), "127.0.0.%d", i + 2);
+			for (int j = 0; j < SLOW_PER_IP; j++)
+				slow_step(&t, &fd[i][j], src);
+		}
+		if (util_mono_ms() - t0 > 1000) {
+			answered += health_probe(&t);
+			probes++;
+		}
+		usleep(200000);
+	}
+	fprintf(stderr, "slowloris: /health answered %d of %d\n", answered,
+	    probes);
+	ck_assert_int_gt(probes, 5);
+	ck_assert_int_eq(answered, probes);
+	for (int i = 0; i < SLOW_IPS; i++)
+		for (int j = 0; j < SLOW_PER_IP; j++)
+			if (fd[i][j] >= 0)
+				close(fd[i][j]);
+	h_stop(&t.d);
+}
+END_TEST
+
+/* One address gets api_max_connections_per_ip; a request must finish in time. */
+START_TEST(rest_per_ip_cap_and_request_deadline)
+{
+	struct ht	t;
+	int		fd[4], extra, slow;
+	uint64_t	t0;
+
+	start(&t, "api_max_connections_per_ip = 4\napi_request_timeout = 2s\n");
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_ge(fd[i] = tcp_open(&t, "127.0.0.2"), 0);
+	ck_assert_int_ge(extra = tcp_open(&t, "127.0.0.2"), 0);
+	ck_assert_msg(closed_within(extra, 3000), "a 5th connection from one "
+	    "address was kept");
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(closed_within(fd[i], 0), 0);
+	/* another address is not affected */
+	ck_assert_int_eq(health_probe(&t), 1);
+	/* one byte every 200 ms does not keep a request alive */
+	ck_assert_int_ge(slow = tcp_open(&t, "127.0.0.3"), 0);
+	t0 = util_mono_ms();
+	while (util_mono_ms() - t0 < 15000 &&
+	    send(slow, "G", 1, MSG_NOSIGNAL) == 1 && !closed_within(slow, 200))
+		;
+	ck_assert_msg(util_mono_ms() - t0 < 15000, "a trickling request was "
+	    "never cut off");
+	close(slow);
+	close(extra);
+	for (int i = 0; i < 4; i++)
+		close(fd[i]);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -340,6 +466,8 @@ main(void)
 	tcase_add_test(tc, store_secrets_never_shown);
 	tcase_add_test(tc, ws_flood_after_close);
 	tcase_add_test(tc, ws_stalled_clients_lose_their_slots);
+	tcase_add_test(tc, rest_slowloris_cannot_starve_health);
+	tcase_add_test(tc, rest_per_ip_cap_and_request_deadline);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

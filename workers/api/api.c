@@ -276,6 +276,10 @@ api_config(struct api_ctx *ctx, const struct config *cfg)
 	ctx->tls = config_int(cfg, "securityLevelHTTP") == 1;
 	ctx->max_conns = (size_t)config_int(cfg, "api_max_connections");
 	ctx->max_ws = (size_t)config_int(cfg, "api_ws_max_clients");
+	ctx->max_per_ip = (size_t)config_int(cfg, "api_max_connections_per_ip");
+	ctx->request_ms = config_duration_ms(cfg, "api_request_timeout");
+	if (ctx->request_ms < 100)
+		ctx->request_ms = 100;
 	ctx->max_body = API_BODY_MAX;
 	ctx->ws_ping_ms = config_duration_ms(cfg, "api_ws_ping_interval");
 	if (ctx->ws_ping_ms < 100)

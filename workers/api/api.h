@@ -231,7 +231,8 @@ struct api_client_slot {
 struct api_counters {
 	uint64_t	requests, responses[6];	/* by status class 1xx..5xx */
 	uint64_t	auth_refused, bad_requests, ipc_errors;
-	uint64_t	conns, conns_refused;
+	uint64_t	conns, conns_refused, conns_refused_ip, conns_evicted;
+	uint64_t	requests_timed_out;
 	uint64_t	ws_clients_total, ws_dropped_slow, ws_refused;
 	uint64_t	ws_dropped_closing, ws_dropped_no_pong;
 	uint64_t	ws_sent, ws_events;
@@ -251,7 +252,9 @@ struct api_ctx {
 	struct ipc_sub		*bans_sub;
 	struct api_conn		*conns;		/* list of owned connections */
 	size_t			 nconns, nws;
-	size_t			 max_conns, max_ws;
+	size_t			 max_conns, max_ws, max_per_ip;
+	uint64_t		 request_ms;	/* api_request_timeout */
+	struct event		*sweep_ev;	/* owned: request deadlines */
 	size_t			 max_body;
 	uint64_t		 ws_ping_ms;
 	struct event		*ws_timer;	/* owned: pings, slow clients */
@@ -318,6 +321,9 @@ struct api_conn {
 	struct api_call		*call;		/* in flight; owned via the call */
 	int			 closing;	/* close once written */
 	int			 ws;		/* upgraded to /p2p-ws */
+	uint64_t		 idle_since;	/* ms: accepted or last answered */
+	uint64_t		 deadline;	/* ms: request or close due (0: none) */
+	char			 ip[48];	/* numeric, for the per-IP cap */
 	uint64_t		 behind_since;	/* ws: output waiting since (ms) */
 	uint64_t		 close_by;	/* ws: closing, freed at this ms */
 	uint64_t		 pong_by;	/* ws: keepalive Pong due (ms) */
