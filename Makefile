@@ -251,6 +251,7 @@ FUZZ_TARGETS = \
 	kafka_decode \
 	api_http \
 	api_ws \
+	redact \
 	config \
 	ipc_envelope \
 	ban_addr \
@@ -265,6 +266,7 @@ FUZZ_TARGETS = \
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 FUZZ_api_ws_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_redact_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
 FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
 FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)

@@ -2,11 +2,12 @@
  * Redaction of connection strings for display, used by every process that
  * shows a setting or a store URL (terap2pd -n, the ban manager's log and
  * Health detail, hence /health/readiness and /api/v1/status).  libpq
- * decides what is a secret: a parameter is shown only when libpq knows it
- * and does not mark it as a password (PQconninfoOption.dispchar "*"), so
- * password, sslpassword and any parameter libpq adds later stay hidden; a
- * parameter libpq does not know is hidden too.  The userinfo password of
- * any scheme://user:pw@host is masked.  Pure apart from libpq's tables.
+ * decides what is a secret: a postgres URI or keyword/value string is
+ * parsed with PQconninfoParse and shown rebuilt from its options, each
+ * value libpq marks as a password (PQconninfoOption.dispchar "*":
+ * password, sslpassword, any it adds later) masked; one libpq refuses is
+ * hidden whole.  The userinfo password of any other scheme://user:pw@host
+ * is masked.  Pure apart from libpq's tables.
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,105 +35,149 @@ redact_put(struct redact_out *o, const char *p, size_t n)
 	o->s[o->len] = '\0';
 }
 
-static int
-redact_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode n bytes (a URI parameter name) into out; -1 if malformed. */
-static int
-redact_pct(const char *in, size_t n, char *out, size_t outlen)
-{
-	size_t	o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int	c = (unsigned char)in[i], hi, lo;
-
-		if (c == '%') {
-			if (i + 2 >= n)
-				return -1;
-			if ((hi = redact_hex(in[i + 1])) < 0 ||
-			    (lo = redact_hex(in[i + 2])) < 0)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		}
-		if (o + 1 >= outlen || c == '\0')
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-/* 1 when libpq knows keyword and shows its value; 0 for secrets and unknowns. */
-static int
-redact_shown(const PQconninfoOption *defs, const char *keyword)
-{
-	for (const PQconninfoOption *d = defs; d != NULL && d->keyword != NULL;
-	    d++)
-		if (strcmp(d->keyword, keyword) == 0)
-			return strchr(d->dispchar, '*') == NULL;
-	return 0;
-}
-
-/* scheme://user:pw@rest -> scheme://user:****@rest; returns where rest starts. */
+/*
+ * scheme://user:pw@rest -> scheme://user:****@rest; returns where rest
+ * starts.  As in libpq, only '/' ends the part that may hold userinfo; the
+ * last '@' before it ends the userinfo, so a password with '@' stays hidden.
+ */
 static const char *
 redact_userinfo(struct redact_out *o, const char *in)
 {
-	const char	*auth = strstr(in, "://") + 3, *end, *at, *colon;
+	const char	*auth = strstr(in, "://") + 3, *end, *at = NULL, *p;
+	const char	*colon;
 
-	end = auth + strcspn(auth, "/?#");
-	for (at = NULL; (colon = memchr(auth, '@', (size_t)(end - auth))) !=
-	    NULL; auth = colon + 1)
-		at = colon;		/* the last '@' ends the userinfo */
-	auth = strstr(in, "://") + 3;
-	if (at == NULL || (colon = memchr(auth, ':', (size_t)(at - auth))) ==
-	    NULL) {
-		redact_put(o, in, (size_t)(end - in));
-		return end;
+	end = auth + strcspn(auth, "/");
+	for (p = auth; (p = memchr(p, '@', (size_t)(end - p))) != NULL; p++)
+		at = p;
+	if (at == NULL) {
+		redact_put(o, in, (size_t)(auth - in));
+		return auth;
+	}
+	if ((colon = memchr(auth, ':', (size_t)(at - auth))) == NULL) {
+		redact_put(o, in, (size_t)(at - in));
+		return at;
 	}
 	redact_put(o, in, (size_t)(colon + 1 - in));
 	redact_put(o, REDACT_MASK, strlen(REDACT_MASK));
-	redact_put(o, at, (size_t)(end - at));
-	return end;
+	return at;
 }
 
-/* The path and "?k=v&k=v" of a postgres URI, values shown per libpq. */
+/* s percent-encoded but for RFC 3986 unreserved characters and keep. */
 static void
-redact_pg_query(struct redact_out *o, const char *p,
-    const PQconninfoOption *defs)
+redact_put_enc(struct redact_out *o, const char *s, const char *keep)
 {
-	const char	*q = strchr(p, '?'), *eq, *amp;
-	char		 key[64];
+	static const char	hex[] = "0123456789ABCDEF";
+	char			e[3];
 
-	if (q == NULL) {
-		redact_put(o, p, strlen(p));
+	for (; *s != '\0'; s++) {
+		unsigned char	c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL ||
+		    strchr(keep, c) != NULL) {
+			redact_put(o, s, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		redact_put(o, e, 3);
+	}
+}
+
+/* A keyword/value string's value, quoted as libpq reads it when needed. */
+static void
+redact_put_quoted(struct redact_out *o, const char *v)
+{
+	if (*v != '\0' && strpbrk(v, " \t\n\r\f\v'\\") == NULL) {
+		redact_put(o, v, strlen(v));
 		return;
 	}
-	redact_put(o, p, (size_t)(q + 1 - p));
-	for (p = q + 1; *p != '\0'; p = *amp == '&' ? amp + 1 : amp) {
-		amp = p + strcspn(p, "&");
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq == NULL) {
-			redact_put(o, REDACT_MASK, strlen(REDACT_MASK));
-		} else {
-			redact_put(o, p, (size_t)(eq + 1 - p));
-			if (redact_pct(p, (size_t)(eq - p), key, sizeof(key)) ==
-			    0 && redact_shown(defs, key))
-				redact_put(o, eq + 1, (size_t)(amp - eq - 1));
-			else
-				redact_put(o, REDACT_MASK, strlen(REDACT_MASK));
-		}
-		if (*amp == '&')
-			redact_put(o, "&", 1);
+	redact_put(o, "'", 1);
+	for (; *v != '\0'; v++) {
+		if (*v == '\'' || *v == '\\')
+			redact_put(o, "\\", 1);
+		redact_put(o, v, 1);
+	}
+	redact_put(o, "'", 1);
+}
+
+static const char *
+redact_opt(const PQconninfoOption *opts, const char *keyword)
+{
+	for (const PQconninfoOption *c = opts; c->keyword != NULL; c++)
+		if (strcmp(c->keyword, keyword) == 0)
+			return c->val != NULL && c->val[0] != '\0' ? c->val : NULL;
+	return NULL;
+}
+
+static int
+redact_secret(const PQconninfoOption *c)
+{
+	return strchr(c->dispchar, '*') != NULL;
+}
+
+/* One "?k=v" / "&k=v" pair, the value masked when it is a secret. */
+static void
+redact_param(struct redact_out *o, int *first, const char *k, const char *v,
+    int secret)
+{
+	redact_put(o, *first ? "?" : "&", 1);
+	*first = 0;
+	redact_put(o, k, strlen(k));
+	redact_put(o, "=", 1);
+	if (secret)
+		redact_put(o, REDACT_MASK, strlen(REDACT_MASK));
+	else
+		redact_put_enc(o, v, ",/:");
+}
+
+/*
+ * A postgres URI rebuilt from what libpq parsed out of it: what is shown is
+ * exactly what libpq will use, and no reading of the text can differ from
+ * libpq's on where a secret starts or ends.
+ */
+static void
+redact_pg_uri(struct redact_out *o, const char *in,
+    const PQconninfoOption *opts)
+{
+	const char	*user = redact_opt(opts, "user");
+	const char	*host = redact_opt(opts, "host");
+	const char	*port = redact_opt(opts, "port");
+	const char	*db = redact_opt(opts, "dbname");
+	int		 multi, first = 1;
+
+	redact_put(o, in, (size_t)(strstr(in, "://") + 3 - in));
+	if (user != NULL) {
+		redact_put_enc(o, user, "");
+		if (redact_opt(opts, "password") != NULL)
+			redact_put(o, ":" REDACT_MASK, strlen(REDACT_MASK) + 1);
+		redact_put(o, "@", 1);
+	}
+	/* several hosts or ports read best as parameters */
+	multi = (host != NULL && strchr(host, ',') != NULL) ||
+	    (port != NULL && strchr(port, ',') != NULL);
+	if (host != NULL && !multi) {
+		redact_put(o, "[", strchr(host, ':') != NULL ? 1 : 0);
+		redact_put_enc(o, host, strchr(host, ':') != NULL ? ":" : "");
+		redact_put(o, "]", strchr(host, ':') != NULL ? 1 : 0);
+	}
+	if (port != NULL && !multi) {
+		redact_put(o, ":", 1);
+		redact_put_enc(o, port, "");
+	}
+	if (db != NULL) {
+		redact_put(o, "/", 1);
+		redact_put_enc(o, db, "");
+	}
+	for (const PQconninfoOption *c = opts; c->keyword != NULL; c++) {
+		if (c->val == NULL || strcmp(c->keyword, "dbname") == 0 ||
+		    strcmp(c->keyword, "user") == 0 ||
+		    (strcmp(c->keyword, "password") == 0 && user != NULL) ||
+		    (!multi && (strcmp(c->keyword, "host") == 0 ||
+		    strcmp(c->keyword, "port") == 0)))
+			continue;
+		redact_param(o, &first, c->keyword, c->val, redact_secret(c));
 	}
 }
 
@@ -149,11 +194,22 @@ redact_pg_keywords(struct redact_out *o, const PQconninfoOption *opts)
 		first = 0;
 		redact_put(o, c->keyword, strlen(c->keyword));
 		redact_put(o, "=", 1);
-		if (strchr(c->dispchar, '*') != NULL)
+		if (redact_secret(c))
 			redact_put(o, REDACT_MASK, strlen(REDACT_MASK));
 		else
-			redact_put(o, c->val, strlen(c->val));
+			redact_put_quoted(o, c->val);
 	}
+}
+
+/* 1 when s starts with a URI scheme and "://" (RFC 3986 3.1). */
+static int
+redact_is_uri(const char *s)
+{
+	size_t	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	return n > 0 && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') &&
+	    strncmp(s + n, "://", 3) == 0;
 }
 
 static int
@@ -174,7 +230,7 @@ redact_url(const char *in, char *out, size_t outlen)
 	if (outlen == 0)
 		return;
 	out[0] = '\0';
-	if (strstr(in, "://") == NULL) {
+	if (!redact_is_uri(in)) {
 		/* keyword/value conninfo, or a plain value (path, name) */
 		if (strchr(in, '=') != NULL &&
 		    (opts = PQconninfoParse(in, &errmsg)) != NULL)
@@ -187,19 +243,18 @@ redact_url(const char *in, char *out, size_t outlen)
 		PQfreemem(errmsg);
 		return;
 	}
-	rest = redact_userinfo(&o, in);
 	if (!redact_is_pg_uri(in)) {
+		rest = redact_userinfo(&o, in);
 		redact_put(&o, rest, strlen(rest));
 		return;
 	}
 	/* libpq would refuse it: nothing tells what in it is a secret */
 	if ((opts = PQconninfoParse(in, &errmsg)) == NULL) {
 		PQfreemem(errmsg);
-		o.len = 0;
 		redact_put(&o, in, (size_t)(strstr(in, "://") + 3 - in));
 		redact_put(&o, REDACT_MASK, strlen(REDACT_MASK));
 		return;
 	}
-	redact_pg_query(&o, rest, opts);
+	redact_pg_uri(&o, in, opts);
 	PQconninfoFree(opts);
 }

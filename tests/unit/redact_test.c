@@ -19,16 +19,22 @@ START_TEST(postgres_uri_secrets)
 {
 	expect("postgres://db.example/terap2p?password=hunter2",
 	    "postgres://db.example/terap2p?password=****");
+	/* the query's password wins in libpq, and is masked too */
 	expect("postgresql://u:hunter2@db/x?sslmode=require&password=p2&"
 	    "sslpassword=p3", "postgresql://u:****@db/x?sslmode=require&"
-	    "password=****&sslpassword=****");
-	/* libpq decodes parameter names: so does the redactor */
+	    "sslpassword=****");
+	/* libpq decodes parameter names and values: so what is shown is */
 	expect("postgres://db/x?pass%77ord=hunter2",
-	    "postgres://db/x?pass%77ord=****");
+	    "postgres://db/x?password=****");
 	expect("postgres://u@db:5432/x?connect_timeout=5",
 	    "postgres://u@db:5432/x?connect_timeout=5");
-	/* a password with '@' in it stays hidden */
-	expect("postgres://u:a@b@db/x", "postgres://u:****@db/x");
+	expect("postgres://u:a%40b@db/x", "postgres://u:****@db/x");
+	expect("postgres://u:pw?x@db/x", "postgres://u:****@db/x");
+	expect("postgres://[::1]:5432/x", "postgres://[::1]:5432/x");
+	expect("postgres://u:pw@h1:1,h2:2/x",
+	    "postgres://u:****@/x?host=h1,h2&port=1,2");
+	/* a second '?' belongs to the value for libpq */
+	expect("postgres://u@h?password=xyz@z", "postgres://u:****@h");
 }
 END_TEST
 
