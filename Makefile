@@ -251,6 +251,7 @@ FUZZ_TARGETS = \
 	kafka_decode \
 	api_http \
 	api_ws \
+	api_json \
 	redact \
 	config \
 	ipc_envelope \
@@ -266,9 +267,10 @@ FUZZ_TARGETS = \
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 FUZZ_api_ws_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_api_json_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 FUZZ_redact_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
-FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
+FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c common/util.c common/log.c
 FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)

@@ -237,7 +237,8 @@ ctl_usage(void)
 	    "[--insecure] COMMAND\n"
 	    "  status | health\n"
 	    "  peers [PEER_ID] | connect MULTIADDR | disconnect PEER_ID\n"
-	    "  bans [list] | bans add ADDR|PEER_ID [DURATION [REASON]]\n"
+	    "  bans [list] | bans add [--force] ADDR|PEER_ID [DURATION [REASON]]"
+	    "\n    (--force: allow a subnet wider than /8 IPv4 or /32 IPv6)\n"
 	    "  bans remove KEY | bans check ADDR|PEER_ID | bans clear\n"
 	    "  scores [list] | scores get PEER_ID | scores add PEER_ID REASON"
 	    " | scores reset PEER_ID\n"
@@ -331,12 +332,22 @@ ctl_disconnect(struct ctl *c, int argc, char **argv)
 static int
 ctl_bans_add(struct ctl *c, int argc, char **argv)
 {
-	cJSON	*o = cJSON_CreateObject();
+	cJSON	*o;
 	char	*s;
-	int	 rc;
+	int	 rc, force = 0;
 
+	if (argc > 0 && strcmp(argv[0], "--force") == 0) {
+		force = 1;
+		argc--;
+		argv++;
+	}
+	if (argc < 1 || argc > 3)
+		return ctl_usage();
+	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, ctl_is_peer(argv[0]) ? "peer_id" : "addr",
 	    argv[0]);
+	if (force)
+		cJSON_AddTrueToObject(o, "force");
 	if (argc > 1)
 		cJSON_AddStringToObject(o, "duration", argv[1]);
 	if (argc > 2)
@@ -360,7 +371,7 @@ ctl_bans(struct ctl *c, int argc, char **argv)
 	if (strcmp(sub, "clear") == 0 && argc == 2)
 		return ctl_finish(c, ctl_request(c, "DELETE", "/api/v1/bans",
 		    NULL), ctl_show_ok);
-	if (strcmp(sub, "add") == 0 && argc >= 3 && argc <= 5)
+	if (strcmp(sub, "add") == 0 && argc >= 3 && argc <= 6)
 		return ctl_bans_add(c, argc - 2, argv + 2);
 	if (strcmp(sub, "remove") == 0 && argc == 3) {
 		ctl_path(path, sizeof(path), "/api/v1/bans/", argv[2], "");

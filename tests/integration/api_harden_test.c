@@ -454,6 +454,81 @@ START_TEST(rest_per_ip_cap_and_request_deadline)
 }
 END_TEST
 
+/* ---- input that must be refused ---- */
+
+#define AUTH	"Authorization: Bearer " KEY
+#define CTJSON	"Content-Type: application/json"
+
+static int
+post_ban(struct ht *t, const char *body, char *out, size_t outlen)
+{
+	return curl(t, out, outlen, "/api/v1/bans", "-H", AUTH, "-H", CTJSON,
+	    "--data-binary", body, NULL);
+}
+
+/* terap2pctl (beside the daemon binary) against t; its exit status. */
+static int
+ctl(struct ht *t, const char *a1, const char *a2, const char *a3,
+    const char *a4)
+{
+	char		 bin[256], url[64], out[4096], *slash;
+	const char	*argv[] = { bin, "-u", url, "-k", KEY, a1, a2, a3, a4,
+			    NULL };
+	int		 status;
+
+	snprintf(bin, sizeof(bin), "%s", h_binary());
+	slash = strrchr(bin, '/');
+	snprintf(slash != NULL ? slash + 1 : bin, sizeof(bin) - (size_t)(slash !=
+	    NULL ? slash + 1 - bin : 0), "terap2pctl");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", t->port);
+	status = h_run(argv, out, sizeof(out));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(input_refused)
+{
+	struct ht	t;
+	char		out[65536];
+
+	start(&t, NULL);
+	/* a prefix that cuts the node off needs force */
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"0.0.0.0/0\"}", out,
+	    sizeof(out)), 400);
+	HAS(out, "refusing to ban 0.0.0.0/0");
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"::/0\"}", out, sizeof(out)),
+	    400);
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"10.0.0.0/7\"}", out,
+	    sizeof(out)), 400);
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"2001::/31\"}", out,
+	    sizeof(out)), 400);
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"10.0.0.0/8\"}", out,
+	    sizeof(out)), 201);
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"2001::/32\"}", out,
+	    sizeof(out)), 201);
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"0.0.0.0/0\",\"force\":true}",
+	    out, sizeof(out)), 201);
+	ck_assert_int_eq(ctl(&t, "bans", "add", "::/0", NULL), 1);
+	ck_assert_int_eq(ctl(&t, "bans", "add", "--force", "::/0"), 0);
+	/* invalid UTF-8 in a reason never reaches the list */
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"192.0.2.1\",\"reason\":"
+	    "\"bad \xff\xfe\"}", out, sizeof(out)), 400);
+	HAS(out, "not valid UTF-8");
+	/* trailing bytes and \u0000 are refused, saying why */
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"192.0.2.2\"} x", out,
+	    sizeof(out)), 400);
+	HAS(out, "trailing bytes after the JSON value");
+	ck_assert_int_eq(post_ban(&t, "{\"addr\":\"192.0.2.3\",\"reason\":"
+	    "\"a\\u0000b\"}", out, sizeof(out)), 400);
+	HAS(out, "u0000 is not accepted in a string");
+	ck_assert_int_eq(curl(&t, out, sizeof(out), "/api/v1/bans", NULL), 200);
+	ck_assert_int_eq(util_utf8_check(out, strlen(out), NULL), 0);
+	HASNT(out, "192.0.2.");
+	HAS(out, "\"key\":\"0.0.0.0/0\"");
+	HAS(out, "\"key\":\"::/0\"");
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -468,6 +543,7 @@ main(void)
 	tcase_add_test(tc, ws_stalled_clients_lose_their_slots);
 	tcase_add_test(tc, rest_slowloris_cannot_starve_health);
 	tcase_add_test(tc, rest_per_ip_cap_and_request_deadline);
+	tcase_add_test(tc, input_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -239,6 +239,17 @@ START_TEST(json_body_checks)
 	ck_assert_str_eq(body_err("{\"addr\":\"x\",\"evil\":1}"),
 	    "unknown field \"evil\"");
 	ck_assert_str_eq(body_err("{\"until\":1}"), "field \"addr\" is required");
+	ck_assert_ptr_null(body_err(" {\"addr\":\"1.2.3.4\"}\r\n"));
+	ck_assert_str_eq(body_err("{\"addr\":\"1.2.3.4\"}x"), "trailing bytes "
+	    "after the JSON value (byte 18): send exactly one JSON object");
+	ck_assert_str_eq(body_err("{\"addr\":\"1.2.3.4\"}{}"), "trailing bytes "
+	    "after the JSON value (byte 18): send exactly one JSON object");
+	ck_assert_str_eq(body_err("{\"addr\":\"a\\u0000b\"}"),
+	    "\\u0000 is not accepted in a string (byte 10)");
+	/* an escaped backslash before u0000 is text, not an escape */
+	ck_assert_ptr_null(body_err("{\"addr\":\"a\\\\u0000\"}"));
+	ck_assert_str_eq(body_err("{\"addr\":\"\xc3\x28\"}"),
+	    "the body is not valid UTF-8 (byte 9)");
 	ck_assert_str_eq(body_err("{\"addr\":\"a\",\"addr\":\"b\"}"),
 	    "field \"addr\" is repeated");
 	ck_assert_str_eq(body_err("{\"addr\":\"a\",\"duration\":true}"),
