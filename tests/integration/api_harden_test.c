@@ -529,6 +529,52 @@ START_TEST(input_refused)
 }
 END_TEST
 
+/* ---- the README's curl examples, as written ---- */
+
+START_TEST(readme_curl_examples_run)
+{
+	struct ht	 t;
+	FILE		*fp = fopen("README.md", "r");
+	char		 line[8192], cmd[4096], out[256], port[16];
+	const char	*argv[] = { "/bin/sh", "-c", cmd, NULL };
+	int		 n = 0, posts = 0, status;
+
+	ck_assert_msg(fp != NULL, "run from the source tree: README.md");
+	start(&t, "p2p_mining_on_topic = mining_on\n");
+	snprintf(port, sizeof(port), "%d", t.port);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		for (char *p = line; (p = strstr(p, "`curl ")) != NULL; p++) {
+			size_t	len = strcspn(p + 1, "`"), o;
+			char	*at;
+
+			o = (size_t)snprintf(cmd, sizeof(cmd), "KEY=" KEY "; ");
+			memcpy(cmd + o, p + 1, len);
+			cmd[o + len] = '\0';
+			/* the documented port is the test daemon's */
+			while ((at = strstr(cmd, "127.0.0.1:9906/")) != NULL) {
+				memmove(at + 10 + strlen(port), at + 14,
+				    strlen(at + 14) + 1);
+				memcpy(at + 10, port, strlen(port));
+			}
+			strcat(cmd, " -s -o /dev/null -w '%{http_code}'");
+			status = h_run(argv, out, sizeof(out));
+			ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
+			    0, "failed: %s", cmd);
+			ck_assert_msg(strcmp(out, "400") != 0 &&
+			    strcmp(out, "401") != 0 && strcmp(out, "403") != 0 &&
+			    strcmp(out, "415") != 0 && strcmp(out, "000") != 0,
+			    "%s: %s", out, cmd);
+			posts += strstr(cmd, " -d '") != NULL;
+			n++;
+		}
+	}
+	fclose(fp);
+	ck_assert_int_ge(n, 15);
+	ck_assert_int_ge(posts, 6);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -544,6 +590,7 @@ main(void)
 	tcase_add_test(tc, rest_slowloris_cannot_starve_health);
 	tcase_add_test(tc, rest_per_ip_cap_and_request_deadline);
 	tcase_add_test(tc, input_refused);
+	tcase_add_test(tc, readme_curl_examples_run);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
