@@ -132,6 +132,7 @@ BANS_SRCS = \
 API_PURE_SRCS = \
 	workers/api/api_http.c \
 	workers/api/api_json.c \
+	workers/api/api_metrics.c \
 	workers/api/api_route.c \
 	workers/api/api_ws.c
 

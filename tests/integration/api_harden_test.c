@@ -575,6 +575,58 @@ START_TEST(readme_curl_examples_run)
 }
 END_TEST
 
+/* ---- /metrics ---- */
+
+/*
+ * The real daemon's /metrics passes promtool check metrics, and every
+ * family is typed, described and written once.
+ */
+START_TEST(metrics_pass_promtool)
+{
+	struct ht	 t;
+	char		*out = xmalloc(1 << 20), path[160], cmd[400], fam[200];
+	char		 lint[8192], *p;
+	const char	*argv[] = { "/bin/sh", "-c", cmd, NULL };
+	FILE		*fp;
+	int		 status, families = 0;
+
+	start(&t, NULL);
+	for (int i = 0; i < 100 && h_worker_pid(&t.d, "gossip") == 0; i++)
+		usleep(50000);
+	ck_assert_int_eq(curl(&t, out, 1 << 20, "/metrics", NULL), 200);
+	snprintf(path, sizeof(path), "%s/metrics.txt", t.d.dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(out, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/promtool check metrics < %s 2>&1; "
+	    "echo rc=$?", path);
+	status = h_run(argv, lint, sizeof(lint));
+	ck_assert(WIFEXITED(status));
+	ck_assert_msg(strcmp(lint, "rc=0\n") == 0, "promtool:\n%s", lint);
+	HASNT(out, " untyped\n");
+	for (p = out; (p = strstr(p, "# TYPE ")) != NULL; p++) {
+		char	help[220], *dup;
+
+		ck_assert_int_eq(sscanf(p, "# TYPE %199s", fam), 1);
+		snprintf(help, sizeof(help), "# HELP %s ", fam);
+		ck_assert_msg(p - out >= (long)strlen(help) && strstr(out, help)
+		    != NULL && strstr(out, help) < p, "no HELP for %s", fam);
+		snprintf(help, sizeof(help), "# TYPE %s ", fam);
+		dup = strstr(p + 1, help);
+		ck_assert_msg(dup == NULL, "%s written twice", fam);
+		if (strncmp(p + 7 + strlen(fam), " counter", 8) == 0)
+			ck_assert_msg(strlen(fam) > 6 && strcmp(fam + strlen(fam) -
+			    6, "_total") == 0, "counter %s", fam);
+		families++;
+	}
+	ck_assert_int_ge(families, 40);
+	HAS(out, "terap2p_worker_uptime_seconds{role=\"api\"} ");
+	HAS(out, "terap2p_http_responses_total{class=\"2xx\"} ");
+	free(out);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -591,6 +643,7 @@ main(void)
 	tcase_add_test(tc, rest_per_ip_cap_and_request_deadline);
 	tcase_add_test(tc, input_refused);
 	tcase_add_test(tc, readme_curl_examples_run);
+	tcase_add_test(tc, metrics_pass_promtool);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

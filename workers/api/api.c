@@ -248,6 +248,11 @@ api_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "http_connections_total", (int64_t)n->conns);
 	proc_stat_add(st, "http_connections_refused",
 	    (int64_t)n->conns_refused);
+	proc_stat_add(st, "http_connections_refused_ip",
+	    (int64_t)n->conns_refused_ip);
+	proc_stat_add(st, "http_connections_evicted", (int64_t)n->conns_evicted);
+	proc_stat_add(st, "http_requests_timed_out",
+	    (int64_t)n->requests_timed_out);
 	proc_stat_add(st, "ipc_errors_http", (int64_t)n->ipc_errors);
 	proc_stat_add(st, "ws_clients", (int64_t)ctx->nws);
 	proc_stat_add(st, "ws_clients_total", (int64_t)n->ws_clients_total);

@@ -10,6 +10,7 @@
  *   api_rest_bans.c, api_rest_peers.c: handlers by backing worker
  *   api_ws.c      api_ws_*: RFC 6455 framing (pure)
  *   api_hub.c     api_hub_*: the /p2p-ws clients and fan-out
+ *   api_metrics.c api_metrics_*: /metrics in the Prometheus format (pure)
  *   api_dashboard.c: the page at /
  */
 #ifndef API_H
@@ -377,6 +378,22 @@ api_handler	api_rest_peers_list, api_rest_peers_get, api_rest_peers_connect,
 		api_rest_peers_disconnect, api_rest_announce;
 /* api_dashboard.c: the page at / */
 api_handler	api_rest_dashboard;
+
+/* ---- api_metrics.c: /metrics (pure) ---- */
+
+struct api_text {
+	char	*s;		/* owned */
+	size_t	 len, cap;
+};
+
+/*
+ * Append the Prometheus text of the replies to t: sup (NULL when the
+ * supervisor did not answer), n workers' Stats (stats[i] NULL when
+ * roles[i] did not answer) and KafkaStatus (NULL: none).
+ */
+void	api_metrics_render(struct api_text *t, const Tp__SupStatusRep *sup,
+	    const Tp__StatsRep *const *stats, const char *const *roles, size_t n,
+	    const Tp__KafkaStatusRep *kafka);
 
 /* ---- api_hub.c: the /p2p-ws clients ---- */
 
