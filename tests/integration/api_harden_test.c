@@ -627,6 +627,50 @@ START_TEST(metrics_pass_promtool)
 }
 END_TEST
 
+/* ---- the log under a flood of refused clients ---- */
+
+/*
+ * 300 connections over the per-IP cap and 10 silent /p2p-ws clients: a
+ * few lines and a summary from the counters, not a line per client.
+ */
+START_TEST(refusals_are_summarised)
+{
+	struct ht	t;
+	int		held[2], ws[10], lines0, fd;
+	char		src[16];
+
+	start(&t, "api_max_connections_per_ip = 2\napi_ws_ping_interval = "
+	    "300ms\n");
+	lines0 = h_count_log(&t.d, "api", "");
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_ge(held[i] = tcp_open(&t, "127.0.0.2"), 0);
+	for (int i = 0; i < 300; i++)
+		if ((fd = tcp_open(&t, "127.0.0.2")) >= 0)
+			close(fd);
+	for (int i = 0; i < 10; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 10 + i);
+		ck_assert_int_ge(ws[i] = tcp_open(&t, src), 0);
+		ck_assert_int_eq(ws_upgrade(ws[i], 3000), 1);
+	}
+	ck_assert_msg(h_wait_log(&t.d, "api", "/p2p-ws clients dropped (0 "
+	    "slow, 0 not closing, 10 silent)", 20000) == 0 || h_count_log(&t.d,
+	    "api", " silent)") >= 1, "no summary:\n%s", t.d.log);
+	for (int i = 0; i < 200 && h_count_log(&t.d, "api",
+	    "over api_max_connections_per_ip") == 0; i++)
+		usleep(100000);
+	ck_assert_int_ge(h_count_log(&t.d, "api",
+	    "over api_max_connections_per_ip"), 1);
+	ck_assert_int_le(h_count_log(&t.d, "api", "dropped: "), 5);
+	ck_assert_msg(h_count_log(&t.d, "api", "") - lines0 < 12, "%d lines:"
+	    "\n%s", h_count_log(&t.d, "api", "") - lines0, t.d.log);
+	for (int i = 0; i < 10; i++)
+		close(ws[i]);
+	close(held[0]);
+	close(held[1]);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -644,6 +688,7 @@ main(void)
 	tcase_add_test(tc, input_refused);
 	tcase_add_test(tc, readme_curl_examples_run);
 	tcase_add_test(tc, metrics_pass_promtool);
+	tcase_add_test(tc, refusals_are_summarised);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

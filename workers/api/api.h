@@ -256,6 +256,9 @@ struct api_ctx {
 	size_t			 max_conns, max_ws, max_per_ip;
 	uint64_t		 request_ms;	/* api_request_timeout */
 	struct event		*sweep_ev;	/* owned: request deadlines */
+	uint64_t		 summary_ms;	/* last refusal summary */
+	struct api_counters	 summary_n;	/* counters at that time */
+	unsigned		 drop_lines;	/* drops logged since then */
 	size_t			 max_body;
 	uint64_t		 ws_ping_ms;
 	struct event		*ws_timer;	/* owned: pings, slow clients */

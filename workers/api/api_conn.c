@@ -45,6 +45,7 @@
 
 #define API_CONN_IDLE_S		30	/* keep-alive limit */
 #define API_CONN_SWEEP_MS	250	/* how often deadlines are checked */
+#define API_CONN_SUMMARY_MS	10000	/* refusals are logged this often */
 #define API_RELISTEN_S		3
 
 static void	api_conn_process(struct api_conn *);
@@ -402,6 +403,50 @@ api_conn_evict(struct api_ctx *ctx)
 	return 0;
 }
 
+/*
+ * One line per interval for everything refused or dropped meanwhile, from
+ * the counters, instead of a line per connection: a client that reconnects
+ * in a loop cannot flood the log.
+ */
+static void
+api_conn_summary(struct api_ctx *ctx, uint64_t now)
+{
+	const struct api_counters	*n = &ctx->n, *o = &ctx->summary_n;
+	uint64_t			 ws;
+
+	if (now - ctx->summary_ms < API_CONN_SUMMARY_MS)
+		return;
+	ws = (n->ws_dropped_slow - o->ws_dropped_slow) +
+	    (n->ws_dropped_closing - o->ws_dropped_closing) +
+	    (n->ws_dropped_no_pong - o->ws_dropped_no_pong);
+	if (n->conns_refused != o->conns_refused ||
+	    n->conns_refused_ip != o->conns_refused_ip ||
+	    n->conns_evicted != o->conns_evicted ||
+	    n->requests_timed_out != o->requests_timed_out || ws != 0 ||
+	    n->ws_refused != o->ws_refused)
+		log_info("api: in the last %llu s: %llu connections refused "
+		    "(%llu over api_max_connections_per_ip, %llu with every "
+		    "slot busy), %llu idle or slow connections evicted, %llu "
+		    "requests timed out, %llu /p2p-ws clients dropped (%llu "
+		    "slow, %llu not closing, %llu silent), %llu upgrades "
+		    "refused", (unsigned long long)((now - ctx->summary_ms) /
+		    1000), (unsigned long long)(n->conns_refused_ip -
+		    o->conns_refused_ip + n->conns_refused - o->conns_refused),
+		    (unsigned long long)(n->conns_refused_ip -
+		    o->conns_refused_ip), (unsigned long long)(n->conns_refused -
+		    o->conns_refused), (unsigned long long)(n->conns_evicted -
+		    o->conns_evicted), (unsigned long long)(n->requests_timed_out -
+		    o->requests_timed_out), (unsigned long long)ws,
+		    (unsigned long long)(n->ws_dropped_slow - o->ws_dropped_slow),
+		    (unsigned long long)(n->ws_dropped_closing -
+		    o->ws_dropped_closing), (unsigned long long)(
+		    n->ws_dropped_no_pong - o->ws_dropped_no_pong),
+		    (unsigned long long)(n->ws_refused - o->ws_refused));
+	ctx->summary_ms = now;
+	ctx->summary_n = *n;
+	ctx->drop_lines = 0;
+}
+
 /* Free connections past their deadline (a request too slow, a close). */
 static void
 api_conn_sweep(evutil_socket_t fd, short what, void *arg)
@@ -420,6 +465,7 @@ api_conn_sweep(evutil_socket_t fd, short what, void *arg)
 			ctx->n.requests_timed_out++;
 		api_conn_free(c);
 	}
+	api_conn_summary(ctx, now);
 }
 
 static void
@@ -567,6 +613,7 @@ api_conn_listen(struct api_ctx *ctx)
 		    ctx->listen_addr);
 	if (ctx->tls)
 		api_conn_tls_init(ctx);
+	ctx->summary_ms = util_mono_ms();
 	ctx->relisten_ev = evtimer_new(ctx->p->base, api_conn_try_listen, ctx);
 	ctx->sweep_ev = event_new(ctx->p->base, -1, EV_PERSIST, api_conn_sweep,
 	    ctx);

@@ -37,6 +37,7 @@
 #define API_HUB_SNDBUF		(64 * 1024)
 #define API_HUB_TICK_MS		100
 #define API_HUB_CLOSE_MS	1000	/* a closing client's last second */
+#define API_HUB_DROP_LINES	5	/* info lines per summary interval */
 #define API_HUB_PONG_GRACE_MS	1000	/* beyond one ping interval */
 #define API_HUB_INPUT_MAX	(2 * (API_WS_FRAME_MAX + 14))
 
@@ -45,7 +46,11 @@
 static void
 api_hub_drop(struct api_conn *c, const char *why)
 {
-	log_info("api: /p2p-ws client %s dropped: %s", c->peer, why);
+	/* a few lines per interval; api_conn.c's summary counts the rest */
+	if (c->ctx->drop_lines++ < API_HUB_DROP_LINES)
+		log_info("api: /p2p-ws client %s dropped: %s", c->peer, why);
+	else
+		log_debug("api: /p2p-ws client %s dropped: %s", c->peer, why);
 	api_conn_free(c);
 }
 
