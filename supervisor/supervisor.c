@@ -567,8 +567,9 @@ supervisor_main(const struct sup_args *a)
 		proc_log_setup(sc.cfg, a->o.verbose);
 	}
 	if (sup_lock(&sc, config_str(sc.cfg, "run_dir")) == -1) {
+		/* restarting would not help: another node owns data_dir */
 		config_free(sc.cfg);
-		return TP_EXIT_RUNTIME;
+		return TP_EXIT_CONFIG;
 	}
 	sc.started_wall = util_wall_ms();
 	log_info("terap2pd %s starting (config %s, data_dir %s)", TP_VERSION,

@@ -247,7 +247,7 @@ START_TEST(ws_flood_after_close)
 	long			rss0, rss1;
 	pid_t			pid;
 	uint64_t		t0;
-	ssize_t			n;
+	ssize_t			n = 0;
 
 	start(&t, "api_ws_max_clients = 2\n");
 	pid = api_pid(&t);
@@ -390,7 +390,7 @@ START_TEST(rest_slowloris_cannot_starve_health)
 {
 	struct ht	t;
 	int		fd[SLOW_IPS][SLOW_PER_IP], answered = 0, probes = 0;
-	char		src[16];
+	char		src[24];
 	uint64_t	t0;
 
 	start(&t, "api_max_connections = 64\napi_max_connections_per_ip = "
@@ -637,7 +637,7 @@ START_TEST(refusals_are_summarised)
 {
 	struct ht	t;
 	int		held[2], ws[10], lines0, fd;
-	char		src[16];
+	char		src[24];
 
 	start(&t, "api_max_connections_per_ip = 2\napi_ws_ping_interval = "
 	    "300ms\n");
@@ -671,6 +671,42 @@ START_TEST(refusals_are_summarised)
 }
 END_TEST
 
+/* ---- start-up: a busy API port ---- */
+
+/* While the API port is taken the node is not ready; it is once freed. */
+START_TEST(api_port_clash_is_not_ready)
+{
+	struct daemon		d;
+	struct sockaddr_in	sa;
+	char			conf[256];
+	int			fd, one = 1, port = h_free_port();
+
+	/* not inherited by the daemon, or closing it would not free the port */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
+	    "worker_ready_timeout = 15s\n", port);
+	h_start(&d, conf);
+	ck_assert_int_eq(h_wait_log(&d, "api", "cannot listen on", READY_MS),
+	    0);
+	/* past the other workers' start-up: still not ready */
+	ck_assert_int_eq(h_wait_log(&d, "supervisor", "msg=\"ready\"", 6000),
+	    -1);
+	close(fd);
+	ck_assert_msg(h_wait_log(&d, "supervisor", "msg=\"ready\"", 30000) ==
+	    0, "not ready once the port is free:\n%s", d.log + (d.len > 3000 ?
+	    d.len - 3000 : 0));
+	h_stop(&d);
+}
+END_TEST
+
+
 int
 main(void)
 {
@@ -689,6 +725,7 @@ main(void)
 	tcase_add_test(tc, readme_curl_examples_run);
 	tcase_add_test(tc, metrics_pass_promtool);
 	tcase_add_test(tc, refusals_are_summarised);
+	tcase_add_test(tc, api_port_clash_is_not_ready);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -315,7 +315,14 @@ api_main(struct proc *p)
 	api_hub_start(ctx);
 	if (ctx->key[0] == '\0')
 		log_warn("api_key is not set: REST mutations are refused");
-	proc_ready(p);
+	/* READY only once the API listens: a port clash must not look ready */
+	ctx->want_ready = 1;
+	if (ctx->listener != NULL) {
+		ctx->ready_sent = 1;
+		proc_ready(p);
+	} else
+		log_warn("api: not ready until %s can be listened on",
+		    ctx->listen_addr);
 	code = proc_run(p);
 	api_stop(ctx);
 	free(ctx->own_status);

@@ -248,6 +248,8 @@ struct api_ctx {
 	struct evconnlistener	*listener;	/* owned */
 	struct event		*relisten_ev;	/* owned */
 	char			 listen_err[160];
+	int			 want_ready;	/* start-up done: READY once listening */
+	int			 ready_sent;
 	struct api_client_slot	 clients[6];
 	struct ipc_sub		*gossip_sub;	/* owned by the IPC hub */
 	struct ipc_sub		*bans_sub;
@@ -338,7 +340,8 @@ struct api_conn {
 /*
  * Listen on p2p_httpListenAddress (with TLS when securityLevelHTTP = 1).  A
  * bad address or unreadable certificate is fatal_config; a busy port is
- * retried every few seconds, with Health saying why.
+ * retried every few seconds, with Health saying why, and the worker says
+ * READY only once it listens.
  */
 void	api_conn_listen(struct api_ctx *);
 void	api_conn_stop(struct api_ctx *);

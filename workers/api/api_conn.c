@@ -590,6 +590,10 @@ api_conn_try_listen(evutil_socket_t fd, short what, void *arg)
 		log_info("api: serving %s on %s", ctx->tls ? "HTTPS" : "HTTP",
 		    ctx->listen_addr);
 		ctx->listen_err[0] = '\0';
+		if (ctx->want_ready && !ctx->ready_sent) {
+			ctx->ready_sent = 1;
+			proc_ready(ctx->p);
+		}
 		return;
 	}
 	if (ctx->listen_err[0] == '\0')
