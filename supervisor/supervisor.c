@@ -195,8 +195,14 @@ sup_worker_exited(struct sup_ctx *sc, struct sup_worker *w, int status)
 	evtimer_del(w->ready_ev);
 	if (WIFSIGNALED(status)) {
 		w->last_exit = -WTERMSIG(status);
-		log_info("worker %s killed by signal %d", w->role->name,
-		    WTERMSIG(status));
+		/* a crash or a kill from outside is worth a warning; ours not */
+		if (sc->stopping)
+			log_info("worker %s killed by signal %d", w->role->name,
+			    WTERMSIG(status));
+		else
+			log_warn("worker %s killed by signal %d (%s)",
+			    w->role->name, WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
 	} else {
 		w->last_exit = WEXITSTATUS(status);
 		log_info("worker %s exited with code %d", w->role->name,

@@ -229,12 +229,13 @@ ctl_show_ban(const cJSON *o)
 
 /* ---- commands ---- */
 
-static int
-ctl_usage(void)
+static void
+ctl_help(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: terap2pctl [-u URL] [-k KEY] [--json] [--cacert FILE] "
 	    "[--insecure] COMMAND\n"
+	    "       terap2pctl -h | --help | --version\n"
 	    "  status | health\n"
 	    "  peers [PEER_ID] | connect MULTIADDR | disconnect PEER_ID\n"
 	    "  bans [list] | bans add [--force] ADDR|PEER_ID [DURATION [REASON]]"
@@ -244,6 +245,12 @@ ctl_usage(void)
 	    " | scores reset PEER_ID\n"
 	    "  announce block|subtree|mining_on|rejected_tx FIELD=VALUE...\n"
 	    "URL: $TERAP2P_URL or http://127.0.0.1:9906; KEY: $TERAP2P_API_KEY\n");
+}
+
+static int
+ctl_usage(void)
+{
+	ctl_help(stderr);
 	return 2;
 }
 
@@ -479,6 +486,14 @@ main(int argc, char **argv)
 			c.json = 1;
 		else if (strcmp(argv[i], "--insecure") == 0)
 			c.insecure = 1;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			ctl_help(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("terap2pctl %s\n", TP_VERSION);
+			return 0;
+		}
 		else
 			return ctl_usage();
 	}

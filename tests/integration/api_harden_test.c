@@ -707,6 +707,70 @@ START_TEST(api_port_clash_is_not_ready)
 END_TEST
 
 
+/* ---- the command line ---- */
+
+/* A line of log holding both a and b. */
+static int
+log_line_has(const char *log, const char *a, const char *b)
+{
+	for (const char *l = log; l != NULL && *l != '\0'; ) {
+		const char	*nl = strchr(l, '\n'), *x = strstr(l, a);
+		const char	*y = strstr(l, b);
+
+		if (x != NULL && y != NULL && (nl == NULL || (x < nl && y < nl)))
+			return 1;
+		l = nl != NULL ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* the binary beside the daemon (terap2pctl) or the daemon itself */
+static void
+bin_path(char *out, size_t len, const char *name)
+{
+	char	*slash;
+
+	snprintf(out, len, "%s", h_binary());
+	if (name != NULL && (slash = strrchr(out, '/')) != NULL)
+		snprintf(slash + 1, len - (size_t)(slash + 1 - out), "%s", name);
+}
+
+START_TEST(cli_help_version_and_kill_warning)
+{
+	static const char *const flags[] = { "-h", "--help", "--version" };
+	struct daemon	 d;
+	char		 bin[2][256], out[8192];
+	const char	*argv[3];
+	int		 status;
+	pid_t		 pid;
+
+	bin_path(bin[0], sizeof(bin[0]), NULL);
+	bin_path(bin[1], sizeof(bin[1]), "terap2pctl");
+	for (int b = 0; b < 2; b++)
+		for (size_t i = 0; i < 3; i++) {
+			argv[0] = bin[b];
+			argv[1] = flags[i];
+			argv[2] = NULL;
+			status = h_run(argv, out, sizeof(out));
+			ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
+			    0, "%s %s: status %d", bin[b], flags[i], status);
+			HAS(out, i < 2 ? "usage: " : b == 0 ? "terap2pd " :
+			    "terap2pctl ");
+		}
+	/* kill -9 of a worker is a warning, not routine */
+	h_start(&d, NULL);
+	ck_assert_int_eq(h_wait_log(&d, "supervisor", "msg=\"ready\"",
+	    READY_MS), 0);
+	ck_assert_int_gt(pid = h_worker_pid(&d, "bans"), 0);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(h_wait_log(&d, "supervisor", "killed by signal 9",
+	    10000), 0);
+	ck_assert_msg(log_line_has(d.log, "level=warn", "worker bans killed "
+	    "by signal 9"), "not a warning:\n%s", d.log);
+	h_stop(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -726,6 +790,7 @@ main(void)
 	tcase_add_test(tc, metrics_pass_promtool);
 	tcase_add_test(tc, refusals_are_summarised);
 	tcase_add_test(tc, api_port_clash_is_not_ready);
+	tcase_add_test(tc, cli_help_version_and_kill_warning);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
