@@ -385,7 +385,8 @@ api_conn_count_ip(const struct api_ctx *ctx, const char *ip)
 /*
  * Every slot is taken: free the connection that has waited longest for
  * (or on) its request, so a new client gets in.  Connections with a request
- * being answered and /p2p-ws clients stay.  -1 when there is none.
+ * being answered or written and /p2p-ws clients stay.  -1 when there is
+ * none.
  */
 static int
 api_conn_evict(struct api_ctx *ctx)
@@ -393,8 +394,9 @@ api_conn_evict(struct api_ctx *ctx)
 	struct api_conn	*c, *old = NULL;
 
 	for (c = ctx->conns; c != NULL; c = c->next)
-		if (!c->ws && c->call == NULL && (old == NULL ||
-		    c->idle_since < old->idle_since))
+		if (!c->ws && c->call == NULL && !c->closing &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+		    (old == NULL || c->idle_since < old->idle_since))
 			old = c;
 	if (old == NULL)
 		return -1;
