@@ -137,6 +137,13 @@ static const struct api_metric_def api_metric_defs[] = {
 	    C, "reason", "evicted", N, "Attribution entries removed." },
 	{ "kafka", "peer_map_expired", "terap2p_kafka_peer_map_removed_total",
 	    C, "reason", "expired", N, "Attribution entries removed." },
+	/* kafka: the client of Teranode's blockchain and block-assembly services */
+	{ "kafka", "chain_up", "terap2p_chain_subscribed", G, NULL, NULL, N,
+	    "1 while subscribed to the blockchain service's notifications." },
+	{ "kafka", "chain_height", "terap2p_chain_best_height", G, NULL, NULL, N,
+	    "The local node's best height (-1: not known yet)." },
+	{ "kafka", "chain_*", "terap2p_chain_events_total", C, "event", NULL, N,
+	    "Blockchain service notifications, announcements, drops, failures." },
 	/* bans */
 	{ "bans", "ban_entries", "terap2p_bans_entries", G, NULL, NULL, N,
 	    "IP and subnet ban entries." },
