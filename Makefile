@@ -267,7 +267,8 @@ FUZZ_TARGETS = \
 	yamux \
 	peerid \
 	pubsub_rpc \
-	tmsg
+	tmsg \
+	grpc_peer
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -281,6 +282,8 @@ FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+FUZZ_grpc_peer_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS) \
+	workers/gossip/gossip_catchup.c
 
 FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
 	common/log.c $(GEN)/kafka_messages.pb-c.c
