@@ -147,6 +147,7 @@ API_SRCS = \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
 	workers/api/api_grpc.c \
+	workers/api/api_grpc_cache.c \
 	workers/api/api_grpc_peer.c \
 	workers/api/api_hub.c \
 	workers/api/api_rest.c \
@@ -408,11 +409,12 @@ test: deps-test $(INTEROP_STAMP)
 # The benchmarks in a short mode, so that they are known to run (figures
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
-	$(B)/terap2pd $(INTEROP_STAMP)
+	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
+	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----
 
@@ -449,6 +451,13 @@ $(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/grpc_bench: $(call obj,bench/grpc_bench.c bench/bench_daemon.c \
+	$(COMMON_SRCS) $(GOSSIP_WIRE_SRCS) $(GEN)/p2p_api.pb-c.c \
+	$(GEN)/google/protobuf/empty.pb-c.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c bench/bench_daemon.c $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -459,13 +468,15 @@ BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
-	$(B)/terap2pd $(INTEROP_STAMP)
+	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 	@echo "== gossipsub ingest ($$(date -u +%F))"
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
+	@echo "== gRPC PeerService: IsPeerUnhealthy, GetPeer, 8 callers ($$(date -u +%F))"
+	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 1000 5
 
 bench: bench-kafka
 

@@ -67,6 +67,7 @@ struct api_grpc_call {
 	int			 cancelled;
 	api_grpc_ipc_cb		*ipc_cb;
 	int			 scratch[4];
+	uint64_t		 scratch64;
 };
 
 struct api_grpc {
@@ -80,6 +81,7 @@ struct api_grpc {
 	char			 key[65];	/* grpc_admin_api_key or random */
 	char			 detail[400];	/* listening on / why not */
 	LIST_HEAD(, api_grpc_call) calls;	/* every live call */
+	struct api_grpc_cache	*cache;		/* owned */
 	size_t			 nhandling;
 	struct api_grpc_counters n;
 };
@@ -221,6 +223,18 @@ int *
 api_grpc_scratch(struct api_grpc_call *c)
 {
 	return c->scratch;
+}
+
+uint64_t *
+api_grpc_scratch64(struct api_grpc_call *c)
+{
+	return &c->scratch64;
+}
+
+struct api_grpc_cache *
+api_grpc_cache_of(struct api_grpc_call *c)
+{
+	return c->g->cache;
 }
 
 /* ---- IPC on behalf of a call ---- */
@@ -521,6 +535,7 @@ api_grpc_start(struct api_ctx *ctx)
 	g = ctx->grpc = xcalloc(1, sizeof(*g));
 	g->ctx = ctx;
 	LIST_INIT(&g->calls);
+	g->cache = api_grpc_cache_new();
 	g->shutdown_tag.fn = api_grpc_on_shutdown;
 	api_grpc_key(g, config_str(cfg, "grpc_admin_api_key"));
 	if ((g->loop = grpc_loop_new(ctx->p->base)) == NULL)
@@ -593,6 +608,7 @@ api_grpc_free(struct api_ctx *ctx)
 	while ((c = LIST_FIRST(&g->calls)) != NULL)
 		api_grpc_call_free(c);
 	sodium_memzero(g->key, sizeof(g->key));
+	api_grpc_cache_free(g->cache);
 	free(g);
 	ctx->grpc = NULL;
 }
@@ -612,6 +628,7 @@ void
 api_grpc_stats(const struct api_ctx *ctx, struct proc_stats *st)
 {
 	const struct api_grpc_counters	*n;
+	uint64_t			 hits, misses;
 
 	if (ctx->grpc == NULL)
 		return;
@@ -625,4 +642,7 @@ api_grpc_stats(const struct api_ctx *ctx, struct proc_stats *st)
 	proc_stat_add(st, "grpc_busy", (int64_t)n->busy);
 	proc_stat_add(st, "grpc_cancelled", (int64_t)n->cancelled);
 	proc_stat_add(st, "grpc_in_progress", (int64_t)ctx->grpc->nhandling);
+	api_grpc_cache_counts(ctx->grpc->cache, &hits, &misses);
+	proc_stat_add(st, "grpc_cache_hits", (int64_t)hits);
+	proc_stat_add(st, "grpc_cache_misses", (int64_t)misses);
 }
