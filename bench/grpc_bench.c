@@ -20,7 +20,7 @@
 #include <grpc/grpc_security.h>
 #include <sodium.h>
 
-#include "../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 #include "bench_daemon.h"
 #include "log.h"
 #include "p2p_api.pb-c.h"
@@ -54,7 +54,7 @@ peer_id_new(char out[64])
 	uint8_t	mh[38] = { 0x00, 0x24, 0x08, 0x01, 0x12, 0x20 };
 
 	randombytes_buf(mh + 6, 32);
-	if (gossip_base58_encode(mh, sizeof(mh), out, 64) == -1)
+	if (p2p_base58_encode(mh, sizeof(mh), out, 64) == -1)
 		fatal("base58");
 }
 

@@ -4,14 +4,14 @@
  * the rest is its request message as a gRPC client would send it (protobuf
  * unpack, then the peer ID, hash and length checks).  Also the admin key
  * check and the peer ID decoder on the raw bytes, and the JSON loader of
- * teranode_peer_registry.json (workers/gossip/gossip_catchup.c).
+ * teranode_peer_registry.json (workers/gossip/tn_catchup.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../workers/api/api.h"
-#include "../../workers/gossip/gossip_catchup.h"
+#include "teranode/catchup.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,7 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ProtobufCMessage	*msg;
-	struct gossip_catchup	 c;
+	struct tn_catchup	 c;
 	char			 err[256], text[160];
 	int			 m;
 
@@ -40,13 +40,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size - 1 < sizeof(text) - 1 ? size - 1 : sizeof(text) - 1] = '\0';
 	(void)api_grpc_codec_peer_id(text);
 	if (data[0] == '{') {
-		gossip_catchup_init(&c, 8);
-		(void)gossip_catchup_from_json(&c, (const char *)data, size, err,
+		tn_catchup_init(&c, 8);
+		(void)tn_catchup_from_json(&c, (const char *)data, size, err,
 		    sizeof(err));
 		if (c.n > c.max)
 			abort();
-		free(gossip_catchup_to_json(&c, 0));
-		gossip_catchup_fini(&c);
+		free(tn_catchup_to_json(&c, 0));
+		tn_catchup_fini(&c);
 	}
 	return 0;
 }

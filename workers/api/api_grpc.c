@@ -1,9 +1,9 @@
 /*
  * API worker: the gRPC server of p2p_api.PeerService on gRPC core's C API.
  * It owns the grpc_server, its listening port (plaintext HTTP/2, or TLS
- * when security_level_grpc = 1) and one object per call.  Completions come
- * to the worker's libevent loop through common/grpc_loop.c, so everything
- * here runs on the loop thread.  Each PeerService method is registered with
+ * when security_level_grpc is 1, or 2 with client certificates) and one
+ * object per call.  Completions come to the worker's libevent loop through
+ * common/grpc_loop.c, so everything here runs on the loop thread.  Each PeerService method is registered with
  * its payload read by gRPC core; a few calls per method stay requested, and
  * each new one is requested again before it is handled.  Unknown methods
  * arrive as generic calls and get UNIMPLEMENTED.  A call is checked (the
@@ -78,7 +78,7 @@ struct api_grpc {
 	struct grpc_loop_tag	 shutdown_tag;
 	int			 stopping, shut_down;
 	int			 port;		/* bound port, 0: none */
-	char			 key[65];	/* grpc_admin_api_key or random */
+	char			 key[1025];	/* grpc_admin_api_key or random */
 	char			 detail[400];	/* listening on / why not */
 	LIST_HEAD(, api_grpc_call) calls;	/* every live call */
 	struct api_grpc_cache	*cache;		/* owned */
@@ -445,17 +445,29 @@ api_grpc_creds(const struct config *cfg)
 	grpc_server_credentials		*cr;
 	char				*cert, *key;
 
-	if (config_int(cfg, "security_level_grpc") < 1)
+	long long			 level = config_int(cfg,
+					    "security_level_grpc");
+
+	if (level < 1)
 		return grpc_insecure_server_credentials_create();
+	/* Teranode's level 3 verifies client certificates against a CA that
+	 * no setting names: refuse it rather than accept unverified ones */
+	if (level > 2)
+		fatal_config("security_level_grpc=%lld (verified client "
+		    "certificates) is not supported; use 1 or 2", level);
 	if (config_str(cfg, "server_certFile")[0] == '\0' ||
 	    config_str(cfg, "server_keyFile")[0] == '\0')
-		fatal_config("security_level_grpc=1 needs server_certFile and "
-		    "server_keyFile");
+		fatal_config("security_level_grpc=%lld needs server_certFile "
+		    "and server_keyFile", level);
 	cert = api_grpc_read_pem(config_str(cfg, "server_certFile"));
 	key = api_grpc_read_pem(config_str(cfg, "server_keyFile"));
 	pair.private_key = key;
 	pair.cert_chain = cert;
-	cr = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
+	/* level 2: a client certificate is required, any will do (Go's
+	 * tls.RequireAnyClientCert) */
+	cr = grpc_ssl_server_credentials_create_ex(NULL, &pair, 1, level == 2 ?
+	    GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY :
+	    GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
 	sodium_memzero(key, strlen(key));
 	free(key);
 	free(cert);
