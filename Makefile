@@ -196,7 +196,9 @@ UNIT_TESTS = \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
 	gossip_tmsg \
-	gossip_registry
+	gossip_registry \
+	gossip_catchup \
+	api_grpc_codec
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_config_teranode_SRCS = $(COMMON_SRCS)
@@ -222,6 +224,8 @@ UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	$(GEN)/kafka_messages.pb-c.c
