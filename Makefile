@@ -44,7 +44,8 @@ PROTOS = \
 	proto/libp2p_identify.proto \
 	proto/libp2p_pubsub.proto \
 	proto/google/protobuf/empty.proto \
-	proto/p2p_api.proto
+	proto/p2p_api.proto \
+	proto/grpc_reflection.proto
 
 COMMON_SRCS = \
 	common/config.c \
@@ -156,6 +157,9 @@ API_SRCS = \
 	workers/api/api_grpc.c \
 	workers/api/api_grpc_cache.c \
 	workers/api/api_grpc_peer.c \
+	workers/api/api_grpc_reflect.c \
+	$(GEN)/grpc_reflection.pb-c.c \
+	$(GEN)/api_grpc_desc.c \
 	workers/api/api_hub.c \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \
@@ -299,7 +303,8 @@ FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_grpc_peer_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS) \
-	workers/gossip/teranode/catchup.c
+	workers/gossip/teranode/catchup.c workers/api/api_grpc_reflect.c \
+	$(GEN)/grpc_reflection.pb-c.c $(GEN)/api_grpc_desc.c
 
 FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
 	common/log.c $(GEN)/kafka_messages.pb-c.c
@@ -328,6 +333,15 @@ $(GEN)/bans_sql.c: sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql))
 	@echo "  SQL     $@"
 	$(Q)sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
 $(B)/obj/gen/bans_sql.o: CFLAGS += -Iworkers/ban_manager
+
+# PeerService's descriptors for gRPC server reflection, compiled in.
+$(GEN)/api_grpc_desc.c: workers/api/embed_desc.sh proto/p2p_api.proto \
+	proto/google/protobuf/empty.proto
+	@mkdir -p $(GEN)
+	@echo "  DESC    $@"
+	$(Q)protoc-c --proto_path=proto --include_imports \
+	    --descriptor_set_out=$(GEN)/p2p_api.desc proto/p2p_api.proto
+	$(Q)sh workers/api/embed_desc.sh $(GEN)/p2p_api.desc > $@
 
 # The dashboard page, compiled into the daemon.
 $(GEN)/api_dashboard_html.c: workers/api/embed_html.sh workers/api/dashboard.html

@@ -4,7 +4,8 @@
  * the rest is its request message as a gRPC client would send it (protobuf
  * unpack, then the peer ID, hash and length checks).  Also the admin key
  * check and the peer ID decoder on the raw bytes, and the JSON loader of
- * teranode_peer_registry.json (workers/gossip/tn_catchup.c).
+ * teranode_peer_registry.json (workers/gossip/teranode/catchup.c) and the
+ * server reflection answers (workers/api/api_grpc_reflect.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ProtobufCMessage	*msg;
 	struct tn_catchup	 c;
 	char			 err[256], text[160];
+	uint8_t			*ans;
+	size_t			 alen;
 	int			 m;
 
 	if (size == 0)
@@ -39,6 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(text) - 1);
 	text[size - 1 < sizeof(text) - 1 ? size - 1 : sizeof(text) - 1] = '\0';
 	(void)api_grpc_codec_peer_id(text);
+	if (api_grpc_reflect_answer(data + 1, size - 1, &ans, &alen) == 0)
+		free(ans);
 	if (data[0] == '{') {
 		tn_catchup_init(&c, 8);
 		(void)tn_catchup_from_json(&c, (const char *)data, size, err,

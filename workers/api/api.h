@@ -23,6 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/queue.h>
+
+#include <grpc/grpc.h>
 #include <grpc/status.h>
 
 #include "ipc.h"
@@ -525,6 +528,25 @@ void	api_grpc_cache_counts(const struct api_grpc_cache *, uint64_t *hits,
 	    uint64_t *misses);
 /* The server's cache (borrowed). */
 struct api_grpc_cache	*api_grpc_cache_of(struct api_grpc_call *);
+
+/* ---- api_grpc_reflect.c: server reflection ---- */
+
+#define API_GRPC_REFLECT_V1	API_GRPC_NMETHODS	/* method slots after */
+#define API_GRPC_REFLECT_V1A	(API_GRPC_NMETHODS + 1)	/* PeerService's */
+#define API_GRPC_NREGISTERED	(API_GRPC_NMETHODS + 2)
+
+struct api_grpc_reflect;
+LIST_HEAD(api_grpc_reflect_head, api_grpc_reflect);
+/*
+ * The ServerReflectionResponse to a ServerReflectionRequest (pure): *out
+ * (caller frees) and its length; -1 if the request does not decode.
+ */
+int	api_grpc_reflect_answer(const uint8_t *req, size_t len, uint8_t **out,
+	    size_t *outlen);
+/* Serve one ServerReflectionInfo stream; takes the call's reference. */
+void	api_grpc_reflect_start(struct api_grpc_reflect_head *, grpc_call *);
+/* Drop every stream (their calls are unreferenced). */
+void	api_grpc_reflect_free_all(struct api_grpc_reflect_head *);
 
 /* ---- api_grpc_peer.c ---- */
 

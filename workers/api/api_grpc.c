@@ -74,7 +74,8 @@ struct api_grpc {
 	struct api_ctx		*ctx;		/* borrowed */
 	struct grpc_loop	*loop;		/* owned */
 	grpc_server		*srv;		/* owned */
-	void			*rm[API_GRPC_NMETHODS];	/* registered methods */
+	void			*rm[API_GRPC_NREGISTERED];	/* registered methods */
+	struct api_grpc_reflect_head reflect;	/* reflection streams */
 	struct grpc_loop_tag	 shutdown_tag;
 	int			 stopping, shut_down;
 	int			 port;		/* bound port, 0: none */
@@ -133,7 +134,10 @@ api_grpc_request(struct api_grpc *g, int m)
 	grpc_completion_queue	*cq = grpc_loop_cq(g->loop);
 	grpc_call_error		 e;
 
-	if (m >= 0)
+	if (m >= API_GRPC_NMETHODS)	/* reflection: a stream, no payload */
+		e = grpc_server_request_registered_call(g->srv, g->rm[m],
+		    &c->call, &c->deadline, &c->md, NULL, cq, cq, &c->tag);
+	else if (m >= 0)
 		e = grpc_server_request_registered_call(g->srv, g->rm[m],
 		    &c->call, &c->deadline, &c->md, &c->payload, cq, cq,
 		    &c->tag);
@@ -364,6 +368,12 @@ api_grpc_handle(struct api_grpc_call *c)
 		gpr_free(path);
 		return;
 	}
+	if (c->m >= API_GRPC_NMETHODS) {	/* the stream takes the call */
+		api_grpc_reflect_start(&g->reflect, c->call);
+		c->call = NULL;
+		api_grpc_call_free(c);
+		return;
+	}
 	m = &api_grpc_methods[c->m];
 	if ((m->flags & API_GRPC_F_AUTH) && (why = api_grpc_auth(c)) != NULL) {
 		g->n.unauthenticated++;
@@ -547,6 +557,7 @@ api_grpc_start(struct api_ctx *ctx)
 	g = ctx->grpc = xcalloc(1, sizeof(*g));
 	g->ctx = ctx;
 	LIST_INIT(&g->calls);
+	LIST_INIT(&g->reflect);
 	g->cache = api_grpc_cache_new();
 	g->shutdown_tag.fn = api_grpc_on_shutdown;
 	api_grpc_key(g, config_str(cfg, "grpc_admin_api_key"));
@@ -559,6 +570,12 @@ api_grpc_start(struct api_ctx *ctx)
 		g->rm[m] = grpc_server_register_method(g->srv,
 		    api_grpc_methods[m].path, NULL,
 		    GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+	g->rm[API_GRPC_REFLECT_V1] = grpc_server_register_method(g->srv,
+	    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", NULL,
+	    GRPC_SRM_PAYLOAD_NONE, 0);
+	g->rm[API_GRPC_REFLECT_V1A] = grpc_server_register_method(g->srv,
+	    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+	    NULL, GRPC_SRM_PAYLOAD_NONE, 0);
 	api_grpc_addr(listen, addr, sizeof(addr));
 	creds = api_grpc_creds(cfg);
 	g->port = grpc_server_add_http2_port(g->srv, addr, creds);
@@ -576,6 +593,8 @@ api_grpc_start(struct api_ctx *ctx)
 	for (int m = 0; m < API_GRPC_NMETHODS; m++)
 		for (int i = 0; i < API_GRPC_REQUESTED_PER_METHOD; i++)
 			api_grpc_request(g, m);
+	api_grpc_request(g, API_GRPC_REFLECT_V1);
+	api_grpc_request(g, API_GRPC_REFLECT_V1A);
 	api_grpc_request(g, -1);
 	api_grpc_request(g, -1);
 }
@@ -609,6 +628,7 @@ api_grpc_free(struct api_ctx *ctx)
 		if (c->state == API_GRPC_S_HANDLING)
 			api_grpc_call_free(c);
 	}
+	api_grpc_reflect_free_all(&g->reflect);
 	until = util_mono_ms() + API_GRPC_STOP_WAIT_MS;
 	while (!g->shut_down && util_mono_ms() < until)
 		grpc_loop_poll(g->loop, 100);
