@@ -56,6 +56,7 @@ COMMON_SRCS = \
 	common/ipc_codec.c \
 	common/log.c \
 	common/proc.c \
+	common/redact.c \
 	common/util.c \
 	$(GEN)/ipc.pb-c.c
 
@@ -145,6 +146,7 @@ API_PURE_SRCS = \
 	workers/api/api_grpc_codec.c \
 	workers/api/api_http.c \
 	workers/api/api_json.c \
+	workers/api/api_metrics.c \
 	workers/api/api_route.c \
 	workers/api/api_ws.c \
 	$(GEN)/google/protobuf/empty.pb-c.c \
@@ -182,6 +184,7 @@ UNIT_TESTS = \
 	config \
 	config_teranode \
 	util \
+	redact \
 	ipc_codec \
 	ipc \
 	supervisor_backoff \
@@ -208,6 +211,7 @@ UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_config_teranode_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
+UNIT_redact_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
 UNIT_ipc_SRCS = $(COMMON_SRCS)
 UNIT_supervisor_backoff_SRCS = $(COMMON_SRCS) supervisor/supervisor_backoff.c
@@ -240,6 +244,7 @@ UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge
 INTEG_TESTS = \
 	kafka_bridge \
 	api_rest \
+	api_harden \
 	api_ws \
 	api_ctl \
 	api_dashboard \
@@ -257,6 +262,7 @@ INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
+INTEG_api_harden_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
 INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -278,6 +284,8 @@ FUZZ_TARGETS = \
 	kafka_decode \
 	api_http \
 	api_ws \
+	api_json \
+	redact \
 	config \
 	ipc_envelope \
 	ban_addr \
@@ -293,8 +301,10 @@ FUZZ_TARGETS = \
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 FUZZ_api_ws_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_api_json_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_redact_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
-FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
+FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c common/util.c common/log.c
 FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)

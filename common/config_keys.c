@@ -187,8 +187,8 @@ const struct cfg_key config_keys[] = {
 	    "how often bans are reloaded from a shared store (backstop)"),
 
 	/* api */
-	STR("p2p_httpListenAddress", ":9906", 0,
-	    "REST/WebSocket listen address, host:port"),
+	STR("p2p_httpListenAddress", "127.0.0.1:9906", 0,
+	    "REST/WebSocket listen address, host:port (:9906 for every address)"),
 	STR("p2p_httpAddress", "localhost:9906", 0,
 	    "where other services reach our HTTP (the asset service dials ws://<this>/p2p-ws); not used by terap2p"),
 	STRMAX("api_key", "", CFG_SECRET, 1024,
@@ -200,6 +200,10 @@ const struct cfg_key config_keys[] = {
 	    "TLS private key (securityLevelHTTP=1, security_level_grpc>0)"),
 	INT("api_max_connections", "1024", 1, 100000,
 	    "most HTTP connections open at once (more are closed at accept)"),
+	INT("api_max_connections_per_ip", "32", 1, 100000,
+	    "most HTTP connections open at once from one IP address"),
+	DUR("api_request_timeout", "10s",
+	    "time a client has to send a whole request head and body"),
 	INT("api_ws_max_clients", "100", 1, 10000,
 	    "most /p2p-ws WebSocket clients at once (more get a 503)"),
 	DUR1("api_ws_ping_interval", "10s",

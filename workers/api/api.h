@@ -10,6 +10,7 @@
  *   api_rest_bans.c, api_rest_peers.c: handlers by backing worker
  *   api_ws.c      api_ws_*: RFC 6455 framing (pure)
  *   api_hub.c     api_hub_*: the /p2p-ws clients and fan-out
+ *   api_metrics.c api_metrics_*: /metrics in the Prometheus format (pure)
  *   api_dashboard.c: the page at /
  *   api_grpc_codec.c api_grpc_codec_*: PeerService methods, request
  *                 checks, auth, peer health rules (pure)
@@ -306,8 +307,10 @@ struct api_client_slot {
 struct api_counters {
 	uint64_t	requests, responses[6];	/* by status class 1xx..5xx */
 	uint64_t	auth_refused, bad_requests, ipc_errors;
-	uint64_t	conns, conns_refused;
+	uint64_t	conns, conns_refused, conns_refused_ip, conns_evicted;
+	uint64_t	requests_timed_out;
 	uint64_t	ws_clients_total, ws_dropped_slow, ws_refused;
+	uint64_t	ws_dropped_closing, ws_dropped_no_pong;
 	uint64_t	ws_sent, ws_events;
 };
 
@@ -320,12 +323,19 @@ struct api_ctx {
 	struct evconnlistener	*listener;	/* owned */
 	struct event		*relisten_ev;	/* owned */
 	char			 listen_err[160];
+	int			 want_ready;	/* start-up done: READY once listening */
+	int			 ready_sent;
 	struct api_client_slot	 clients[6];
 	struct ipc_sub		*gossip_sub;	/* owned by the IPC hub */
 	struct ipc_sub		*bans_sub;
 	struct api_conn		*conns;		/* list of owned connections */
 	size_t			 nconns, nws;
-	size_t			 max_conns, max_ws;
+	size_t			 max_conns, max_ws, max_per_ip;
+	uint64_t		 request_ms;	/* api_request_timeout */
+	struct event		*sweep_ev;	/* owned: request deadlines */
+	uint64_t		 summary_ms;	/* last refusal summary */
+	struct api_counters	 summary_n;	/* counters at that time */
+	unsigned		 drop_lines;	/* drops logged since then */
 	size_t			 max_body;
 	uint64_t		 ws_ping_ms;
 	struct event		*ws_timer;	/* owned: pings, slow clients */
@@ -398,14 +408,21 @@ struct api_conn {
 	struct api_call		*call;		/* in flight; owned via the call */
 	int			 closing;	/* close once written */
 	int			 ws;		/* upgraded to /p2p-ws */
+	uint64_t		 idle_since;	/* ms: accepted or last answered */
+	uint64_t		 deadline;	/* ms: request or close due (0: none) */
+	char			 ip[48];	/* numeric, for the per-IP cap */
 	uint64_t		 behind_since;	/* ws: output waiting since (ms) */
+	uint64_t		 close_by;	/* ws: closing, freed at this ms */
+	uint64_t		 pong_by;	/* ws: keepalive Pong due (ms) */
+	uint8_t			 ping_nonce[8];	/* ws: the Pong must echo it */
 	char			 peer[64];
 };
 
 /*
  * Listen on p2p_httpListenAddress (with TLS when securityLevelHTTP = 1).  A
  * bad address or unreadable certificate is fatal_config; a busy port is
- * retried every few seconds, with Health saying why.
+ * retried every few seconds, with Health saying why, and the worker says
+ * READY only once it listens.
  */
 void	api_conn_listen(struct api_ctx *);
 void	api_conn_stop(struct api_ctx *);
@@ -448,6 +465,22 @@ api_handler	api_rest_peers_list, api_rest_peers_get, api_rest_peers_connect,
 		api_rest_peers_disconnect, api_rest_announce;
 /* api_dashboard.c: the page at / */
 api_handler	api_rest_dashboard;
+
+/* ---- api_metrics.c: /metrics (pure) ---- */
+
+struct api_text {
+	char	*s;		/* owned */
+	size_t	 len, cap;
+};
+
+/*
+ * Append the Prometheus text of the replies to t: sup (NULL when the
+ * supervisor did not answer), n workers' Stats (stats[i] NULL when
+ * roles[i] did not answer) and KafkaStatus (NULL: none).
+ */
+void	api_metrics_render(struct api_text *t, const Tp__SupStatusRep *sup,
+	    const Tp__StatsRep *const *stats, const char *const *roles, size_t n,
+	    const Tp__KafkaStatusRep *kafka);
 
 /* ---- api_hub.c: the /p2p-ws clients (it calls api_conn.c, not back) ---- */
 
