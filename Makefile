@@ -48,7 +48,8 @@ PROTOS = \
 	proto/google/protobuf/timestamp.proto \
 	proto/model/model.proto \
 	proto/blockchain_api.proto \
-	proto/blockassembly_api.proto
+	proto/blockassembly_api.proto \
+	proto/grpc_reflection.proto
 
 # Teranode's blockchain and block-assembly messages (the Kafka bridge's client)
 CHAIN_PROTO_SRCS = \
@@ -104,8 +105,8 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gate.c \
-	workers/gossip/gossip_catchup_ipc.c \
 	workers/gossip/pubsub/meshsub.c \
+	workers/gossip/teranode/catchup_ipc.c \
 	workers/gossip/teranode/handlers.c \
 	workers/gossip/teranode/health.c \
 	workers/gossip/teranode/local.c \
@@ -125,7 +126,7 @@ GOSSIP_PUBSUB_SRCS = \
 
 # Teranode's messages, peer registry, selector and sync coordinator: pure
 GOSSIP_TERANODE_SRCS = \
-	workers/gossip/gossip_catchup.c \
+	workers/gossip/teranode/catchup.c \
 	workers/gossip/teranode/registry.c \
 	workers/gossip/teranode/sync.c \
 	workers/gossip/teranode/msg.c \
@@ -173,7 +174,11 @@ API_SRCS = \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
 	workers/api/api_grpc.c \
+	workers/api/api_grpc_cache.c \
 	workers/api/api_grpc_peer.c \
+	workers/api/api_grpc_reflect.c \
+	$(GEN)/grpc_reflection.pb-c.c \
+	$(GEN)/api_grpc_desc.c \
 	workers/api/api_hub.c \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \
@@ -215,7 +220,9 @@ UNIT_TESTS = \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
 	gossip_tmsg \
-	gossip_registry
+	gossip_registry \
+	gossip_catchup \
+	api_grpc_codec
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_config_teranode_SRCS = $(COMMON_SRCS)
@@ -242,6 +249,8 @@ UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	workers/kafka_bridge/kafka_bridge_chainmsg.c \
@@ -307,7 +316,8 @@ FUZZ_TARGETS = \
 	peerid \
 	pubsub_rpc \
 	tmsg \
-	chain_response
+	chain_response \
+	grpc_peer
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -323,6 +333,9 @@ FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+FUZZ_grpc_peer_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS) \
+	workers/gossip/teranode/catchup.c workers/api/api_grpc_reflect.c \
+	$(GEN)/grpc_reflection.pb-c.c $(GEN)/api_grpc_desc.c
 
 FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
 	common/log.c $(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
@@ -354,6 +367,15 @@ $(GEN)/bans_sql.c: sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql))
 	@echo "  SQL     $@"
 	$(Q)sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
 $(B)/obj/gen/bans_sql.o: CFLAGS += -Iworkers/ban_manager
+
+# PeerService's descriptors for gRPC server reflection, compiled in.
+$(GEN)/api_grpc_desc.c: workers/api/embed_desc.sh proto/p2p_api.proto \
+	proto/google/protobuf/empty.proto
+	@mkdir -p $(GEN)
+	@echo "  DESC    $@"
+	$(Q)protoc-c --proto_path=proto --include_imports \
+	    --descriptor_set_out=$(GEN)/p2p_api.desc proto/p2p_api.proto
+	$(Q)sh workers/api/embed_desc.sh $(GEN)/p2p_api.desc > $@
 
 # The dashboard page, compiled into the daemon.
 $(GEN)/api_dashboard_html.c: workers/api/embed_html.sh workers/api/dashboard.html
@@ -455,11 +477,12 @@ test: deps-test $(INTEROP_STAMP)
 # The benchmarks in a short mode, so that they are known to run (figures
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
-	$(B)/terap2pd $(INTEROP_STAMP)
+	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
+	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----
 
@@ -496,6 +519,13 @@ $(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/grpc_bench: $(call obj,bench/grpc_bench.c bench/bench_daemon.c \
+	$(COMMON_SRCS) $(GOSSIP_WIRE_SRCS) $(GEN)/p2p_api.pb-c.c \
+	$(GEN)/google/protobuf/empty.pb-c.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c bench/bench_daemon.c $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -506,13 +536,15 @@ BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
-	$(B)/terap2pd $(INTEROP_STAMP)
+	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 	@echo "== gossipsub ingest ($$(date -u +%F))"
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
+	@echo "== gRPC PeerService: IsPeerUnhealthy, GetPeer, 8 callers ($$(date -u +%F))"
+	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 1000 5
 
 bench: bench-kafka
 

@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 #include <grpc/grpc.h>
+#include <grpc/support/log.h>
 
 #include "grpc_loop.h"
 #include "log.h"
@@ -116,11 +117,23 @@ grpc_loop_ready_cb(evutil_socket_t fd, short what, void *arg)
 	grpc_loop_drain(arg);
 }
 
+/*
+ * gRPC core's own messages into our log, at debug level: most are about
+ * what a remote client sent (bad headers, broken frames), which must not
+ * flood the log; what matters to an operator we log ourselves.
+ */
+static void
+grpc_loop_log(gpr_log_func_args *a)
+{
+	log_debug("grpc core: %s (%s:%d)", a->message, a->file, a->line);
+}
+
 struct grpc_loop *
 grpc_loop_new(struct event_base *base)
 {
 	struct grpc_loop	*l = xcalloc(1, sizeof(*l));
 
+	gpr_set_log_function(grpc_loop_log);
 	grpc_init();
 	pthread_mutex_init(&l->mtx, NULL);
 	if ((l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {

@@ -646,6 +646,29 @@ START_TEST(bad_input_gets_a_status)
 }
 END_TEST
 
+START_TEST(server_reflection)
+{
+	struct gt	 t;
+	const char	*line;
+
+	gt_start(&t, NULL);
+	line = jspeer_cmd(&t.c, "reflect", "\"reqs\":[{\"list_services\":\"\"},"
+	    "{\"file_containing_symbol\":\"p2p_api.GetPeerRequest\"},"
+	    "{\"file_by_filename\":\"p2p_api.proto\"},"
+	    "{\"file_containing_symbol\":\"no.such.Symbol\"}]", CALL_MS);
+	ck_assert_msg(line != NULL && strstr(line, "\"code\":0"), "%s", line);
+	ck_assert_ptr_nonnull(strstr(line, "{\"name\":\"p2p_api.PeerService\"}"));
+	/* p2p_api.proto first, then its import */
+	ck_assert_ptr_nonnull(strstr(line, "\"file_descriptor_proto\":[7"));
+	ck_assert_ptr_nonnull(strstr(line, "\"error_code\":5"));
+	line = jspeer_cmd(&t.c, "reflect", "\"v\":\"v1alpha\",\"reqs\":"
+	    "[{\"list_services\":\"\"}]", CALL_MS);
+	ck_assert_msg(line != NULL && strstr(line, "\"code\":0") &&
+	    strstr(line, "grpc.reflection.v1alpha.ServerReflection"), "%s", line);
+	gt_stop(&t);
+}
+END_TEST
+
 START_TEST(empty_key_refuses_admin_calls)
 {
 	struct gt	t;
@@ -680,6 +703,7 @@ main(void)
 	tcase_add_test(tc, reputation_survives_a_gossip_restart);
 	tcase_add_test(tc, bad_input_gets_a_status);
 	tcase_add_test(tc, empty_key_refuses_admin_calls);
+	tcase_add_test(tc, server_reflection);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

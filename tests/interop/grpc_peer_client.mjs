@@ -15,6 +15,9 @@
 //   {"id":3,"cmd":"h2","path":"/p2p_api.PeerService/GetPeers",
 //    "ctype":"text/plain","hex":""} a bare HTTP/2 request with node:http2
 //     -> {"id":3,"status":200,"grpc_status":"3"}
+//   {"id":4,"cmd":"reflect","v":"v1alpha","reqs":[{"list_services":""}]}
+//     sends the requests on one ServerReflectionInfo stream, half-closes
+//     -> {"id":4,"code":0,"res":[ServerReflectionResponse...]}
 // "key" sets x-api-key; "deadline_ms" sets a call deadline.
 import http2 from 'node:http2'
 import { createInterface } from 'node:readline'
@@ -33,6 +36,11 @@ const def = protoLoader.loadSync(path.join(protoDir, 'p2p_api.proto'), {
   includeDirs: [protoDir]
 })
 const api = grpc.loadPackageDefinition(def).p2p_api
+const reflDef = protoLoader.loadSync(path.join(protoDir, 'grpc_reflection.proto'), {
+  keepCase: true, longs: String, enums: String, defaults: false, oneofs: true,
+  includeDirs: [protoDir]
+})
+const reflInfo = reflDef['grpc.reflection.v1.ServerReflection'].ServerReflectionInfo
 const creds = tls
   ? grpc.credentials.createSsl(null, null, null, { checkServerIdentity: () => undefined })
   : grpc.credentials.createInsecure()
@@ -79,7 +87,24 @@ function h2 (c) {
   r.end(Buffer.from(c.hex ?? '', 'hex'))
 }
 
+function reflect (c) {
+  const p = `/grpc.reflection.${c.v ?? 'v1'}.ServerReflection/ServerReflectionInfo`
+  const res = []
+  const st = raw.makeBidiStreamRequest(p, reflInfo.requestSerialize,
+    reflInfo.responseDeserialize, meta(c), callOpts(c))
+  st.on('data', (m) => {
+    const fd = m.file_descriptor_response
+    if (fd) fd.file_descriptor_proto = fd.file_descriptor_proto.map((b) => b.length)
+    res.push(m)
+  })
+  st.on('error', (e) => out({ id: c.id, code: e.code, details: e.details ?? '', res }))
+  st.on('status', (s) => { if (s.code === 0) out({ id: c.id, code: 0, details: '', res }) })
+  for (const r of c.reqs) st.write(r)
+  st.end()
+}
+
 function run (c) {
+  if (c.cmd === 'reflect') return reflect(c)
   if (c.cmd === 'h2') return h2(c)
   if (c.cmd === 'raw') {
     let body = Buffer.from(c.hex ?? '', 'hex')

@@ -16,6 +16,7 @@
  *                 checks, auth, peer health rules (pure)
  *   api_grpc.c    api_grpc_*: the gRPC server, its calls, TLS
  *   api_grpc_peer.c api_grpc_peer_*: the PeerService handlers
+ *   api_grpc_cache.c api_grpc_cache_*: registry entries for per-peer reads
  */
 #ifndef API_H
 #define API_H
@@ -23,6 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/queue.h>
+
+#include <grpc/grpc.h>
 #include <grpc/status.h>
 
 #include "ipc.h"
@@ -340,12 +344,12 @@ struct api_ctx {
 	char			 own_peer_id[64];
 	char			 own_base_url[2049];
 	struct api_counters	 n;
-	struct api_grpc		*grpc;		/* owned: PeerService, or NULL */
 	/* set by api_hub_start: api_conn.c hands /p2p-ws connections over
 	 * through these and never calls api_hub.c by name */
 	void			(*ws_upgrade)(struct api_conn *);
 	void			(*ws_on_read)(struct api_conn *);
 	void			(*ws_on_drained)(struct api_conn *);
+	struct api_grpc		*grpc;		/* owned: PeerService, or NULL */
 };
 
 /* api.c: the IPC client for "<role>.rep", opened on first use. */
@@ -532,6 +536,50 @@ const ipc_env	*api_grpc_ipc_rep(struct api_grpc_call *, int err,
 		    const char *what);
 /* Scratch slots kept with the call across chained IPC requests. */
 int	*api_grpc_scratch(struct api_grpc_call *);
+uint64_t	*api_grpc_scratch64(struct api_grpc_call *);
+
+/* ---- api_grpc_cache.c: registry entries for per-peer reads ---- */
+
+#define API_GRPC_CACHE_SLOTS	4096
+#define API_GRPC_CACHE_MS	1000	/* longest an entry is used */
+
+struct api_grpc_cache;
+struct api_grpc_cache	*api_grpc_cache_new(void);
+void	api_grpc_cache_free(struct api_grpc_cache *);
+/* 0 with *out (NULL: the peer is unknown) on a fresh hit; -1 on a miss. */
+int	api_grpc_cache_get(struct api_grpc_cache *, const char *id,
+	    uint64_t now_ms, const Tp__RegistryPeer **out);
+/* The generation to pass to put: read it when the request is sent. */
+uint64_t	api_grpc_cache_gen(const struct api_grpc_cache *);
+/* Keep a copy of p (NULL: unknown) unless a drop came after gen. */
+void	api_grpc_cache_put(struct api_grpc_cache *, uint64_t gen,
+	    const char *id, const Tp__RegistryPeer *p, uint64_t now_ms);
+/* Forget one peer ("" or NULL: all) / all. */
+void	api_grpc_cache_drop(struct api_grpc_cache *, const char *id);
+void	api_grpc_cache_clear(struct api_grpc_cache *);
+void	api_grpc_cache_counts(const struct api_grpc_cache *, uint64_t *hits,
+	    uint64_t *misses);
+/* The server's cache (borrowed). */
+struct api_grpc_cache	*api_grpc_cache_of(struct api_grpc_call *);
+
+/* ---- api_grpc_reflect.c: server reflection ---- */
+
+#define API_GRPC_REFLECT_V1	API_GRPC_NMETHODS	/* method slots after */
+#define API_GRPC_REFLECT_V1A	(API_GRPC_NMETHODS + 1)	/* PeerService's */
+#define API_GRPC_NREGISTERED	(API_GRPC_NMETHODS + 2)
+
+struct api_grpc_reflect;
+LIST_HEAD(api_grpc_reflect_head, api_grpc_reflect);
+/*
+ * The ServerReflectionResponse to a ServerReflectionRequest (pure): *out
+ * (caller frees) and its length; -1 if the request does not decode.
+ */
+int	api_grpc_reflect_answer(const uint8_t *req, size_t len, uint8_t **out,
+	    size_t *outlen);
+/* Serve one ServerReflectionInfo stream; takes the call's reference. */
+void	api_grpc_reflect_start(struct api_grpc_reflect_head *, grpc_call *);
+/* Drop every stream (their calls are unreferenced). */
+void	api_grpc_reflect_free_all(struct api_grpc_reflect_head *);
 
 /* ---- api_grpc_peer.c ---- */
 

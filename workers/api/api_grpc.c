@@ -1,9 +1,9 @@
 /*
  * API worker: the gRPC server of p2p_api.PeerService on gRPC core's C API.
  * It owns the grpc_server, its listening port (plaintext HTTP/2, or TLS
- * when security_level_grpc = 1) and one object per call.  Completions come
- * to the worker's libevent loop through common/grpc_loop.c, so everything
- * here runs on the loop thread.  Each PeerService method is registered with
+ * when security_level_grpc is 1, or 2 with client certificates) and one
+ * object per call.  Completions come to the worker's libevent loop through
+ * common/grpc_loop.c, so everything here runs on the loop thread.  Each PeerService method is registered with
  * its payload read by gRPC core; a few calls per method stay requested, and
  * each new one is requested again before it is handled.  Unknown methods
  * arrive as generic calls and get UNIMPLEMENTED.  A call is checked (the
@@ -67,19 +67,22 @@ struct api_grpc_call {
 	int			 cancelled;
 	api_grpc_ipc_cb		*ipc_cb;
 	int			 scratch[4];
+	uint64_t		 scratch64;
 };
 
 struct api_grpc {
 	struct api_ctx		*ctx;		/* borrowed */
 	struct grpc_loop	*loop;		/* owned */
 	grpc_server		*srv;		/* owned */
-	void			*rm[API_GRPC_NMETHODS];	/* registered methods */
+	void			*rm[API_GRPC_NREGISTERED];	/* registered methods */
+	struct api_grpc_reflect_head reflect;	/* reflection streams */
 	struct grpc_loop_tag	 shutdown_tag;
 	int			 stopping, shut_down;
 	int			 port;		/* bound port, 0: none */
-	char			 key[65];	/* grpc_admin_api_key or random */
+	char			 key[1025];	/* grpc_admin_api_key or random */
 	char			 detail[400];	/* listening on / why not */
 	LIST_HEAD(, api_grpc_call) calls;	/* every live call */
+	struct api_grpc_cache	*cache;		/* owned */
 	size_t			 nhandling;
 	struct api_grpc_counters n;
 };
@@ -131,7 +134,10 @@ api_grpc_request(struct api_grpc *g, int m)
 	grpc_completion_queue	*cq = grpc_loop_cq(g->loop);
 	grpc_call_error		 e;
 
-	if (m >= 0)
+	if (m >= API_GRPC_NMETHODS)	/* reflection: a stream, no payload */
+		e = grpc_server_request_registered_call(g->srv, g->rm[m],
+		    &c->call, &c->deadline, &c->md, NULL, cq, cq, &c->tag);
+	else if (m >= 0)
 		e = grpc_server_request_registered_call(g->srv, g->rm[m],
 		    &c->call, &c->deadline, &c->md, &c->payload, cq, cq,
 		    &c->tag);
@@ -221,6 +227,18 @@ int *
 api_grpc_scratch(struct api_grpc_call *c)
 {
 	return c->scratch;
+}
+
+uint64_t *
+api_grpc_scratch64(struct api_grpc_call *c)
+{
+	return &c->scratch64;
+}
+
+struct api_grpc_cache *
+api_grpc_cache_of(struct api_grpc_call *c)
+{
+	return c->g->cache;
 }
 
 /* ---- IPC on behalf of a call ---- */
@@ -350,6 +368,12 @@ api_grpc_handle(struct api_grpc_call *c)
 		gpr_free(path);
 		return;
 	}
+	if (c->m >= API_GRPC_NMETHODS) {	/* the stream takes the call */
+		api_grpc_reflect_start(&g->reflect, c->call);
+		c->call = NULL;
+		api_grpc_call_free(c);
+		return;
+	}
 	m = &api_grpc_methods[c->m];
 	if ((m->flags & API_GRPC_F_AUTH) && (why = api_grpc_auth(c)) != NULL) {
 		g->n.unauthenticated++;
@@ -431,17 +455,29 @@ api_grpc_creds(const struct config *cfg)
 	grpc_server_credentials		*cr;
 	char				*cert, *key;
 
-	if (config_int(cfg, "security_level_grpc") < 1)
+	long long			 level = config_int(cfg,
+					    "security_level_grpc");
+
+	if (level < 1)
 		return grpc_insecure_server_credentials_create();
+	/* Teranode's level 3 verifies client certificates against a CA that
+	 * no setting names: refuse it rather than accept unverified ones */
+	if (level > 2)
+		fatal_config("security_level_grpc=%lld (verified client "
+		    "certificates) is not supported; use 1 or 2", level);
 	if (config_str(cfg, "server_certFile")[0] == '\0' ||
 	    config_str(cfg, "server_keyFile")[0] == '\0')
-		fatal_config("security_level_grpc=1 needs server_certFile and "
-		    "server_keyFile");
+		fatal_config("security_level_grpc=%lld needs server_certFile "
+		    "and server_keyFile", level);
 	cert = api_grpc_read_pem(config_str(cfg, "server_certFile"));
 	key = api_grpc_read_pem(config_str(cfg, "server_keyFile"));
 	pair.private_key = key;
 	pair.cert_chain = cert;
-	cr = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
+	/* level 2: a client certificate is required, any will do (Go's
+	 * tls.RequireAnyClientCert) */
+	cr = grpc_ssl_server_credentials_create_ex(NULL, &pair, 1, level == 2 ?
+	    GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_BUT_DONT_VERIFY :
+	    GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE, NULL);
 	sodium_memzero(key, strlen(key));
 	free(key);
 	free(cert);
@@ -521,6 +557,8 @@ api_grpc_start(struct api_ctx *ctx)
 	g = ctx->grpc = xcalloc(1, sizeof(*g));
 	g->ctx = ctx;
 	LIST_INIT(&g->calls);
+	LIST_INIT(&g->reflect);
+	g->cache = api_grpc_cache_new();
 	g->shutdown_tag.fn = api_grpc_on_shutdown;
 	api_grpc_key(g, config_str(cfg, "grpc_admin_api_key"));
 	if ((g->loop = grpc_loop_new(ctx->p->base)) == NULL)
@@ -532,6 +570,12 @@ api_grpc_start(struct api_ctx *ctx)
 		g->rm[m] = grpc_server_register_method(g->srv,
 		    api_grpc_methods[m].path, NULL,
 		    GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+	g->rm[API_GRPC_REFLECT_V1] = grpc_server_register_method(g->srv,
+	    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", NULL,
+	    GRPC_SRM_PAYLOAD_NONE, 0);
+	g->rm[API_GRPC_REFLECT_V1A] = grpc_server_register_method(g->srv,
+	    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+	    NULL, GRPC_SRM_PAYLOAD_NONE, 0);
 	api_grpc_addr(listen, addr, sizeof(addr));
 	creds = api_grpc_creds(cfg);
 	g->port = grpc_server_add_http2_port(g->srv, addr, creds);
@@ -549,6 +593,8 @@ api_grpc_start(struct api_ctx *ctx)
 	for (int m = 0; m < API_GRPC_NMETHODS; m++)
 		for (int i = 0; i < API_GRPC_REQUESTED_PER_METHOD; i++)
 			api_grpc_request(g, m);
+	api_grpc_request(g, API_GRPC_REFLECT_V1);
+	api_grpc_request(g, API_GRPC_REFLECT_V1A);
 	api_grpc_request(g, -1);
 	api_grpc_request(g, -1);
 }
@@ -582,6 +628,7 @@ api_grpc_free(struct api_ctx *ctx)
 		if (c->state == API_GRPC_S_HANDLING)
 			api_grpc_call_free(c);
 	}
+	api_grpc_reflect_free_all(&g->reflect);
 	until = util_mono_ms() + API_GRPC_STOP_WAIT_MS;
 	while (!g->shut_down && util_mono_ms() < until)
 		grpc_loop_poll(g->loop, 100);
@@ -593,6 +640,7 @@ api_grpc_free(struct api_ctx *ctx)
 	while ((c = LIST_FIRST(&g->calls)) != NULL)
 		api_grpc_call_free(c);
 	sodium_memzero(g->key, sizeof(g->key));
+	api_grpc_cache_free(g->cache);
 	free(g);
 	ctx->grpc = NULL;
 }
@@ -612,6 +660,7 @@ void
 api_grpc_stats(const struct api_ctx *ctx, struct proc_stats *st)
 {
 	const struct api_grpc_counters	*n;
+	uint64_t			 hits, misses;
 
 	if (ctx->grpc == NULL)
 		return;
@@ -625,4 +674,7 @@ api_grpc_stats(const struct api_ctx *ctx, struct proc_stats *st)
 	proc_stat_add(st, "grpc_busy", (int64_t)n->busy);
 	proc_stat_add(st, "grpc_cancelled", (int64_t)n->cancelled);
 	proc_stat_add(st, "grpc_in_progress", (int64_t)ctx->grpc->nhandling);
+	api_grpc_cache_counts(ctx->grpc->cache, &hits, &misses);
+	proc_stat_add(st, "grpc_cache_hits", (int64_t)hits);
+	proc_stat_add(st, "grpc_cache_misses", (int64_t)misses);
 }

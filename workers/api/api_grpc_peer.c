@@ -31,6 +31,7 @@ api_grpc_peer_ok_done(struct api_grpc_call *c, int err, const ipc_env *rep)
 	/* the four { bool ok = 1 } replies have the same layout */
 	P2pApi__BanPeerResponse	out = P2P_API__BAN_PEER_RESPONSE__INIT;
 
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	if (api_grpc_ipc_rep(c, err, rep, 0, "bans") == NULL)
 		return;
 	out.ok = 1;
@@ -48,6 +49,7 @@ api_grpc_peer_ban(struct api_grpc_call *c)
 	q.until_unix = r->until;
 	q.reason = "grpc BanPeer";
 	ENV(env, ban_addr_req, TP__ENVELOPE__BODY_BAN_ADDR_REQ, &q);
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	api_grpc_ipc(c, "bans.rep", &env, api_grpc_peer_ok_done);
 }
 
@@ -57,6 +59,7 @@ api_grpc_peer_unban_done(struct api_grpc_call *c, int err, const ipc_env *rep)
 {
 	P2pApi__UnbanPeerResponse out = P2P_API__UNBAN_PEER_RESPONSE__INIT;
 
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	if (err == 0 && rep != NULL &&
 	    rep->status == TP__IPC_STATUS__IPC_ERR_NOT_FOUND) {
 		out.ok = 1;
@@ -75,6 +78,7 @@ api_grpc_peer_unban(struct api_grpc_call *c)
 
 	q.addr = r->addr;
 	ENV(env, unban_addr_req, TP__ENVELOPE__BODY_UNBAN_ADDR_REQ, &q);
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	api_grpc_ipc(c, "bans.rep", &env, api_grpc_peer_unban_done);
 }
 
@@ -154,6 +158,7 @@ api_grpc_peer_clear_banned(struct api_grpc_call *c)
 	ipc_env			env = TP__ENVELOPE__INIT;
 
 	ENV(env, clear_banned_req, TP__ENVELOPE__BODY_CLEAR_BANNED_REQ, &q);
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	api_grpc_ipc(c, "bans.rep", &env, api_grpc_peer_ok_done);
 }
 
@@ -167,6 +172,7 @@ api_grpc_peer_add_ban_score(struct api_grpc_call *c)
 	q.peer_id = r->peer_id;
 	q.reason = r->reason;
 	ENV(env, add_ban_score_req, TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ, &q);
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	api_grpc_ipc(c, "bans.rep", &env, api_grpc_peer_ok_done);
 }
 
@@ -231,6 +237,7 @@ api_grpc_peer_inband(struct api_grpc_call *c, const char *error)
 static void
 api_grpc_peer_inband_done(struct api_grpc_call *c, int err, const ipc_env *rep)
 {
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	if (err != 0 || rep == NULL)
 		api_grpc_peer_inband(c, "the gossip worker did not answer");
 	else
@@ -254,6 +261,7 @@ api_grpc_peer_connect(struct api_grpc_call *c)
 	}
 	q.multiaddr = r->peer_address;
 	ENV(env, connect_peer_req, TP__ENVELOPE__BODY_CONNECT_PEER_REQ, &q);
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	api_grpc_ipc(c, "gossip.rep", &env, api_grpc_peer_inband_done);
 }
 
@@ -272,10 +280,26 @@ api_grpc_peer_disconnect(struct api_grpc_call *c)
 	q.peer_id = r->peer_id;
 	ENV(env, disconnect_peer_req, TP__ENVELOPE__BODY_DISCONNECT_PEER_REQ,
 	    &q);
+	api_grpc_cache_clear(api_grpc_cache_of(c));
 	api_grpc_ipc(c, "gossip.rep", &env, api_grpc_peer_inband_done);
 }
 
 /* ---- catch-up reports (gossip.rep CatchupReportReq) ---- */
+
+typedef char *api_grpc_str;
+
+/* The peer_id of a report request ("" when it has none). */
+static const char *
+api_grpc_report_peer(const ProtobufCMessage *r)
+{
+	const ProtobufCFieldDescriptor	*f;
+
+	f = protobuf_c_message_descriptor_get_field_by_name(r->descriptor,
+	    "peer_id");
+	return f != NULL ? *(const api_grpc_str *)(const void *)
+	    ((const char *)r + f->offset) : "";
+}
+
 
 static void
 api_grpc_peer_report_done(struct api_grpc_call *c, int err,
@@ -293,6 +317,8 @@ api_grpc_peer_report_done(struct api_grpc_call *c, int err,
 	};
 	int	m = api_grpc_scratch(c)[0];
 
+	api_grpc_cache_drop(api_grpc_cache_of(c),
+	    api_grpc_report_peer(api_grpc_req(c)));
 	if ((rep = api_grpc_ipc_rep(c, err, rep,
 	    TP__ENVELOPE__BODY_CATCHUP_REPORT_REP, "catch-up report")) == NULL)
 		return;
@@ -321,8 +347,6 @@ api_grpc_peer_report_done(struct api_grpc_call *c, int err,
 		}
 	}
 }
-
-typedef char *api_grpc_str;
 
 /* The request's fields into a report of kind (absent fields stay zero). */
 static void
@@ -358,6 +382,7 @@ api_grpc_peer_report(struct api_grpc_call *c, Tp__CatchupKind kind)
 		if (api_grpc_methods[m].req == r->descriptor)
 			api_grpc_scratch(c)[0] = m;
 	ENV(env, catchup_report_req, TP__ENVELOPE__BODY_CATCHUP_REPORT_REQ, &q);
+	api_grpc_cache_drop(api_grpc_cache_of(c), q.peer_id);
 	api_grpc_ipc(c, "gossip.rep", &env, api_grpc_peer_report_done);
 }
 
@@ -383,13 +408,37 @@ REPORT_HANDLER(api_grpc_peer_bytes, TP__CATCHUP_KIND__CATCHUP_BYTES)
 
 /* ---- registry reads (gossip.rep PeerRegistryReq) ---- */
 
+/*
+ * Ask the gossip worker for its registry: one peer (answered from the
+ * cache when it has a fresh entry, synchronously) or all of them.
+ * scratch[1] says whether the reply is to be cached.
+ */
 static void
 api_grpc_peer_registry_ask(struct api_grpc_call *c, const char *peer_id,
     int for_catchup, api_grpc_ipc_cb *cb)
 {
-	Tp__PeerRegistryReq	q = TP__PEER_REGISTRY_REQ__INIT;
-	ipc_env			env = TP__ENVELOPE__INIT;
+	struct api_grpc_cache	*cache = api_grpc_cache_of(c);
+	Tp__PeerRegistryReq	 q = TP__PEER_REGISTRY_REQ__INIT;
+	Tp__PeerRegistryRep	 hit = TP__PEER_REGISTRY_REP__INIT;
+	Tp__RegistryPeer	*one[1];
+	const Tp__RegistryPeer	*p;
+	ipc_env			 env = TP__ENVELOPE__INIT;
 
+	api_grpc_scratch(c)[1] = 0;
+	if (peer_id[0] != '\0' && !for_catchup) {
+		if (api_grpc_cache_get(cache, peer_id, util_mono_ms(),
+		    &p) == 0) {
+			one[0] = (Tp__RegistryPeer *)p;
+			hit.peers = one;
+			hit.n_peers = p != NULL;
+			ENV(env, peer_registry_rep,
+			    TP__ENVELOPE__BODY_PEER_REGISTRY_REP, &hit);
+			cb(c, 0, &env);
+			return;
+		}
+		api_grpc_scratch(c)[1] = 1;
+		*api_grpc_scratch64(c) = api_grpc_cache_gen(cache);
+	}
 	q.peer_id = (char *)peer_id;
 	q.for_catchup = for_catchup;
 	ENV(env, peer_registry_req, TP__ENVELOPE__BODY_PEER_REGISTRY_REQ, &q);
@@ -399,10 +448,18 @@ api_grpc_peer_registry_ask(struct api_grpc_call *c, const char *peer_id,
 static const Tp__PeerRegistryRep *
 api_grpc_peer_registry(struct api_grpc_call *c, int err, const ipc_env *rep)
 {
+	const Tp__PeerRegistryRep	*r;
+
 	if ((rep = api_grpc_ipc_rep(c, err, rep,
 	    TP__ENVELOPE__BODY_PEER_REGISTRY_REP, "PeerRegistry")) == NULL)
 		return NULL;
-	return rep->peer_registry_rep;
+	r = rep->peer_registry_rep;
+	/* GetPeer, IsPeerUnhealthy, IsPeerMalicious: { string peer_id = 1 } */
+	if (api_grpc_scratch(c)[1])
+		api_grpc_cache_put(api_grpc_cache_of(c), *api_grpc_scratch64(c),
+		    REQ(c, P2pApi__GetPeerRequest)->peer_id, r->n_peers > 0 ?
+		    r->peers[0] : NULL, util_mono_ms());
+	return r;
 }
 
 static void

@@ -318,10 +318,12 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
 		break;
 	case TP__ENVELOPE__BODY_CATCHUP_REPORT_REQ:
-		gossip_catchup_ipc_report(g, req, msg->catchup_report_req);
+		tn_catchup_ipc_report(g->catchup, g->tn, req,
+		    msg->catchup_report_req);
 		break;
 	case TP__ENVELOPE__BODY_PEER_REGISTRY_REQ:
-		gossip_catchup_ipc_registry(g, req, msg->peer_registry_req);
+		tn_catchup_ipc_registry(g->catchup, g->tn, req,
+		    msg->peer_registry_req);
 		break;
 	default:
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
@@ -385,7 +387,8 @@ gossip_stop(void *arg)
 
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
-	gossip_catchup_ipc_stop(g);
+	tn_catchup_ipc_stop(g->catchup);
+	g->catchup = NULL;
 	tn_stop(g->tn);
 	g->tn = NULL;
 	ps_meshsub_stop(&g->ms);
@@ -427,7 +430,7 @@ gossip_main(struct proc *p)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
-	gossip_catchup_ipc_start(g);
+	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
 	proc_ready(p);
 	rc = proc_run(p);

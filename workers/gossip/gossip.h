@@ -23,24 +23,11 @@ struct gossip_ctx {
 	struct p2p_host			 host;		/* the libp2p layer */
 	struct ps_meshsub		 ms;		/* the pubsub layer */
 	struct tn_ctx		*tn;		/* owned: the Teranode layer */
+	struct tn_catchup_ipc		*catchup;	/* owned: PeerService reputation */
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
-	struct gossip_catchup_state	*catchup;	/* owned: reputation */
 };
-
-/* ---- gossip_catchup_ipc.c: PeerService's catch-up reputation ---- */
-
-struct gossip_catchup_state;
-/* Load teranode_peer_registry.json and start saving it every 5 minutes. */
-void	gossip_catchup_ipc_start(struct gossip_ctx *);
-/* Save it and free the table. */
-void	gossip_catchup_ipc_stop(struct gossip_ctx *);
-/* gossip.rep requests CatchupReportReq and PeerRegistryReq. */
-void	gossip_catchup_ipc_report(struct gossip_ctx *, struct ipc_req *,
-	    const Tp__CatchupReportReq *);
-void	gossip_catchup_ipc_registry(struct gossip_ctx *, struct ipc_req *,
-	    const Tp__PeerRegistryReq *);
 
 /* ---- gate.c: the ban gate ---- */
 

@@ -1,6 +1,6 @@
 /*
  * Gossip worker (teranode level): the catch-up reputation table and its
- * file (see gossip_catchup.h).  The numbers follow Teranode's
+ * file (see tn_catchup.h).  The numbers follow Teranode's
  * services/p2p/peer_registry.go: a new peer scores 50; a peer with
  * malicious reports scores 5; otherwise 60% of the success rate (out of
  * 100, 50 without interactions) plus 40% of 50, minus 15 after a failure
@@ -20,14 +20,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "gossip_catchup.h"
+#include "teranode/catchup.h"
 #include "util.h"
 
 #define HOUR	3600
 #define FIVE_MIN	300
 
 void
-gossip_catchup_init(struct gossip_catchup *c, size_t max)
+tn_catchup_init(struct tn_catchup *c, size_t max)
 {
 	memset(c, 0, sizeof(*c));
 	c->max = max > 0 ? max : 1;
@@ -35,7 +35,7 @@ gossip_catchup_init(struct gossip_catchup *c, size_t max)
 }
 
 void
-gossip_catchup_fini(struct gossip_catchup *c)
+tn_catchup_fini(struct tn_catchup *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].url);
@@ -43,8 +43,8 @@ gossip_catchup_fini(struct gossip_catchup *c)
 	memset(c, 0, sizeof(*c));
 }
 
-struct gossip_catchup_rec *
-gossip_catchup_get(struct gossip_catchup *c, const char *id)
+struct tn_catchup_rec *
+tn_catchup_get(struct tn_catchup *c, const char *id)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->v[i].id, id) == 0)
@@ -53,24 +53,24 @@ gossip_catchup_get(struct gossip_catchup *c, const char *id)
 }
 
 static void
-gossip_catchup_rec_init(struct gossip_catchup_rec *r, const char *id,
+tn_catchup_rec_init(struct tn_catchup_rec *r, const char *id,
     int64_t now)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	r->score = GOSSIP_CATCHUP_NEW_SCORE;
+	r->score = TN_CATCHUP_NEW_SCORE;
 	r->touched = now;
 }
 
-struct gossip_catchup_rec *
-gossip_catchup_add(struct gossip_catchup *c, const char *id, int64_t now)
+struct tn_catchup_rec *
+tn_catchup_add(struct tn_catchup *c, const char *id, int64_t now)
 {
-	struct gossip_catchup_rec	*r;
+	struct tn_catchup_rec	*r;
 	size_t				 i, old = 0;
 
-	if (id[0] == '\0' || strlen(id) > GOSSIP_CATCHUP_ID_MAX)
+	if (id[0] == '\0' || strlen(id) > TN_CATCHUP_ID_MAX)
 		return NULL;
-	if ((r = gossip_catchup_get(c, id)) != NULL)
+	if ((r = tn_catchup_get(c, id)) != NULL)
 		return r;
 	if (c->n == c->max) {
 		for (i = 1; i < c->n; i++)
@@ -80,12 +80,12 @@ gossip_catchup_add(struct gossip_catchup *c, const char *id, int64_t now)
 		c->v[old] = c->v[--c->n];
 	}
 	r = &c->v[c->n++];
-	gossip_catchup_rec_init(r, id, now);
+	tn_catchup_rec_init(r, id, now);
 	return r;
 }
 
 double
-gossip_catchup_score(const struct gossip_catchup_rec *r, int64_t now)
+tn_catchup_score(const struct tn_catchup_rec *r, int64_t now)
 {
 	int64_t	total = r->successes + r->failures;
 	double	rate, s;
@@ -105,7 +105,7 @@ gossip_catchup_score(const struct gossip_catchup_rec *r, int64_t now)
 }
 
 static void
-gossip_catchup_success(struct gossip_catchup_rec *r, int64_t ms, int64_t now)
+tn_catchup_success(struct tn_catchup_rec *r, int64_t ms, int64_t now)
 {
 	r->successes++;
 	r->last_success = now;
@@ -115,7 +115,7 @@ gossip_catchup_success(struct gossip_catchup_rec *r, int64_t ms, int64_t now)
 
 /* One record's change for report kind k (the peer is known). */
 static void
-gossip_catchup_one(struct gossip_catchup_rec *r, const Tp__CatchupReportReq *q,
+tn_catchup_one(struct tn_catchup_rec *r, const Tp__CatchupReportReq *q,
     int64_t now)
 {
 	switch (q->kind) {
@@ -126,7 +126,7 @@ gossip_catchup_one(struct gossip_catchup_rec *r, const Tp__CatchupReportReq *q,
 		break;
 	case TP__CATCHUP_KIND__CATCHUP_SUCCESS:
 		r->c_successes++;
-		gossip_catchup_success(r, q->duration_ms, now);
+		tn_catchup_success(r, q->duration_ms, now);
 		break;
 	case TP__CATCHUP_KIND__CATCHUP_FAILURE:
 		r->failures++;
@@ -150,10 +150,10 @@ gossip_catchup_one(struct gossip_catchup_rec *r, const Tp__CatchupReportReq *q,
 		break;
 	case TP__CATCHUP_KIND__CATCHUP_VALID_SUBTREE:
 	case TP__CATCHUP_KIND__CATCHUP_VALID_BLOCK:
-		gossip_catchup_success(r, 0, now);
+		tn_catchup_success(r, 0, now);
 		break;
 	case TP__CATCHUP_KIND__CATCHUP_VALID_HEADERS:
-		gossip_catchup_success(r, q->duration_ms, now);
+		tn_catchup_success(r, q->duration_ms, now);
 		break;
 	case TP__CATCHUP_KIND__CATCHUP_CHAIN_PROGRESS:
 		if (q->height > 0)
@@ -169,15 +169,15 @@ gossip_catchup_one(struct gossip_catchup_rec *r, const Tp__CatchupReportReq *q,
 	} else if (q->kind != TP__CATCHUP_KIND__CATCHUP_BYTES &&
 	    q->kind != TP__CATCHUP_KIND__CATCHUP_ERROR &&
 	    q->kind != TP__CATCHUP_KIND__CATCHUP_CHAIN_PROGRESS)
-		r->score = gossip_catchup_score(r, now);
+		r->score = tn_catchup_score(r, now);
 	r->touched = now;
 }
 
 /* Forget what block validation said about r (or every peer). */
 static int
-gossip_catchup_reset(struct gossip_catchup *c, const char *id, int64_t now)
+tn_catchup_reset(struct tn_catchup *c, const char *id, int64_t now)
 {
-	struct gossip_catchup_rec	*r;
+	struct tn_catchup_rec	*r;
 	int				 n = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
@@ -190,7 +190,7 @@ gossip_catchup_reset(struct gossip_catchup *c, const char *id, int64_t now)
 		r->malicious = r->avg_ms = 0;
 		r->last_error[0] = '\0';
 		r->last_error_time = 0;
-		r->score = GOSSIP_CATCHUP_NEW_SCORE;
+		r->score = TN_CATCHUP_NEW_SCORE;
 		r->touched = now;
 		n++;
 	}
@@ -198,21 +198,21 @@ gossip_catchup_reset(struct gossip_catchup *c, const char *id, int64_t now)
 }
 
 int
-gossip_catchup_apply(struct gossip_catchup *c, const Tp__CatchupReportReq *q,
+tn_catchup_apply(struct tn_catchup *c, const Tp__CatchupReportReq *q,
     int known, int64_t now, int *reset)
 {
-	struct gossip_catchup_rec	*r;
+	struct tn_catchup_rec	*r;
 
 	*reset = 0;
 	if (q->kind == TP__CATCHUP_KIND__CATCHUP_RESET) {
-		*reset = gossip_catchup_reset(c, q->peer_id, now);
+		*reset = tn_catchup_reset(c, q->peer_id, now);
 		c->dirty |= *reset > 0;
 		return 1;
 	}
-	if ((r = gossip_catchup_get(c, q->peer_id)) == NULL &&
-	    (!known || (r = gossip_catchup_add(c, q->peer_id, now)) == NULL))
+	if ((r = tn_catchup_get(c, q->peer_id)) == NULL &&
+	    (!known || (r = tn_catchup_add(c, q->peer_id, now)) == NULL))
 		return 0;
-	gossip_catchup_one(r, q, now);
+	tn_catchup_one(r, q, now);
 	c->dirty = 1;
 	return 1;
 }
@@ -220,7 +220,7 @@ gossip_catchup_apply(struct gossip_catchup *c, const Tp__CatchupReportReq *q,
 /* ---- teranode_peer_registry.json ---- */
 
 static void
-gossip_catchup_time_str(int64_t t, char out[32])
+tn_catchup_time_str(int64_t t, char out[32])
 {
 	time_t		s = (time_t)t;
 	struct tm	tm;
@@ -233,7 +233,7 @@ gossip_catchup_time_str(int64_t t, char out[32])
 
 /* RFC 3339 as Go writes it (fraction, Z or an offset); 0 for zero or bad. */
 static int64_t
-gossip_catchup_time_parse(const char *s)
+tn_catchup_time_parse(const char *s)
 {
 	struct tm	 tm;
 	const char	*p;
@@ -255,7 +255,7 @@ gossip_catchup_time_parse(const char *s)
 }
 
 static void
-gossip_catchup_rec_json(cJSON *o, const struct gossip_catchup_rec *r)
+tn_catchup_rec_json(cJSON *o, const struct tn_catchup_rec *r)
 {
 	char	ts[32];
 
@@ -263,11 +263,11 @@ gossip_catchup_rec_json(cJSON *o, const struct gossip_catchup_rec *r)
 	cJSON_AddNumberToObject(o, "interaction_successes",
 	    (double)r->successes);
 	cJSON_AddNumberToObject(o, "interaction_failures", (double)r->failures);
-	gossip_catchup_time_str(r->last_attempt, ts);
+	tn_catchup_time_str(r->last_attempt, ts);
 	cJSON_AddStringToObject(o, "last_interaction_attempt", ts);
-	gossip_catchup_time_str(r->last_success, ts);
+	tn_catchup_time_str(r->last_success, ts);
 	cJSON_AddStringToObject(o, "last_interaction_success", ts);
-	gossip_catchup_time_str(r->last_failure, ts);
+	tn_catchup_time_str(r->last_failure, ts);
 	cJSON_AddStringToObject(o, "last_interaction_failure", ts);
 	cJSON_AddNumberToObject(o, "reputation_score", r->score);
 	cJSON_AddNumberToObject(o, "malicious_count", (double)r->malicious);
@@ -277,7 +277,7 @@ gossip_catchup_rec_json(cJSON *o, const struct gossip_catchup_rec *r)
 	cJSON_AddNumberToObject(o, "catchup_successes", (double)r->c_successes);
 	cJSON_AddNumberToObject(o, "catchup_failures", (double)r->c_failures);
 	cJSON_AddStringToObject(o, "last_catchup_error", r->last_error);
-	gossip_catchup_time_str(r->last_error_time, ts);
+	tn_catchup_time_str(r->last_error_time, ts);
 	cJSON_AddStringToObject(o, "last_catchup_error_time", ts);
 	cJSON_AddNumberToObject(o, "height", r->height);
 	cJSON_AddStringToObject(o, "block_hash", r->hash);
@@ -288,17 +288,17 @@ gossip_catchup_rec_json(cJSON *o, const struct gossip_catchup_rec *r)
 }
 
 char *
-gossip_catchup_to_json(const struct gossip_catchup *c, int64_t now)
+tn_catchup_to_json(const struct tn_catchup *c, int64_t now)
 {
 	cJSON	*root = cJSON_CreateObject(), *peers;
 	char	 ts[32], *s;
 
 	cJSON_AddStringToObject(root, "version", "1.0");
-	gossip_catchup_time_str(now, ts);
+	tn_catchup_time_str(now, ts);
 	cJSON_AddStringToObject(root, "last_updated", ts);
 	peers = cJSON_AddObjectToObject(root, "peers");
 	for (size_t i = 0; i < c->n; i++)
-		gossip_catchup_rec_json(cJSON_AddObjectToObject(peers,
+		tn_catchup_rec_json(cJSON_AddObjectToObject(peers,
 		    c->v[i].id), &c->v[i]);
 	s = cJSON_Print(root);
 	cJSON_Delete(root);
@@ -306,7 +306,7 @@ gossip_catchup_to_json(const struct gossip_catchup *c, int64_t now)
 }
 
 static int64_t
-gossip_catchup_num(const cJSON *o, const char *k)
+tn_catchup_num(const cJSON *o, const char *k)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
 	double		 d;
@@ -318,7 +318,7 @@ gossip_catchup_num(const cJSON *o, const char *k)
 }
 
 static const char *
-gossip_catchup_str(const cJSON *o, const char *k)
+tn_catchup_str(const cJSON *o, const char *k)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
 
@@ -326,53 +326,53 @@ gossip_catchup_str(const cJSON *o, const char *k)
 }
 
 static void
-gossip_catchup_rec_from(struct gossip_catchup_rec *r, const cJSON *o)
+tn_catchup_rec_from(struct tn_catchup_rec *r, const cJSON *o)
 {
-	const char	*url = gossip_catchup_str(o, "data_hub_url");
-	double		 sc = (double)gossip_catchup_num(o, "reputation_score");
+	const char	*url = tn_catchup_str(o, "data_hub_url");
+	double		 sc = (double)tn_catchup_num(o, "reputation_score");
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o,
 			    "reputation_score");
 
 	if (cJSON_IsNumber(v))
 		sc = v->valuedouble;
-	r->attempts = gossip_catchup_num(o, "interaction_attempts");
-	r->successes = gossip_catchup_num(o, "interaction_successes");
-	r->failures = gossip_catchup_num(o, "interaction_failures");
-	r->last_attempt = gossip_catchup_time_parse(gossip_catchup_str(o,
+	r->attempts = tn_catchup_num(o, "interaction_attempts");
+	r->successes = tn_catchup_num(o, "interaction_successes");
+	r->failures = tn_catchup_num(o, "interaction_failures");
+	r->last_attempt = tn_catchup_time_parse(tn_catchup_str(o,
 	    "last_interaction_attempt"));
-	r->last_success = gossip_catchup_time_parse(gossip_catchup_str(o,
+	r->last_success = tn_catchup_time_parse(tn_catchup_str(o,
 	    "last_interaction_success"));
-	r->last_failure = gossip_catchup_time_parse(gossip_catchup_str(o,
+	r->last_failure = tn_catchup_time_parse(tn_catchup_str(o,
 	    "last_interaction_failure"));
-	r->score = sc >= 0 && sc <= 100 ? sc : GOSSIP_CATCHUP_NEW_SCORE;
-	r->malicious = gossip_catchup_num(o, "malicious_count");
-	r->avg_ms = gossip_catchup_num(o, "avg_response_ms");
-	r->bytes = (uint64_t)gossip_catchup_num(o, "bytes_received");
-	r->c_attempts = gossip_catchup_num(o, "catchup_attempts");
-	r->c_successes = gossip_catchup_num(o, "catchup_successes");
-	r->c_failures = gossip_catchup_num(o, "catchup_failures");
+	r->score = sc >= 0 && sc <= 100 ? sc : TN_CATCHUP_NEW_SCORE;
+	r->malicious = tn_catchup_num(o, "malicious_count");
+	r->avg_ms = tn_catchup_num(o, "avg_response_ms");
+	r->bytes = (uint64_t)tn_catchup_num(o, "bytes_received");
+	r->c_attempts = tn_catchup_num(o, "catchup_attempts");
+	r->c_successes = tn_catchup_num(o, "catchup_successes");
+	r->c_failures = tn_catchup_num(o, "catchup_failures");
 	snprintf(r->last_error, sizeof(r->last_error), "%s",
-	    gossip_catchup_str(o, "last_catchup_error"));
-	r->last_error_time = gossip_catchup_time_parse(gossip_catchup_str(o,
+	    tn_catchup_str(o, "last_catchup_error"));
+	r->last_error_time = tn_catchup_time_parse(tn_catchup_str(o,
 	    "last_catchup_error_time"));
-	r->height = (uint32_t)(gossip_catchup_num(o, "height") & 0xffffffff);
-	if (strlen(gossip_catchup_str(o, "block_hash")) < sizeof(r->hash))
+	r->height = (uint32_t)(tn_catchup_num(o, "height") & 0xffffffff);
+	if (strlen(tn_catchup_str(o, "block_hash")) < sizeof(r->hash))
 		snprintf(r->hash, sizeof(r->hash), "%s",
-		    gossip_catchup_str(o, "block_hash"));
+		    tn_catchup_str(o, "block_hash"));
 	if (url[0] != '\0' && strlen(url) <= 2048)
 		r->url = xstrdup(url);
 	snprintf(r->client, sizeof(r->client), "%s",
-	    gossip_catchup_str(o, "client_name"));
+	    tn_catchup_str(o, "client_name"));
 	snprintf(r->storage, sizeof(r->storage), "%s",
-	    gossip_catchup_str(o, "storage"));
+	    tn_catchup_str(o, "storage"));
 }
 
 int
-gossip_catchup_from_json(struct gossip_catchup *c, const char *text,
+tn_catchup_from_json(struct tn_catchup *c, const char *text,
     size_t len, char *err, size_t errlen)
 {
 	cJSON			*root, *peers, *p;
-	struct gossip_catchup_rec *r;
+	struct tn_catchup_rec *r;
 	size_t			 max = c->max;
 
 	if ((root = cJSON_ParseWithLength(text, len)) == NULL) {
@@ -380,19 +380,19 @@ gossip_catchup_from_json(struct gossip_catchup *c, const char *text,
 		return -1;
 	}
 	peers = cJSON_GetObjectItemCaseSensitive(root, "peers");
-	if (strcmp(gossip_catchup_str(root, "version"), "1.0") != 0 ||
+	if (strcmp(tn_catchup_str(root, "version"), "1.0") != 0 ||
 	    !cJSON_IsObject(peers)) {
 		snprintf(err, errlen, "not a version 1.0 peer registry");
 		cJSON_Delete(root);
 		return -1;
 	}
-	gossip_catchup_fini(c);
-	gossip_catchup_init(c, max);
+	tn_catchup_fini(c);
+	tn_catchup_init(c, max);
 	cJSON_ArrayForEach(p, peers) {
 		if (!cJSON_IsObject(p) || p->string == NULL ||
-		    (r = gossip_catchup_add(c, p->string, 0)) == NULL)
+		    (r = tn_catchup_add(c, p->string, 0)) == NULL)
 			continue;
-		gossip_catchup_rec_from(r, p);
+		tn_catchup_rec_from(r, p);
 		r->touched = r->last_attempt > r->last_success ?
 		    r->last_attempt : r->last_success;
 	}
@@ -401,14 +401,14 @@ gossip_catchup_from_json(struct gossip_catchup *c, const char *text,
 }
 
 int
-gossip_catchup_save(struct gossip_catchup *c, const char *dir, int64_t now,
+tn_catchup_save(struct tn_catchup *c, const char *dir, int64_t now,
     char *err, size_t errlen)
 {
-	char	path[1024], tmp[1040], *s = gossip_catchup_to_json(c, now);
+	char	path[1024], tmp[1040], *s = tn_catchup_to_json(c, now);
 	size_t	len = strlen(s);
 	int	fd, rc = -1;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, GOSSIP_CATCHUP_FILE);
+	snprintf(path, sizeof(path), "%s/%s", dir, TN_CATCHUP_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1) {
@@ -429,7 +429,7 @@ gossip_catchup_save(struct gossip_catchup *c, const char *dir, int64_t now,
 }
 
 int
-gossip_catchup_load(struct gossip_catchup *c, const char *dir, char *err,
+tn_catchup_load(struct tn_catchup *c, const char *dir, char *err,
     size_t errlen)
 {
 	char		 path[1024], *buf;
@@ -438,7 +438,7 @@ gossip_catchup_load(struct gossip_catchup *c, const char *dir, char *err,
 	size_t		 n;
 	int		 rc;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, GOSSIP_CATCHUP_FILE);
+	snprintf(path, sizeof(path), "%s/%s", dir, TN_CATCHUP_FILE);
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -446,16 +446,16 @@ gossip_catchup_load(struct gossip_catchup *c, const char *dir, char *err,
 		return -1;
 	}
 	if (fstat(fileno(f), &st) == -1 || st.st_size < 0 ||
-	    (uint64_t)st.st_size > GOSSIP_CATCHUP_FILE_MAX) {
+	    (uint64_t)st.st_size > TN_CATCHUP_FILE_MAX) {
 		snprintf(err, errlen, "%s: unreadable or larger than %u bytes",
-		    path, GOSSIP_CATCHUP_FILE_MAX);
+		    path, TN_CATCHUP_FILE_MAX);
 		fclose(f);
 		return -1;
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
 	n = fread(buf, 1, (size_t)st.st_size, f);
 	fclose(f);
-	rc = gossip_catchup_from_json(c, buf, n, err, errlen);
+	rc = tn_catchup_from_json(c, buf, n, err, errlen);
 	free(buf);
 	return rc;
 }

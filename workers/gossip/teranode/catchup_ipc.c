@@ -1,6 +1,6 @@
 /*
- * Gossip worker: the catch-up reputation behind PeerService.  Owns the
- * table of gossip_catchup.c and its file (loaded at start, saved every five
+ * Gossip worker, Teranode layer: the catch-up reputation behind PeerService.  Owns the
+ * table of tn_catchup.c and its file (loaded at start, saved every five
  * minutes when changed and at stop, in p2p_peer_cache_dir), and answers two
  * gossip.rep requests from the API worker: CatchupReportReq (block
  * validation's Record*, Report*, UpdateCatchup* and ResetReputation) and
@@ -15,88 +15,85 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "gossip.h"
-#include "gossip_catchup.h"
-#include "teranode/teranode.h"
+#include "ipc.h"
 #include "log.h"
 #include "proc.h"
+#include "teranode/catchup.h"
+#include "teranode/teranode.h"
 #include "util.h"
 
-#define GOSSIP_CATCHUP_SAVE_MS	(5 * 60 * 1000)	/* Teranode's interval */
+#define TN_CATCHUP_SAVE_MS	(5 * 60 * 1000)	/* Teranode's interval */
 
-struct gossip_catchup_state {
-	struct gossip_catchup	 tab;
+struct tn_catchup_ipc {
+	struct tn_catchup	 tab;
 	struct event		*save_ev;	/* owned */
 	const char		*dir;		/* borrowed from cfg */
 };
 
 static int64_t
-gossip_catchup_now(void)
+tn_catchup_now(void)
 {
 	return (int64_t)(util_wall_ms() / 1000);
 }
 
 static void
-gossip_catchup_ipc_save(struct gossip_catchup_state *s)
+tn_catchup_ipc_save(struct tn_catchup_ipc *s)
 {
 	char	err[256];
 
 	if (!s->tab.dirty)
 		return;
-	if (gossip_catchup_save(&s->tab, s->dir, gossip_catchup_now(), err,
+	if (tn_catchup_save(&s->tab, s->dir, tn_catchup_now(), err,
 	    sizeof(err)) == -1)
 		log_warn("gossip: cannot save the peer registry: %s", err);
 }
 
 static void
-gossip_catchup_ipc_tick(evutil_socket_t fd, short what, void *arg)
+tn_catchup_ipc_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	gossip_catchup_ipc_save(arg);
+	tn_catchup_ipc_save(arg);
 }
 
-void
-gossip_catchup_ipc_start(struct gossip_ctx *g)
+struct tn_catchup_ipc *
+tn_catchup_ipc_start(struct proc *p)
 {
-	struct gossip_catchup_state	*s = xcalloc(1, sizeof(*s));
-	struct timeval			 tv = { GOSSIP_CATCHUP_SAVE_MS / 1000, 0 };
+	struct tn_catchup_ipc	*s = xcalloc(1, sizeof(*s));
+	struct timeval			 tv = { TN_CATCHUP_SAVE_MS / 1000, 0 };
 	char				 err[256];
 
-	s->dir = config_str(g->p->cfg, "p2p_peer_cache_dir");
-	gossip_catchup_init(&s->tab, GOSSIP_CATCHUP_MAX);
-	if (gossip_catchup_load(&s->tab, s->dir, err, sizeof(err)) == -1)
+	s->dir = config_str(p->cfg, "p2p_peer_cache_dir");
+	tn_catchup_init(&s->tab, TN_CATCHUP_MAX);
+	if (tn_catchup_load(&s->tab, s->dir, err, sizeof(err)) == -1)
 		log_warn("gossip: peer registry file ignored, starting fresh: "
 		    "%s", err);
 	else if (s->tab.n > 0)
 		log_info("gossip: loaded the catch-up reputation of %zu peers "
-		    "from %s/%s", s->tab.n, s->dir, GOSSIP_CATCHUP_FILE);
-	s->save_ev = event_new(g->p->base, -1, EV_PERSIST,
-	    gossip_catchup_ipc_tick, s);
+		    "from %s/%s", s->tab.n, s->dir, TN_CATCHUP_FILE);
+	s->save_ev = event_new(p->base, -1, EV_PERSIST,
+	    tn_catchup_ipc_tick, s);
 	if (s->save_ev == NULL || event_add(s->save_ev, &tv) == -1)
 		fatal("gossip: cannot start the peer registry save timer");
-	g->catchup = s;
+	return s;
 }
 
 void
-gossip_catchup_ipc_stop(struct gossip_ctx *g)
+tn_catchup_ipc_stop(struct tn_catchup_ipc *s)
 {
-	struct gossip_catchup_state	*s = g->catchup;
-
 	if (s == NULL)
 		return;
-	gossip_catchup_ipc_save(s);
+	tn_catchup_ipc_save(s);
 	event_free(s->save_ev);
-	gossip_catchup_fini(&s->tab);
+	tn_catchup_fini(&s->tab);
 	free(s);
-	g->catchup = NULL;
 }
 
 static const struct tn_registry_peer *
-gossip_catchup_ipc_reg(struct gossip_ctx *g, const char *id)
+tn_catchup_ipc_reg(struct tn_ctx *t, const char *id)
 {
-	const struct tn_registry_peer	*rp;
-	size_t					 n = tn_peers(g->tn, &rp);
+	const struct tn_registry_peer	*rp = NULL;
+	size_t				 n = t != NULL ? tn_peers(t, &rp) : 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(rp[i].id, id) == 0)
@@ -105,10 +102,9 @@ gossip_catchup_ipc_reg(struct gossip_ctx *g, const char *id)
 }
 
 void
-gossip_catchup_ipc_report(struct gossip_ctx *g, struct ipc_req *req,
-    const Tp__CatchupReportReq *r)
+tn_catchup_ipc_report(struct tn_catchup_ipc *s, struct tn_ctx *t,
+    struct ipc_req *req, const Tp__CatchupReportReq *r)
 {
-	struct gossip_catchup_state	*s = g->catchup;
 	Tp__CatchupReportRep		 rep = TP__CATCHUP_REPORT_REP__INIT;
 	ipc_env				 env = TP__ENVELOPE__INIT;
 	int				 reset;
@@ -118,8 +114,8 @@ gossip_catchup_ipc_report(struct gossip_ctx *g, struct ipc_req *req,
 		    "stopping");
 		return;
 	}
-	rep.known = gossip_catchup_apply(&s->tab, r,
-	    gossip_catchup_ipc_reg(g, r->peer_id) != NULL, gossip_catchup_now(),
+	rep.known = tn_catchup_apply(&s->tab, r,
+	    tn_catchup_ipc_reg(t, r->peer_id) != NULL, tn_catchup_now(),
 	    &reset);
 	rep.peers_reset = reset;
 	env.body_case = TP__ENVELOPE__BODY_CATCHUP_REPORT_REP;
@@ -129,7 +125,7 @@ gossip_catchup_ipc_report(struct gossip_ctx *g, struct ipc_req *req,
 
 /* A registry (monotonic ms) time as unix seconds; 0 stays 0. */
 static int64_t
-gossip_catchup_unix(uint64_t mono_ms, uint64_t now_mono, uint64_t now_wall)
+tn_catchup_unix(uint64_t mono_ms, uint64_t now_mono, uint64_t now_wall)
 {
 	if (mono_ms == 0 || mono_ms > now_mono)
 		return mono_ms == 0 ? 0 : (int64_t)(now_wall / 1000);
@@ -138,13 +134,13 @@ gossip_catchup_unix(uint64_t mono_ms, uint64_t now_mono, uint64_t now_wall)
 
 /* Fill e from the registry entry rp and/or the reputation record cr. */
 static void
-gossip_catchup_ipc_fill(Tp__RegistryPeer *e,
-    const struct tn_registry_peer *rp, const struct gossip_catchup_rec *cr,
+tn_catchup_ipc_fill(Tp__RegistryPeer *e,
+    const struct tn_registry_peer *rp, const struct tn_catchup_rec *cr,
     int64_t now)
 {
 	uint64_t	mono = util_mono_ms(), wall = util_wall_ms();
 
-	e->reputation_score = GOSSIP_CATCHUP_NEW_SCORE;
+	e->reputation_score = TN_CATCHUP_NEW_SCORE;
 	if (cr != NULL) {
 		e->id = (char *)cr->id;
 		e->height = cr->height;
@@ -187,11 +183,11 @@ gossip_catchup_ipc_fill(Tp__RegistryPeer *e,
 	e->ban_score = rp->ban_score;
 	e->banned = rp->banned;
 	e->connected = rp->nconns > 0;
-	e->connected_at = gossip_catchup_unix(rp->connected_at_ms, mono, wall);
+	e->connected_at = tn_catchup_unix(rp->connected_at_ms, mono, wall);
 	e->bytes_received += rp->bytes_in;
 	e->bytes_sent = rp->bytes_out;
-	e->last_block_time = gossip_catchup_unix(rp->last_block_ms, mono, wall);
-	e->last_message_time = gossip_catchup_unix(rp->last_message_ms, mono,
+	e->last_block_time = tn_catchup_unix(rp->last_block_ms, mono, wall);
+	e->last_message_time = tn_catchup_unix(rp->last_message_ms, mono,
 	    wall);
 	e->addr = rp->naddrs > 0 ? (char *)rp->addrs[0] : "";
 	e->inbound = rp->inbound;
@@ -199,7 +195,7 @@ gossip_catchup_ipc_fill(Tp__RegistryPeer *e,
 }
 
 static int
-gossip_catchup_storage_rank(const char *s)
+tn_catchup_storage_rank(const char *s)
 {
 	return strcmp(s, "full") == 0 ? 0 : strcmp(s, "pruned") == 0 ? 1 : 2;
 }
@@ -207,12 +203,12 @@ gossip_catchup_storage_rank(const char *s)
 /* GetPeersForCatchup's order: storage full > pruned > other, reputation
  * descending, latest success first. */
 static int
-gossip_catchup_cmp(const void *a, const void *b)
+tn_catchup_cmp(const void *a, const void *b)
 {
 	const Tp__RegistryPeer	*x = *(Tp__RegistryPeer *const *)a;
 	const Tp__RegistryPeer	*y = *(Tp__RegistryPeer *const *)b;
-	int			 rx = gossip_catchup_storage_rank(x->storage);
-	int			 ry = gossip_catchup_storage_rank(y->storage);
+	int			 rx = tn_catchup_storage_rank(x->storage);
+	int			 ry = tn_catchup_storage_rank(y->storage);
 
 	if (rx != ry)
 		return rx - ry;
@@ -225,16 +221,15 @@ gossip_catchup_cmp(const void *a, const void *b)
 }
 
 void
-gossip_catchup_ipc_registry(struct gossip_ctx *g, struct ipc_req *req,
-    const Tp__PeerRegistryReq *r)
+tn_catchup_ipc_registry(struct tn_catchup_ipc *s, struct tn_ctx *t,
+    struct ipc_req *req, const Tp__PeerRegistryReq *r)
 {
-	struct gossip_catchup_state		*s = g->catchup;
-	const struct tn_registry_peer	*rp;
-	size_t		 nreg = tn_peers(g->tn, &rp), n = 0, i;
+	const struct tn_registry_peer	*rp = NULL;
+	size_t		 nreg = t != NULL ? tn_peers(t, &rp) : 0, n = 0, i;
 	Tp__RegistryPeer *e, **v;
 	Tp__PeerRegistryRep rep = TP__PEER_REGISTRY_REP__INIT;
 	ipc_env		 env = TP__ENVELOPE__INIT;
-	int64_t		 now = gossip_catchup_now();
+	int64_t		 now = tn_catchup_now();
 
 	if (s == NULL) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNAVAILABLE,
@@ -247,8 +242,8 @@ gossip_catchup_ipc_registry(struct gossip_ctx *g, struct ipc_req *req,
 		if (r->peer_id[0] != '\0' && strcmp(r->peer_id, rp[i].id) != 0)
 			continue;
 		tp__registry_peer__init(&e[n]);
-		gossip_catchup_ipc_fill(&e[n], &rp[i],
-		    gossip_catchup_get(&s->tab, rp[i].id), now);
+		tn_catchup_ipc_fill(&e[n], &rp[i],
+		    tn_catchup_get(&s->tab, rp[i].id), now);
 		v[n] = &e[n];
 		n++;
 	}
@@ -256,10 +251,10 @@ gossip_catchup_ipc_registry(struct gossip_ctx *g, struct ipc_req *req,
 	for (i = 0; i < s->tab.n; i++) {
 		if ((r->peer_id[0] != '\0' && strcmp(r->peer_id,
 		    s->tab.v[i].id) != 0) ||
-		    gossip_catchup_ipc_reg(g, s->tab.v[i].id) != NULL)
+		    tn_catchup_ipc_reg(t, s->tab.v[i].id) != NULL)
 			continue;
 		tp__registry_peer__init(&e[n]);
-		gossip_catchup_ipc_fill(&e[n], NULL, &s->tab.v[i], now);
+		tn_catchup_ipc_fill(&e[n], NULL, &s->tab.v[i], now);
 		v[n] = &e[n];
 		n++;
 	}
@@ -270,7 +265,7 @@ gossip_catchup_ipc_registry(struct gossip_ctx *g, struct ipc_req *req,
 			if (v[i]->data_hub_url[0] != '\0' && !v[i]->banned)
 				v[k++] = v[i];
 		n = k;
-		qsort(v, n, sizeof(*v), gossip_catchup_cmp);
+		qsort(v, n, sizeof(*v), tn_catchup_cmp);
 	}
 	rep.peers = v;
 	rep.n_peers = n;
