@@ -213,7 +213,9 @@ tn_local_status(struct tn_ctx *t)
 		SET(st->sync_peer_id, sp);
 		st->sync_peer_height = p.height;
 		SET(st->sync_peer_block_hash, p.best_hash);
-		st->sync_connected_at = (int64_t)(t->sync.sync_start_ms / 1000);
+		/* the coordinator's clock is monotonic: Unix time here */
+		st->sync_connected_at = (int64_t)((util_wall_ms() -
+		    (util_mono_ms() - t->sync.sync_start_ms)) / 1000);
 	}
 #undef SET
 	if (tn_local_send(t, &m) == -1)
