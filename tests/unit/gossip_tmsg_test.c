@@ -615,6 +615,37 @@ START_TEST(test_misc)
 }
 END_TEST
 
+START_TEST(test_blacklist)
+{
+	char	*list[] = { "evil.com", "https://Bad.Example:8090/api/v1",
+		    "not a url" };
+	char	 host[64];
+
+	ck_assert_int_eq(tn_msg_url_host("https://u:p@EVIL.com:8090/x", host,
+	    sizeof(host)), 0);
+	ck_assert_str_eq(host, "evil.com");
+	ck_assert_int_eq(tn_msg_url_host("http://[::1]:80/", host,
+	    sizeof(host)), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_int_eq(tn_msg_url_host("evil.com", host, sizeof(host)), -1);
+	ck_assert_int_eq(tn_msg_url_host("http:///x", host, sizeof(host)), -1);
+	ck_assert_int_eq(tn_msg_url_host("http://[::1/", host, sizeof(host)),
+	    -1);
+	/* whole host names, any case, port and path ignored */
+	ck_assert(tn_msg_url_blacklisted("https://EVIL.com:9/api", list, 3));
+	ck_assert(tn_msg_url_blacklisted("http://bad.example/other", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://notevil.com/", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://sub.evil.com/", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://evil.com.au/", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://x.com/evil.com", list, 3));
+	/* no host on one side: exact text */
+	ck_assert(tn_msg_url_blacklisted("not a url", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("Not a url", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://evil.com/", list, 0));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -633,6 +664,7 @@ main(void)
 	tcase_add_test(tc, test_go_encoding);
 	tcase_add_test(tc, test_envelope);
 	tcase_add_test(tc, test_misc);
+	tcase_add_test(tc, test_blacklist);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -95,15 +95,7 @@ tn_score(struct tn_ctx *t, const char *peer, const char *reason)
 static int
 tn_blacklisted(const struct tn_ctx *t, const char *url)
 {
-	size_t	i, n;
-
-	for (i = 0; i < t->blacklist->n; i++) {
-		n = strlen(t->blacklist->v[i]);
-		if (strncasecmp(url, t->blacklist->v[i], n) == 0 ||
-		    strstr(url, t->blacklist->v[i]) != NULL)
-			return 1;
-	}
-	return 0;
+	return tn_msg_url_blacklisted(url, t->blacklist->v, t->blacklist->n);
 }
 
 static int
