@@ -254,6 +254,7 @@ api_json_peer(const Tp__PeerInfo *p)
 	cJSON_AddNumberToObject(o, "ban_score", p->ban_score);
 	cJSON_AddNumberToObject(o, "connected_since_unix_ms",
 	    (double)p->connected_since_unix_ms);
+	cJSON_AddBoolToObject(o, "connected", p->connected);
 	cJSON_AddBoolToObject(o, "inbound", p->inbound);
 	cJSON_AddNumberToObject(o, "bytes_in", (double)p->bytes_in);
 	cJSON_AddNumberToObject(o, "bytes_out", (double)p->bytes_out);

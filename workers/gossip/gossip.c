@@ -231,6 +231,7 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 		pi[m].bytes_out = rp[i].bytes_out + (c != NULL ? c->bytes_out : 0);
 		pi[m].client_name = (char *)rp[i].client_name;
 		pi[m].inbound = rp[i].inbound;
+		pi[m].connected = rp[i].nconns > 0;
 		v[m] = &pi[m];
 		m++;
 	}
