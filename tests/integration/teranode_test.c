@@ -9,6 +9,7 @@
  * nothing but status.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,172 @@ START_TEST(listen_only_publishes_status_only)
 }
 END_TEST
 
+/* The registry entry of peer (GetPeers), NULL if not known. */
+static ipc_env *
+node_peer(struct node *n, const char *peer)
+{
+	Tp__GetPeersReq	 gp = TP__GET_PEERS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+
+	gp.peer_id = (char *)peer;
+	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
+	req.get_peers_req = &gp;
+	if ((rep = h_call(&n->d, "gossip.rep", &req)) == NULL)
+		return NULL;
+	if (rep->status != 0 || rep->get_peers_rep->n_peers != 1) {
+		ipc_env_free(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+/* Wait until the registry says peer's ban score is score; -1 if never. */
+static int
+node_wait_score(struct node *n, const char *peer, int score, int ms)
+{
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	ipc_env		*rep;
+	int		 got = -2;
+
+	do {
+		if ((rep = node_peer(n, peer)) != NULL) {
+			got = rep->get_peers_rep->peers[0]->ban_score;
+			ipc_env_free(rep);
+			if (got == score)
+				return 0;
+		}
+		usleep(100 * 1000);
+	} while (util_mono_ms() < end);
+	fprintf(stderr, "%s: ban score %d, not %d\n", peer, got, score);
+	return -1;
+}
+
+static void
+node_add_score(struct node *n, const char *peer, const char *reason)
+{
+	Tp__AddBanScoreReq	 as = TP__ADD_BAN_SCORE_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+
+	as.peer_id = (char *)peer;
+	as.reason = (char *)reason;
+	req.body_case = TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ;
+	req.add_ban_score_req = &as;
+	rep = node_call(n, "bans.rep", &req);
+	ck_assert_msg(rep->status == 0, "AddBanScore: %s", rep->error);
+	ipc_env_free(rep);
+}
+
+static void
+node_ban_peer(struct node *n, const char *peer)
+{
+	Tp__BanPeerReq	 bp = TP__BAN_PEER_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+
+	bp.peer_id = (char *)peer;
+	bp.reason = "test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_PEER_REQ;
+	req.ban_peer_req = &bp;
+	rep = node_call(n, "bans.rep", &req);
+	ck_assert_msg(rep->status == 0, "BanPeer: %s", rep->error);
+	ipc_env_free(rep);
+}
+
+/* js2 reaches the node only through js1. */
+static void
+js_relay(struct jspeer *js2, struct jspeer *js1, const char *const *topics)
+{
+	char		 extra[300];
+	const char	*line;
+
+	jspeer_start(js2, gossip_args);
+	for (; *topics != NULL; topics++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", *topics);
+		ck_assert_ptr_nonnull(jspeer_cmd(js2, "subscribe", extra, 5000));
+	}
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", js1->addr);
+	line = jspeer_cmd(js2, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);
+}
+
+/*
+ * Every score change reaches the registry (GetPeers' ban_score), for
+ * connected peers and for peers heard of through a relay; and after the
+ * gossip worker restarts, a banned author's relayed messages are still
+ * dropped: the banned peers are loaded from the ban manager.
+ */
+START_TEST(ban_scores_reach_the_registry_and_survive_a_restart)
+{
+	static const char *const topics[] = { PREFIX "-block",
+	    PREFIX "-node_status", NULL };
+	struct node	 n;
+	struct jspeer	 js1, js2;
+	char		 json[1024], extra[300];
+	const char	*line;
+	ipc_env		*ev;
+	pid_t		 old, now = 0;
+	uint64_t	 end;
+	int64_t		 drops = -1;
+
+	node_start(&n, NULL);
+	js_join(&js1, &n, topics);
+	js_relay(&js2, &js1, topics);
+	/* a connected peer */
+	node_add_score(&n, js1.peer_id, "spam");
+	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
+	/* a peer scored before we ever heard of it, then heard through js1 */
+	node_add_score(&n, js2.peer_id, "protocol_violation");
+	snprintf(json, sizeof(json), "{\"peer_id\":\"%s\",\"type\":"
+	    "\"node_status\",\"best_height\":7,\"best_block_hash\":\"%s\"}",
+	    js2.peer_id, HASH);
+	jspeer_send_envelope(&js2, PREFIX "-node_status", json);
+	ck_assert_int_eq(node_wait_score(&n, js2.peer_id, 20, 10000), 0);
+	ev = node_peer(&n, js2.peer_id);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(!ev->get_peers_rep->peers[0]->connected);
+	ipc_env_free(ev);
+	ev = node_peer(&n, js1.peer_id);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(ev->get_peers_rep->peers[0]->connected);
+	ipc_env_free(ev);
+	/* js2 banned; the gossip worker dies and comes back */
+	node_ban_peer(&n, js2.peer_id);
+	ck_assert_int_ge(h_count_log(&n.d, "gossip", "ban scores loaded"), 1);
+	old = h_worker_pid(&n.d, "gossip");
+	ck_assert_int_gt(old, 0);
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	end = util_mono_ms() + 15000;
+	while (util_mono_ms() < end &&
+	    ((now = h_worker_pid(&n.d, "gossip")) == 0 || now == old))
+		usleep(100 * 1000);
+	ck_assert_int_gt(now, 0);
+	ck_assert_int_ne(now, old);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "ban scores loaded",
+	    10000), 0);
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js1, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);
+	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Hash\":\"%s\","
+	    "\"Height\":9}", js2.peer_id, HASH);
+	jspeer_send_envelope(&js2, PREFIX "-block", json);
+	end = util_mono_ms() + 10000;
+	while (util_mono_ms() < end && (drops = node_stat(&n,
+	    "drops_banned")) < 1)
+		usleep(100 * 1000);
+	ck_assert_msg(drops >= 1, "the banned author's block passed\n%s",
+	    n.d.log);
+	ck_assert_ptr_null(ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN,
+	    500));
+	jspeer_stop(&js2);
+	jspeer_stop(&js1);
+	node_stop(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +566,7 @@ main(void)
 	tcase_add_test(tc, spoofed_and_oversized_are_dropped);
 	tcase_add_test(tc, handshake_of_another_network_is_refused);
 	tcase_add_test(tc, listen_only_publishes_status_only);
+	tcase_add_test(tc, ban_scores_reach_the_registry_and_survive_a_restart);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -80,6 +80,25 @@ bans_op_emit_peer(struct bans_ctx *ctx, int banned, const struct bans_score *r,
 	bans_op_emit(ctx, banned, "", "", r->peer_id, r->until, reason);
 }
 
+/* ScoreChanged on bans.pub: the gossip worker's registry and sync peer
+ * selector follow every score. */
+static void
+bans_op_emit_score(struct bans_ctx *ctx, const struct bans_score *r,
+    int32_t score)
+{
+	Tp__BanScoreRep s = TP__BAN_SCORE_REP__INIT;
+	ipc_env env = TP__ENVELOPE__INIT;
+
+	s.peer_id = (char *)r->peer_id;
+	s.score = score;
+	s.banned = score >= 0 && bans_scores_banned(r, bans_op_now_s(ctx));
+	s.until_unix = s.banned ? r->until : 0;
+	env.body_case = TP__ENVELOPE__BODY_SCORE_CHANGED;
+	env.score_changed = &s;
+	if (ctx->pub != NULL)
+		ipc_publish(ctx->pub, &env);
+}
+
 static int
 bans_op_down(struct bans_ctx *ctx, char *err, size_t len)
 {
@@ -212,6 +231,8 @@ bans_op_unban_peer(struct bans_ctx *ctx, const char *peer, char *err,
 		ctx->n.unbans++;
 		bans_op_emit_peer(ctx, 0, &old, "unbanned");
 	}
+	old.until = 0;
+	bans_op_emit_score(ctx, &old, 0);
 	bans_score_fini(&old);
 	log_info("unbanned peer %s", peer);
 	return 0;
@@ -417,6 +438,7 @@ bans_op_apply_peer(struct bans_ctx *ctx, const struct bans_score *r,
     int crossed, const struct bans_entry *addrs, size_t naddrs)
 {
 	bans_scores_put(ctx->scores, r);
+	bans_op_emit_score(ctx, r, r->score);
 	if (!crossed)
 		return;
 	ctx->n.peer_bans++;

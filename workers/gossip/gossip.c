@@ -152,6 +152,12 @@ gossip_tn_banned(void *arg, const char *peer)
 	return gossip_gate_peer_banned(arg, peer);
 }
 
+static int
+gossip_tn_ban_state(void *arg, const char *peer, int *score, int *banned)
+{
+	return gossip_gate_ban_state(arg, peer, score, banned);
+}
+
 /* ---- gossip.rep ---- */
 
 static void
@@ -391,7 +397,7 @@ gossip_main(struct proc *p)
 {
 	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
 	struct tn_hooks		 hooks = {
-		g, gossip_tn_score, gossip_tn_banned,
+		g, gossip_tn_score, gossip_tn_banned, gossip_tn_ban_state,
 	};
 	int			 rc;
 

@@ -39,6 +39,9 @@ void	gossip_gate_check_peer(struct gossip_ctx *, struct p2p_conn *);
 int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
 /* 1 if the ban manager announced peer_id as banned (bans.pub). */
 int	gossip_gate_peer_banned(struct gossip_ctx *, const char *peer_id);
+/* The ban manager's last word on peer_id: 0 (filled) or -1 if none. */
+int	gossip_gate_ban_state(struct gossip_ctx *, const char *peer_id,
+	    int *score, int *banned);
 void	gossip_gate_stop(struct gossip_ctx *);
 
 /* ---- gossip.c ---- */

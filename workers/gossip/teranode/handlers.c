@@ -146,6 +146,24 @@ tn_refuse(struct tn_ctx *t, const char *peer)
 	event_base_once(t->p->base, -1, EV_TIMEOUT, tn_drop_cb, d, NULL);
 }
 
+/* Add peer to the registry; a new entry gets the ban manager's view. */
+static struct tn_registry_peer *
+tn_reg_add(struct tn_ctx *t, const char *peer, uint64_t now)
+{
+	struct tn_registry_peer	*p = tn_registry_get(&t->reg, peer);
+	int				 score, banned;
+
+	if (p != NULL)
+		return p;
+	if ((p = tn_registry_add(&t->reg, peer, now)) != NULL &&
+	    t->hooks.ban_state != NULL &&
+	    t->hooks.ban_state(t->hooks.arg, peer, &score, &banned) == 0) {
+		p->ban_score = score;
+		p->banned = banned != 0;
+	}
+	return p;
+}
+
 /* ---- events for the Kafka bridge and the API ---- */
 
 static void
@@ -268,8 +286,7 @@ tn_on_block(struct tn_ctx *t, const struct tn_msg_block *b,
 		t->drop_not_sync_peer++;
 		return;
 	}
-	if (b->height > 0 && (p = tn_registry_add(&t->reg, author,
-	    now)) != NULL) {
+	if (b->height > 0 && (p = tn_reg_add(t, author, now)) != NULL) {
 		tn_registry_set_height(&t->reg, author, b->height, b->hash);
 		if (b->data_hub_url[0] != '\0')
 			tn_registry_set_data_hub_url(&t->reg, author,
@@ -297,7 +314,7 @@ tn_on_status(struct tn_ctx *t, const struct tn_msg_node_status *st,
 {
 	uint64_t	now = util_mono_ms();
 
-	if (tn_registry_add(&t->reg, author, now) != NULL)
+	if (tn_reg_add(t, author, now) != NULL)
 		tn_registry_apply_status(&t->reg, author, st, now);
 	tn_event_status(t, author, json, len);
 }
@@ -306,7 +323,7 @@ static void
 tn_on_handshake(struct tn_ctx *t, const struct tn_msg_handshake *hs,
     const char *author)
 {
-	tn_registry_add(&t->reg, author, util_mono_ms());
+	tn_reg_add(t, author, util_mono_ms());
 	tn_registry_apply_handshake(&t->reg, author, hs, util_mono_ms());
 	if (strcmp(hs->topic_prefix, t->prefix) != 0) {
 		log_info("gossip: %s is on %s, not %s: disconnected", author,
@@ -447,7 +464,7 @@ tn_connected(struct tn_ctx *t, struct p2p_conn *c)
 		p2p_conn_close(c, "refused: another network");
 		return -1;
 	}
-	tn_registry_add(&t->reg, c->peer_text, util_mono_ms());
+	tn_reg_add(t, c->peer_text, util_mono_ms());
 	tn_registry_connected(&t->reg, c->peer_text, c->remote, c->inbound,
 	    util_mono_ms());
 	/*
@@ -492,6 +509,22 @@ tn_peers(struct tn_ctx *t,
 {
 	*out = t != NULL ? t->reg.peers : NULL;
 	return t != NULL ? t->reg.n : 0;
+}
+
+void
+tn_ban_update(struct tn_ctx *t, const char *peer, int score, int banned)
+{
+	struct tn_sync_actions	 acts;
+	struct tn_registry_peer	*p;
+
+	if (t == NULL || (p = tn_registry_get(&t->reg, peer)) == NULL)
+		return;
+	if (score < 0)
+		score = p->ban_score;
+	acts.n = 0;
+	tn_sync_peer_banned(&t->sync, peer, score, banned, util_mono_ms(),
+	    &acts);
+	tn_sync_apply(t, &acts);
 }
 
 void

@@ -27,6 +27,10 @@ struct tn_hooks {
 	void	(*score)(void *arg, const char *peer);
 	/* 1 if the ban manager announced peer as banned. */
 	int	(*banned)(void *arg, const char *peer);
+	/* What the ban manager last said of peer: 0 (score and banned
+	 * filled) or -1 if nothing. */
+	int	(*ban_state)(void *arg, const char *peer, int *score,
+		    int *banned);
 };
 
 /*
@@ -55,5 +59,10 @@ void	tn_disconnected(struct tn_ctx *, struct p2p_conn *);
 size_t	tn_peers(struct tn_ctx *,
 	    const struct tn_registry_peer **out);
 void	tn_stats(struct tn_ctx *, struct proc_stats *);
+/* The ban manager's view of peer changed: the registry and the sync peer
+ * selector follow (a banned sync peer is replaced); score -1 keeps the
+ * registry's score. */
+void	tn_ban_update(struct tn_ctx *, const char *peer, int score,
+	    int banned);
 
 #endif
