@@ -4,7 +4,8 @@
  * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
  * (pubsub/) and the Teranode layer (teranode/), and the router's
  * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
- * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish) and
+ * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
+ * PeerByDataHub) and
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
  * ProtocolViolation on gossip.pub.
  */
@@ -300,6 +301,27 @@ gossip_on_disconnect(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
+/* Invalid-subtree attribution: who announced this DataHub URL. */
+static void
+gossip_on_peer_by_datahub(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__PeerByDataHubReq *r)
+{
+	Tp__PeerByDataHubRep	 rep = TP__PEER_BY_DATA_HUB_REP__INIT;
+	ipc_env			 env = TP__ENVELOPE__INIT;
+	const char		*peer;
+
+	if (r->url[0] == '\0' || strlen(r->url) > TN_MSG_URL_MAX) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
+		    "url: empty or longer than %d bytes", TN_MSG_URL_MAX);
+		return;
+	}
+	peer = tn_peer_by_datahub(g->tn, r->url);
+	rep.peer_id = (char *)(peer != NULL ? peer : "");
+	env.body_case = TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REP;
+	env.peer_by_datahub_rep = &rep;
+	ipc_reply(req, &env);
+}
+
 static void
 gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 {
@@ -323,6 +345,9 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 		break;
 	case TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ:
 		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
+		break;
+	case TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REQ:
+		gossip_on_peer_by_datahub(g, req, msg->peer_by_datahub_req);
 		break;
 	default:
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,

@@ -300,11 +300,16 @@ static void
 tn_on_subtree(struct tn_ctx *t, const struct tn_msg_subtree *s,
     const char *author, const char *from)
 {
+	uint64_t	now = util_mono_ms();
+
 	if (tn_blacklisted(t, s->data_hub_url)) {
 		t->drop_blacklisted++;
 		return;
 	}
-	tn_registry_touch(&t->reg, author, util_mono_ms());
+	/* its DataHub: where an invalid subtree is traced back to */
+	if (s->data_hub_url[0] != '\0' && tn_reg_add(t, author, now) != NULL)
+		tn_registry_set_data_hub_url(&t->reg, author, s->data_hub_url);
+	tn_registry_touch(&t->reg, author, now);
 	tn_event_subtree(t, s, author, from);
 }
 
@@ -525,6 +530,19 @@ tn_ban_update(struct tn_ctx *t, const char *peer, int score, int banned)
 	tn_sync_peer_banned(&t->sync, peer, score, banned, util_mono_ms(),
 	    &acts);
 	tn_sync_apply(t, &acts);
+}
+
+const char *
+tn_peer_by_datahub(struct tn_ctx *t, const char *url)
+{
+	size_t	i;
+
+	if (t == NULL || url[0] == '\0')
+		return NULL;
+	for (i = 0; i < t->reg.n; i++)
+		if (strcmp(t->reg.peers[i].data_hub_url, url) == 0)
+			return t->reg.peers[i].id;
+	return NULL;
 }
 
 void
