@@ -552,6 +552,64 @@ START_TEST(ban_scores_reach_the_registry_and_survive_a_restart)
 }
 END_TEST
 
+/* The seed's forms: MiningOn {Height, PreviousHash} is accepted, a
+ * BestBlock {Height, Hash} sets the peer's height, and a best-block
+ * request {PeerID} is answered with our tip. */
+START_TEST(seed_mining_on_and_best_block)
+{
+	static const char *const topics[] = { PREFIX "-miningon",
+	    PREFIX "-bestblock", NULL };
+	struct node	 n;
+	struct jspeer	 js;
+	char		 json[1024], name[128], err[256];
+	ipc_env		*ev;
+	uint64_t	 end;
+	int64_t		 in = 0;
+
+	node_start(&n, "p2p_mining_on_topic = miningon\n"
+	    "p2p_bestblock_topic = bestblock\n");
+	js_join(&js, &n, topics);
+	/* our tip: our own block */
+	ck_assert_int_eq(node_publish(&n, TP__TOPIC_KIND__TOPIC_BLOCK,
+	    "{\"Hash\":\"" HASH "\",\"Height\":900001}", err, sizeof(err)), 0);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Height\":900002,"
+	    "\"PreviousHash\":\"" HASH "\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-miningon", json);
+	end = util_mono_ms() + 10000;
+	while (util_mono_ms() < end &&
+	    (in = node_stat(&n, "msgs_in_mining_on")) < 1)
+		usleep(100 * 1000);
+	ck_assert_int_eq(in, 1);
+	ck_assert_int_eq(node_stat(&n, "drops_bad_hash"), 0);
+	/* a request: answered with our height and hash */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-bestblock", json);
+	ck_assert_int_eq(js_last(&js, PREFIX "-bestblock", name, sizeof(name),
+	    json, sizeof(json), 10000), 0);
+	snprintf(err, sizeof(err), "{\"PeerID\":\"%s\",\"Height\":900001,"
+	    "\"Hash\":\"" HASH "\"}", n.peer_id);
+	ck_assert_str_eq(json, err);
+	/* an answer: the peer's height */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Height\":77,"
+	    "\"Hash\":\"" HASH "\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-bestblock", json);
+	end = util_mono_ms() + 10000;
+	do {
+		ev = node_peer(&n, js.peer_id);
+		if (ev != NULL && ev->get_peers_rep->peers[0]->height == 77)
+			break;
+		ipc_env_free(ev);
+		ev = NULL;
+		usleep(100 * 1000);
+	} while (util_mono_ms() < end);
+	ck_assert_msg(ev != NULL, "the registry never took height 77");
+	ck_assert_str_eq(ev->get_peers_rep->peers[0]->best_hash, HASH);
+	ipc_env_free(ev);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -567,6 +625,7 @@ main(void)
 	tcase_add_test(tc, handshake_of_another_network_is_refused);
 	tcase_add_test(tc, listen_only_publishes_status_only);
 	tcase_add_test(tc, ban_scores_reach_the_registry_and_survive_a_restart);
+	tcase_add_test(tc, seed_mining_on_and_best_block);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

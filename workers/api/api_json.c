@@ -409,7 +409,7 @@ static const struct api_ann_kind {
 		{ "data_hub_url", "DataHubURL", ANN_STR, 0 },
 		{ "peer_id", "PeerID", ANN_STR, 0 }, ANN_END } },
 	{ "mining_on", TP__TOPIC_KIND__TOPIC_MINING_ON, {
-		{ "hash", "Hash", ANN_HASH, 1 },
+		{ "hash", "Hash", ANN_HASH, 0 },	/* or previous_hash */
 		{ "previous_hash", "PreviousHash", ANN_HASH, 0 },
 		{ "data_hub_url", "DataHubURL", ANN_STR, 0 },
 		{ "peer_id", "PeerID", ANN_STR, 0 },

@@ -324,6 +324,31 @@ tn_on_status(struct tn_ctx *t, const struct tn_msg_node_status *st,
 	tn_event_status(t, author, json, len);
 }
 
+/* A best-block request (no hash): our tip, at most once a second; an
+ * answer: the peer's height and best hash. */
+static void
+tn_on_bestblock(struct tn_ctx *t, const struct tn_msg_bestblock *b,
+    const char *author)
+{
+	uint64_t	now = util_mono_ms();
+
+	if (b->hash[0] == '\0') {
+		if (t->best_hash[0] == '\0' || t->listen_only ||
+		    now < t->bestblock_next_ms)
+			return;
+		t->bestblock_next_ms = now + 1000;
+		tn_local_bestblock(t);
+		return;
+	}
+	if (tn_reg_add(t, author, now) == NULL)
+		return;
+	if (b->height > 0)
+		tn_registry_set_height(&t->reg, author, b->height, b->hash);
+	else
+		tn_registry_set_block_hash(&t->reg, author, b->hash);
+	tn_registry_touch(&t->reg, author, now);
+}
+
 static void
 tn_on_handshake(struct tn_ctx *t, const struct tn_msg_handshake *hs,
     const char *author)
@@ -398,6 +423,9 @@ tn_message(struct tn_ctx *t, const char *topic,
 	}
 	case TN_MSG_HANDSHAKE:
 		tn_on_handshake(t, &m.u.handshake, author);
+		break;
+	case TN_MSG_BESTBLOCK:
+		tn_on_bestblock(t, &m.u.bestblock, author);
 		break;
 	default:
 		tn_registry_touch(&t->reg, author, util_mono_ms());

@@ -65,6 +65,22 @@ tn_local_handshake(struct tn_ctx *t, const char *type)
 }
 
 void
+tn_local_bestblock(struct tn_ctx *t)
+{
+	struct tn_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = TN_MSG_BESTBLOCK;
+	snprintf(m.u.bestblock.peer_id, sizeof(m.u.bestblock.peer_id), "%s",
+	    t->h->id.peer_id_text);
+	m.u.bestblock.height = t->height;
+	snprintf(m.u.bestblock.hash, sizeof(m.u.bestblock.hash), "%s",
+	    t->best_hash);
+	if (tn_local_send(t, &m) == -1)
+		log_debug("gossip: best block answer not published");
+}
+
+void
 tn_local_hs_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

@@ -102,7 +102,8 @@ struct tn_msg_rejected_tx {
 };
 
 /* The seed's MiningOnMessage: Hash PreviousHash DataHubURL PeerID Height
- * Miner SizeInBytes TxCount */
+ * Miner SizeInBytes TxCount; Hash or PreviousHash (the seed's form:
+ * {Height, PreviousHash}) must be set */
 struct tn_msg_mining_on {
 	char		hash[TN_MSG_HASH_MAX + 1];
 	char		previous_hash[TN_MSG_HASH_MAX + 1];
@@ -114,9 +115,12 @@ struct tn_msg_mining_on {
 	uint64_t	tx_count;
 };
 
-/* The seed's BestBlockMessage: PeerID */
+/* BestBlockRequestMessage {PeerID}, or the seed's answer to one that also
+ * has Height and Hash (both omitted when empty) */
 struct tn_msg_bestblock {
 	char		peer_id[TN_MSG_PEER_ID_MAX + 1];
+	uint32_t	height;
+	char		hash[TN_MSG_HASH_MAX + 1];
 };
 
 /* The seed's HandshakeMessage (camelCase tags): type peerID bestHeight
