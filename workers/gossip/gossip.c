@@ -13,10 +13,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "gossip.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
+
+#define GOSSIP_DIAL_WAIT_S	10	/* ConnectPeer waits this long at most */
+
+/* A ConnectPeer request waiting for its dial's outcome. */
+struct gossip_dial {
+	struct gossip_dial	*next;
+	struct gossip_ctx	*g;
+	struct ipc_req		*req;
+	struct event		*timer;			/* owned */
+	uint64_t		 conn_id;		/* 0: not known yet (DNS) */
+	char			 peer[P2P_PEER_ID_TEXT_MAX];	/* or "" */
+};
+
+/* Answer d (ok when err is NULL) and forget it. */
+static void
+gossip_dial_done(struct gossip_dial *d, const char *err)
+{
+	struct gossip_dial	**dp;
+	ipc_env			  rep = TP__ENVELOPE__INIT;
+
+	for (dp = &d->g->dials; *dp != NULL; dp = &(*dp)->next)
+		if (*dp == d) {
+			*dp = d->next;
+			break;
+		}
+	if (err == NULL)
+		ipc_reply(d->req, &rep);
+	else
+		ipc_reply_error(d->req, TP__IPC_STATUS__IPC_ERR_UNAVAILABLE,
+		    "%s", err);
+	event_free(d->timer);
+	free(d);
+}
+
+static void
+gossip_dial_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	gossip_dial_done(arg, "no connection within 10 s");
+}
+
+/* c opened (err NULL) or went away before: answer who waited for it. */
+static void
+gossip_dial_outcome(struct gossip_ctx *g, const struct p2p_conn *c,
+    const char *err)
+{
+	struct gossip_dial	*d, *next;
+
+	for (d = g->dials; d != NULL; d = next) {
+		next = d->next;
+		if (d->conn_id == c->id || (d->conn_id == 0 && err == NULL &&
+		    d->peer[0] != '\0' && strcmp(d->peer, c->peer_text) == 0))
+			gossip_dial_done(d, err);
+	}
+}
 
 /* ---- the host's callbacks ---- */
 
@@ -41,7 +99,10 @@ gossip_on_open(void *arg, struct p2p_conn *c)
 	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
 	ev.peer_connected = &pc;
 	ipc_publish(g->pub, &ev);
-	return tn_connected(g->tn, c);
+	if (tn_connected(g->tn, c) == -1)
+		return -1;
+	gossip_dial_outcome(g, c, NULL);
+	return 0;
 }
 
 static void
@@ -59,6 +120,9 @@ gossip_on_closed(void *arg, struct p2p_conn *c)
 	Tp__PeerDisconnected	pd = TP__PEER_DISCONNECTED__INIT;
 	ipc_env			ev = TP__ENVELOPE__INIT;
 
+	/* a ConnectPeer still waiting for c: it failed (or was refused) */
+	gossip_dial_outcome(g, c, c->close_reason[0] != '\0' ?
+	    c->close_reason : "connection closed");
 	if (c->state == P2P_CONN_OPEN) {
 		pd.peer_id = c->peer_text;
 		pd.reason = c->close_reason;
@@ -273,18 +337,50 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
+/*
+ * ConnectPeer: answered when the dial's outcome is known (open, or the
+ * reason it failed: refused, peer ID mismatch, ...), at most 10 s later,
+ * as `ipfs swarm connect`; a peer already connected is not dialed again.
+ */
 static void
 gossip_on_connect(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__ConnectPeerReq *r)
 {
-	ipc_env	rep = TP__ENVELOPE__INIT;
-	char	err[256];
+	struct gossip_dial	*d;
+	struct p2p_conn		*c;
+	ipc_env			 rep = TP__ENVELOPE__INIT;
+	const char		*p = strstr(r->multiaddr, "/p2p/");
+	char			 err[256], peer[P2P_PEER_ID_TEXT_MAX] = "";
+	uint64_t		 before = g->host.next_conn_id;
+	struct timeval		 tv = { GOSSIP_DIAL_WAIT_S, 0 };
 
+	if (p != NULL)
+		snprintf(peer, sizeof(peer), "%.*s", (int)strcspn(p + 5, "/"),
+		    p + 5);
+	if (peer[0] != '\0' && p2p_host_find(&g->host, peer) != NULL) {
+		ipc_reply(req, &rep);		/* already connected */
+		return;
+	}
 	if (p2p_host_dial(&g->host, r->multiaddr, NULL, err, sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
-	ipc_reply(req, &rep);
+	d = xcalloc(1, sizeof(*d));
+	d->g = g;
+	d->req = req;
+	snprintf(d->peer, sizeof(d->peer), "%s", peer);
+	TAILQ_FOREACH(c, &g->host.conns, entry)
+		if (c->id > before && !c->inbound)
+			d->conn_id = c->id;	/* the dial we just started */
+	if (d->conn_id == 0 && d->peer[0] == '\0') {
+		free(d);		/* a name being resolved: no way to tell */
+		ipc_reply(req, &rep);
+		return;
+	}
+	d->timer = evtimer_new(g->p->base, gossip_dial_timeout, d);
+	evtimer_add(d->timer, &tv);
+	d->next = g->dials;
+	g->dials = d;
 }
 
 static void
@@ -409,6 +505,8 @@ gossip_stop(void *arg)
 {
 	struct gossip_ctx	*g = arg;
 
+	while (g->dials != NULL)
+		gossip_dial_done(g->dials, "the gossip worker is stopping");
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
 	tn_stop(g->tn);

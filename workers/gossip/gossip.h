@@ -15,6 +15,7 @@
 #include "teranode/teranode.h"
 
 struct gossip_ban_cache;
+struct gossip_dial;
 struct proc;
 
 struct gossip_ctx {
@@ -26,6 +27,7 @@ struct gossip_ctx {
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
+	struct gossip_dial		*dials;		/* ConnectPeer waiting */
 };
 
 /* ---- gate.c: the ban gate ---- */
