@@ -51,6 +51,7 @@ COMMON_SRCS = \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
+	common/peerid.c \
 	common/proc.c \
 	common/util.c \
 	$(GEN)/ipc.pb-c.c
@@ -277,7 +278,7 @@ FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
-FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 

@@ -23,6 +23,9 @@
 #include "jspeer.h"
 #include "util.h"
 
+/* valid peer IDs (sha2-256 multihashes) */
+#define CTX_PEER	"QmPTz2CKoisTPyAV57L9S1UDG2PHWc9fg9CgU1NoGy5Wa5"
+
 #define READY_MS	15000
 #define KEY		"ctl-key"
 
@@ -137,8 +140,8 @@ START_TEST(ctl_commands)
 	    "10.0.0.0/8", NULL), 1);
 	HAS(out, "terap2pctl: 404: ");
 	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "scores", "add",
-	    "12D3KooWCtx", "spam", NULL), 0);
-	HAS(out, "12D3KooWCtx  score 50");
+	    CTX_PEER, "spam", NULL), 0);
+	HAS(out, CTX_PEER "  score 50");
 	ck_assert_int_eq(ctl(out, sizeof(out), "scores", NULL), 0);
 	HAS(out, "1 scored peers");
 	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "clear",

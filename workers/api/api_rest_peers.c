@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "peerid.h"
 #include "tp.h"
 #include "util.h"
 
@@ -59,18 +60,16 @@ api_rest_peer_done(struct api_call *call)
 	api_conn_json(call->conn, 200, api_json_peer(r->get_peers_rep->peers[0]));
 }
 
-/* Peer IDs are base58 (12D3KooW...): refuse anything else before IPC. */
+/* Peer IDs (12D3KooW..., Qm...) are decoded: refuse anything else. */
 static int
 api_rest_peer_id_ok(struct api_conn *c, const char *id, const char *field)
 {
-	static const char b58[] =
-	    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	size_t	n = strlen(id);
+	char	why[128];
 
-	if (n > 0 && n <= 128 && strspn(id, b58) == n)
+	if (peer_id_check(id, why, sizeof(why)) == 0)
 		return 1;
-	api_conn_error(c, 400, field, "invalid peer ID \"%.64s\": base58, at "
-	    "most 128 characters", id);
+	api_conn_error(c, 400, field, "invalid peer ID \"%.64s\": %s", id,
+	    why);
 	return 0;
 }
 

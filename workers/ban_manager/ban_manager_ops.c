@@ -21,6 +21,7 @@
 #include "ban_manager.h"
 #include "ipc.h"
 #include "log.h"
+#include "peerid.h"
 #include "util.h"
 
 #define BANS_UNAVAILABLE	"ban store unavailable"
@@ -376,9 +377,11 @@ static int
 bans_op_peer_check(struct bans_ctx *ctx, const char *peer, const char *reason,
     char *err, size_t len)
 {
-	if (!bans_addr_is_peer_id(peer))
+	char	why[128];
+
+	if (peer_id_check(peer, why, sizeof(why)) != 0)
 		return bans_op_invalid(ctx, err, len, "invalid peer ID \"%.64s\""
-		    ": %s", peer, "not base58 or longer than 128 characters");
+		    ": %s", peer, why);
 	return bans_op_reason(ctx, reason, err, len);
 }
 
@@ -467,6 +470,9 @@ bans_op_add_score(struct bans_ctx *ctx, const char *peer, const char *reason,
 
 	if (bans_op_peer_check(ctx, peer, reason, err, len) != 0)
 		return TP__IPC_STATUS__IPC_ERR_INVALID;
+	if (!bans_scores_known(reason))
+		return bans_op_invalid(ctx, err, len, "unknown ban score reason "
+		    "\"%.32s\": known are %s", reason, BANS_SCORE_REASONS);
 	if (!bans_store_up(ctx->store))
 		return bans_op_down(ctx, err, len);
 	if (bans_scores_preview(ctx->scores, peer, reason, now, &r,
