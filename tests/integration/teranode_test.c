@@ -610,6 +610,54 @@ START_TEST(seed_mining_on_and_best_block)
 }
 END_TEST
 
+/* The subtree blacklist compares whole host names, in any case. */
+START_TEST(blacklist_matches_whole_host_names)
+{
+	static const char *const topics[] = { PREFIX "-subtree", NULL };
+	struct node	 n;
+	struct jspeer	 js;
+	char		 json[1024];
+	ipc_env		*ev;
+	uint64_t	 end;
+	int64_t		 drops = 0;
+
+	/* no health checks: nothing may look the names up */
+	node_start(&n, "subtreevalidation_blacklisted_baseurls = evil.com|"
+	    "https://bad.example:1/x\np2p_health_check_interval = 1h\n");
+	js_join(&js, &n, topics);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://EVIL.com:8090/api/v1\",\"Hash\":\"%s\"}", js.peer_id,
+	    HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://Bad.Example/other\",\"Hash\":\"%s\"}", js.peer_id, HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	end = util_mono_ms() + 10000;
+	while (util_mono_ms() < end &&
+	    (drops = node_stat(&n, "drops_blacklisted")) < 2)
+		usleep(100 * 1000);
+	ck_assert_int_eq(drops, 2);
+	/* neither a longer host nor a subdomain is the blacklisted one */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://notevil.com/api/v1\",\"Hash\":\"%s\"}", js.peer_id, HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_SUBTREE_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "notevil.com was dropped");
+	ck_assert_str_eq(ev->subtree_seen->data_hub_url,
+	    "https://notevil.com/api/v1");
+	ipc_env_free(ev);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://sub.evil.com/api/v1\",\"Hash\":\"%s\"}", js.peer_id, HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_SUBTREE_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "sub.evil.com was dropped");
+	ipc_env_free(ev);
+	ck_assert_int_eq(node_stat(&n, "drops_blacklisted"), 2);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -626,6 +674,7 @@ main(void)
 	tcase_add_test(tc, listen_only_publishes_status_only);
 	tcase_add_test(tc, ban_scores_reach_the_registry_and_survive_a_restart);
 	tcase_add_test(tc, seed_mining_on_and_best_block);
+	tcase_add_test(tc, blacklist_matches_whole_host_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
