@@ -387,6 +387,95 @@ START_TEST(invalid_subtree_traced_by_datahub_url)
 }
 END_TEST
 
+/*
+ * p2p_force_sync_peer is chosen only while connected: heard of through a
+ * relay it is not the sync peer (and GetPeers says it is not connected);
+ * once it connects, it is.
+ */
+START_TEST(forced_sync_peer_only_when_connected)
+{
+	static const char *const topics[] = { PREFIX "-block",
+	    PREFIX "-subtree", PREFIX "-node_status", NULL };
+	static const char *const fsm[] = { "destination", "RUNNING" };
+	Tp__GetPeersReq	 gp = TP__GET_PEERS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	struct broker	 b;
+	struct daemon	 d;
+	struct jspeer	 relay, forced;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len, i;
+	char		 more[256], json[1024], extra[300], line1[80];
+	const char	*line;
+	uint64_t	 end;
+	int		 port = h_free_port(), found = 0;
+
+	broker_start(&b);
+	jspeer_start(&forced, gossip_args);
+	snprintf(more, sizeof(more), "p2p_force_sync_peer = %s\n"
+	    "p2p_health_check_interval = 1h\n", forced.peer_id);
+	node_start(&d, &b, port, more);
+	js_join(&relay, &d, port);
+	for (i = 0; topics[i] != NULL; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
+		ck_assert_ptr_nonnull(jspeer_cmd(&forced, "subscribe", extra,
+		    5000));
+	}
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", relay.addr);
+	line = jspeer_cmd(&forced, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);
+	/* the forced peer is far ahead, heard of through the relay only */
+	snprintf(json, sizeof(json), "{\"peer_id\":\"%s\",\"type\":"
+	    "\"node_status\",\"best_height\":900000,\"best_block_hash\":\""
+	    HASH_B "\",\"fsm_state\":\"RUNNING\"}", forced.peer_id);
+	jspeer_send_envelope(&forced, PREFIX "-node_status", json);
+	rk = kt_producer(&b);
+	ck_assert_int_eq(kafka_codec_notification_encode(4, "", "", fsm, 2, &v,
+	    &len), 0);
+	kt_produce(rk, "blockchain-notifications", v, len);
+	kt_done(rk);
+	ck_assert_int_eq(h_wait_log(&d, "gossip", "local FSM state RUNNING",
+	    20000), 0);
+	end = util_mono_ms() + 10000;
+	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
+	req.get_peers_req = &gp;
+	gp.peer_id = forced.peer_id;
+	do {
+		if ((rep = h_call(&d, "gossip.rep", &req)) != NULL) {
+			found = rep->status == 0 &&
+			    rep->get_peers_rep->n_peers == 1 &&
+			    !rep->get_peers_rep->peers[0]->connected &&
+			    rep->get_peers_rep->peers[0]->height == 900000;
+			ipc_env_free(rep);
+		}
+		if (!found)
+			usleep(100 * 1000);
+	} while (!found && util_mono_ms() < end);
+	ck_assert_msg(found, "the forced peer is not in the registry as an "
+	    "unconnected peer at 900000");
+	/* the FSM look runs every 2 s while behind: give it two */
+	usleep(4500 * 1000);
+	ck_assert_int_eq(h_count_log(&d, "gossip", "sync peer is now"), 0);
+	/* now it connects */
+	snprintf(extra, sizeof(extra),
+	    "\"addr\":\"/ip4/127.0.0.1/tcp/%d/p2p/", port);
+	h_peer_id(&d, extra + strlen(extra), sizeof(extra) - strlen(extra) - 2);
+	strcat(extra, "\"");
+	line = jspeer_cmd(&forced, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	snprintf(line1, sizeof(line1), "sync peer is now %.40s",
+	    forced.peer_id);
+	ck_assert_int_eq(h_wait_log(&d, "gossip", line1, 15000), 0);
+	jspeer_stop(&forced);
+	jspeer_stop(&relay);
+	h_stop(&d);
+	broker_stop(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +488,7 @@ main(void)
 	tcase_add_test(tc, network_block_reaches_kafka);
 	tcase_add_test(tc, sync_trigger_reaches_kafka);
 	tcase_add_test(tc, invalid_subtree_traced_by_datahub_url);
+	tcase_add_test(tc, forced_sync_peer_only_when_connected);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
