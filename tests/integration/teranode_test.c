@@ -546,6 +546,13 @@ START_TEST(ban_scores_reach_the_registry_and_survive_a_restart)
 	    n.d.log);
 	ck_assert_ptr_null(ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN,
 	    500));
+	/* a new ban manager is loaded from again */
+	old = h_worker_pid(&n.d, "bans");
+	ck_assert_int_gt(old, 0);
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "ban scores loaded",
+	    15000), 0);
+	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
 	jspeer_stop(&js2);
 	jspeer_stop(&js1);
 	node_stop(&n);
