@@ -67,6 +67,7 @@ COMMON_SRCS = \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
+	common/peerid.c \
 	common/proc.c \
 	common/redact.c \
 	common/util.c \
@@ -280,9 +281,9 @@ INTEG_TESTS = \
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
-INTEG_api_ws_SRCS = $(COMMON_SRCS)
+INTEG_api_ws_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_api_harden_SRCS = $(COMMON_SRCS)
-INTEG_api_ctl_SRCS = $(COMMON_SRCS)
+INTEG_api_ctl_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -330,7 +331,7 @@ FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
-FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_grpc_peer_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS) \

@@ -1,13 +1,16 @@
 /*
  * libFuzzer target for varint.c, base58.c and the text and
  * key parsers of identity.c: varints, base58 text, peer ID text
- * (base58 and CIDv1), protobuf public keys and hex private keys.
+ * (base58 and CIDv1), protobuf public keys and hex private keys; and
+ * common/peerid.c, whose every accepted peer ID the gossip worker's parser
+ * must accept too.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libp2p/libp2p.h"
+#include "peerid.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,5 +43,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)p2p_identity_pubkey_decode(data, size, pk);
 	if (p2p_identity_from_hex(&ident, (const char *)data, size) == 0)
 		p2p_identity_fini(&ident);
+	if (size < sizeof(text) && memchr(data, '\0', size) == NULL) {
+		char	why[128];
+
+		memcpy(text, data, size);
+		text[size] = '\0';
+		if (peer_id_check(text, why, sizeof(why)) == 0 &&
+		    p2p_identity_peer_id_parse(text, size, &back) != 0)
+			abort();
+	}
 	return 0;
 }

@@ -3,6 +3,8 @@
  * terap2pd: status, bans (add, list, check, remove, clear), scores, peers,
  * --json output, and a non-zero exit with a clear message for a missing
  * key, a bad address, an unknown command and an unreachable server.
+ * `connect` waits for the dial and reports its outcome (refused, peer ID
+ * mismatch, connected), and connecting to a connected peer is a no-op.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -18,7 +20,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jspeer.h"
 #include "util.h"
+
+/* valid peer IDs (sha2-256 multihashes) */
+#define CTX_PEER	"QmPTz2CKoisTPyAV57L9S1UDG2PHWc9fg9CgU1NoGy5Wa5"
 
 #define READY_MS	15000
 #define KEY		"ctl-key"
@@ -134,8 +140,8 @@ START_TEST(ctl_commands)
 	    "10.0.0.0/8", NULL), 1);
 	HAS(out, "terap2pctl: 404: ");
 	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "scores", "add",
-	    "12D3KooWCtx", "spam", NULL), 0);
-	HAS(out, "12D3KooWCtx  score 50");
+	    CTX_PEER, "spam", NULL), 0);
+	HAS(out, CTX_PEER "  score 50");
 	ck_assert_int_eq(ctl(out, sizeof(out), "scores", NULL), 0);
 	HAS(out, "1 scored peers");
 	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "bans", "clear",
@@ -151,6 +157,74 @@ START_TEST(ctl_commands)
 }
 END_TEST
 
+/* The gossip worker's stat name, from the daemon's gossip.rep. */
+static int64_t
+gossip_stat(struct daemon *d, const char *name)
+{
+	Tp__StatsReq	 st = TP__STATS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int64_t		 v = -1;
+
+	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
+	req.stats_req = &st;
+	ck_assert_ptr_nonnull(rep = h_call(d, "gossip.rep", &req));
+	for (size_t i = 0; i < rep->stats_rep->n_stats; i++)
+		if (strcmp(rep->stats_rep->stats[i]->name, name) == 0)
+			v = rep->stats_rep->stats[i]->value;
+	ipc_env_free(rep);
+	return v;
+}
+
+START_TEST(ctl_connect_reports_the_outcome)
+{
+	struct daemon	 d;
+	struct jspeer	 js, other;
+	char		 conf[256], out[16384], addr[256];
+	const char	*p;
+	int		 port = free_port(), closed = free_port();
+
+	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
+	    "p2p_port = %d\np2p_listen_addresses = 127.0.0.1\napi_key = " KEY
+	    "\n", port, free_port());
+	snprintf(ctl_url, sizeof(ctl_url), "http://127.0.0.1:%d", port);
+	h_start(&d, conf);
+	ck_assert_msg(h_wait_log(&d, "supervisor", "msg=\"ready\"", READY_MS) ==
+	    0, "daemon not ready");
+	for (int i = 0; i < 250 && h_count_log(&d, "api", "serving HTTP") == 0;
+	    i++)
+		usleep(20000);
+	jspeer_start(&js, NULL);
+	jspeer_start(&other, NULL);
+	/* nobody listens there */
+	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", closed,
+	    js.peer_id);
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "connect", addr,
+	    NULL), 1);
+	HAS(out, "refused");
+	/* js answers, but it is not the peer asked for */
+	ck_assert_ptr_nonnull(p = strstr(js.addr, "/p2p/"));
+	snprintf(addr, sizeof(addr), "%.*s/p2p/%s", (int)(p - js.addr), js.addr,
+	    other.peer_id);
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "connect", addr,
+	    NULL), 1);
+	HAS(out, "mismatch");
+	ck_assert_int_eq(gossip_stat(&d, "peers"), 0);
+	/* the right one */
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "connect", js.addr,
+	    NULL), 0);
+	ck_assert_int_eq(gossip_stat(&d, "peers"), 1);
+	ck_assert_int_eq(ctl(out, sizeof(out), "peers", NULL), 0);
+	HAS(out, js.peer_id);
+	/* again: nothing new */
+	ck_assert_int_eq(ctl(out, sizeof(out), "-k", KEY, "connect", js.addr,
+	    NULL), 0);
+	ck_assert_int_eq(gossip_stat(&d, "connections"), 1);
+	jspeer_stop(&other);
+	jspeer_stop(&js);
+	h_stop(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -161,6 +235,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, ctl_commands);
+	tcase_add_test(tc, ctl_connect_reports_the_outcome);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -23,6 +23,11 @@
 #include "harness.h"
 #include "util.h"
 
+/* valid peer IDs (sha2-256 multihashes) */
+#define BANME	"QmTMhALpgCk3F2RQMkE1icWLkRQL81nJEXgivi9TfrZfAJ"
+#define SCORED	"QmSAkdvWX6hZ8CWwHTXXPo9Adb4HYzW9xY7R1hwPjs1Mhn"
+#define NOBODY	"QmSdDvkfGa2qCQZhMf49R2Ykir3xRWDe1qBUPNpH88vg3r"
+
 #define READY_MS	15000
 #define KEY		"s3cret-key"
 
@@ -211,7 +216,7 @@ START_TEST(bans_end_to_end)
 	    "\"192.0.2.7\",\"until\":4102444800}", out, sizeof(out), JSON,
 	    XKEY, NULL), 201);
 	ck_assert_int_eq(http(&t, "POST", "/api/v1/bans", "{\"peer_id\":"
-	    "\"12D3KooWBanMe\",\"duration\":600,\"reason\":\"spam\"}", out,
+	    "\"" BANME "\",\"duration\":600,\"reason\":\"spam\"}", out,
 	    sizeof(out), JSON, AUTH, NULL), 201);
 	HAS(out, "\"kind\":\"peer\"");
 	HAS(out, "\"banned\":true");
@@ -232,7 +237,7 @@ START_TEST(bans_end_to_end)
 	    NULL, out, sizeof(out), NULL), 200);
 	HAS(out, "\"banned\":false");
 	ck_assert_int_eq(http(&t, "GET",
-	    "/api/v1/bans/check?peer_id=12D3KooWBanMe", NULL, out, sizeof(out),
+	    "/api/v1/bans/check?peer_id=" BANME, NULL, out, sizeof(out),
 	    NULL), 200);
 	HAS(out, "\"banned\":true");
 	/* unban with the slash as it is, and percent-encoded */
@@ -259,26 +264,26 @@ START_TEST(scores_end_to_end)
 
 	start(&t, "api_key = " KEY "\n");
 	ck_assert_int_eq(http(&t, "POST", "/api/v1/scores", "{\"peer_id\":"
-	    "\"12D3KooWScore\",\"reason\":\"protocol_violation\"}", out,
+	    "\"" SCORED "\",\"reason\":\"protocol_violation\"}", out,
 	    sizeof(out), JSON, AUTH, NULL), 200);
 	HAS(out, "\"score\":20");
 	HAS(out, "\"banned\":false");
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(http(&t, "POST", "/api/v1/scores", "{\"peer_id\":"
-		    "\"12D3KooWScore\",\"reason\":\"protocol_violation\"}", out,
+		    "\"" SCORED "\",\"reason\":\"protocol_violation\"}", out,
 		    sizeof(out), JSON, AUTH, NULL), 200);
 	HAS(out, "\"score\":100");
 	HAS(out, "\"banned\":true");
 	ck_assert_int_eq(http(&t, "GET", "/api/v1/scores", NULL, out,
 	    sizeof(out), NULL), 200);
-	HAS(out, "\"peer_id\":\"12D3KooWScore\"");
+	HAS(out, "\"peer_id\":\"" SCORED "\"");
 	HAS(out, "\"total\":1");
-	ck_assert_int_eq(http(&t, "GET", "/api/v1/scores/12D3KooWScore", NULL,
+	ck_assert_int_eq(http(&t, "GET", "/api/v1/scores/" SCORED, NULL,
 	    out, sizeof(out), NULL), 200);
 	HAS(out, "\"reasons\":[\"protocol_violation\"");
 	ck_assert_int_eq(http(&t, "GET", "/api/v1/scores/not-base58!", NULL,
 	    out, sizeof(out), NULL), 400);
-	ck_assert_int_eq(http(&t, "DELETE", "/api/v1/scores/12D3KooWScore",
+	ck_assert_int_eq(http(&t, "DELETE", "/api/v1/scores/" SCORED,
 	    NULL, out, sizeof(out), AUTH, NULL), 200);
 	ck_assert_int_eq(http(&t, "GET", "/api/v1/scores", NULL, out,
 	    sizeof(out), NULL), 200);
@@ -394,14 +399,27 @@ START_TEST(peers_and_announce_mapping)
 	ck_assert_int_eq(http(&t, "GET", "/api/v1/peers", NULL, out,
 	    sizeof(out), NULL), 200);
 	HAS(out, "\"peers\":[");
-	ck_assert_int_eq(http(&t, "GET", "/api/v1/peers/12D3KooWNobody", NULL,
+	ck_assert_int_eq(http(&t, "GET", "/api/v1/peers/" NOBODY, NULL,
 	    out, sizeof(out), NULL), 404);
 	ck_assert_int_eq(http(&t, "GET", "/api/v1/peers/bad!id", NULL, out,
 	    sizeof(out), NULL), 400);
+	/* base58 is not enough: the multihash is decoded */
+	ck_assert_int_eq(http(&t, "GET", "/api/v1/peers/12D3KooWNobody", NULL,
+	    out, sizeof(out), NULL), 400);
+	HAS(out, "not a multihash");
+	ck_assert_int_eq(http(&t, "POST", "/api/v1/scores", "{\"peer_id\":"
+	    "\"QmAnother\",\"reason\":\"spam\"}", out, sizeof(out), JSON,
+	    AUTH, NULL), 400);
+	HAS(out, "invalid peer ID");
+	/* and ban score reasons are Teranode's */
+	ck_assert_int_eq(http(&t, "POST", "/api/v1/scores", "{\"peer_id\":"
+	    "\"" NOBODY "\",\"reason\":\"bogus\"}", out, sizeof(out),
+	    JSON, AUTH, NULL), 400);
+	HAS(out, "known are invalid_subtree, protocol_violation, spam");
 	ck_assert_int_eq(http(&t, "POST", "/api/v1/peers/connect",
 	    "{\"multiaddr\":\"nope\"}", out, sizeof(out), JSON, AUTH, NULL), 400);
 	HAS(out, "\"field\":\"multiaddr\"");
-	ck_assert_int_eq(http(&t, "POST", "/api/v1/peers/12D3KooWNobody/"
+	ck_assert_int_eq(http(&t, "POST", "/api/v1/peers/" NOBODY "/"
 	    "disconnect", NULL, out, sizeof(out), AUTH, NULL), 404);
 	ck_assert_int_eq(http(&t, "POST", "/api/v1/announce/block", blk, out,
 	    sizeof(out), JSON, NULL), 401);

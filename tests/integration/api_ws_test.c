@@ -5,6 +5,9 @@
  * the ban manager and notifications pushed over api.rep; a client that
  * stops reading is dropped after a second behind while a reading client
  * keeps its stream; the client limit answers 503; a plain GET is a 426.
+ * Our own block and subtree announcements and a js-libp2p peer's
+ * rejected_tx reach the stream; ban frames carry no PING leftovers; the
+ * first node_status has the keys, in the order, of the later ones.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jspeer.h"
 #include "util.h"
 
 #define READY_MS	15000
@@ -29,6 +33,7 @@
 struct ws_test {
 	struct daemon	d;
 	int		port;
+	int		p2p;		/* the gossip worker's port */
 };
 
 static int
@@ -54,9 +59,10 @@ start(struct ws_test *t, const char *extra)
 	char	conf[512];
 
 	t->port = free_port();
+	t->p2p = free_port();
 	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
 	    "p2p_port = %d\np2p_listen_addresses = 127.0.0.1\napi_key = " KEY
-	    "\n%s", t->port, free_port(), extra != NULL ? extra : "");
+	    "\n%s", t->port, t->p2p, extra != NULL ? extra : "");
 	h_start(&t->d, conf);
 	ck_assert_msg(h_wait_log(&t->d, "supervisor", "msg=\"ready\"",
 	    READY_MS) == 0, "daemon not ready; log:\n%s",
@@ -274,6 +280,155 @@ START_TEST(client_limit_and_plain_get)
 }
 END_TEST
 
+static const char	watch_client[] =
+"const [port] = process.argv.slice(2);\n"
+"const ws = new WebSocket(`ws://127.0.0.1:${port}/p2p-ws`);\n"
+"const want = new Set(['block', 'subtree', 'ban', 'rejected_tx']);\n"
+"let statuses = 0;\n"
+"setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 30000);\n"
+"ws.onmessage = (m) => {\n"
+"  const o = JSON.parse(m.data);\n"
+"  console.log(o.type + ' ' + Object.keys(o).join(',') + ' ' + m.data);\n"
+"  want.delete(o.type);\n"
+"  if (o.type === 'node_status') statuses++;\n"
+"  if (want.size === 0 && statuses >= 2) {\n"
+"    ws.close(); setTimeout(() => process.exit(0), 100); }\n"
+"};\n"
+"ws.onerror = (e) => { console.log('ERROR ' + e.message); process.exit(1); };\n";
+
+static void
+publish(struct ws_test *t, Tp__TopicKind kind, const char *json)
+{
+	Tp__PublishReq	 q = TP__PUBLISH_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+
+	q.kind = kind;
+	q.json = (char *)json;
+	req.body_case = TP__ENVELOPE__BODY_PUBLISH_REQ;
+	req.publish_req = &q;
+	rep = h_call(&t->d, "gossip.rep", &req);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_msg(rep->status == 0, "Publish: %s", rep->error);
+	ipc_env_free(rep);
+}
+
+static void
+ban_addr(struct ws_test *t, const char *addr)
+{
+	Tp__BanAddrReq	 q = TP__BAN_ADDR_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+
+	q.addr = (char *)addr;
+	q.reason = "ws test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_ADDR_REQ;
+	req.ban_addr_req = &q;
+	rep = h_call(&t->d, "bans.rep", &req);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(rep->status, 0);
+	ipc_env_free(rep);
+}
+
+#define WS_HASH	"00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+#define WS_PREFIX	"teranode/bitcoin/1.0.0/mainnet"
+
+START_TEST(own_announcements_rejected_tx_and_clean_frames)
+{
+	static const char *const gossip[] = { "--gossip", NULL };
+	struct ws_test	 t;
+	struct jspeer	 js;
+	char		 cmd[512], path[256], line[8192], json[512], extra[300];
+	char		 me[64], first_keys[1024] = "", later_keys[1024] = "";
+	char		 keys[1024];
+	const char	*l;
+	FILE		*fp, *p;
+	int		 fd, statuses = 0, blocks = 0, subtrees = 0, bans = 0;
+	int		 rejected = 0, acted = 0, status;
+	uint64_t	 end;
+
+	start(&t, "api_ws_ping_interval = 60s\n"
+	    "p2p_node_status_interval = 500ms\n"
+	    "asset_httpPublicAddress = https://me.example.org/api/v1\n");
+	h_peer_id(&t.d, me, sizeof(me));
+	/* a js peer on the rejected_tx topic */
+	jspeer_start(&js, gossip);
+	ck_assert_ptr_nonnull(jspeer_cmd(&js, "subscribe",
+	    "\"topic\":\"" WS_PREFIX "-rejected_tx\"", 5000));
+	snprintf(extra, sizeof(extra), "\"addr\":\"/ip4/127.0.0.1/tcp/%d/p2p/%s\"",
+	    t.p2p, me);
+	l = jspeer_cmd(&js, "dial", extra, 10000);
+	ck_assert_msg(l != NULL && strstr(l, "\"ok\":true"), "dial: %s",
+	    l ? l : "");
+	/* meshes grafted; our node_status is out before the client comes */
+	usleep(1500 * 1000);
+	snprintf(path, sizeof(path), "%s/watch.js", t.d.dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs(watch_client, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "node --no-warnings --experimental-websocket "
+	    "%s %d", path, t.port);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	fd = fileno(p);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	end = util_mono_ms() + 30000;
+	while (util_mono_ms() < end && (!blocks || !subtrees || !bans ||
+	    !rejected || statuses < 2)) {
+		usleep(100000);
+		while (fgets(line, sizeof(line), p) != NULL) {
+			if (sscanf(line, "%*s %1023s", keys) != 1)
+				continue;
+			if (strncmp(line, "node_status ", 12) == 0) {
+				snprintf(statuses++ == 0 ? first_keys :
+				    later_keys, sizeof(keys), "%s", keys);
+			}
+			if (strncmp(line, "block ", 6) == 0 &&
+			    strstr(line, me) != NULL &&
+			    strstr(line, "\"hash\":\"" WS_HASH "\""))
+				blocks++;
+			if (strncmp(line, "subtree ", 8) == 0 &&
+			    strstr(line, me) != NULL)
+				subtrees++;
+			if (strncmp(line, "ban ", 4) == 0) {
+				bans++;
+				ck_assert_msg(strstr(keys, "best_height") ==
+				    NULL && strstr(keys, "block_assembly") ==
+				    NULL, "ban frame: %s", line);
+			}
+			if (strncmp(line, "rejected_tx ", 12) == 0 &&
+			    strstr(line, js.peer_id) != NULL &&
+			    strstr(line, "\"reason\":\"missing inputs\""))
+				rejected++;
+		}
+		if (statuses > 0 && !acted) {
+			acted = 1;
+			publish(&t, TP__TOPIC_KIND__TOPIC_BLOCK,
+			    "{\"Hash\":\"" WS_HASH "\",\"Height\":5}");
+			publish(&t, TP__TOPIC_KIND__TOPIC_SUBTREE,
+			    "{\"Hash\":\"" WS_HASH "\"}");
+			ban_addr(&t, "198.51.100.7");
+			snprintf(json, sizeof(json), "{\"PeerID\":\"%s\","
+			    "\"TxID\":\"" WS_HASH "\",\"Reason\":"
+			    "\"missing inputs\"}", js.peer_id);
+			jspeer_send_envelope(&js, WS_PREFIX "-rejected_tx",
+			    json);
+		}
+	}
+	fcntl(fd, F_SETFL, 0);
+	while (fgets(line, sizeof(line), p) != NULL)
+		;
+	status = pclose(p);
+	ck_assert_int_ge(blocks, 1);
+	ck_assert_int_ge(subtrees, 1);
+	ck_assert_int_ge(bans, 1);
+	ck_assert_int_ge(rejected, 1);
+	ck_assert_int_ge(statuses, 2);
+	ck_assert_str_eq(first_keys, later_keys);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "node client failed");
+	jspeer_stop(&js);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -286,6 +441,7 @@ main(void)
 	tcase_add_test(tc, protocol_with_a_real_client);
 	tcase_add_test(tc, slow_client_is_dropped);
 	tcase_add_test(tc, client_limit_and_plain_get);
+	tcase_add_test(tc, own_announcements_rejected_tx_and_clean_frames);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -19,6 +19,12 @@
 #include "log.h"
 #include "util.h"
 
+/* valid peer IDs (sha2-256 multihashes) */
+#define PEER_ANOTHER	"QmRPUGRtEKqBHreX6dZ8b1AYF8pMuT4rab7DTaoBEBFweZ"
+#define PEER_PEER	"Qmf6GWb441GMUq45Ta8KqnNxNTKFVhiyjHyrEBnT4g8Qzh"
+#define PEER_SHARED	"QmdfmDmAEy3KV3tEEp5s9BDduPFjV9GzNsPERxmdbSL4s3"
+#define PEER_X	"QmTR1rdZLbbnbuQttH8T9gcMa4BczBwaiGJdRNkcFPS5Ki"
+
 static char	pg_dir[] = "/tmp/terap2p-bans-pg.XXXXXX";
 static char	pg_url[256];
 static char	sq_dir[] = "/tmp/terap2p-bans-sq.XXXXXX";
@@ -240,7 +246,7 @@ START_TEST(test_scores)
 	ck_assert(banned(&c, peer));
 	ck_assert(banned(&c, "7.7.7.7"));
 	ck_assert(banned(&c, "2001:db8::7"));
-	ck_assert_int_eq(bans_op_add_score(&c, "QmAnother", "", NULL, 0, NULL,
+	ck_assert_int_eq(bans_op_add_score(&c, PEER_ANOTHER, "", NULL, 0, NULL,
 	    err, sizeof(err)), 0);
 	/* restart: scores, history and bans survive */
 	ctx_close(&c);
@@ -248,11 +254,11 @@ START_TEST(test_scores)
 	ck_assert(banned(&c, peer));
 	ck_assert(banned(&c, "7.7.7.7"));
 	ck_assert_uint_eq(bans_scores_get(c.scores, peer)->nreasons, 2);
-	ck_assert_int_eq(bans_scores_get(c.scores, "QmAnother")->score, 1);
-	/* decay: after 2 minutes, QmAnother's 1 point is gone and forgotten */
+	ck_assert_int_eq(bans_scores_get(c.scores, PEER_ANOTHER)->score, 1);
+	/* decay: after 2 minutes, PEER_ANOTHER's 1 point is gone and forgotten */
 	fake_ms += 120000;
 	bans_op_decay(&c);
-	ck_assert_ptr_null(bans_scores_get(c.scores, "QmAnother"));
+	ck_assert_ptr_null(bans_scores_get(c.scores, PEER_ANOTHER));
 	ck_assert_ptr_nonnull(bans_scores_get(c.scores, peer));
 	/* reset */
 	ck_assert_int_eq(bans_op_reset_score(&c, peer, err, sizeof(err)), 0);
@@ -283,12 +289,12 @@ START_TEST(test_expiry_and_bound)
 	ck_assert_ptr_nonnull(strstr(err, "p2p_ban_max_entries"));
 	/* updating an existing entry is not a new one */
 	ck_assert_int_eq(ban(&c, "1.0.0.2", now + 200, err), 0);
-	ck_assert_int_eq(bans_op_ban_peer(&c, "QmPeer", now + 1, "manual",
+	ck_assert_int_eq(bans_op_ban_peer(&c, PEER_PEER, now + 1, "manual",
 	    NULL, err, sizeof(err)), 0);
-	ck_assert(banned(&c, "QmPeer"));
-	fake_ms += 2000;	/* 1.0.0.1 and QmPeer expire */
+	ck_assert(banned(&c, PEER_PEER));
+	fake_ms += 2000;	/* 1.0.0.1 and PEER_PEER expire */
 	ck_assert(banned(&c, "1.0.0.1"));	/* still covered by the /8 */
-	ck_assert(!banned(&c, "QmPeer"));
+	ck_assert(!banned(&c, PEER_PEER));
 	nevents[0] = 0;
 	ck_assert_int_eq(ban(&c, "1.0.0.4", now + 100, err), 0);
 	ck_assert_int_eq(nevents[0], 2);	/* swept to make room */
@@ -328,10 +334,10 @@ START_TEST(test_pg_two_instances)
 	ck_assert(banned(&b, "5.5.5.5"));
 	ck_assert_int_eq(nevents[1], 1);	/* b publishes it locally */
 	ck_assert_uint_lt(util_mono_ms() - t0, 1000);
-	ck_assert_int_eq(bans_op_add_score(&b, "QmShared", "spam", NULL, 0,
+	ck_assert_int_eq(bans_op_add_score(&b, PEER_SHARED, "spam", NULL, 0,
 	    NULL, err, sizeof(err)), 0);
 	pump(&a, 1000);
-	ck_assert_int_eq(bans_scores_get(a.scores, "QmShared")->score, 50);
+	ck_assert_int_eq(bans_scores_get(a.scores, PEER_SHARED)->score, 50);
 	ck_assert_int_eq(bans_op_unban(&b, "5.5.5.0/24", err, sizeof(err)), 0);
 	pump(&a, 1000);
 	ck_assert(!banned(&a, "5.5.5.5"));
@@ -369,7 +375,7 @@ START_TEST(test_pg_outage)
 	ck_assert_int_eq(ban(&c, "8.8.8.2", 0, err),
 	    TP__IPC_STATUS__IPC_ERR_UNAVAILABLE);
 	ck_assert_str_eq(err, "ban store unavailable");
-	ck_assert_int_eq(bans_op_add_score(&c, "QmX", "spam", NULL, 0, NULL,
+	ck_assert_int_eq(bans_op_add_score(&c, PEER_X, "spam", NULL, 0, NULL,
 	    err, sizeof(err)), TP__IPC_STATUS__IPC_ERR_UNAVAILABLE);
 	ck_assert(banned(&c, "8.8.8.1"));	/* lookups from memory */
 	ck_assert(!banned(&c, "8.8.8.2"));

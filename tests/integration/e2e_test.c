@@ -6,18 +6,25 @@
  * with a healthy DataHub, becomes the sync peer once the local node's
  * blockchain service (tests/interop/fake_blockchain.mjs on grpc-js) says it
  * is RUNNING at height 10, and the sync coordinator's trigger reaches
- * `blocks` too.
+ * `blocks` too (and our node_status names it, with sync_connected_at in
+ * Unix time).  An invalid subtree on Kafka `invalid-subtrees` whose hash
+ * nobody announced is traced to the peer by its DataHub URL (the gossip
+ * worker's PeerByDataHub) and scored on the ban manager.
  */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
 
 #include "../../workers/kafka_bridge/kafka_bridge.h"
 #include "chainfake.h"
@@ -121,7 +128,7 @@ static void
 js_join(struct jspeer *js, struct daemon *d, int port)
 {
 	static const char *const topics[] = { PREFIX "-block",
-	    PREFIX "-node_status", NULL };
+	    PREFIX "-subtree", PREFIX "-node_status", NULL };
 	char		 extra[300];
 	const char	*line;
 	char		 pid[64];
@@ -164,6 +171,79 @@ blocks_find(const struct broker *b, const char *key, int want, int ms)
 	return NULL;
 }
 
+/* The peer the gossip worker names for a DataHub URL ("" none, NULL error). */
+static char *
+peer_by_datahub(struct daemon *d, const char *url)
+{
+	Tp__PeerByDataHubReq	 q = TP__PEER_BY_DATA_HUB_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	char			*peer = NULL;
+
+	q.url = (char *)url;
+	req.body_case = TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REQ;
+	req.peer_by_datahub_req = &q;
+	if ((rep = h_call(d, "gossip.rep", &req)) == NULL)
+		return NULL;
+	if (rep->status == 0 &&
+	    rep->body_case == TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REP)
+		peer = xstrdup(rep->peer_by_datahub_rep->peer_id);
+	ipc_env_free(rep);
+	return peer;
+}
+
+static int
+ban_score(struct daemon *d, const char *peer)
+{
+	Tp__GetBanScoreReq	 q = TP__GET_BAN_SCORE_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	int			 score = -1;
+
+	q.peer_id = (char *)peer;
+	req.body_case = TP__ENVELOPE__BODY_GET_BAN_SCORE_REQ;
+	req.get_ban_score_req = &q;
+	if ((rep = h_call(d, "bans.rep", &req)) == NULL)
+		return -1;
+	if (rep->status == 0 &&
+	    rep->body_case == TP__ENVELOPE__BODY_BAN_SCORE_REP)
+		score = rep->ban_score_rep->score;
+	else if (rep->status == TP__IPC_STATUS__IPC_ERR_NOT_FOUND)
+		score = 0;
+	ipc_env_free(rep);
+	return score;
+}
+
+/* Our own node_status (gossip.pub) that contains want, within ms. */
+static char *
+own_status(struct daemon *d, const char *want, int ms)
+{
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	nng_socket	 sub;
+	nng_msg		*m;
+	ipc_env		*ev;
+	char		 url[256], err[128], *json = NULL;
+
+	ck_assert_int_eq(nng_sub0_open(&sub), 0);
+	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 100);
+	ipc_url(d->run_dir, "gossip.pub", url, sizeof(url));
+	ck_assert_int_eq(nng_dial(sub, url, NULL, 0), 0);
+	while (json == NULL && util_mono_ms() < end) {
+		if (nng_recvmsg(sub, &m, 0) != 0)
+			continue;
+		if (ipc_decode((uint8_t *)nng_msg_body(m) + IPC_TAG_LEN,
+		    nng_msg_len(m) - IPC_TAG_LEN, &ev, err, sizeof(err)) == 0) {
+			if (ev->body_case == TP__ENVELOPE__BODY_NODE_STATUS_SEEN &&
+			    ev->node_status_seen->own &&
+			    strstr(ev->node_status_seen->json, want) != NULL)
+				json = xstrdup(ev->node_status_seen->json);
+			ipc_env_free(ev);
+		}
+		nng_msg_free(m);
+	}
+	nng_close(sub);
+	return json;
+}
+
 START_TEST(network_block_reaches_kafka)
 {
 	Kafkamessage__KafkaBlockTopicMessage	*m;
@@ -200,7 +280,8 @@ START_TEST(sync_trigger_reaches_kafka)
 	struct datahub				 dh;
 	struct jspeer				 js, chain;
 	char					 json[1024], url[128];
-	char					 extra[256];
+	char					 extra[256], *status, *at;
+	long long				 since;
 	int					 port = h_free_port(), cport;
 
 	broker_start(&b);
@@ -208,6 +289,7 @@ START_TEST(sync_trigger_reaches_kafka)
 	/* the local node: Teranode's blockchain service, RUNNING at 10 */
 	cport = chainfake_start(&chain, 0, 10, "RUNNING");
 	snprintf(extra, sizeof(extra), "p2p_health_check_interval = 1s\n"
+	    "p2p_node_status_interval = 1s\n"
 	    "blockchain_grpcAddress = 127.0.0.1:%d\n", cport);
 	node_start(&d, &b, port, extra);
 	js_join(&js, &d, port);
@@ -225,11 +307,168 @@ START_TEST(sync_trigger_reaches_kafka)
 	ck_assert_str_eq(m->url, url);
 	ck_assert_int_ge(dh.hits, 1);
 	ck_assert_int_eq(h_wait_log(&d, "gossip", "sync peer is now", 5000), 0);
+	/* our node_status names the sync peer, since when in Unix time */
+	snprintf(json, sizeof(json), "\"sync_peer_id\":\"%s\"", js.peer_id);
+	status = own_status(&d, json, 10000);
+	ck_assert_msg(status != NULL, "no node_status names the sync peer");
+	ck_assert_ptr_nonnull(at = strstr(status, "\"sync_connected_at\":"));
+	since = strtoll(at + strlen("\"sync_connected_at\":"), NULL, 10);
+	ck_assert_msg(since > (long long)time(NULL) - 120 &&
+	    since <= (long long)time(NULL), "sync_connected_at %lld, now %lld",
+	    since, (long long)time(NULL));
+	free(status);
 	kafkamessage__kafka_block_topic_message__free_unpacked(m, NULL);
 	jspeer_stop(&js);
 	h_stop(&d);
 	jspeer_stop(&chain);
 	datahub_stop(&dh);
+	broker_stop(&b);
+}
+END_TEST
+
+START_TEST(invalid_subtree_traced_by_datahub_url)
+{
+	struct broker	 b;
+	struct daemon	 d;
+	struct jspeer	 js;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len;
+	char		 json[512], more[640], *peer = NULL;
+	/* a literal address: nothing resolves a name; nobody listens */
+	const char	*url = "http://127.0.0.1:9/js-datahub/api/v1";
+	uint64_t	 end;
+	int		 port = h_free_port(), score = -1;
+
+	broker_start(&b);
+	snprintf(more, sizeof(more), "kafka_invalidSubtreesConfig = "
+	    "kafka://%s/invalid-subtrees?replay=1\n", b.bootstrap);
+	node_start(&d, &b, port, more);
+	js_join(&js, &d, port);
+	ck_assert_int_eq(ban_score(&d, js.peer_id), 0);
+	/* nobody has announced that DataHub yet */
+	peer = peer_by_datahub(&d, url);
+	ck_assert_msg(peer != NULL && peer[0] == '\0', "peer: %s",
+	    peer ? peer : "(no answer)");
+	free(peer);
+	peer = NULL;
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":\"%s\","
+	    "\"Hash\":\"" HASH_A "\"}", js.peer_id, url);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	end = util_mono_ms() + 10000;
+	do {
+		free(peer);
+		peer = peer_by_datahub(&d, url);
+		if (peer != NULL && strcmp(peer, js.peer_id) == 0)
+			break;
+		usleep(100 * 1000);
+	} while (util_mono_ms() < end);
+	ck_assert_msg(peer != NULL && strcmp(peer, js.peer_id) == 0,
+	    "PeerByDataHub: %s", peer ? peer : "(no answer)");
+	free(peer);
+	/* subtree validation reports another subtree from that DataHub */
+	rk = kt_producer(&b);
+	ck_assert_int_eq(kafka_codec_invalid_subtree_encode(HASH_B, url,
+	    "bad tx", &v, &len), 0);
+	kt_produce(rk, "invalid-subtrees", v, len);
+	kt_done(rk);
+	end = util_mono_ms() + 30000;
+	while ((score = ban_score(&d, js.peer_id)) < 10 &&
+	    util_mono_ms() < end)
+		usleep(200 * 1000);
+	ck_assert_msg(score >= 10, "ban score %d\n%s", score, d.log);
+	ck_assert_int_eq(h_count_log(&d, "kafka", "no peer known for it"), 0);
+	jspeer_stop(&js);
+	h_stop(&d);
+	broker_stop(&b);
+}
+END_TEST
+
+/*
+ * p2p_force_sync_peer is chosen only while connected: heard of through a
+ * relay it is not the sync peer (and GetPeers says it is not connected);
+ * once it connects, it is.
+ */
+START_TEST(forced_sync_peer_only_when_connected)
+{
+	static const char *const topics[] = { PREFIX "-block",
+	    PREFIX "-subtree", PREFIX "-node_status", NULL };
+	static const char *const fsm[] = { "destination", "RUNNING" };
+	Tp__GetPeersReq	 gp = TP__GET_PEERS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	struct broker	 b;
+	struct daemon	 d;
+	struct jspeer	 relay, forced;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len, i;
+	char		 more[256], json[1024], extra[300], line1[80];
+	const char	*line;
+	uint64_t	 end;
+	int		 port = h_free_port(), found = 0;
+
+	broker_start(&b);
+	jspeer_start(&forced, gossip_args);
+	snprintf(more, sizeof(more), "p2p_force_sync_peer = %s\n"
+	    "p2p_health_check_interval = 1h\n", forced.peer_id);
+	node_start(&d, &b, port, more);
+	js_join(&relay, &d, port);
+	for (i = 0; topics[i] != NULL; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
+		ck_assert_ptr_nonnull(jspeer_cmd(&forced, "subscribe", extra,
+		    5000));
+	}
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", relay.addr);
+	line = jspeer_cmd(&forced, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);
+	/* the forced peer is far ahead, heard of through the relay only */
+	snprintf(json, sizeof(json), "{\"peer_id\":\"%s\",\"type\":"
+	    "\"node_status\",\"best_height\":900000,\"best_block_hash\":\""
+	    HASH_B "\",\"fsm_state\":\"RUNNING\"}", forced.peer_id);
+	jspeer_send_envelope(&forced, PREFIX "-node_status", json);
+	rk = kt_producer(&b);
+	ck_assert_int_eq(kafka_codec_notification_encode(4, "", "", fsm, 2, &v,
+	    &len), 0);
+	kt_produce(rk, "blockchain-notifications", v, len);
+	kt_done(rk);
+	ck_assert_int_eq(h_wait_log(&d, "gossip", "local FSM state RUNNING",
+	    20000), 0);
+	end = util_mono_ms() + 10000;
+	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
+	req.get_peers_req = &gp;
+	gp.peer_id = forced.peer_id;
+	do {
+		if ((rep = h_call(&d, "gossip.rep", &req)) != NULL) {
+			found = rep->status == 0 &&
+			    rep->get_peers_rep->n_peers == 1 &&
+			    !rep->get_peers_rep->peers[0]->connected &&
+			    rep->get_peers_rep->peers[0]->height == 900000;
+			ipc_env_free(rep);
+		}
+		if (!found)
+			usleep(100 * 1000);
+	} while (!found && util_mono_ms() < end);
+	ck_assert_msg(found, "the forced peer is not in the registry as an "
+	    "unconnected peer at 900000");
+	/* the FSM look runs every 2 s while behind: give it two */
+	usleep(4500 * 1000);
+	ck_assert_int_eq(h_count_log(&d, "gossip", "sync peer is now"), 0);
+	/* now it connects */
+	snprintf(extra, sizeof(extra),
+	    "\"addr\":\"/ip4/127.0.0.1/tcp/%d/p2p/", port);
+	h_peer_id(&d, extra + strlen(extra), sizeof(extra) - strlen(extra) - 2);
+	strcat(extra, "\"");
+	line = jspeer_cmd(&forced, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	snprintf(line1, sizeof(line1), "sync peer is now %.40s",
+	    forced.peer_id);
+	ck_assert_int_eq(h_wait_log(&d, "gossip", line1, 15000), 0);
+	jspeer_stop(&forced);
+	jspeer_stop(&relay);
+	h_stop(&d);
 	broker_stop(&b);
 }
 END_TEST
@@ -245,6 +484,8 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, network_block_reaches_kafka);
 	tcase_add_test(tc, sync_trigger_reaches_kafka);
+	tcase_add_test(tc, invalid_subtree_traced_by_datahub_url);
+	tcase_add_test(tc, forced_sync_peer_only_when_connected);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

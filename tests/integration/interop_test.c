@@ -68,18 +68,22 @@ write_swarm_key(const char *path, const char *hex)
 }
 
 /* ConnectPeer over gossip.rep; returns the reply status. */
+/* ConnectPeer: answered with the dial's outcome, at most 10 s later. */
 static int
 node_connect(struct node *n, const char *maddr)
 {
 	Tp__ConnectPeerReq	 c = TP__CONNECT_PEER_REQ__INIT;
-	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep = NULL;
+	char			 url[256], err[256];
 	int			 status;
 
 	c.multiaddr = (char *)maddr;
 	req.body_case = TP__ENVELOPE__BODY_CONNECT_PEER_REQ;
 	req.connect_peer_req = &c;
-	rep = h_call(&n->d, "gossip.rep", &req);
-	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(ipc_url(n->d.run_dir, "gossip.rep", url, sizeof(url)),
+	    0);
+	ck_assert_msg(ipc_call_sync(url, &req, 12000, &rep, err,
+	    sizeof(err)) == 0, "ConnectPeer: %s", err);
 	status = rep->status;
 	ipc_env_free(rep);
 	return status;
@@ -193,7 +197,9 @@ START_TEST(wrong_peer_id_is_refused)
 	ck_assert_ptr_nonnull(p);
 	snprintf(p, sizeof(wrong) - (size_t)(p - wrong),
 	    "/p2p/12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB");
-	ck_assert_int_eq(node_connect(&n, wrong), 0);
+	/* the dial's outcome is the answer */
+	ck_assert_int_eq(node_connect(&n, wrong),
+	    TP__IPC_STATUS__IPC_ERR_UNAVAILABLE);
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "closed during handshake",
 	    10000), 0);
 	ck_assert_int_eq(h_count_log(&n.d, "gossip", "peer ID"), 1);
@@ -321,7 +327,8 @@ START_TEST(pnet_between_terap2p_nodes)
 	node_start_with(&c, "p2p_shared_key = " PSK_B);
 	ck_assert_int_eq(node_connect(&a, b.addr), 0);
 	ck_assert_int_eq(node_wait_agent(&a, b.peer_id, "terap2p/", 5000), 0);
-	ck_assert_int_eq(node_connect(&a, c.addr), 0);
+	ck_assert_int_eq(node_connect(&a, c.addr),
+	    TP__IPC_STATUS__IPC_ERR_UNAVAILABLE);
 	ck_assert_int_eq(h_wait_log(&a.d, "gossip", "closed during handshake",
 	    12000), 0);
 	node_peer_agent(&a, c.peer_id, agent, sizeof(agent));

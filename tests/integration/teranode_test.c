@@ -9,6 +9,7 @@
  * nothing but status.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,285 @@ START_TEST(listen_only_publishes_status_only)
 }
 END_TEST
 
+/* The registry entry of peer (GetPeers), NULL if not known. */
+static ipc_env *
+node_peer(struct node *n, const char *peer)
+{
+	Tp__GetPeersReq	 gp = TP__GET_PEERS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+
+	gp.peer_id = (char *)peer;
+	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
+	req.get_peers_req = &gp;
+	if ((rep = h_call(&n->d, "gossip.rep", &req)) == NULL)
+		return NULL;
+	if (rep->status != 0 || rep->get_peers_rep->n_peers != 1) {
+		ipc_env_free(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+/* Wait until the registry says peer's ban score is score; -1 if never. */
+static int
+node_wait_score(struct node *n, const char *peer, int score, int ms)
+{
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	ipc_env		*rep;
+	int		 got = -2;
+
+	do {
+		if ((rep = node_peer(n, peer)) != NULL) {
+			got = rep->get_peers_rep->peers[0]->ban_score;
+			ipc_env_free(rep);
+			if (got == score)
+				return 0;
+		}
+		usleep(100 * 1000);
+	} while (util_mono_ms() < end);
+	fprintf(stderr, "%s: ban score %d, not %d\n", peer, got, score);
+	return -1;
+}
+
+static void
+node_add_score(struct node *n, const char *peer, const char *reason)
+{
+	Tp__AddBanScoreReq	 as = TP__ADD_BAN_SCORE_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+
+	as.peer_id = (char *)peer;
+	as.reason = (char *)reason;
+	req.body_case = TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ;
+	req.add_ban_score_req = &as;
+	rep = node_call(n, "bans.rep", &req);
+	ck_assert_msg(rep->status == 0, "AddBanScore: %s", rep->error);
+	ipc_env_free(rep);
+}
+
+static void
+node_ban_peer(struct node *n, const char *peer)
+{
+	Tp__BanPeerReq	 bp = TP__BAN_PEER_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+
+	bp.peer_id = (char *)peer;
+	bp.reason = "test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_PEER_REQ;
+	req.ban_peer_req = &bp;
+	rep = node_call(n, "bans.rep", &req);
+	ck_assert_msg(rep->status == 0, "BanPeer: %s", rep->error);
+	ipc_env_free(rep);
+}
+
+/* js2 reaches the node only through js1. */
+static void
+js_relay(struct jspeer *js2, struct jspeer *js1, const char *const *topics)
+{
+	char		 extra[300];
+	const char	*line;
+
+	jspeer_start(js2, gossip_args);
+	for (; *topics != NULL; topics++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", *topics);
+		ck_assert_ptr_nonnull(jspeer_cmd(js2, "subscribe", extra, 5000));
+	}
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", js1->addr);
+	line = jspeer_cmd(js2, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);
+}
+
+/*
+ * Every score change reaches the registry (GetPeers' ban_score), for
+ * connected peers and for peers heard of through a relay; and after the
+ * gossip worker restarts, a banned author's relayed messages are still
+ * dropped: the banned peers are loaded from the ban manager.
+ */
+START_TEST(ban_scores_reach_the_registry_and_survive_a_restart)
+{
+	static const char *const topics[] = { PREFIX "-block",
+	    PREFIX "-node_status", NULL };
+	struct node	 n;
+	struct jspeer	 js1, js2;
+	char		 json[1024], extra[300];
+	const char	*line;
+	ipc_env		*ev;
+	pid_t		 old, now = 0;
+	uint64_t	 end;
+	int64_t		 drops = -1;
+
+	node_start(&n, NULL);
+	js_join(&js1, &n, topics);
+	js_relay(&js2, &js1, topics);
+	/* a connected peer */
+	node_add_score(&n, js1.peer_id, "spam");
+	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
+	/* a peer scored before we ever heard of it, then heard through js1 */
+	node_add_score(&n, js2.peer_id, "protocol_violation");
+	snprintf(json, sizeof(json), "{\"peer_id\":\"%s\",\"type\":"
+	    "\"node_status\",\"best_height\":7,\"best_block_hash\":\"%s\"}",
+	    js2.peer_id, HASH);
+	jspeer_send_envelope(&js2, PREFIX "-node_status", json);
+	ck_assert_int_eq(node_wait_score(&n, js2.peer_id, 20, 10000), 0);
+	ev = node_peer(&n, js2.peer_id);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(!ev->get_peers_rep->peers[0]->connected);
+	ipc_env_free(ev);
+	ev = node_peer(&n, js1.peer_id);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(ev->get_peers_rep->peers[0]->connected);
+	ipc_env_free(ev);
+	/* js2 banned; the gossip worker dies and comes back */
+	node_ban_peer(&n, js2.peer_id);
+	ck_assert_int_ge(h_count_log(&n.d, "gossip", "ban scores loaded"), 1);
+	old = h_worker_pid(&n.d, "gossip");
+	ck_assert_int_gt(old, 0);
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	end = util_mono_ms() + 15000;
+	while (util_mono_ms() < end &&
+	    ((now = h_worker_pid(&n.d, "gossip")) == 0 || now == old))
+		usleep(100 * 1000);
+	ck_assert_int_gt(now, 0);
+	ck_assert_int_ne(now, old);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "ban scores loaded",
+	    10000), 0);
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js1, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
+	    line ? line : "");
+	usleep(1500 * 1000);
+	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Hash\":\"%s\","
+	    "\"Height\":9}", js2.peer_id, HASH);
+	jspeer_send_envelope(&js2, PREFIX "-block", json);
+	end = util_mono_ms() + 10000;
+	while (util_mono_ms() < end && (drops = node_stat(&n,
+	    "drops_banned")) < 1)
+		usleep(100 * 1000);
+	ck_assert_msg(drops >= 1, "the banned author's block passed\n%s",
+	    n.d.log);
+	ck_assert_ptr_null(ev = node_event(&n, TP__ENVELOPE__BODY_BLOCK_SEEN,
+	    500));
+	/* a new ban manager is loaded from again */
+	old = h_worker_pid(&n.d, "bans");
+	ck_assert_int_gt(old, 0);
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "ban scores loaded",
+	    15000), 0);
+	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
+	jspeer_stop(&js2);
+	jspeer_stop(&js1);
+	node_stop(&n);
+}
+END_TEST
+
+/* The seed's forms: MiningOn {Height, PreviousHash} is accepted, a
+ * BestBlock {Height, Hash} sets the peer's height, and a best-block
+ * request {PeerID} is answered with our tip. */
+START_TEST(seed_mining_on_and_best_block)
+{
+	static const char *const topics[] = { PREFIX "-miningon",
+	    PREFIX "-bestblock", NULL };
+	struct node	 n;
+	struct jspeer	 js;
+	char		 json[1024], name[128], err[256];
+	ipc_env		*ev;
+	uint64_t	 end;
+	int64_t		 in = 0;
+
+	node_start(&n, "p2p_mining_on_topic = miningon\n"
+	    "p2p_bestblock_topic = bestblock\n");
+	js_join(&js, &n, topics);
+	/* our tip: our own block */
+	ck_assert_int_eq(node_publish(&n, TP__TOPIC_KIND__TOPIC_BLOCK,
+	    "{\"Hash\":\"" HASH "\",\"Height\":900001}", err, sizeof(err)), 0);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Height\":900002,"
+	    "\"PreviousHash\":\"" HASH "\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-miningon", json);
+	end = util_mono_ms() + 10000;
+	while (util_mono_ms() < end &&
+	    (in = node_stat(&n, "msgs_in_mining_on")) < 1)
+		usleep(100 * 1000);
+	ck_assert_int_eq(in, 1);
+	ck_assert_int_eq(node_stat(&n, "drops_bad_hash"), 0);
+	/* a request: answered with our height and hash */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-bestblock", json);
+	ck_assert_int_eq(js_last(&js, PREFIX "-bestblock", name, sizeof(name),
+	    json, sizeof(json), 10000), 0);
+	snprintf(err, sizeof(err), "{\"PeerID\":\"%s\",\"Height\":900001,"
+	    "\"Hash\":\"" HASH "\"}", n.peer_id);
+	ck_assert_str_eq(json, err);
+	/* an answer: the peer's height */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Height\":77,"
+	    "\"Hash\":\"" HASH "\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-bestblock", json);
+	end = util_mono_ms() + 10000;
+	do {
+		ev = node_peer(&n, js.peer_id);
+		if (ev != NULL && ev->get_peers_rep->peers[0]->height == 77)
+			break;
+		ipc_env_free(ev);
+		ev = NULL;
+		usleep(100 * 1000);
+	} while (util_mono_ms() < end);
+	ck_assert_msg(ev != NULL, "the registry never took height 77");
+	ck_assert_str_eq(ev->get_peers_rep->peers[0]->best_hash, HASH);
+	ipc_env_free(ev);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
+/* The subtree blacklist compares whole host names, in any case. */
+START_TEST(blacklist_matches_whole_host_names)
+{
+	static const char *const topics[] = { PREFIX "-subtree", NULL };
+	struct node	 n;
+	struct jspeer	 js;
+	char		 json[1024];
+	ipc_env		*ev;
+	uint64_t	 end;
+	int64_t		 drops = 0;
+
+	/* no health checks: nothing may look the names up */
+	node_start(&n, "subtreevalidation_blacklisted_baseurls = evil.com|"
+	    "https://bad.example:1/x\np2p_health_check_interval = 1h\n");
+	js_join(&js, &n, topics);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://EVIL.com:8090/api/v1\",\"Hash\":\"%s\"}", js.peer_id,
+	    HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://Bad.Example/other\",\"Hash\":\"%s\"}", js.peer_id, HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	end = util_mono_ms() + 10000;
+	while (util_mono_ms() < end &&
+	    (drops = node_stat(&n, "drops_blacklisted")) < 2)
+		usleep(100 * 1000);
+	ck_assert_int_eq(drops, 2);
+	/* neither a longer host nor a subdomain is the blacklisted one */
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://notevil.com/api/v1\",\"Hash\":\"%s\"}", js.peer_id, HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_SUBTREE_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "notevil.com was dropped");
+	ck_assert_str_eq(ev->subtree_seen->data_hub_url,
+	    "https://notevil.com/api/v1");
+	ipc_env_free(ev);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
+	    "\"https://sub.evil.com/api/v1\",\"Hash\":\"%s\"}", js.peer_id, HASH);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
+	ev = node_event(&n, TP__ENVELOPE__BODY_SUBTREE_SEEN, 10000);
+	ck_assert_msg(ev != NULL, "sub.evil.com was dropped");
+	ipc_env_free(ev);
+	ck_assert_int_eq(node_stat(&n, "drops_blacklisted"), 2);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +679,9 @@ main(void)
 	tcase_add_test(tc, spoofed_and_oversized_are_dropped);
 	tcase_add_test(tc, handshake_of_another_network_is_refused);
 	tcase_add_test(tc, listen_only_publishes_status_only);
+	tcase_add_test(tc, ban_scores_reach_the_registry_and_survive_a_restart);
+	tcase_add_test(tc, seed_mining_on_and_best_block);
+	tcase_add_test(tc, blacklist_matches_whole_host_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -51,6 +51,12 @@ START_TEST(test_points)
 	ck_assert_int_eq(bans_scores_points("catchup_failure"), 30);
 	ck_assert_int_eq(bans_scores_points("999"), 1);
 	ck_assert_int_eq(bans_scores_points(""), 1);
+	ck_assert(bans_scores_known("spam"));
+	ck_assert(bans_scores_known("catchup_failure"));
+	ck_assert(bans_scores_known("unknown"));
+	ck_assert(bans_scores_known(""));
+	ck_assert(!bans_scores_known("999"));
+	ck_assert(!bans_scores_known("Spam"));
 }
 END_TEST
 

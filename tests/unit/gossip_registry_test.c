@@ -291,9 +291,13 @@ START_TEST(test_select)
 	p[0].banned = 1;
 	ck_assert_int_eq(sel(p, 1, 0, NULL, NULL), -1);
 
-	/* forced: present wins even if ineligible; absent gives none */
+	/* forced: connected wins even if ineligible; absent or only heard
+	 * of through relays gives none */
+	ck_assert_int_eq(sel(p, 1, 500, "A", NULL), -1);
+	p[0].nconns = 1;
 	ck_assert_int_eq(sel(p, 1, 500, "A", NULL), 0);
 	ck_assert_int_eq(sel(p, 1, 0, "B", NULL), -1);
+	p[0].nconns = 0;
 
 	/* a lower ban score beats a greater height */
 	p[0] = eligible("A", 200);
@@ -511,6 +515,9 @@ START_TEST(test_sync_forced)
 	tn_sync_trigger(&f.s, 0, &f.a);
 	expect(&f, "N");			/* forced peer absent */
 	fix_peer(&f, "F", 50, H2, NULL, 0);	/* behind, no URL: still it */
+	tn_sync_trigger(&f.s, 0, &f.a);
+	expect(&f, "N");			/* but not connected */
+	tn_registry_connected(&f.r, "F", "/ip4/10.0.0.1/tcp/1", 0, 0);
 	tn_sync_trigger(&f.s, 0, &f.a);
 	expect(&f, "S:F T:F");
 	ck_assert_str_eq(f.a.a[1].url, "");

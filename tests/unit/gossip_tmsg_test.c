@@ -615,6 +615,76 @@ START_TEST(test_misc)
 }
 END_TEST
 
+START_TEST(test_blacklist)
+{
+	char	*list[] = { "evil.com", "https://Bad.Example:8090/api/v1",
+		    "not a url" };
+	char	 host[64];
+
+	ck_assert_int_eq(tn_msg_url_host("https://u:p@EVIL.com:8090/x", host,
+	    sizeof(host)), 0);
+	ck_assert_str_eq(host, "evil.com");
+	ck_assert_int_eq(tn_msg_url_host("http://[::1]:80/", host,
+	    sizeof(host)), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_int_eq(tn_msg_url_host("evil.com", host, sizeof(host)), -1);
+	ck_assert_int_eq(tn_msg_url_host("http:///x", host, sizeof(host)), -1);
+	ck_assert_int_eq(tn_msg_url_host("http://[::1/", host, sizeof(host)),
+	    -1);
+	/* whole host names, any case, port and path ignored */
+	ck_assert(tn_msg_url_blacklisted("https://EVIL.com:9/api", list, 3));
+	ck_assert(tn_msg_url_blacklisted("http://bad.example/other", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://notevil.com/", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://sub.evil.com/", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://evil.com.au/", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://x.com/evil.com", list, 3));
+	/* no host on one side: exact text */
+	ck_assert(tn_msg_url_blacklisted("not a url", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("Not a url", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("", list, 3));
+	ck_assert(!tn_msg_url_blacklisted("https://evil.com/", list, 0));
+}
+END_TEST
+
+/* The seed's MiningOn {Height, PreviousHash} and BestBlock {Height, Hash}
+ * beside the newer forms. */
+START_TEST(test_seed_forms)
+{
+	struct tn_msg	 m;
+	char		*out;
+	size_t		 len;
+
+	ck_assert_int_eq(dec(TN_MSG_MINING_ON, "{\"PeerID\":\"" PEER2 "\","
+	    "\"Height\":5,\"PreviousHash\":\"" GHASH "\"}", 0, &m), TN_MSG_OK);
+	ck_assert_uint_eq(m.u.mining_on.height, 5);
+	ck_assert_str_eq(m.u.mining_on.previous_hash, GHASH);
+	tn_msg_fini(&m);
+	ck_assert_int_eq(dec_rc(TN_MSG_MINING_ON, "{\"Height\":5}"),
+	    TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_MINING_ON, "{\"Hash\":\"ab\"}"),
+	    TN_MSG_OK);
+	/* an answer keeps its fields and sends them back */
+	ck_assert_int_eq(dec(TN_MSG_BESTBLOCK, "{\"PeerID\":\"" PEER2 "\","
+	    "\"Height\":812345,\"Hash\":\"" GHASH "\"}", 0, &m), TN_MSG_OK);
+	ck_assert_uint_eq(m.u.bestblock.height, 812345);
+	ck_assert_str_eq(m.u.bestblock.hash, GHASH);
+	ck_assert_int_eq(tn_msg_encode(&m, &out, &len), TN_MSG_OK);
+	ck_assert_str_eq(out, "{\"PeerID\":\"" PEER2 "\",\"Height\":812345,"
+	    "\"Hash\":\"" GHASH "\"}");
+	free(out);
+	tn_msg_fini(&m);
+	/* a request is just the PeerID */
+	ck_assert_int_eq(dec(TN_MSG_BESTBLOCK, "{\"PeerID\":\"" PEER2 "\"}", 0,
+	    &m), TN_MSG_OK);
+	ck_assert_int_eq(tn_msg_encode(&m, &out, &len), TN_MSG_OK);
+	ck_assert_str_eq(out, "{\"PeerID\":\"" PEER2 "\"}");
+	free(out);
+	tn_msg_fini(&m);
+	ck_assert_int_eq(dec_rc(TN_MSG_BESTBLOCK, "{\"Hash\":\"nothex\"}"),
+	    TN_MSG_EHASH);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -633,6 +703,8 @@ main(void)
 	tcase_add_test(tc, test_go_encoding);
 	tcase_add_test(tc, test_envelope);
 	tcase_add_test(tc, test_misc);
+	tcase_add_test(tc, test_blacklist);
+	tcase_add_test(tc, test_seed_forms);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

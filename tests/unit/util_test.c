@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "peerid.h"
 #include "util.h"
 
 START_TEST(hex_round_trip)
@@ -152,6 +153,44 @@ START_TEST(mkdirs_nested)
 }
 END_TEST
 
+START_TEST(peer_id_decoded)
+{
+	static const char *const good[] = {
+		/* Ed25519, identity multihash */
+		"12D3KooWJ7jM8jYZ5cNbsFb8LxgE8wyd6kUUJjU4pUFqchbJM7wA",
+		/* sha2-256 of an RSA key */
+		"QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N",
+	};
+	static const char *const bad[] = {
+		"", "12D3KooWNobody", "QmAnother", "12D3KooW",
+		"12D3KooWJ7jM8jYZ5cNbsFb8LxgE8wyd6kUUJjU4pUFqchbJM7w",
+		"QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5Nx",
+		"bad!id", "0OIl",
+		"bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe",
+	};
+	char	why[128], big[200];
+	size_t	i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(peer_id_check(good[i], why, sizeof(why)) == 0,
+		    "%s: %s", good[i], why);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(peer_id_check(bad[i], why, sizeof(why)) == -1,
+		    "%s accepted", bad[i]);
+	ck_assert_int_eq(peer_id_check("12D3KooWNobody", why, sizeof(why)),
+	    -1);
+	ck_assert_str_eq(why, "not a multihash (its length does not match)");
+	ck_assert_int_eq(peer_id_check("bad!id", why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "not base58");
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(peer_id_check(big, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "longer than 128 characters");
+	big[128] = '\0';	/* fits the length, not the buffer of a key */
+	ck_assert_int_eq(peer_id_check(big, why, sizeof(why)), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -168,6 +207,7 @@ main(void)
 	tcase_add_test(tc, duration_format);
 	tcase_add_test(tc, utf8_strict);
 	tcase_add_test(tc, mkdirs_nested);
+	tcase_add_test(tc, peer_id_decoded);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

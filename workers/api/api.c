@@ -206,6 +206,8 @@ api_subscribe(struct api_ctx *ctx)
 	static const Tp__Envelope__BodyCase gossip_kinds[] = {
 		TP__ENVELOPE__BODY_BLOCK_SEEN, TP__ENVELOPE__BODY_SUBTREE_SEEN,
 		TP__ENVELOPE__BODY_NODE_STATUS_SEEN,
+		TP__ENVELOPE__BODY_REJECTED_TX_SEEN,
+		TP__ENVELOPE__BODY_OWN_BLOCK, TP__ENVELOPE__BODY_OWN_SUBTREE,
 	};
 
 	ctx->gossip_sub = ipc_sub_open(ctx->p->ipc, "gossip.pub", api_on_event,

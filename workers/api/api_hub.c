@@ -122,14 +122,21 @@ api_hub_node_status(struct api_ctx *ctx)
 	cJSON			*o;
 	char			 ts[32];
 
-	api_json_time(now, ts);
-	/* the gossip worker's own node_status, when it has published one */
-	if (ctx->own_status != NULL &&
-	    (o = cJSON_Parse(ctx->own_status)) != NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, "timestamp");
-		cJSON_AddStringToObject(o, "timestamp", ts);
-		return o;
+	/* the gossip worker's own node_status, when it has published one,
+	 * built as every later one is (same keys, same order) */
+	if (ctx->own_status != NULL) {
+		Tp__NodeStatusSeen	s = TP__NODE_STATUS_SEEN__INIT;
+		ipc_env			ev = TP__ENVELOPE__INIT;
+
+		s.peer_id = ctx->own_peer_id;
+		s.json = ctx->own_status;
+		s.own = 1;
+		ev.body_case = TP__ENVELOPE__BODY_NODE_STATUS_SEEN;
+		ev.node_status_seen = &s;
+		if ((o = api_json_notification(&ev, now)) != NULL)
+			return o;
 	}
+	api_json_time(now, ts);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "timestamp", ts);
 	cJSON_AddStringToObject(o, "type", "node_status");

@@ -341,6 +341,7 @@ api_json_peer(const Tp__PeerInfo *p)
 	cJSON_AddNumberToObject(o, "ban_score", p->ban_score);
 	cJSON_AddNumberToObject(o, "connected_since_unix_ms",
 	    (double)p->connected_since_unix_ms);
+	cJSON_AddBoolToObject(o, "connected", p->connected);
 	cJSON_AddBoolToObject(o, "inbound", p->inbound);
 	cJSON_AddNumberToObject(o, "bytes_in", (double)p->bytes_in);
 	cJSON_AddNumberToObject(o, "bytes_out", (double)p->bytes_out);
@@ -420,6 +421,30 @@ api_json_ban_event(const char *type, const Tp__BanEvent *b, uint64_t now_ms)
 	api_json_opt_str(o, "reason", b->reason);
 	if (b->until_unix > 0)
 		cJSON_AddNumberToObject(o, "until_unix", (double)b->until_unix);
+	return o;	/* not a PING: no best_height, no block assembly */
+}
+
+static cJSON *
+api_json_block(const Tp__BlockSeen *b, uint64_t now_ms)
+{
+	cJSON	*o = api_json_notif("block", now_ms);
+
+	api_json_opt_str(o, "hash", b->hash);
+	api_json_opt_str(o, "base_url", b->data_hub_url);
+	api_json_opt_str(o, "peer_id", b->peer_id);
+	if (b->height > 0)
+		cJSON_AddNumberToObject(o, "height", b->height);
+	return api_json_notif_end(o);
+}
+
+static cJSON *
+api_json_subtree(const Tp__SubtreeSeen *s, uint64_t now_ms)
+{
+	cJSON	*o = api_json_notif("subtree", now_ms);
+
+	api_json_opt_str(o, "hash", s->hash);
+	api_json_opt_str(o, "base_url", s->data_hub_url);
+	api_json_opt_str(o, "peer_id", s->peer_id);
 	return api_json_notif_end(o);
 }
 
@@ -430,19 +455,18 @@ api_json_notification(const ipc_env *ev, uint64_t now_ms)
 
 	switch (ev->body_case) {
 	case TP__ENVELOPE__BODY_BLOCK_SEEN:
-		o = api_json_notif("block", now_ms);
-		api_json_opt_str(o, "hash", ev->block_seen->hash);
-		api_json_opt_str(o, "base_url", ev->block_seen->data_hub_url);
-		api_json_opt_str(o, "peer_id", ev->block_seen->peer_id);
-		if (ev->block_seen->height > 0)
-			cJSON_AddNumberToObject(o, "height",
-			    ev->block_seen->height);
-		return api_json_notif_end(o);
+		return api_json_block(ev->block_seen, now_ms);
+	case TP__ENVELOPE__BODY_OWN_BLOCK:
+		return api_json_block(ev->own_block, now_ms);
 	case TP__ENVELOPE__BODY_SUBTREE_SEEN:
-		o = api_json_notif("subtree", now_ms);
-		api_json_opt_str(o, "hash", ev->subtree_seen->hash);
-		api_json_opt_str(o, "base_url", ev->subtree_seen->data_hub_url);
-		api_json_opt_str(o, "peer_id", ev->subtree_seen->peer_id);
+		return api_json_subtree(ev->subtree_seen, now_ms);
+	case TP__ENVELOPE__BODY_OWN_SUBTREE:
+		return api_json_subtree(ev->own_subtree, now_ms);
+	case TP__ENVELOPE__BODY_REJECTED_TX_SEEN:
+		o = api_json_notif("rejected_tx", now_ms);
+		api_json_opt_str(o, "hash", ev->rejected_tx_seen->tx_id);
+		api_json_opt_str(o, "peer_id", ev->rejected_tx_seen->peer_id);
+		api_json_opt_str(o, "reason", ev->rejected_tx_seen->reason);
 		return api_json_notif_end(o);
 	case TP__ENVELOPE__BODY_NODE_STATUS_SEEN:
 		return api_json_node_status(ev->node_status_seen, now_ms);
@@ -495,7 +519,7 @@ static const struct api_ann_kind {
 		{ "data_hub_url", "DataHubURL", ANN_STR, 0 },
 		{ "peer_id", "PeerID", ANN_STR, 0 }, ANN_END } },
 	{ "mining_on", TP__TOPIC_KIND__TOPIC_MINING_ON, {
-		{ "hash", "Hash", ANN_HASH, 1 },
+		{ "hash", "Hash", ANN_HASH, 0 },	/* or previous_hash */
 		{ "previous_hash", "PreviousHash", ANN_HASH, 0 },
 		{ "data_hub_url", "DataHubURL", ANN_STR, 0 },
 		{ "peer_id", "PeerID", ANN_STR, 0 },

@@ -12,8 +12,11 @@
 #include <cjson/cJSON.h>
 
 #include "api.h"
+#include "peerid.h"
 #include "tp.h"
 #include "util.h"
+
+#define API_CONNECT_TIMEOUT_MS	12000
 
 static void
 api_rest_peers_list_done(struct api_call *call)
@@ -57,18 +60,16 @@ api_rest_peer_done(struct api_call *call)
 	api_conn_json(call->conn, 200, api_json_peer(r->get_peers_rep->peers[0]));
 }
 
-/* Peer IDs are base58 (12D3KooW...): refuse anything else before IPC. */
+/* Peer IDs (12D3KooW..., Qm...) are decoded: refuse anything else. */
 static int
 api_rest_peer_id_ok(struct api_conn *c, const char *id, const char *field)
 {
-	static const char b58[] =
-	    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	size_t	n = strlen(id);
+	char	why[128];
 
-	if (n > 0 && n <= 128 && strspn(id, b58) == n)
+	if (peer_id_check(id, why, sizeof(why)) == 0)
 		return 1;
-	api_conn_error(c, 400, field, "invalid peer ID \"%.64s\": base58, at "
-	    "most 128 characters", id);
+	api_conn_error(c, 400, field, "invalid peer ID \"%.64s\": %s", id,
+	    why);
 	return 0;
 }
 
@@ -100,12 +101,13 @@ api_rest_done_ok(struct api_call *call)
 
 /* Start a one-request call answered {"ok":true}; what names it in errors. */
 static void
-api_rest_gossip_call(struct api_conn *c, const ipc_env *req, const char *what)
+api_rest_gossip_call(struct api_conn *c, const ipc_env *req, const char *what,
+    int timeout_ms)
 {
 	struct api_call	*call = api_call_new(c, api_rest_done_ok);
 
 	call->arg = xstrdup(what);
-	api_call_add(call, "gossip.rep", req, API_CALL_TIMEOUT_MS);
+	api_call_add(call, "gossip.rep", req, timeout_ms);
 	api_call_go(call);
 }
 
@@ -133,7 +135,10 @@ api_rest_peers_connect(struct api_conn *c)
 	else {
 		API_ENV(req, connect_peer_req,
 		    TP__ENVELOPE__BODY_CONNECT_PEER_REQ, &q);
-		api_rest_gossip_call(c, &req, "ConnectPeer");
+		/* the gossip worker answers with the dial's outcome, at
+		 * most 10 s later */
+		api_rest_gossip_call(c, &req, "ConnectPeer",
+		    API_CONNECT_TIMEOUT_MS);
 	}
 	cJSON_Delete(in);
 }
@@ -149,7 +154,7 @@ api_rest_peers_disconnect(struct api_conn *c)
 	q.peer_id = c->params[0];
 	API_ENV(req, disconnect_peer_req,
 	    TP__ENVELOPE__BODY_DISCONNECT_PEER_REQ, &q);
-	api_rest_gossip_call(c, &req, "DisconnectPeer");
+	api_rest_gossip_call(c, &req, "DisconnectPeer", API_CALL_TIMEOUT_MS);
 }
 
 void
@@ -178,6 +183,6 @@ api_rest_announce(struct api_conn *c)
 	q.kind = kind;
 	q.json = json;
 	API_ENV(req, publish_req, TP__ENVELOPE__BODY_PUBLISH_REQ, &q);
-	api_rest_gossip_call(c, &req, "Publish");
+	api_rest_gossip_call(c, &req, "Publish", API_CALL_TIMEOUT_MS);
 	free(json);
 }

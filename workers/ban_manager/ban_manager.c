@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "log.h"
+#include "peerid.h"
 #include "proc.h"
 #include "tp.h"
 #include "util.h"
@@ -205,12 +206,12 @@ bans_on_get_score(struct bans_ctx *ctx, struct ipc_req *req, const ipc_env *m)
 {
 	const char *peer = m->body_case == TP__ENVELOPE__BODY_GET_BAN_SCORE_REQ ?
 	    m->get_ban_score_req->peer_id : m->is_peer_banned_req->peer_id;
+	char why[128];
 
-	if (!bans_addr_is_peer_id(peer)) {
+	if (peer_id_check(peer, why, sizeof(why)) != 0) {
 		ctx->n.invalid++;
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
-		    "invalid peer ID \"%.64s\": not base58 or longer than 128 "
-		    "characters", peer);
+		    "invalid peer ID \"%.64s\": %s", peer, why);
 		return;
 	}
 	if (m->body_case == TP__ENVELOPE__BODY_IS_PEER_BANNED_REQ)

@@ -146,6 +146,11 @@ struct bans_scores;
 /* Points for a reason: invalid_subtree 10, protocol_violation 20, spam 50,
  * invalid_block 10, catchup_failure 30, anything else 1. */
 int32_t	bans_scores_points(const char *reason);
+/* 1 for the reasons of bans_scores_points' table, "unknown" and "" (1
+ * point, Teranode's unknown); AddBanScore refuses the others. */
+int	bans_scores_known(const char *reason);
+#define BANS_SCORE_REASONS	"invalid_subtree, protocol_violation, spam, " \
+				"invalid_block, catchup_failure, unknown"
 struct bans_scores	*bans_scores_new(const struct bans_score_cfg *);
 void			 bans_scores_free(struct bans_scores *);
 void	bans_scores_set_cfg(struct bans_scores *, const struct bans_score_cfg *);

@@ -21,6 +21,7 @@
 #include "ban_manager.h"
 #include "ipc.h"
 #include "log.h"
+#include "peerid.h"
 #include "util.h"
 
 #define BANS_UNAVAILABLE	"ban store unavailable"
@@ -78,6 +79,25 @@ bans_op_emit_peer(struct bans_ctx *ctx, int banned, const struct bans_score *r,
     const char *reason)
 {
 	bans_op_emit(ctx, banned, "", "", r->peer_id, r->until, reason);
+}
+
+/* ScoreChanged on bans.pub: the gossip worker's registry and sync peer
+ * selector follow every score. */
+static void
+bans_op_emit_score(struct bans_ctx *ctx, const struct bans_score *r,
+    int32_t score)
+{
+	Tp__BanScoreRep s = TP__BAN_SCORE_REP__INIT;
+	ipc_env env = TP__ENVELOPE__INIT;
+
+	s.peer_id = (char *)r->peer_id;
+	s.score = score;
+	s.banned = score >= 0 && bans_scores_banned(r, bans_op_now_s(ctx));
+	s.until_unix = s.banned ? r->until : 0;
+	env.body_case = TP__ENVELOPE__BODY_SCORE_CHANGED;
+	env.score_changed = &s;
+	if (ctx->pub != NULL)
+		ipc_publish(ctx->pub, &env);
 }
 
 static int
@@ -212,6 +232,8 @@ bans_op_unban_peer(struct bans_ctx *ctx, const char *peer, char *err,
 		ctx->n.unbans++;
 		bans_op_emit_peer(ctx, 0, &old, "unbanned");
 	}
+	old.until = 0;
+	bans_op_emit_score(ctx, &old, 0);
 	bans_score_fini(&old);
 	log_info("unbanned peer %s", peer);
 	return 0;
@@ -355,9 +377,11 @@ static int
 bans_op_peer_check(struct bans_ctx *ctx, const char *peer, const char *reason,
     char *err, size_t len)
 {
-	if (!bans_addr_is_peer_id(peer))
+	char	why[128];
+
+	if (peer_id_check(peer, why, sizeof(why)) != 0)
 		return bans_op_invalid(ctx, err, len, "invalid peer ID \"%.64s\""
-		    ": %s", peer, "not base58 or longer than 128 characters");
+		    ": %s", peer, why);
 	return bans_op_reason(ctx, reason, err, len);
 }
 
@@ -417,6 +441,7 @@ bans_op_apply_peer(struct bans_ctx *ctx, const struct bans_score *r,
     int crossed, const struct bans_entry *addrs, size_t naddrs)
 {
 	bans_scores_put(ctx->scores, r);
+	bans_op_emit_score(ctx, r, r->score);
 	if (!crossed)
 		return;
 	ctx->n.peer_bans++;
@@ -445,6 +470,9 @@ bans_op_add_score(struct bans_ctx *ctx, const char *peer, const char *reason,
 
 	if (bans_op_peer_check(ctx, peer, reason, err, len) != 0)
 		return TP__IPC_STATUS__IPC_ERR_INVALID;
+	if (!bans_scores_known(reason))
+		return bans_op_invalid(ctx, err, len, "unknown ban score reason "
+		    "\"%.32s\": known are %s", reason, BANS_SCORE_REASONS);
 	if (!bans_store_up(ctx->store))
 		return bans_op_down(ctx, err, len);
 	if (bans_scores_preview(ctx->scores, peer, reason, now, &r,

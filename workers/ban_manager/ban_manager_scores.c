@@ -47,6 +47,18 @@ bans_scores_points(const char *reason)
 	return 1;
 }
 
+int
+bans_scores_known(const char *reason)
+{
+	if (reason[0] == '\0' || strcmp(reason, "unknown") == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(bans_score_points) /
+	    sizeof(bans_score_points[0]); i++)
+		if (strcmp(reason, bans_score_points[i].reason) == 0)
+			return 1;
+	return 0;
+}
+
 static uint64_t
 bans_scores_hash(const char *s)
 {

@@ -4,7 +4,11 @@
  * manager (bans.rep); a banned one is closed.  Banned events on bans.pub
  * drop live connections of the banned peer or subnet at once.  If the ban
  * manager does not answer in time, the connection is let through and the
- * next Banned event still catches it.
+ * next Banned event still catches it.  The gate remembers the ban
+ * manager's scores and peer bans (loaded with ListScores when the ban
+ * manager is first seen, and again whenever its pid changes, then kept by
+ * the ScoreChanged / Banned / Unbanned events) and hands every change to
+ * the Teranode layer's registry and sync peer selector.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,19 +17,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "gossip.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
 
 #define GATE_TIMEOUT_MS	1000
-#define GATE_BANNED_MAX	4096	/* peer IDs remembered from Banned events */
+#define GATE_BANNED_MAX	4096	/* peer IDs remembered from the ban manager */
+#define GATE_POLL_MS	3000	/* look for a new ban manager */
+#define GATE_PAGE	1000	/* ListScores entries per request */
 
-/* Peer IDs the ban manager announced as banned, until their expiry. */
+/* Peer IDs the ban manager scored or banned (bans until their expiry). */
 struct gossip_ban_cache {
 	char		id[GATE_BANNED_MAX][P2P_PEER_ID_TEXT_MAX];
 	int64_t		until[GATE_BANNED_MAX];		/* unix seconds */
+	int		score[GATE_BANNED_MAX];
 	size_t		used;		/* slots [0, used) ever filled */
+	struct event	*poll;		/* owned: the ban manager's pid */
+	int		pid;		/* of the ban manager loaded from */
+	int		loading;	/* a ListScores walk is running */
+	uint32_t	taken;		/* entries of it so far */
 };
 
 /* Which connection a pending check is about; conns may go away first. */
@@ -81,8 +94,11 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 	}
 	if (rep->body_case == TP__ENVELOPE__BODY_IS_BANNED_REP)
 		banned = rep->is_banned_rep->banned;
-	else if (rep->body_case == TP__ENVELOPE__BODY_BAN_SCORE_REP)
+	else if (rep->body_case == TP__ENVELOPE__BODY_BAN_SCORE_REP) {
 		banned = rep->ban_score_rep->banned;
+		tn_ban_update(g->tn, c->peer_text, rep->ban_score_rep->score,
+		    banned);
+	}
 	if (!banned)
 		return;
 	g->host.cnt.refused_banned++;
@@ -130,11 +146,12 @@ gossip_gate_check_peer(struct gossip_ctx *g, struct p2p_conn *c)
 }
 
 static void
-gate_cache_set(struct gossip_ctx *g, const char *peer, int64_t until)
+gate_cache_set(struct gossip_ctx *g, const char *peer, int64_t until,
+    int score)
 {
 	struct gossip_ban_cache	*bc = g->banned;
 	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
-	size_t			 i, slot = GATE_BANNED_MAX;
+	size_t			 i, slot = GATE_BANNED_MAX, spare = GATE_BANNED_MAX;
 
 	for (i = 0; i < GATE_BANNED_MAX; i++) {
 		if (i == bc->used) {	/* past the slots ever filled */
@@ -148,13 +165,49 @@ gate_cache_set(struct gossip_ctx *g, const char *peer, int64_t until)
 			slot = i;
 			break;
 		}
-		if (slot == GATE_BANNED_MAX && bc->until[i] <= now)
+		if (bc->until[i] > now)
+			continue;
+		if (slot == GATE_BANNED_MAX && bc->score[i] == 0)
 			slot = i;	/* a free or expired entry */
+		else if (spare == GATE_BANNED_MAX)
+			spare = i;	/* a score without a ban */
 	}
 	if (slot == GATE_BANNED_MAX)
-		slot = (size_t)(now % GATE_BANNED_MAX);	/* full: reuse one */
+		slot = spare != GATE_BANNED_MAX ? spare :
+		    (size_t)(now % GATE_BANNED_MAX);	/* full: reuse one */
 	snprintf(bc->id[slot], sizeof(bc->id[slot]), "%s", peer);
 	bc->until[slot] = until;
+	bc->score[slot] = score;
+}
+
+/* The hook of the Teranode layer: what the ban manager said of peer. */
+int
+gossip_gate_ban_state(struct gossip_ctx *g, const char *peer, int *score,
+    int *banned)
+{
+	struct gossip_ban_cache	*bc = g->banned;
+	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
+	size_t			 i;
+
+	for (i = 0; bc != NULL && i < bc->used; i++)
+		if (strcmp(bc->id[i], peer) == 0) {
+			*score = bc->score[i];
+			*banned = bc->until[i] > now;
+			return 0;
+		}
+	return -1;
+}
+
+/* One score record of the ban manager: cache, registry, selector. */
+static void
+gate_score(struct gossip_ctx *g, const Tp__BanScoreRep *r)
+{
+	if (r->peer_id[0] == '\0' ||
+	    strlen(r->peer_id) >= P2P_PEER_ID_TEXT_MAX)
+		return;
+	gate_cache_set(g, r->peer_id, r->banned ? (r->until_unix > 0 ?
+	    r->until_unix : INT64_MAX) : 0, r->score);
+	tn_ban_update(g->tn, r->peer_id, r->score, r->banned);
 }
 
 int
@@ -174,8 +227,10 @@ gossip_gate_peer_banned(struct gossip_ctx *g, const char *peer)
 static void
 gate_unbanned(struct gossip_ctx *g, const Tp__BanEvent *b)
 {
-	if (b->peer_id[0] != '\0')
-		gate_cache_set(g, b->peer_id, 0);
+	if (b->peer_id[0] == '\0')
+		return;
+	gate_cache_set(g, b->peer_id, 0, 0);
+	tn_ban_update(g->tn, b->peer_id, 0, 0);
 }
 
 /* bans.pub: drop what a new ban covers. */
@@ -186,13 +241,22 @@ gate_banned(void *arg, const ipc_env *ev)
 	const Tp__BanEvent	*b = ev->banned;
 	struct p2p_conn	*c, *next;
 
+	if (ev->body_case == TP__ENVELOPE__BODY_SCORE_CHANGED) {
+		gate_score(g, ev->score_changed);
+		return;
+	}
 	if (ev->body_case == TP__ENVELOPE__BODY_UNBANNED) {
 		gate_unbanned(g, ev->unbanned);
 		return;
 	}
-	if (b->peer_id[0] != '\0')
-		gate_cache_set(g, b->peer_id, b->until_unix > 0 ? b->until_unix :
-		    INT64_MAX);
+	if (b->peer_id[0] != '\0') {
+		int	score = 0, banned;
+
+		(void)gossip_gate_ban_state(g, b->peer_id, &score, &banned);
+		gate_cache_set(g, b->peer_id, b->until_unix > 0 ?
+		    b->until_unix : INT64_MAX, score);
+		tn_ban_update(g->tn, b->peer_id, -1, 1);
+	}
 
 	for (c = TAILQ_FIRST(&g->host.conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -207,21 +271,112 @@ gate_banned(void *arg, const ipc_env *ev)
 	}
 }
 
+/* ---- loading what the ban manager knows ---- */
+
+static void	gate_load_page(struct gossip_ctx *, uint32_t offset);
+
+static void
+gate_load_reply(void *arg, int err, const ipc_env *rep)
+{
+	struct gossip_ctx	*g = arg;
+	const Tp__ListScoresRep	*l;
+	size_t			 i;
+
+	if (g->banned == NULL)
+		return;
+	if (err != 0 || rep->status != 0 ||
+	    rep->body_case != TP__ENVELOPE__BODY_LIST_SCORES_REP) {
+		log_warn("gossip: cannot load the ban manager's scores: %s",
+		    err != 0 ? "no answer" : rep->error);
+		g->banned->loading = 0;
+		g->banned->pid = 0;	/* try again at the next poll */
+		return;
+	}
+	l = rep->list_scores_rep;
+	for (i = 0; i < l->n_scores; i++)
+		gate_score(g, l->scores[i]);
+	g->banned->taken += (uint32_t)l->n_scores;
+	if (l->n_scores == 0 || g->banned->taken >= l->total) {
+		log_info("gossip: %u ban scores loaded from the ban manager",
+		    g->banned->taken);
+		g->banned->loading = 0;
+		return;
+	}
+	gate_load_page(g, g->banned->taken);
+}
+
+static void
+gate_load_page(struct gossip_ctx *g, uint32_t offset)
+{
+	Tp__ListScoresReq	q = TP__LIST_SCORES_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+
+	q.offset = offset;
+	q.limit = GATE_PAGE;
+	req.body_case = TP__ENVELOPE__BODY_LIST_SCORES_REQ;
+	req.list_scores_req = &q;
+	if (ipc_call(g->bans, &req, 5000, gate_load_reply, g) == -1) {
+		g->banned->loading = 0;
+		g->banned->pid = 0;
+	}
+}
+
+/* The ban manager's health: a new pid means a new ban manager to load. */
+static void
+gate_poll_reply(void *arg, int err, const ipc_env *rep)
+{
+	struct gossip_ctx	*g = arg;
+
+	if (g->banned == NULL || err != 0 || rep->status != 0 ||
+	    rep->body_case != TP__ENVELOPE__BODY_HEALTH_REP ||
+	    rep->health_rep->pid == g->banned->pid || g->banned->loading)
+		return;
+	g->banned->pid = rep->health_rep->pid;
+	g->banned->loading = 1;
+	g->banned->taken = 0;
+	gate_load_page(g, 0);
+}
+
+static void
+gate_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gossip_ctx	*g = arg;
+	Tp__HealthReq		 h = TP__HEALTH_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT;
+	struct timeval		 tv = { GATE_POLL_MS / 1000, 0 };
+
+	(void)fd;
+	(void)what;
+	req.body_case = TP__ENVELOPE__BODY_HEALTH_REQ;
+	req.health_req = &h;
+	if (g->bans != NULL)
+		ipc_call(g->bans, &req, GATE_TIMEOUT_MS, gate_poll_reply, g);
+	evtimer_add(g->banned->poll, &tv);
+}
+
 void
 gossip_gate_start(struct gossip_ctx *g)
 {
+	struct timeval	soon = { 0, 0 };
+
 	g->bans = ipc_client_open(g->p->ipc, "bans.rep");
 	g->banned = xcalloc(1, sizeof(*g->banned));
 	g->bans_sub = ipc_sub_open(g->p->ipc, "bans.pub", gate_banned, g);
 	if (g->bans_sub != NULL) {
 		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_BANNED);
 		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_UNBANNED);
+		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_SCORE_CHANGED);
 	}
+	g->banned->poll = evtimer_new(g->p->base, gate_poll_cb, g);
+	evtimer_add(g->banned->poll, &soon);
 }
 
 void
 gossip_gate_stop(struct gossip_ctx *g)
 {
+	if (g->banned == NULL)
+		return;
+	event_free(g->banned->poll);
 	free(g->banned);
 	g->banned = NULL;
 }

@@ -4,7 +4,8 @@
  * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
  * (pubsub/) and the Teranode layer (teranode/), and the router's
  * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
- * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish) and
+ * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
+ * PeerByDataHub) and
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
  * ProtocolViolation on gossip.pub.
  */
@@ -12,10 +13,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "gossip.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
+
+#define GOSSIP_DIAL_WAIT_S	10	/* ConnectPeer waits this long at most */
+
+/* A ConnectPeer request waiting for its dial's outcome. */
+struct gossip_dial {
+	struct gossip_dial	*next;
+	struct gossip_ctx	*g;
+	struct ipc_req		*req;
+	struct event		*timer;			/* owned */
+	uint64_t		 conn_id;		/* 0: not known yet (DNS) */
+	char			 peer[P2P_PEER_ID_TEXT_MAX];	/* or "" */
+};
+
+/* Answer d (ok when err is NULL) and forget it. */
+static void
+gossip_dial_done(struct gossip_dial *d, const char *err)
+{
+	struct gossip_dial	**dp;
+	ipc_env			  rep = TP__ENVELOPE__INIT;
+
+	for (dp = &d->g->dials; *dp != NULL; dp = &(*dp)->next)
+		if (*dp == d) {
+			*dp = d->next;
+			break;
+		}
+	if (err == NULL)
+		ipc_reply(d->req, &rep);
+	else
+		ipc_reply_error(d->req, TP__IPC_STATUS__IPC_ERR_UNAVAILABLE,
+		    "%s", err);
+	event_free(d->timer);
+	free(d);
+}
+
+static void
+gossip_dial_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	gossip_dial_done(arg, "no connection within 10 s");
+}
+
+/* c opened (err NULL) or went away before: answer who waited for it. */
+static void
+gossip_dial_outcome(struct gossip_ctx *g, const struct p2p_conn *c,
+    const char *err)
+{
+	struct gossip_dial	*d, *next;
+
+	for (d = g->dials; d != NULL; d = next) {
+		next = d->next;
+		if (d->conn_id == c->id || (d->conn_id == 0 && err == NULL &&
+		    d->peer[0] != '\0' && strcmp(d->peer, c->peer_text) == 0))
+			gossip_dial_done(d, err);
+	}
+}
 
 /* ---- the host's callbacks ---- */
 
@@ -40,7 +99,10 @@ gossip_on_open(void *arg, struct p2p_conn *c)
 	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
 	ev.peer_connected = &pc;
 	ipc_publish(g->pub, &ev);
-	return tn_connected(g->tn, c);
+	if (tn_connected(g->tn, c) == -1)
+		return -1;
+	gossip_dial_outcome(g, c, NULL);
+	return 0;
 }
 
 static void
@@ -58,6 +120,9 @@ gossip_on_closed(void *arg, struct p2p_conn *c)
 	Tp__PeerDisconnected	pd = TP__PEER_DISCONNECTED__INIT;
 	ipc_env			ev = TP__ENVELOPE__INIT;
 
+	/* a ConnectPeer still waiting for c: it failed (or was refused) */
+	gossip_dial_outcome(g, c, c->close_reason[0] != '\0' ?
+	    c->close_reason : "connection closed");
 	if (c->state == P2P_CONN_OPEN) {
 		pd.peer_id = c->peer_text;
 		pd.reason = c->close_reason;
@@ -152,6 +217,12 @@ gossip_tn_banned(void *arg, const char *peer)
 	return gossip_gate_peer_banned(arg, peer);
 }
 
+static int
+gossip_tn_ban_state(void *arg, const char *peer, int *score, int *banned)
+{
+	return gossip_gate_ban_state(arg, peer, score, banned);
+}
+
 /* ---- gossip.rep ---- */
 
 static void
@@ -231,6 +302,7 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 		pi[m].bytes_out = rp[i].bytes_out + (c != NULL ? c->bytes_out : 0);
 		pi[m].client_name = (char *)rp[i].client_name;
 		pi[m].inbound = rp[i].inbound;
+		pi[m].connected = rp[i].nconns > 0;
 		v[m] = &pi[m];
 		m++;
 	}
@@ -265,18 +337,50 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
+/*
+ * ConnectPeer: answered when the dial's outcome is known (open, or the
+ * reason it failed: refused, peer ID mismatch, ...), at most 10 s later,
+ * as `ipfs swarm connect`; a peer already connected is not dialed again.
+ */
 static void
 gossip_on_connect(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__ConnectPeerReq *r)
 {
-	ipc_env	rep = TP__ENVELOPE__INIT;
-	char	err[256];
+	struct gossip_dial	*d;
+	struct p2p_conn		*c;
+	ipc_env			 rep = TP__ENVELOPE__INIT;
+	const char		*p = strstr(r->multiaddr, "/p2p/");
+	char			 err[256], peer[P2P_PEER_ID_TEXT_MAX] = "";
+	uint64_t		 before = g->host.next_conn_id;
+	struct timeval		 tv = { GOSSIP_DIAL_WAIT_S, 0 };
 
+	if (p != NULL)
+		snprintf(peer, sizeof(peer), "%.*s", (int)strcspn(p + 5, "/"),
+		    p + 5);
+	if (peer[0] != '\0' && p2p_host_find(&g->host, peer) != NULL) {
+		ipc_reply(req, &rep);		/* already connected */
+		return;
+	}
 	if (p2p_host_dial(&g->host, r->multiaddr, NULL, err, sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
-	ipc_reply(req, &rep);
+	d = xcalloc(1, sizeof(*d));
+	d->g = g;
+	d->req = req;
+	snprintf(d->peer, sizeof(d->peer), "%s", peer);
+	TAILQ_FOREACH(c, &g->host.conns, entry)
+		if (c->id > before && !c->inbound)
+			d->conn_id = c->id;	/* the dial we just started */
+	if (d->conn_id == 0 && d->peer[0] == '\0') {
+		free(d);		/* a name being resolved: no way to tell */
+		ipc_reply(req, &rep);
+		return;
+	}
+	d->timer = evtimer_new(g->p->base, gossip_dial_timeout, d);
+	evtimer_add(d->timer, &tv);
+	d->next = g->dials;
+	g->dials = d;
 }
 
 static void
@@ -291,6 +395,27 @@ gossip_on_disconnect(struct gossip_ctx *g, struct ipc_req *req,
 		return;
 	}
 	ipc_reply(req, &rep);
+}
+
+/* Invalid-subtree attribution: who announced this DataHub URL. */
+static void
+gossip_on_peer_by_datahub(struct gossip_ctx *g, struct ipc_req *req,
+    const Tp__PeerByDataHubReq *r)
+{
+	Tp__PeerByDataHubRep	 rep = TP__PEER_BY_DATA_HUB_REP__INIT;
+	ipc_env			 env = TP__ENVELOPE__INIT;
+	const char		*peer;
+
+	if (r->url[0] == '\0' || strlen(r->url) > TN_MSG_URL_MAX) {
+		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
+		    "url: empty or longer than %d bytes", TN_MSG_URL_MAX);
+		return;
+	}
+	peer = tn_peer_by_datahub(g->tn, r->url);
+	rep.peer_id = (char *)(peer != NULL ? peer : "");
+	env.body_case = TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REP;
+	env.peer_by_datahub_rep = &rep;
+	ipc_reply(req, &env);
 }
 
 static void
@@ -324,6 +449,9 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_PEER_REGISTRY_REQ:
 		tn_catchup_ipc_registry(g->catchup, g->tn, req,
 		    msg->peer_registry_req);
+		break;
+	case TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REQ:
+		gossip_on_peer_by_datahub(g, req, msg->peer_by_datahub_req);
 		break;
 	default:
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
@@ -385,6 +513,8 @@ gossip_stop(void *arg)
 {
 	struct gossip_ctx	*g = arg;
 
+	while (g->dials != NULL)
+		gossip_dial_done(g->dials, "the gossip worker is stopping");
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
 	tn_catchup_ipc_stop(g->catchup);
@@ -400,7 +530,7 @@ gossip_main(struct proc *p)
 {
 	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
 	struct tn_hooks		 hooks = {
-		g, gossip_tn_score, gossip_tn_banned,
+		g, gossip_tn_score, gossip_tn_banned, gossip_tn_ban_state,
 	};
 	int			 rc;
 

@@ -15,6 +15,7 @@
 #include "teranode/teranode.h"
 
 struct gossip_ban_cache;
+struct gossip_dial;
 struct proc;
 
 struct gossip_ctx {
@@ -27,6 +28,7 @@ struct gossip_ctx {
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
+	struct gossip_dial		*dials;		/* ConnectPeer waiting */
 };
 
 /* ---- gate.c: the ban gate ---- */
@@ -40,6 +42,9 @@ void	gossip_gate_check_peer(struct gossip_ctx *, struct p2p_conn *);
 int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
 /* 1 if the ban manager announced peer_id as banned (bans.pub). */
 int	gossip_gate_peer_banned(struct gossip_ctx *, const char *peer_id);
+/* The ban manager's last word on peer_id: 0 (filled) or -1 if none. */
+int	gossip_gate_ban_state(struct gossip_ctx *, const char *peer_id,
+	    int *score, int *banned);
 void	gossip_gate_stop(struct gossip_ctx *);
 
 /* ---- gossip.c ---- */

@@ -95,15 +95,7 @@ tn_score(struct tn_ctx *t, const char *peer, const char *reason)
 static int
 tn_blacklisted(const struct tn_ctx *t, const char *url)
 {
-	size_t	i, n;
-
-	for (i = 0; i < t->blacklist->n; i++) {
-		n = strlen(t->blacklist->v[i]);
-		if (strncasecmp(url, t->blacklist->v[i], n) == 0 ||
-		    strstr(url, t->blacklist->v[i]) != NULL)
-			return 1;
-	}
-	return 0;
+	return tn_msg_url_blacklisted(url, t->blacklist->v, t->blacklist->n);
 }
 
 static int
@@ -152,6 +144,24 @@ tn_refuse(struct tn_ctx *t, const char *peer)
 	d->h = t->h;
 	snprintf(d->peer, sizeof(d->peer), "%s", peer);
 	event_base_once(t->p->base, -1, EV_TIMEOUT, tn_drop_cb, d, NULL);
+}
+
+/* Add peer to the registry; a new entry gets the ban manager's view. */
+static struct tn_registry_peer *
+tn_reg_add(struct tn_ctx *t, const char *peer, uint64_t now)
+{
+	struct tn_registry_peer	*p = tn_registry_get(&t->reg, peer);
+	int				 score, banned;
+
+	if (p != NULL)
+		return p;
+	if ((p = tn_registry_add(&t->reg, peer, now)) != NULL &&
+	    t->hooks.ban_state != NULL &&
+	    t->hooks.ban_state(t->hooks.arg, peer, &score, &banned) == 0) {
+		p->ban_score = score;
+		p->banned = banned != 0;
+	}
+	return p;
 }
 
 /* ---- events for the Kafka bridge and the API ---- */
@@ -276,8 +286,7 @@ tn_on_block(struct tn_ctx *t, const struct tn_msg_block *b,
 		t->drop_not_sync_peer++;
 		return;
 	}
-	if (b->height > 0 && (p = tn_registry_add(&t->reg, author,
-	    now)) != NULL) {
+	if (b->height > 0 && (p = tn_reg_add(t, author, now)) != NULL) {
 		tn_registry_set_height(&t->reg, author, b->height, b->hash);
 		if (b->data_hub_url[0] != '\0')
 			tn_registry_set_data_hub_url(&t->reg, author,
@@ -291,11 +300,16 @@ static void
 tn_on_subtree(struct tn_ctx *t, const struct tn_msg_subtree *s,
     const char *author, const char *from)
 {
+	uint64_t	now = util_mono_ms();
+
 	if (tn_blacklisted(t, s->data_hub_url)) {
 		t->drop_blacklisted++;
 		return;
 	}
-	tn_registry_touch(&t->reg, author, util_mono_ms());
+	/* its DataHub: where an invalid subtree is traced back to */
+	if (s->data_hub_url[0] != '\0' && tn_reg_add(t, author, now) != NULL)
+		tn_registry_set_data_hub_url(&t->reg, author, s->data_hub_url);
+	tn_registry_touch(&t->reg, author, now);
 	tn_event_subtree(t, s, author, from);
 }
 
@@ -305,16 +319,41 @@ tn_on_status(struct tn_ctx *t, const struct tn_msg_node_status *st,
 {
 	uint64_t	now = util_mono_ms();
 
-	if (tn_registry_add(&t->reg, author, now) != NULL)
+	if (tn_reg_add(t, author, now) != NULL)
 		tn_registry_apply_status(&t->reg, author, st, now);
 	tn_event_status(t, author, json, len);
+}
+
+/* A best-block request (no hash): our tip, at most once a second; an
+ * answer: the peer's height and best hash. */
+static void
+tn_on_bestblock(struct tn_ctx *t, const struct tn_msg_bestblock *b,
+    const char *author)
+{
+	uint64_t	now = util_mono_ms();
+
+	if (b->hash[0] == '\0') {
+		if (t->best_hash[0] == '\0' || t->listen_only ||
+		    now < t->bestblock_next_ms)
+			return;
+		t->bestblock_next_ms = now + 1000;
+		tn_local_bestblock(t);
+		return;
+	}
+	if (tn_reg_add(t, author, now) == NULL)
+		return;
+	if (b->height > 0)
+		tn_registry_set_height(&t->reg, author, b->height, b->hash);
+	else
+		tn_registry_set_block_hash(&t->reg, author, b->hash);
+	tn_registry_touch(&t->reg, author, now);
 }
 
 static void
 tn_on_handshake(struct tn_ctx *t, const struct tn_msg_handshake *hs,
     const char *author)
 {
-	tn_registry_add(&t->reg, author, util_mono_ms());
+	tn_reg_add(t, author, util_mono_ms());
 	tn_registry_apply_handshake(&t->reg, author, hs, util_mono_ms());
 	if (strcmp(hs->topic_prefix, t->prefix) != 0) {
 		log_info("gossip: %s is on %s, not %s: disconnected", author,
@@ -384,6 +423,9 @@ tn_message(struct tn_ctx *t, const char *topic,
 	}
 	case TN_MSG_HANDSHAKE:
 		tn_on_handshake(t, &m.u.handshake, author);
+		break;
+	case TN_MSG_BESTBLOCK:
+		tn_on_bestblock(t, &m.u.bestblock, author);
 		break;
 	default:
 		tn_registry_touch(&t->reg, author, util_mono_ms());
@@ -455,7 +497,7 @@ tn_connected(struct tn_ctx *t, struct p2p_conn *c)
 		p2p_conn_close(c, "refused: another network");
 		return -1;
 	}
-	tn_registry_add(&t->reg, c->peer_text, util_mono_ms());
+	tn_reg_add(t, c->peer_text, util_mono_ms());
 	tn_registry_connected(&t->reg, c->peer_text, c->remote, c->inbound,
 	    util_mono_ms());
 	/*
@@ -500,6 +542,35 @@ tn_peers(struct tn_ctx *t,
 {
 	*out = t != NULL ? t->reg.peers : NULL;
 	return t != NULL ? t->reg.n : 0;
+}
+
+void
+tn_ban_update(struct tn_ctx *t, const char *peer, int score, int banned)
+{
+	struct tn_sync_actions	 acts;
+	struct tn_registry_peer	*p;
+
+	if (t == NULL || (p = tn_registry_get(&t->reg, peer)) == NULL)
+		return;
+	if (score < 0)
+		score = p->ban_score;
+	acts.n = 0;
+	tn_sync_peer_banned(&t->sync, peer, score, banned, util_mono_ms(),
+	    &acts);
+	tn_sync_apply(t, &acts);
+}
+
+const char *
+tn_peer_by_datahub(struct tn_ctx *t, const char *url)
+{
+	size_t	i;
+
+	if (t == NULL || url[0] == '\0')
+		return NULL;
+	for (i = 0; i < t->reg.n; i++)
+		if (strcmp(t->reg.peers[i].data_hub_url, url) == 0)
+			return t->reg.peers[i].id;
+	return NULL;
 }
 
 void

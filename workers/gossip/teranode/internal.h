@@ -54,6 +54,7 @@ struct tn_ctx {
 	uint64_t		 tx_count;
 	uint32_t		 subtree_count;
 	uint64_t		 started_wall_ms;
+	uint64_t		 bestblock_next_ms;	/* answer from then on */
 	/* counters */
 	uint64_t		 in[TN_MSG_KIND_MAX + 1];
 	uint64_t		 out[TN_MSG_KIND_MAX + 1];
@@ -73,6 +74,8 @@ int	tn_local_send(struct tn_ctx *, const struct tn_msg *m);
 void	tn_local_status(struct tn_ctx *);
 /* The seed's handshake: "version" or "verack". */
 void	tn_local_handshake(struct tn_ctx *, const char *type);
+/* The seed's BestBlock answer: our height and best hash. */
+void	tn_local_bestblock(struct tn_ctx *);
 /* Timers and kafka.pub (arg: the struct tn_ctx). */
 void	tn_local_status_cb(evutil_socket_t, short, void *);
 void	tn_local_hs_cb(evutil_socket_t, short, void *);

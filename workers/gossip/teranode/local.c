@@ -67,6 +67,22 @@ tn_local_handshake(struct tn_ctx *t, const char *type)
 }
 
 void
+tn_local_bestblock(struct tn_ctx *t)
+{
+	struct tn_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = TN_MSG_BESTBLOCK;
+	snprintf(m.u.bestblock.peer_id, sizeof(m.u.bestblock.peer_id), "%s",
+	    t->h->id.peer_id_text);
+	m.u.bestblock.height = t->height;
+	snprintf(m.u.bestblock.hash, sizeof(m.u.bestblock.hash), "%s",
+	    t->best_hash);
+	if (tn_local_send(t, &m) == -1)
+		log_debug("gossip: best block answer not published");
+}
+
+void
 tn_local_hs_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -114,6 +130,37 @@ tn_fill_own(struct tn_ctx *t, struct tn_msg *m)
 #undef OWN
 }
 
+/* Our own block or subtree for the API's /p2p-ws stream (OwnBlock /
+ * OwnSubtree: not BlockSeen, which the Kafka bridge would forward). */
+static void
+local_own_event(struct tn_ctx *t, const struct tn_msg *m)
+{
+	Tp__BlockSeen	b = TP__BLOCK_SEEN__INIT;
+	Tp__SubtreeSeen	s = TP__SUBTREE_SEEN__INIT;
+	ipc_env		ev = TP__ENVELOPE__INIT;
+	char		*id = t->h->id.peer_id_text;
+
+	if (m->kind == TN_MSG_BLOCK) {
+		b.hash = (char *)m->u.block.hash;
+		b.height = m->u.block.height;
+		b.data_hub_url = (char *)m->u.block.data_hub_url;
+		b.peer_id = b.from_peer_id = id;
+		b.client_name = t->client_name;
+		b.header = (char *)m->u.block.header;
+		ev.body_case = TP__ENVELOPE__BODY_OWN_BLOCK;
+		ev.own_block = &b;
+	} else if (m->kind == TN_MSG_SUBTREE) {
+		s.hash = (char *)m->u.subtree.hash;
+		s.data_hub_url = (char *)m->u.subtree.data_hub_url;
+		s.peer_id = s.from_peer_id = id;
+		s.client_name = t->client_name;
+		ev.body_case = TP__ENVELOPE__BODY_OWN_SUBTREE;
+		ev.own_subtree = &s;
+	} else
+		return;
+	ipc_publish(t->pub, &ev);
+}
+
 /*
  * gossip.rep Publish: the JSON of one message (Teranode's keys) from the
  * Kafka bridge or the API; our PeerID, client name and DataHub URL are
@@ -151,6 +198,8 @@ tn_local_publish(struct tn_ctx *t, int kind, const char *json,
 	}
 	tn_fill_own(t, &m);
 	rc = tn_local_send(t, &m);
+	if (rc == 0)
+		local_own_event(t, &m);
 	if (rc == 0 && kind == TN_MSG_BLOCK) {
 		/* our own block: it is our best now, say so at once */
 		if (m.u.block.height >= t->height) {
@@ -219,7 +268,9 @@ tn_local_status(struct tn_ctx *t)
 		SET(st->sync_peer_id, sp);
 		st->sync_peer_height = p.height;
 		SET(st->sync_peer_block_hash, p.best_hash);
-		st->sync_connected_at = (int64_t)(t->sync.sync_start_ms / 1000);
+		/* the coordinator's clock is monotonic: Unix time here */
+		st->sync_connected_at = (int64_t)((util_wall_ms() -
+		    (util_mono_ms() - t->sync.sync_start_ms)) / 1000);
 	}
 #undef SET
 	if (tn_local_send(t, &m) == -1)

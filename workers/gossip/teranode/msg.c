@@ -64,7 +64,7 @@ static const struct tmsg_field	rejected_tx_fields[] = {
 
 #define MON struct tn_msg_mining_on
 static const struct tmsg_field	mining_on_fields[] = {
-	F_STR(MON, "Hash", hash, K_HASH_REQ, 0),
+	F_STR(MON, "Hash", hash, K_HASH, 0),	/* or PreviousHash */
 	F_STR(MON, "PreviousHash", previous_hash, K_HASH, 0),
 	F_STR(MON, "DataHubURL", data_hub_url, K_URL, 0),
 	F_STR(MON, "PeerID", peer_id, K_PEER, 0),
@@ -77,6 +77,8 @@ static const struct tmsg_field	mining_on_fields[] = {
 #define BBM struct tn_msg_bestblock
 static const struct tmsg_field	bestblock_fields[] = {
 	F_STR(BBM, "PeerID", peer_id, K_PEER, 0),
+	F_NUM(BBM, "Height", height, T_U32, OE),	/* the seed's answer */
+	F_STR(BBM, "Hash", hash, K_HASH, OE),
 };
 
 #define HSM struct tn_msg_handshake
@@ -459,6 +461,11 @@ tn_msg_decode(enum tn_msg_kind kind, const uint8_t *json,
 	rc = tmsg_decode_obj(tn_msg_kinds[kind].fields, tn_msg_kinds[kind].nfields, root,
 	    &m->u, flags);
 	cJSON_Delete(root);
+	/* MiningOn: the newer form names the block, the seed's its parent */
+	if (rc == TN_MSG_OK && kind == TN_MSG_MINING_ON &&
+	    m->u.mining_on.hash[0] == '\0' &&
+	    m->u.mining_on.previous_hash[0] == '\0')
+		rc = TN_MSG_EHASH;
 	if (rc != TN_MSG_OK)
 		tn_msg_fini(m);
 	return rc;

@@ -102,7 +102,8 @@ struct tn_msg_rejected_tx {
 };
 
 /* The seed's MiningOnMessage: Hash PreviousHash DataHubURL PeerID Height
- * Miner SizeInBytes TxCount */
+ * Miner SizeInBytes TxCount; Hash or PreviousHash (the seed's form:
+ * {Height, PreviousHash}) must be set */
 struct tn_msg_mining_on {
 	char		hash[TN_MSG_HASH_MAX + 1];
 	char		previous_hash[TN_MSG_HASH_MAX + 1];
@@ -114,9 +115,12 @@ struct tn_msg_mining_on {
 	uint64_t	tx_count;
 };
 
-/* The seed's BestBlockMessage: PeerID */
+/* BestBlockRequestMessage {PeerID}, or the seed's answer to one that also
+ * has Height and Hash (both omitted when empty) */
 struct tn_msg_bestblock {
 	char		peer_id[TN_MSG_PEER_ID_MAX + 1];
+	uint32_t	height;
+	char		hash[TN_MSG_HASH_MAX + 1];
 };
 
 /* The seed's HandshakeMessage (camelCase tags): type peerID bestHeight
@@ -257,6 +261,20 @@ int	tn_msg_seal(const struct tn_msg *m, const char *client_name,
 int	tn_msg_check_url(const char *url, unsigned flags);
 /* 0 if s is ≤64 hex characters (may be empty), else TN_MSG_EHASH. */
 int	tn_msg_check_hash(const char *s);
+/*
+ * The lower-cased host name of an absolute URL ("scheme://[user@]host
+ * [:port]/..."; IPv6 without brackets) into host[size]; -1 if there is
+ * none or it does not fit.
+ */
+int	tn_msg_url_host(const char *url, char *host, size_t size);
+/*
+ * 1 if url's host is one of the n entries (URLs or bare host names), as
+ * Teranode's isBlacklistedBaseURL: host names compared whole and
+ * case-insensitively (port, path and scheme ignored; "evil.com" matches
+ * neither "notevil.com" nor "sub.evil.com"); when either side has no host,
+ * the texts are compared exactly.
+ */
+int	tn_msg_url_blacklisted(const char *url, char *const *list, size_t n);
 /* chainhash form: 64 lower-case hex, left-zero-padded; -1 on a bad hash. */
 int	tn_msg_hash_canon(const char *s,
 	    char out[TN_MSG_HASH_MAX + 1]);

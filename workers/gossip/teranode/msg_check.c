@@ -271,6 +271,57 @@ tn_msg_check_url(const char *url, unsigned flags)
 	return TN_MSG_OK;
 }
 
+int
+tn_msg_url_host(const char *url, char *host, size_t size)
+{
+	const char	*a = strstr(url, "://"), *end, *h, *at, *colon;
+	size_t		 n, i;
+
+	if (a == NULL || a == url)
+		return -1;
+	a += 3;
+	end = a + strcspn(a, "/?#");
+	for (h = a, at = a; at < end; at++)	/* userinfo ends at the last @ */
+		if (*at == '@')
+			h = at + 1;
+	if (*h == '[') {
+		h++;
+		if ((colon = memchr(h, ']', (size_t)(end - h))) == NULL)
+			return -1;
+	} else if ((colon = memchr(h, ':', (size_t)(end - h))) == NULL)
+		colon = end;
+	n = (size_t)(colon - h);
+	if (n == 0 || n >= size)
+		return -1;
+	for (i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)h[i]);
+	host[n] = '\0';
+	return 0;
+}
+
+int
+tn_msg_url_blacklisted(const char *url, char *const *list, size_t n)
+{
+	char	uh[256], eh[256];
+	size_t	i;
+	int	have = tn_msg_url_host(url, uh, sizeof(uh)) == 0;
+
+	for (i = 0; i < n; i++) {
+		if (!have) {
+			if (strcmp(url, list[i]) == 0)
+				return 1;
+			continue;
+		}
+		if (strstr(list[i], "://") != NULL) {
+			if (tn_msg_url_host(list[i], eh, sizeof(eh)) == 0 ?
+			    strcmp(uh, eh) == 0 : strcmp(url, list[i]) == 0)
+				return 1;
+		} else if (strcasecmp(uh, list[i]) == 0)
+			return 1;	/* a bare host name */
+	}
+	return 0;
+}
+
 /* ---- hashes ------------------------------------------------------------ */
 
 int

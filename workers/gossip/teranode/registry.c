@@ -419,7 +419,8 @@ tn_registry_select(const struct tn_registry_peer *peers, size_t n,
 
 	if (o->forced != NULL && o->forced[0] != '\0') {
 		for (i = 0; i < n; i++)
-			if (strcmp(peers[i].id, o->forced) == 0)
+			if (strcmp(peers[i].id, o->forced) == 0 &&
+			    peers[i].nconns > 0)
 				return (int)i;
 		return -1;
 	}

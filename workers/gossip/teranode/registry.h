@@ -147,7 +147,8 @@ int	tn_registry_apply_handshake(struct tn_registry *r,
 
 /*
  * SelectSyncPeer (Teranode's services/p2p/peer_selector.go).  A forced
- * peer is returned if present, eligible or not.  Otherwise the candidates are peers not banned, healthy, with a
+ * peer is returned if present and connected, eligible or not (and nobody
+ * else while it is not).  Otherwise the candidates are peers not banned, healthy, with a
  * DataHub URL that responded, and height > local_height (and > 0), ordered
  * by ban score ascending, height descending, health check duration
  * ascending, peer ID ascending (byte-wise); the first wins unless it is

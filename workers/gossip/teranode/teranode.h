@@ -27,6 +27,10 @@ struct tn_hooks {
 	void	(*score)(void *arg, const char *peer);
 	/* 1 if the ban manager announced peer as banned. */
 	int	(*banned)(void *arg, const char *peer);
+	/* What the ban manager last said of peer: 0 (score and banned
+	 * filled) or -1 if nothing. */
+	int	(*ban_state)(void *arg, const char *peer, int *score,
+		    int *banned);
 };
 
 /*
@@ -55,6 +59,14 @@ void	tn_disconnected(struct tn_ctx *, struct p2p_conn *);
 size_t	tn_peers(struct tn_ctx *,
 	    const struct tn_registry_peer **out);
 void	tn_stats(struct tn_ctx *, struct proc_stats *);
+/* The ban manager's view of peer changed: the registry and the sync peer
+ * selector follow (a banned sync peer is replaced); score -1 keeps the
+ * registry's score. */
+void	tn_ban_update(struct tn_ctx *, const char *peer, int score,
+	    int banned);
+/* The first registry peer whose DataHub URL is exactly url, or NULL
+ * (Teranode's ReportInvalidSubtree fallback). */
+const char *tn_peer_by_datahub(struct tn_ctx *, const char *url);
 
 /*
  * catchup_ipc.c: the catch-up reputation behind PeerService, kept in
