@@ -18,7 +18,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl libcurl
+	   libevent_openssl openssl libcurl libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -42,7 +42,8 @@ PROTOS = \
 	proto/libp2p_crypto.proto \
 	proto/libp2p_noise.proto \
 	proto/libp2p_identify.proto \
-	proto/libp2p_pubsub.proto
+	proto/libp2p_pubsub.proto \
+	proto/kad_dht.proto
 
 COMMON_SRCS = \
 	common/config.c \
@@ -106,6 +107,19 @@ GOSSIP_TERANODE_SRCS = \
 	workers/gossip/gossip_sync.c \
 	workers/gossip/gossip_tmsg.c \
 	workers/gossip/gossip_tmsg_check.c
+
+# the Kademlia DHT: codec, routing table, provider store, lookups (pure)
+KAD_SRCS = \
+	workers/gossip/kad/codec.c \
+	workers/gossip/kad/lookup.c \
+	workers/gossip/kad/providers.c \
+	workers/gossip/kad/table.c \
+	$(GEN)/kad_dht.pb-c.c
+
+# the DHT's outside edges: /dnsaddr over c-ares, the peer cache file
+KAD_NET_SRCS = \
+	workers/gossip/kad/dnsaddr.c \
+	workers/gossip/kad/peercache.c
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c \
@@ -177,7 +191,13 @@ UNIT_TESTS = \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
 	gossip_tmsg \
-	gossip_registry
+	gossip_registry \
+	kad_codec \
+	kad_table \
+	kad_providers \
+	kad_lookup \
+	kad_dnsaddr \
+	kad_peercache
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -202,6 +222,12 @@ UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_kad_codec_SRCS = $(KAD_SRCS)
+UNIT_kad_table_SRCS = $(KAD_SRCS)
+UNIT_kad_providers_SRCS = $(KAD_SRCS)
+UNIT_kad_lookup_SRCS = $(KAD_SRCS)
+UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
+UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	$(GEN)/kafka_messages.pb-c.c
@@ -255,7 +281,8 @@ FUZZ_TARGETS = \
 	yamux \
 	peerid \
 	pubsub_rpc \
-	tmsg
+	tmsg \
+	kad
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
@@ -269,6 +296,7 @@ FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 
 FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
 	common/log.c $(GEN)/kafka_messages.pb-c.c
