@@ -421,11 +421,13 @@ test: deps-test $(INTEROP_STAMP)
 # The benchmarks in a short mode, so that they are known to run (figures
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
+	$(B)/bench/kad_bench \
 	$(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
+	$(Q)$(B)/bench/kad_bench 50
 
 # ---- fuzzing (always clang, its own build dir) ----
 
@@ -462,6 +464,11 @@ $(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/kad_bench: $(call obj,bench/kad_bench.c $(KAD_SRCS))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c bench/bench_daemon.c $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -472,6 +479,7 @@ BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
+	$(B)/bench/kad_bench \
 	$(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
@@ -479,6 +487,8 @@ bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
+	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes ($$(date -u +%F))"
+	$(Q)$(B)/bench/kad_bench
 
 bench: bench-kafka
 
