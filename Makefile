@@ -113,6 +113,7 @@ KAD_SRCS = \
 	workers/gossip/kad/codec.c \
 	workers/gossip/kad/lookup.c \
 	workers/gossip/kad/providers.c \
+	workers/gossip/kad/server.c \
 	workers/gossip/kad/table.c \
 	$(GEN)/kad_dht.pb-c.c
 
@@ -196,6 +197,7 @@ UNIT_TESTS = \
 	kad_table \
 	kad_providers \
 	kad_lookup \
+	kad_server \
 	kad_dnsaddr \
 	kad_peercache
 
@@ -226,6 +228,7 @@ UNIT_kad_codec_SRCS = $(KAD_SRCS)
 UNIT_kad_table_SRCS = $(KAD_SRCS)
 UNIT_kad_providers_SRCS = $(KAD_SRCS)
 UNIT_kad_lookup_SRCS = $(KAD_SRCS)
+UNIT_kad_server_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 

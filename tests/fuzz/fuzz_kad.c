@@ -3,7 +3,8 @@
  * input is one length-prefixed /ipfs/kad/1.0.0 Message (the framing is
  * fuzzed too).  A message that decodes must re-encode and decode to the
  * same peers; its providers go into a small provider store and the whole
- * message is fed to a lookup as an answer, as a DHT node would use it.
+ * message is fed to a lookup as an answer and to the server as a request,
+ * as a DHT node would use it.
  * The same bytes also go through the peer cache parser and the dnsaddr
  * TXT filter, the other two outside inputs of the layer.
  */
@@ -31,6 +32,55 @@ f_provider(void *arg, struct kad_lookup *lk, const struct kad_peer *p)
 }
 
 static const struct kad_lookup_ops f_ops = { f_query, f_provider };
+
+static int
+f_addrs(void *arg, const uint8_t *id, size_t len, struct kad_peer *p)
+{
+	static const uint8_t	addr[] = { 0x04, 127, 0, 0, 1, 0x06, 1, 2 };
+
+	(void)arg;
+	if (kad_peer_set(p, id, len) == -1)
+		return -1;
+	return kad_peer_add_addr(p, addr, sizeof(addr));
+}
+
+static const struct kad_server_ops f_server_ops = { f_addrs };
+
+/* Serve m as a request from the first provider entry (or a fixed peer). */
+static void
+serve(const struct kad_msg *m)
+{
+	static const uint8_t	 me[38] = { 0x00, 0x24, 0x08, 0x01, 0x12, 0x20,
+	    1 };
+	static const uint8_t	 other[38] = { 0x00, 0x24, 0x08, 0x01, 0x12,
+	    0x20, 2 };
+	struct kad_table	 t;
+	struct kad_providers	*ps = kad_providers_new(8, 4);
+	struct kad_msg		 resp;
+	const uint8_t		*from = other;
+	size_t			 from_len = sizeof(other), i, rej;
+	uint8_t			*buf;
+	size_t			 len;
+
+	(void)kad_table_init(&t, me, sizeof(me));
+	(void)kad_table_add(&t, other, sizeof(other), 1, 0);
+	for (i = 0; i < m->ncloser; i++)
+		(void)kad_table_add(&t, m->closer[i].id, m->closer[i].id_len,
+		    1, 0);
+	if (m->nproviders > 0) {
+		from = m->providers[0].id;
+		from_len = m->providers[0].id_len;
+	}
+	if (kad_server_handle(&t, ps, &f_server_ops, NULL, from, from_len, m,
+	    &resp, &rej, 0) == KAD_SERVE_REPLY) {
+		if (kad_msg_encode(&resp, &buf, &len) != KAD_CODEC_OK)
+			abort();
+		free(buf);
+	}
+	kad_msg_fini(&resp);
+	kad_providers_free(ps);
+	kad_table_fini(&t);
+}
 
 static void
 check_roundtrip(const struct kad_msg *m)
@@ -96,6 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		check_roundtrip(&m);
 		use(&m);
+		serve(&m);
 		kad_msg_fini(&m);
 	}
 	if (kad_peercache_parse((const char *)data, size, 1796000000,

@@ -331,6 +331,35 @@ void	kad_lookup_stats(const struct kad_lookup *lk, size_t *sent,
 void	kad_lookup_set_self(struct kad_lookup *lk, const uint8_t *id,
 	    size_t len);
 
+/* ---- server.c: answering requests (DHT server mode) ---------------------- */
+
+enum kad_serve_rc {
+	KAD_SERVE_REPLY = 0,		/* send resp */
+	KAD_SERVE_NONE = 1,		/* nothing to send (ADD_PROVIDER) */
+	KAD_SERVE_ERROR = -1,		/* bad request: reset the stream */
+};
+
+struct kad_server_ops {
+	/* Fill p (ID and addresses) for id; 0 if at least one address. */
+	int	(*addrs)(void *arg, const uint8_t *id, size_t len,
+		    struct kad_peer *p);
+};
+
+/*
+ * Answer req from peer `from` with go-libp2p-kad-dht's rules: FIND_NODE
+ * and GET_VALUE get the k closest table peers that have addresses (never
+ * the requester; the key's own peer first when known), GET_PROVIDERS also
+ * the live providers, ADD_PROVIDER stores the entries that are the sender
+ * itself with addresses (no reply), PING is echoed, PUT_VALUE and bad keys
+ * are errors.  resp is initialised here; the caller finishes it with
+ * kad_msg_fini() whatever the result.  *rejected counts provider entries
+ * refused (not the sender, no address, store caps) for scoring.
+ */
+int	kad_server_handle(struct kad_table *t, struct kad_providers *ps,
+	    const struct kad_server_ops *ops, void *arg, const uint8_t *from,
+	    size_t from_len, const struct kad_msg *req, struct kad_msg *resp,
+	    size_t *rejected, uint64_t now_ms);
+
 /* ---- dnsaddr.c: /dnsaddr resolution over c-ares on libevent -------------- */
 
 #define KAD_DNSADDR_DEPTH	4	/* nested /dnsaddr levels */
