@@ -111,6 +111,7 @@ GOSSIP_TERANODE_SRCS = \
 # the Kademlia DHT: codec, routing table, provider store, lookups (pure)
 KAD_SRCS = \
 	workers/gossip/kad/codec.c \
+	workers/gossip/kad/dht.c \
 	workers/gossip/kad/lookup.c \
 	workers/gossip/kad/providers.c \
 	workers/gossip/kad/server.c \
@@ -198,6 +199,7 @@ UNIT_TESTS = \
 	kad_providers \
 	kad_lookup \
 	kad_server \
+	kad_dht \
 	kad_dnsaddr \
 	kad_peercache
 
@@ -229,6 +231,7 @@ UNIT_kad_table_SRCS = $(KAD_SRCS)
 UNIT_kad_providers_SRCS = $(KAD_SRCS)
 UNIT_kad_lookup_SRCS = $(KAD_SRCS)
 UNIT_kad_server_SRCS = $(KAD_SRCS)
+UNIT_kad_dht_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 

@@ -360,6 +360,82 @@ int	kad_server_handle(struct kad_table *t, struct kad_providers *ps,
 	    size_t from_len, const struct kad_msg *req, struct kad_msg *resp,
 	    size_t *rejected, uint64_t now_ms);
 
+/* ---- dht.c: one DHT node (table, store, lookups, schedules) --------------- */
+
+enum kad_mode {
+	KAD_MODE_OFF = 0,
+	KAD_MODE_CLIENT = 1,	/* asks, does not answer or store */
+	KAD_MODE_SERVER = 2,	/* also answers and stores providers */
+};
+
+#define KAD_FIND_FIRST_MS	1000ull		/* first provider lookup */
+#define KAD_FIND_EVERY_MS	30000ull	/* then every 30 s per topic */
+#define KAD_PROVIDE_RETRY_MS	30000ull	/* provide found nobody */
+#define KAD_REFRESH_MS		(10ull * 60 * 1000)
+#define KAD_FIXLOW_MS		(2ull * 60 * 1000)
+#define KAD_FIXLOW_PEERS	10		/* "low" routing table */
+#define KAD_SWEEP_MS		(60ull * 60 * 1000)
+#define KAD_TOPICS_MAX		16
+#define KAD_TOPIC_MAX		256		/* bytes incl. NUL */
+#define KAD_RUNS_MAX		16		/* lookups at once */
+
+/* Parse "server" | "client" | "off"; -1 on anything else. */
+int	kad_mode_parse(const char *text);
+
+struct kad_dht;
+
+struct kad_dht_ops {
+	/*
+	 * Send req to p on a new /ipfs/kad/1.0.0 stream.  token 0: no answer
+	 * is expected (ADD_PROVIDER); otherwise report the answer with
+	 * kad_dht_answer() or the failure with kad_dht_failed(), later, never
+	 * from inside this call.  -1 if p cannot be reached now.
+	 */
+	int	(*request)(void *arg, const struct kad_peer *p,
+		    const struct kad_msg *req, uint64_t token);
+	/* A provider of a joined topic (never ourselves): dial it. */
+	void	(*found)(void *arg, const char *topic,
+		    const struct kad_peer *p);
+	/* Addresses of id (ourselves included); 0 if at least one. */
+	int	(*addrs)(void *arg, const uint8_t *id, size_t len,
+		    struct kad_peer *p);
+	/* The routing table is low: offer connected peers, dial bootstraps. */
+	void	(*want_peers)(void *arg);
+};
+
+struct kad_dht_stats {
+	size_t	lookups, queries, answers, failures;
+	size_t	provides, add_provider_sent, providers_found;
+	size_t	served, serve_errors, provider_rejected;
+};
+
+/* mode is KAD_MODE_CLIENT or KAD_MODE_SERVER; ops/arg borrowed. */
+struct kad_dht *kad_dht_new(int mode, const uint8_t *self, size_t self_len,
+	    const struct kad_dht_ops *ops, void *arg, uint64_t now_ms);
+void	kad_dht_free(struct kad_dht *d);
+int	kad_dht_mode(const struct kad_dht *d);
+/* The routing table (read-only use by the caller). */
+const struct kad_table *kad_dht_table(const struct kad_dht *d);
+void	kad_dht_stats(const struct kad_dht *d, struct kad_dht_stats *st);
+
+/* Identify told us id's protocols: servers join the routing table. */
+int	kad_dht_peer_identified(struct kad_dht *d, const uint8_t *id,
+	    size_t len, int server, uint64_t now_ms);
+/* Rendezvous on topic: provide it soon and look up its providers. */
+int	kad_dht_topic_add(struct kad_dht *d, const char *topic,
+	    uint64_t now_ms);
+void	kad_dht_topic_remove(struct kad_dht *d, const char *topic);
+/* Answer a request (server mode; client mode refuses everything). */
+int	kad_dht_serve(struct kad_dht *d, const uint8_t *from, size_t from_len,
+	    const struct kad_msg *req, struct kad_msg *resp, uint64_t now_ms);
+/* The answer of from to the request sent with token. */
+void	kad_dht_answer(struct kad_dht *d, uint64_t token, const uint8_t *from,
+	    size_t from_len, const struct kad_msg *m, uint64_t now_ms);
+void	kad_dht_failed(struct kad_dht *d, uint64_t token, const uint8_t *from,
+	    size_t from_len, uint64_t now_ms);
+/* Run the schedules and lookup deadlines; call about once a second. */
+void	kad_dht_tick(struct kad_dht *d, uint64_t now_ms);
+
 /* ---- dnsaddr.c: /dnsaddr resolution over c-ares on libevent -------------- */
 
 #define KAD_DNSADDR_DEPTH	4	/* nested /dnsaddr levels */
