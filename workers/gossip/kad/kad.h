@@ -196,8 +196,8 @@ void	kad_table_fini(struct kad_table *t);
 /*
  * Offer a peer: only DHT servers (server != 0) get in.  A full bucket
  * takes it in place of its entry least recently useful, if that entry has
- * not been useful for KAD_USEFUL_GRACE_MS (go-libp2p-kbucket's rule: a
- * useful peer is never pushed out by a new one).  Returns enum kad_table_rc.
+ * not been useful for KAD_USEFUL_GRACE_MS (a useful peer is never pushed
+ * out by a new one, as in go-libp2p-kbucket).  Returns enum kad_table_rc.
  */
 int	kad_table_add(struct kad_table *t, const uint8_t *id, size_t id_len,
 	    int server, uint64_t now_ms);

@@ -4,8 +4,9 @@
  * XOR of the sha256 of both keys); bucket i holds up to KAD_K peers that
  * share exactly i leading bits with us (bucket 256 would be ourselves and
  * stays empty).  Only DHT servers get in; a full bucket makes room only by
- * dropping an entry that has not been useful for KAD_USEFUL_GRACE_MS, the
- * go-libp2p-kbucket rule that keeps long-lived, answering peers.  Buckets are
+ * dropping an entry that has not been useful for KAD_USEFUL_GRACE_MS, so a
+ * stream of newcomers cannot push out long-lived peers that answer (the
+ * aim of go-libp2p-kbucket's replaceable flag, with a simpler rule).  Buckets are
  * allocated on first use, so an empty table costs a few KiB.  Pure: the
  * caller gives the clock.
  */
