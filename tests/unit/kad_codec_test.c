@@ -1,5 +1,6 @@
 /* Unit tests for kad/codec.c: round trips, framing, caps, garbage. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,63 @@ START_TEST(test_roundtrip)
 	kad_msg_fini(&d);
 	kad_msg_fini(&m);
 	free(buf);
+}
+END_TEST
+
+/*
+ * A GET_PROVIDERS answer as js-libp2p's @libp2p/kad-dht 15.1.11 encodes it
+ * (Message.encode: the mainnet block topic key, one closer peer CONNECTED
+ * with one address, one provider with two); ours must be byte-identical.
+ */
+static const char js_hex[] =
+    "0803122212201c33f7ce7b6853431544de447d66a56ba0f70e3a10913e5184688885"
+    "ac62123042340a26002408011220000102030405060708090a0b0c0d0e0f10111213"
+    "1415161718191a1b1c1d1e1f1208047f00000106268118014a3c0a26002408011220"
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f1208"
+    "047f0000010626811208047f000001062681";
+
+START_TEST(test_js_vector)
+{
+	uint8_t		 js[256], id[38], key[KAD_TOPIC_KEY_LEN], *ours;
+	uint8_t		 addr[] = { 4, 127, 0, 0, 1, 6, 0x26, 0x81 };
+	struct kad_msg	 m;
+	struct kad_peer	 p;
+	size_t		 n = strlen(js_hex) / 2, i, len;
+	unsigned	 b;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sscanf(js_hex + 2 * i, "%2x", &b), 1);
+		js[i] = (uint8_t)b;
+	}
+	ck_assert_int_eq(kad_msg_decode(js, n, &m), KAD_CODEC_OK);
+	kad_topic_key("teranode/bitcoin/1.0.0/mainnet-block", key);
+	ck_assert_int_eq(m.type, KAD_GET_PROVIDERS);
+	ck_assert_mem_eq(m.key, key, sizeof(key));
+	ck_assert_uint_eq(m.ncloser, 1);
+	ck_assert_int_eq(m.closer[0].conn, KAD_CONNECTED);
+	ck_assert_uint_eq(m.nproviders, 1);
+	ck_assert_uint_eq(m.providers[0].naddrs, 2);
+	kad_msg_fini(&m);
+
+	memcpy(id, "\x00\x24\x08\x01\x12\x20", 6);
+	for (i = 0; i < 32; i++)
+		id[6 + i] = (uint8_t)i;
+	kad_msg_init(&m, KAD_GET_PROVIDERS, key, sizeof(key));
+	ck_assert_int_eq(kad_peer_set(&p, id, sizeof(id)), 0);
+	ck_assert_int_eq(kad_peer_add_addr(&p, addr, sizeof(addr)), 0);
+	p.conn = KAD_CONNECTED;
+	kad_msg_add_closer(&m, &p);
+	p.conn = KAD_NOT_CONNECTED;
+	ck_assert_int_eq(kad_peer_add_addr(&p, addr, sizeof(addr)), 0);
+	kad_msg_add_provider(&m, &p);
+	ck_assert_int_eq(kad_msg_encode(&m, &ours, &len), KAD_CODEC_OK);
+	ck_assert_uint_eq(n, 154);
+	ck_assert_uint_eq(len, n + 2);
+	ck_assert_uint_eq(ours[0], 0x80 | (n & 0x7f));	/* varint prefix */
+	ck_assert_uint_eq(ours[1], n >> 7);
+	ck_assert_mem_eq(ours + 2, js, n);
+	free(ours);
+	kad_msg_fini(&m);
 }
 END_TEST
 
@@ -237,6 +295,7 @@ main(void)
 	int	 failed;
 
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_js_vector);
 	tcase_add_test(tc, test_topic_key);
 	tcase_add_test(tc, test_frame_errors);
 	tcase_add_test(tc, test_garbage);
