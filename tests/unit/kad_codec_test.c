@@ -267,6 +267,33 @@ START_TEST(test_caps)
 }
 END_TEST
 
+START_TEST(test_private)
+{
+	static const uint8_t	lo[] = { 4, 127, 0, 0, 1, 6, 0, 1 };
+	static const uint8_t	ten[] = { 4, 10, 1, 2, 3 };
+	static const uint8_t	cgnat[] = { 4, 100, 64, 0, 1 };
+	static const uint8_t	pub[] = { 4, 8, 8, 8, 8, 6, 0, 1 };
+	static const uint8_t	pub172[] = { 4, 172, 32, 0, 1 };
+	static const uint8_t	dns[] = { 54, 1, 'x' };
+	uint8_t			v6[17] = { 41 };
+
+	ck_assert_int_eq(kad_addr_private(lo, sizeof(lo)), 1);
+	ck_assert_int_eq(kad_addr_private(ten, sizeof(ten)), 1);
+	ck_assert_int_eq(kad_addr_private(cgnat, sizeof(cgnat)), 1);
+	ck_assert_int_eq(kad_addr_private(pub, sizeof(pub)), 0);
+	ck_assert_int_eq(kad_addr_private(pub172, sizeof(pub172)), 0);
+	ck_assert_int_eq(kad_addr_private(dns, sizeof(dns)), -1);
+	ck_assert_int_eq(kad_addr_private(lo, 3), -1);
+	v6[16] = 1;				/* ::1 */
+	ck_assert_int_eq(kad_addr_private(v6, sizeof(v6)), 1);
+	v6[1] = 0xfd;				/* fd00::1 */
+	ck_assert_int_eq(kad_addr_private(v6, sizeof(v6)), 1);
+	v6[1] = 0x20;				/* 2000::1 */
+	v6[2] = 0x01;
+	ck_assert_int_eq(kad_addr_private(v6, sizeof(v6)), 0);
+}
+END_TEST
+
 START_TEST(test_peer_ids)
 {
 	static const uint8_t	sha[34] = { 0x12, 0x20 };
@@ -301,6 +328,7 @@ main(void)
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_flood);
 	tcase_add_test(tc, test_caps);
+	tcase_add_test(tc, test_private);
 	tcase_add_test(tc, test_peer_ids);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

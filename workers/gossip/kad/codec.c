@@ -402,6 +402,38 @@ kad_topic_key(const char *topic, uint8_t out[KAD_TOPIC_KEY_LEN])
 	crypto_hash_sha256(out + 2, (const uint8_t *)topic, strlen(topic));
 }
 
+static int
+ip4_private(const uint8_t *a)
+{
+	return a[0] == 10 || a[0] == 127 || a[0] == 0 ||
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	    (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+	    (a[0] == 100 && (a[1] & 0xc0) == 64);
+}
+
+static int
+ip6_private(const uint8_t *a)
+{
+	static const uint8_t	zero[15];
+
+	if (memcmp(a, zero, 15) == 0)		/* :: and ::1 */
+		return 1;
+	if (memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff)
+		return ip4_private(a + 12);	/* ::ffff:a.b.c.d */
+	return (a[0] & 0xfe) == 0xfc ||		/* fc00::/7 */
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);	/* fe80::/10 */
+}
+
+int
+kad_addr_private(const uint8_t *ma, size_t len)
+{
+	if (len >= 5 && ma[0] == 4)			/* /ip4 */
+		return ip4_private(ma + 1);
+	if (len >= 17 && ma[0] == 41)			/* /ip6 */
+		return ip6_private(ma + 1);
+	return -1;
+}
+
 int
 kad_protocols_server(const char *const *protos, size_t n)
 {

@@ -140,6 +140,12 @@ int	kad_frame_next(const uint8_t *buf, size_t len, const uint8_t **body,
 /* The 34-byte rendezvous key of a topic: multihash sha2-256(utf8(topic)). */
 #define KAD_TOPIC_KEY_LEN	34
 void	kad_topic_key(const char *topic, uint8_t out[KAD_TOPIC_KEY_LEN]);
+/*
+ * 1 if a binary multiaddr starts with a loopback, private (RFC 1918, ULA),
+ * CGNAT, link-local or unspecified IP, 0 for a public IP, -1 when it does
+ * not start with /ip4 or /ip6 (names are judged once resolved).
+ */
+int	kad_addr_private(const uint8_t *ma, size_t len);
 /* 1 if identify's protocol list names KAD_PROTOCOL (a DHT server). */
 int	kad_protocols_server(const char *const *protos, size_t n);
 
