@@ -24,7 +24,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS	:= -std=c11 -D_GNU_SOURCE -g $(WARN) -Icommon -I$(GEN) $(PKG_CFLAGS) \
+CFLAGS	:= -std=c11 -D_GNU_SOURCE -g $(WARN) -Icommon -Iworkers/gossip -I$(GEN) $(PKG_CFLAGS) \
 	   -DTP_VERSION='"$(VERSION)"' -DTP_CONF_DEFAULT='"$(SYSCONFDIR)/terap2p.conf"'
 ifeq ($(VARIANT),asan)
 CFLAGS	+= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -48,6 +48,7 @@ PROTOS = \
 COMMON_SRCS = \
 	common/config.c \
 	common/config_keys.c \
+	common/config_src.c \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
@@ -60,53 +61,59 @@ SUP_SRCS = \
 	supervisor/supervisor.c \
 	supervisor/supervisor_backoff.c
 
-# the gossip worker's pure libp2p codecs (no common/ needed)
+# the gossip worker's libp2p layer, its pure codecs (no common/ needed)
 GOSSIP_WIRE_SRCS = \
-	workers/gossip/gossip_base58.c \
-	workers/gossip/gossip_identity.c \
-	workers/gossip/gossip_mss.c \
-	workers/gossip/gossip_multiaddr.c \
-	workers/gossip/gossip_noise.c \
-	workers/gossip/gossip_varint.c \
-	workers/gossip/gossip_yamux.c \
+	workers/gossip/libp2p/base58.c \
+	workers/gossip/libp2p/identity.c \
+	workers/gossip/libp2p/mss.c \
+	workers/gossip/libp2p/multiaddr.c \
+	workers/gossip/libp2p/noise.c \
+	workers/gossip/libp2p/varint.c \
+	workers/gossip/libp2p/yamux.c \
 	$(GEN)/libp2p_crypto.pb-c.c \
 	$(GEN)/libp2p_noise.pb-c.c
 
+# the libp2p layer: host, connections, streams, identify, ping
+GOSSIP_LIBP2P_SRCS = \
+	workers/gossip/libp2p/conn.c \
+	workers/gossip/libp2p/host.c \
+	workers/gossip/libp2p/identify.c \
+	workers/gossip/libp2p/negotiate.c \
+	workers/gossip/libp2p/ping.c \
+	workers/gossip/libp2p/pnet.c \
+	workers/gossip/libp2p/static.c \
+	workers/gossip/libp2p/stream.c \
+	$(GEN)/libp2p_identify.pb-c.c \
+	$(GOSSIP_WIRE_SRCS)
+
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
-	workers/gossip/gossip_conn.c \
-	workers/gossip/gossip_gate.c \
-	workers/gossip/gossip_health.c \
-	workers/gossip/gossip_host.c \
-	workers/gossip/gossip_identify.c \
-	workers/gossip/gossip_local.c \
-	workers/gossip/gossip_meshsub.c \
-	workers/gossip/gossip_negotiate.c \
-	workers/gossip/gossip_ping.c \
-	workers/gossip/gossip_pnet.c \
-	workers/gossip/gossip_static.c \
-	workers/gossip/gossip_stream.c \
-	workers/gossip/gossip_teranode.c \
-	$(GEN)/libp2p_identify.pb-c.c \
-	$(GOSSIP_WIRE_SRCS) \
+	workers/gossip/gate.c \
+	workers/gossip/pubsub/meshsub.c \
+	workers/gossip/teranode/handlers.c \
+	workers/gossip/teranode/health.c \
+	workers/gossip/teranode/local.c \
+	$(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) \
 	$(GOSSIP_TERANODE_SRCS)
 
 # the gossipsub router: pure, transport-independent
 GOSSIP_PUBSUB_SRCS = \
-	workers/gossip/gossip_pubsub.c \
-	workers/gossip/gossip_pubsub_cache.c \
-	workers/gossip/gossip_pubsub_mesh.c \
-	workers/gossip/gossip_pubsub_rpc.c \
-	workers/gossip/gossip_pubsub_score.c \
+	workers/gossip/pubsub/router.c \
+	workers/gossip/pubsub/cache.c \
+	workers/gossip/pubsub/mesh.c \
+	workers/gossip/pubsub/params.c \
+	workers/gossip/pubsub/rpc.c \
+	workers/gossip/pubsub/score.c \
 	$(GEN)/libp2p_pubsub.pb-c.c
 
 # Teranode's messages, peer registry, selector and sync coordinator: pure
 GOSSIP_TERANODE_SRCS = \
-	workers/gossip/gossip_registry.c \
-	workers/gossip/gossip_sync.c \
-	workers/gossip/gossip_tmsg.c \
-	workers/gossip/gossip_tmsg_check.c
+	workers/gossip/teranode/registry.c \
+	workers/gossip/teranode/sync.c \
+	workers/gossip/teranode/msg.c \
+	workers/gossip/teranode/msg_check.c \
+	workers/gossip/teranode/msg_encode.c
 
 # the Kademlia DHT: codec, routing table, provider store, lookups (pure)
 KAD_SRCS = \
@@ -174,6 +181,7 @@ UNIT_TESTS = \
 	kafka_bridge_attrib \
 	api_pure \
 	config \
+	config_teranode \
 	util \
 	ipc_codec \
 	ipc \
@@ -204,6 +212,7 @@ UNIT_TESTS = \
 	kad_peercache
 
 UNIT_config_SRCS = $(COMMON_SRCS)
+UNIT_config_teranode_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
@@ -220,7 +229,7 @@ UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
-UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/gossip_health.c
+UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/teranode/health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
@@ -248,6 +257,7 @@ INTEG_TESTS = \
 	api_ctl \
 	api_dashboard \
 	supervisor \
+	config \
 	interop \
 	pubsub \
 	teranode \
@@ -256,6 +266,7 @@ INTEG_TESTS = \
 	bans
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
@@ -315,7 +326,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
 .PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install clean deps \
-	deps-test test-variant
+	deps-test test-variant check-layers
 .DEFAULT_GOAL := all
 
 all: $(B)/terap2pd
@@ -413,7 +424,12 @@ $(INTEROP_STAMP): tests/interop/package-lock.json
 	$(Q)cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	$(Q)touch $@
 
+# the gossip worker's layers include only downward, through their doors
+check-layers:
+	$(Q)scripts/check-layers.sh
+
 test: deps-test $(INTEROP_STAMP)
+	$(Q)scripts/check-layers.sh
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release tests
 	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant
@@ -438,7 +454,7 @@ bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_benc
 # ---- fuzzing (always clang, its own build dir) ----
 
 FUZZ_B      := build/fuzz
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -I$(GEN) $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -Iworkers/gossip -I$(GEN) $(PKG_CFLAGS) \
 	       -fsanitize=fuzzer,address,undefined -DTP_VERSION='"fuzz"'
 
 define fuzz_rule

@@ -8,7 +8,6 @@
  *     clients (tests/interop/ws_fanout.mjs), with the p50/p99 delay.
  * Usage: api_bench TERAP2PD [entries] [clients] [seconds]
  */
-#define GOSSIP_PUBSUB_INTERNAL
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +19,9 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
-#include "../workers/gossip/gossip.h"
-#include "../workers/gossip/gossip_pubsub.h"
-#include "../workers/gossip/gossip_tmsg.h"
+#include "libp2p/libp2p.h"
+#include "pubsub/internal.h"
+#include "teranode/msg.h"
 #include "bench_daemon.h"
 #include "config.h"
 #include "log.h"
@@ -33,10 +32,27 @@
 #define KEY	"benchkey"
 
 /* A gossip host of ours with a router, to speak to the daemon. */
-static struct gossip_ctx *
+struct bench_host {
+	struct p2p_host		h;
+	struct ps_meshsub	ms;
+};
+
+static void
+host_identified(void *arg, struct p2p_conn *c)
+{
+	ps_meshsub_attach(&((struct bench_host *)arg)->ms, c);
+}
+
+static void
+host_closed(void *arg, struct p2p_conn *c)
+{
+	ps_meshsub_detach(&((struct bench_host *)arg)->ms, c);
+}
+
+static struct bench_host *
 host_new(struct event_base *base, const char *dir, int port)
 {
-	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
+	struct bench_host	*g = xcalloc(1, sizeof(*g));
 	struct proc		*p = xcalloc(1, sizeof(*p));
 	char			 conf[512], err[256];
 
@@ -49,11 +65,14 @@ host_new(struct event_base *base, const char *dir, int port)
 	p->role = "gossip";
 	util_mkdirs(dir, 0700);
 	p->ipc = ipc_new(base, dir, "bench");
-	g->p = p;
-	g->pub = ipc_pub_open(p->ipc, "gossip.pub");
-	if (gossip_host_start(g) == -1 || gossip_meshsub_start(g) == -1)
+	g->h.p = p;
+	g->h.cbs.arg = g;
+	g->h.cbs.identified = host_identified;
+	g->h.cbs.closed = host_closed;
+	if (p2p_host_start(&g->h) == -1 ||
+	    ps_meshsub_start(&g->ms, &g->h, NULL, NULL) == -1)
 		fatal("cannot start our host");
-	gossip_pubsub_join(g->ps, TOPIC);
+	ps_join(g->ms.ps, TOPIC);
 	return g;
 }
 
@@ -68,17 +87,17 @@ spin(struct event_base *base, int ms)
 
 /* One node_status signed by a fresh identity, as an RPC on our stream. */
 static void
-send_status(struct gossip_conn *c, uint32_t i)
+send_status(struct p2p_stream *out, uint32_t i)
 {
-	struct gossip_identity	 id;
-	struct gossip_tmsg	 m;
-	uint8_t			*msg, *rpc, pre[GOSSIP_VARINT_MAX];
+	struct p2p_identity	 id;
+	struct tn_msg	 m;
+	uint8_t			*msg, *rpc, pre[P2P_VARINT_MAX];
 	char			*env;
 	size_t			 envlen, msglen, rpclen, n;
 
-	gossip_identity_generate(&id);
+	p2p_identity_generate(&id);
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_NODE_STATUS;
+	m.kind = TN_MSG_NODE_STATUS;
 	snprintf(m.u.node_status.peer_id, sizeof(m.u.node_status.peer_id), "%s",
 	    id.peer_id_text);
 	snprintf(m.u.node_status.client_name,
@@ -86,18 +105,18 @@ send_status(struct gossip_conn *c, uint32_t i)
 	snprintf(m.u.node_status.type, sizeof(m.u.node_status.type),
 	    "node_status");
 	m.u.node_status.best_height = i + 1;
-	if (gossip_tmsg_seal(&m, "bench", &env, &envlen) != GOSSIP_TMSG_OK ||
-	    gossip_pubsub_msg_sign(&id, (const uint8_t *)TOPIC, strlen(TOPIC),
+	if (tn_msg_seal(&m, "bench", &env, &envlen) != TN_MSG_OK ||
+	    ps_msg_sign(&id, (const uint8_t *)TOPIC, strlen(TOPIC),
 	    (const uint8_t *)env, envlen, (uint64_t)i + 1, &msg, &msglen) != 0 ||
-	    gossip_pubsub_rpc_wrap(msg, msglen, &rpc, &rpclen) != 0)
+	    ps_rpc_wrap(msg, msglen, &rpc, &rpclen) != 0)
 		fatal("cannot build message %u", i);
-	n = gossip_varint_encode(rpclen, pre);
-	gossip_stream_write(c->ps_out, pre, n);
-	gossip_stream_write(c->ps_out, rpc, rpclen);
+	n = p2p_varint_encode(rpclen, pre);
+	p2p_stream_write(out, pre, n);
+	p2p_stream_write(out, rpc, rpclen);
 	free(env);
 	free(msg);
 	free(rpc);
-	gossip_identity_fini(&id);
+	p2p_identity_fini(&id);
 }
 
 /* `wrk` for seconds on url: requests/s and mean latency (ms). */
@@ -171,8 +190,9 @@ main(int argc, char **argv)
 	int			 port = 26000 + (int)(getpid() % 8000);
 	struct daemon		 d;
 	struct event_base	*base;
-	struct gossip_ctx	*g;
-	struct gossip_conn	*c = NULL;
+	struct bench_host	*g;
+	struct p2p_conn	*c = NULL;
+	struct p2p_stream	*out = NULL;
 	char			 dir[] = "/tmp/tp-apib-XXXXXX", addr[200], url[256],
 				 cmd[512], line[512];
 	double			 prps, plat, hrps, hlat, p50 = -1, p99 = -1;
@@ -187,18 +207,19 @@ main(int argc, char **argv)
 	base = event_base_new();
 	g = host_new(base, dir, port + 1);
 	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d", port);
-	if (gossip_host_dial(g, addr, NULL, line, sizeof(line)) == -1)
+	if (p2p_host_dial(&g->h, addr, NULL, line, sizeof(line)) == -1)
 		fatal("%s", line);
-	for (i = 0; i < 200 && (c == NULL || c->ps_out == NULL ||
-	    c->ps_out->state != GOSSIP_STREAM_OPEN); i++) {
+	for (i = 0; i < 200 && (out == NULL ||
+	    out->state != P2P_STREAM_OPEN); i++) {
 		spin(base, 20);
-		c = TAILQ_FIRST(&g->conns);
+		c = TAILQ_FIRST(&g->h.conns);
+		out = c != NULL ? ps_meshsub_stream(&g->ms, c) : NULL;
 	}
-	if (c == NULL || c->ps_out == NULL)
+	if (out == NULL)
 		fatal("no pubsub stream to the daemon");
 	spin(base, 1500);	/* subscriptions exchanged */
 	for (k = 0; k < entries; k++) {
-		send_status(c, k);
+		send_status(out, k);
 		if (k % 50 == 49)
 			spin(base, 10);
 	}
@@ -237,7 +258,7 @@ main(int argc, char **argv)
 	    hrps, hlat);
 	printf("/p2p-ws fan-out, 1000 msgs/s to %d clients for 2 s: delay p50 "
 	    "%.2f ms, p99 %.2f ms\n", clients, p50, p99);
-	gossip_host_stop(g);
+	p2p_host_stop(&g->h);
 	daemon_stop(&d);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 && reg >= (int64_t)entries ? 0 : 1;

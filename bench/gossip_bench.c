@@ -19,14 +19,14 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "../workers/gossip/gossip.h"
+#include "libp2p/libp2p.h"
 #include "config.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
 
 struct bench {
-	struct gossip_ctx	*a, *b;
+	struct p2p_host	*a, *b;
 	struct event_base	*base;
 	uint64_t		 want, got, sent;
 	uint8_t			 chunk[65536];
@@ -36,7 +36,7 @@ struct bench {
 static struct bench	*B;	/* the protocol callbacks find the run here */
 
 static void
-bulk_fill(struct gossip_stream *s)
+bulk_fill(struct p2p_stream *s)
 {
 	while (B->sent < B->want && evbuffer_get_length(s->out) < 262144) {
 		size_t	n = sizeof(B->chunk);
@@ -44,19 +44,19 @@ bulk_fill(struct gossip_stream *s)
 		if (n > B->want - B->sent)
 			n = (size_t)(B->want - B->sent);
 		B->sent += n;
-		gossip_stream_write(s, B->chunk, n);
+		p2p_stream_write(s, B->chunk, n);
 	}
 }
 
 static void
-bulk_open(struct gossip_stream *s)
+bulk_open(struct p2p_stream *s)
 {
 	if (s->outbound)
 		bulk_fill(s);
 }
 
 static void
-bulk_data(struct gossip_stream *s)
+bulk_data(struct p2p_stream *s)
 {
 	size_t	n = evbuffer_get_length(s->in);
 
@@ -68,14 +68,14 @@ bulk_data(struct gossip_stream *s)
 	}
 }
 
-static const struct gossip_proto bulk_proto = {
+static const struct p2p_proto bulk_proto = {
 	"/terap2p/bench/1.0.0", bulk_open, bulk_data, NULL, NULL, bulk_fill,
 };
 
-static struct gossip_ctx *
+static struct p2p_host *
 host_new(struct event_base *base, const char *dir, int port)
 {
-	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
+	struct p2p_host	*g = xcalloc(1, sizeof(*g));
 	struct proc		*p = xcalloc(1, sizeof(*p));
 	char			 conf[512], err[256], run[300];
 
@@ -92,20 +92,19 @@ host_new(struct event_base *base, const char *dir, int port)
 	util_mkdirs(run, 0700);
 	p->ipc = ipc_new(base, run, "gossip");
 	g->p = p;
-	g->pub = ipc_pub_open(p->ipc, "gossip.pub");
-	g->extra_proto = &bulk_proto;
-	if (gossip_host_start(g) == -1)
+	if (p2p_host_start(g) == -1 ||
+	    p2p_host_add_proto(g, &bulk_proto, NULL) == -1)
 		fatal("cannot start a host on port %d", port);
 	return g;
 }
 
-static struct gossip_conn *
-first_open(struct gossip_ctx *g)
+static struct p2p_conn *
+first_open(struct p2p_host *g)
 {
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 
 	TAILQ_FOREACH(c, &g->conns, entry)
-		if (c->state == GOSSIP_CONN_OPEN && c->info.identified)
+		if (c->state == P2P_CONN_OPEN && c->info.identified)
 			return c;
 	return NULL;
 }
@@ -146,8 +145,8 @@ cond_nconns(struct bench *b)
 static double
 raw_aead_mibs(size_t mib)
 {
-	static uint8_t	plain[GOSSIP_NOISE_PLAIN_MAX];
-	static uint8_t	ct[GOSSIP_NOISE_MSG_MAX];
+	static uint8_t	plain[P2P_NOISE_PLAIN_MAX];
+	static uint8_t	ct[P2P_NOISE_MSG_MAX];
 	uint8_t		key[32], nonce[12] = { 0 };
 	unsigned long long clen, plen;
 	uint64_t	t0, total = (uint64_t)mib << 20, done = 0;
@@ -185,7 +184,7 @@ int
 main(int argc, char **argv)
 {
 	struct bench		 b;
-	struct gossip_conn	*c;
+	struct p2p_conn	*c;
 	char			 dir[] = "/tmp/tp-bench-XXXXXX", err[256], addr[200];
 	size_t			 mib = argc > 1 ? (size_t)atoi(argv[1]) : 256;
 	size_t			 nconn = argc > 2 ? (size_t)atoi(argv[2]) : 1000;
@@ -207,14 +206,14 @@ main(int argc, char **argv)
 	    b.b->id.peer_id_text);
 
 	/* bulk throughput */
-	if (gossip_host_dial(b.a, addr, NULL, err, sizeof(err)) == -1)
+	if (p2p_host_dial(b.a, addr, NULL, err, sizeof(err)) == -1)
 		fatal("%s", err);
 	run_until(&b, cond_connected, 5000);
 	if ((c = first_open(b.a)) == NULL)
 		fatal("no connection");
 	b.want = (uint64_t)mib << 20;
 	t0 = util_mono_ms();
-	gossip_stream_open(c, &bulk_proto);
+	p2p_stream_open(c, &bulk_proto);
 	run_until(&b, cond_done, 120000);
 	ms = util_mono_ms() - t0 + 1;
 	got = (double)b.got / 1048576.0 / ((double)ms / 1000.0);
@@ -226,12 +225,12 @@ main(int argc, char **argv)
 	printf("ratio: %.0f%% of raw (goal >= 60%%)\n", got * 100.0 / raw);
 
 	/* handshakes and idle memory */
-	gossip_host_disconnect(b.a, b.b->id.peer_id_text);
+	p2p_host_disconnect(b.a, b.b->id.peer_id_text);
 	rss0 = rss_kib();
 	want_conns = nconn;
 	t0 = util_mono_ms();
 	for (i = 0; i < nconn; i++)
-		if (gossip_host_dial(b.a, addr, NULL, err, sizeof(err)) == -1)
+		if (p2p_host_dial(b.a, addr, NULL, err, sizeof(err)) == -1)
 			fatal("dial %zu: %s", i, err);
 	run_until(&b, cond_nconns, 60000);
 	ms = util_mono_ms() - t0 + 1;
@@ -241,8 +240,8 @@ main(int argc, char **argv)
 	    (double)hs * 1000.0 / (double)ms);
 	printf("memory: %.1f KiB per idle connection (both ends counted, "
 	    "goal <= 64 KiB)\n", (double)(rss_kib() - rss0) / (double)hs);
-	gossip_host_stop(b.a);
-	gossip_host_stop(b.b);
+	p2p_host_stop(b.a);
+	p2p_host_stop(b.b);
 	snprintf(err, sizeof(err), "rm -rf %s", dir);
 	return system(err) == 0 ? 0 : 1;
 }

@@ -1,17 +1,22 @@
 /*
  * Every setting terap2p reads, declared once: name, type, embedded default,
- * flags and one line of meaning.  Teranode's key names where Teranode has
- * the setting (research/teranode-p2p.md §10), terap2p's own otherwise.  The
- * README's settings table and etc/terap2p.conf follow this table; adding a
- * setting is one line here.
+ * flags and one line of meaning.  Teranode's key names and defaults where
+ * Teranode's P2P service has the setting (Teranode's settings/settings.go
+ * and settings.conf), terap2p's own otherwise.  Then the other names a key
+ * is known by, and the keys Teranode's settings.conf still holds but no
+ * longer reads.  The README's settings table and etc/terap2p.conf follow
+ * this table; adding a setting is one line here.
  */
 #include "config.h"
 #include "tp.h"
 
 #define STR(n, d, f, h)		{ n, CFG_STR, d, f, 0, 0, NULL, h }
+#define STRMAX(n, d, f, m, h)	{ n, CFG_STR, d, f, 0, m, NULL, h }
 #define INT(n, d, lo, hi, h)	{ n, CFG_INT, d, 0, lo, hi, NULL, h }
 #define BOOL(n, d, h)		{ n, CFG_BOOL, d, 0, 0, 0, NULL, h }
+#define BOOLF(n, d, f, h)	{ n, CFG_BOOL, d, f, 0, 0, NULL, h }
 #define DUR(n, d, h)		{ n, CFG_DURATION, d, 0, 0, 0, NULL, h }
+#define DUR1(n, d, h)		{ n, CFG_DURATION, d, CFG_NONZERO, 0, 0, NULL, h }
 #define LIST(n, d, f, h)	{ n, CFG_LIST, d, f, 0, 0, NULL, h }
 #define ENUM(n, d, c, h)	{ n, CFG_ENUM, d, 0, 0, 0, c, h }
 
@@ -21,12 +26,14 @@ const struct cfg_key config_keys[] = {
 	    "directory for the ban store, keys and run files"),
 	STR("run_dir", "", 0,
 	    "IPC socket directory (empty: <data_dir>/run)"),
+	STR("teranode_settings_dir", "", 0,
+	    "folder of Teranode's settings.conf and settings_local.conf (empty: searched as Teranode does; none: not read)"),
 	ENUM("log_level", "info", "error|warn|info|debug",
-	    "lowest level logged (-v forces debug)"),
+	    "lowest level logged (-v forces debug); Teranode's logLevel"),
 	ENUM("log_format", "logfmt", "logfmt|json", "log line format"),
 	DUR("shutdown_timeout", "5s",
 	    "how long workers get to stop before SIGTERM, then as long again before SIGKILL"),
-	DUR("worker_ready_timeout", "30s",
+	DUR1("worker_ready_timeout", "30s",
 	    "a worker not READY this long after its start is killed and restarted"),
 
 	/* node identity and network */
@@ -55,9 +62,11 @@ const struct cfg_key config_keys[] = {
 	    "directory of p2p.key and the peer cache (empty: data_dir)"),
 	STR("p2p_private_key", "", CFG_SECRET,
 	    "Ed25519 private key, hex (64 or 96 bytes); empty: <p2p_peer_cache_dir>/p2p.key"),
-	STR("p2p_shared_key", "", CFG_SECRET,
+	STR("p2p_peer_id", "", 0,
+	    "read by Teranode and never used; ignored (the peer ID comes from the key)"),
+	STR("p2p_shared_key", "", CFG_SECRET | CFG_TN_DEAD,
 	    "pnet pre-shared key (private network); empty: public network"),
-	BOOL("p2p_optimise_retries", "false",
+	BOOLF("p2p_optimise_retries", "false", CFG_TN_DEAD,
 	    "shorter redial backoff for static peers"),
 	INT("p2p_max_inbound", "128", 0, 100000,
 	    "most inbound libp2p connections at once"),
@@ -65,15 +74,28 @@ const struct cfg_key config_keys[] = {
 	    "most outbound libp2p connections at once"),
 	INT("p2p_max_per_ip", "8", 1, 100000,
 	    "most libp2p connections from one IP address"),
-	DUR("p2p_dial_timeout", "10s", "outbound TCP connect time-out"),
-	DUR("p2p_handshake_timeout", "10s",
+	DUR1("p2p_dial_timeout", "10s", "outbound TCP connect time-out"),
+	DUR1("p2p_handshake_timeout", "10s",
 	    "time allowed from TCP connect to an open yamux session"),
-	DUR("p2p_idle_timeout", "2m",
+	DUR1("p2p_idle_timeout", "2m",
 	    "a connection silent this long (no reply to pings) is closed"),
 	INT("p2p_max_message_size", "1048576", 1024, 16777216,
 	    "largest gossipsub RPC accepted, bytes"),
 	BOOL("p2p_allow_private_ips", "false",
-	    "accept loopback/private DataHub URLs from peers"),
+	    "accept loopback/private DataHub URLs and DHT addresses from peers"),
+	BOOL("p2p_enable_nat", "false",
+	    "UPnP/NAT-PMP port mapping, AutoNAT service and hole punching"),
+	BOOL("p2p_enable_mdns", "false", "find peers on the local network by mDNS"),
+
+	/* discovery */
+	LIST("p2p_bootstrap_peers", "", 0,
+	    "DHT bootstrap peers (multiaddrs, /dnsaddr/... allowed); Teranode's settings.conf: /dnsaddr/${network}.bootstrap.teranode.bsvb.tech"),
+	ENUM("p2p_dht_mode", "server", "server|client|off",
+	    "Kademlia DHT (/ipfs/kad/1.0.0) mode"),
+	DUR1("p2p_dht_cleanup_interval", "24h",
+	    "how often expired DHT provider records are dropped (server mode)"),
+	BOOL("p2p_enable_peer_exchange", "true",
+	    "share known peers with connected peers"),
 
 	/* gossip topics */
 	STR("p2p_block_topic", "block", CFG_REQUIRED, "block topic suffix"),
@@ -83,15 +105,23 @@ const struct cfg_key config_keys[] = {
 	    "rejected transaction topic suffix"),
 	STR("p2p_node_status_topic", "node_status", CFG_REQUIRED,
 	    "node status topic suffix"),
-	STR("p2p_mining_on_topic", "", 0,
+	STR("p2p_mining_on_topic", "", CFG_TN_DEAD,
 	    "mining-on topic suffix (empty: not joined)"),
-	STR("p2p_bestblock_topic", "", 0,
+	STR("p2p_bestblock_topic", "", CFG_TN_DEAD,
 	    "best-block topic suffix (empty: not joined)"),
-	STR("p2p_handshake_topic", "", 0,
+	STR("p2p_handshake_topic", "", CFG_TN_DEAD,
 	    "handshake topic, used verbatim (empty: no handshake)"),
 	STR("asset_httpPublicAddress", "", 0,
-	    "our DataHub URL, announced in block/subtree/node_status messages"),
-	DUR("p2p_node_status_interval", "10s",
+	    "our DataHub URL, announced in block/subtree/node_status messages (empty: asset_httpAddress)"),
+	STR("asset_httpAddress", "", 0,
+	    "the asset service's URL, announced when asset_httpPublicAddress is empty"),
+	STR("asset_propagation_public_url", "", 0,
+	    "node_status propagation_url (empty: the DataHub URL)"),
+	STR("minminingtxfee", "0.000005", 0,
+	    "node_status min_mining_tx_fee, BSV per kB"),
+	INT("global_blockHeightRetention", "288", 0, 100000000,
+	    "blocks kept by a pruned node (node_status storage: full or pruned)"),
+	DUR1("p2p_node_status_interval", "10s",
 	    "how often our node_status is published"),
 	LIST("subtreevalidation_blacklisted_baseurls", "", 0,
 	    "DataHub URLs (or hosts) whose subtree announcements are dropped"),
@@ -99,15 +129,44 @@ const struct cfg_key config_keys[] = {
 	    "peer ID always chosen as the sync peer when connected"),
 	STR("p2p_genesis_hash", "", 0,
 	    "genesis block hash for DataHub health checks (empty: by network)"),
-	DUR("p2p_health_check_interval", "30s",
+	BOOL("p2p_health_check_enabled", "true", "check peers' DataHub URLs"),
+	DUR1("p2p_health_check_interval", "30s",
 	    "how often peers' DataHub URLs are checked"),
-	DUR("p2p_health_http_timeout", "5s", "time-out of one DataHub check"),
+	DUR1("p2p_health_http_timeout", "5s", "time-out of one DataHub check"),
+	INT("p2p_health_remove_after_failures", "3", 1, 1000000,
+	    "failed DataHub checks in a row before a peer is reported unhealthy"),
 	INT("p2p_peer_registry_max", "10000", 16, 1000000,
 	    "most peers kept in the peer registry"),
-	DUR("p2p_peer_registry_ttl", "1h",
+	DUR1("p2p_peer_registry_ttl", "1h",
 	    "a peer not heard from this long leaves the registry"),
+	DUR1("p2p_peer_registry_batch_interval", "1s",
+	    "how often peer registry updates are written in one batch"),
 	DUR("p2p_handshake_refuse_duration", "10m",
 	    "how long a peer of another network (topicPrefix) is refused"),
+	BOOL("p2p_allow_pruned_node_fallback", "true",
+	    "choose a pruned peer as sync peer when no full one is available"),
+	INT("p2p_seen_hash_max_size", "10000", 1, 10000000,
+	    "most recently seen block/subtree hashes remembered"),
+	DUR1("p2p_seen_hash_ttl", "2m", "how long a seen hash is remembered"),
+	INT("p2p_seen_hash_max_publishers", "3", 1, 1000,
+	    "peers remembered per seen hash"),
+	INT("p2p_max_unvalidated_advertised_height_lead", "10000", 0, 100000000,
+	    "a peer's advertised height is capped at our height plus this"),
+	INT("p2p_max_unproven_sync_probes_per_backoff_window", "3", 0, 1000000,
+	    "sync probes to unproven peers per backoff window"),
+	DUR("p2p_full_storage_penalty_duration", "1h",
+	    "how long a peer that claimed full storage falsely is avoided"),
+	DUR("p2p_full_delivery_freshness_window", "24h",
+	    "how recent a peer's full delivery must be to count"),
+	DUR1("p2p_sync_peer_no_progress_timeout", "5m",
+	    "a sync peer without progress this long is replaced"),
+	DUR1("p2p_sync_coordinator_periodic_evaluation_interval", "30s",
+	    "how often the sync peer choice is re-evaluated"),
+	BOOL("p2p_enable_peer_scoring", "true", "gossipsub peer scoring"),
+	INT("p2p_peer_score_ip_colocation_threshold", "10", 0, 1000000,
+	    "peers per IP before the gossipsub colocation penalty"),
+	INT("p2p_gossip_handler_concurrency", "4", 1, 1024,
+	    "gossip messages handled at once"),
 
 	/* bans */
 	STR("ban_store_url", "", 0,
@@ -119,33 +178,71 @@ const struct cfg_key config_keys[] = {
 	    "IP/subnet ban length when a request gives none"),
 	INT("p2p_ban_max_entries", "100000", 1, 10000000,
 	    "largest number of IP/subnet ban entries"),
-	DUR("p2p_ban_decay_interval", "1m", "ban score decay period"),
+	DUR1("p2p_ban_decay_interval", "1m", "ban score decay period"),
 	INT("p2p_ban_decay_points", "1", 0, 1000000,
 	    "points a score loses each decay period"),
-	DUR("p2p_ban_sweep_interval", "1m",
+	DUR1("p2p_ban_sweep_interval", "1m",
 	    "how often expired bans leave memory and storage"),
-	DUR("p2p_ban_reload_interval", "30s",
+	DUR1("p2p_ban_reload_interval", "30s",
 	    "how often bans are reloaded from a shared store (backstop)"),
 
 	/* api */
 	STR("p2p_httpListenAddress", ":9906", 0,
 	    "REST/WebSocket listen address, host:port"),
-	STR("api_key", "", CFG_SECRET,
+	STR("p2p_httpAddress", "localhost:9906", 0,
+	    "where other services reach our HTTP (the asset service dials ws://<this>/p2p-ws); not used by terap2p"),
+	STRMAX("api_key", "", CFG_SECRET, 1024,
 	    "key required by mutating REST calls (empty: mutations refused)"),
 	INT("securityLevelHTTP", "0", 0, 1, "1 serves HTTPS"),
-	STR("server_certFile", "", 0, "TLS certificate (securityLevelHTTP=1)"),
+	STR("server_certFile", "", 0,
+	    "TLS certificate (securityLevelHTTP=1, security_level_grpc>0)"),
 	STR("server_keyFile", "", CFG_SECRET,
-	    "TLS private key (securityLevelHTTP=1)"),
+	    "TLS private key (securityLevelHTTP=1, security_level_grpc>0)"),
 	INT("api_max_connections", "1024", 1, 100000,
 	    "most HTTP connections open at once (more are closed at accept)"),
 	INT("api_ws_max_clients", "100", 1, 10000,
 	    "most /p2p-ws WebSocket clients at once (more get a 503)"),
-	DUR("api_ws_ping_interval", "10s",
+	DUR1("api_ws_ping_interval", "10s",
 	    "how often /p2p-ws clients get a PING notification"),
+	INT("p2p_websocket_max_connections", "1000", 0, 1000000,
+	    "Teranode's /p2p-ws connection cap"),
+	INT("p2p_websocket_max_connections_per_source", "0", 0, 1000000,
+	    "/p2p-ws connections per source address (0: max(4, cap/20))"),
+	LIST("p2p_websocket_allowed_origins", "", 0,
+	    "Origin headers /p2p-ws accepts (empty: any)"),
+	LIST("p2p_websocket_trusted_source_cidrs", "127.0.0.1/32|::1/128", 0,
+	    "source networks exempt from the per-source /p2p-ws cap"),
+
+	/* gRPC: p2p_api.PeerService served, Teranode's services called */
+	STR("p2p_grpcListenAddress", ":9904", 0,
+	    "gRPC p2p_api.PeerService listen address, host:port"),
+	STR("p2p_grpcAddress", "localhost:9904", 0,
+	    "where other Teranode services dial our gRPC; not used by terap2p"),
+	STRMAX("grpc_admin_api_key", "", CFG_SECRET, 1024,
+	    "x-api-key the protected PeerService calls need (empty: a random key, so none can be made)"),
+	INT("security_level_grpc", "0", 0, 3,
+	    "gRPC TLS: 0 plaintext, 1 server TLS, 2/3 client certificates"),
+	STR("blockchain_grpcAddress", "localhost:8087", 0,
+	    "Teranode's blockchain service (Subscribe, FSM state, best header)"),
+	STR("blockassembly_grpcAddress", "localhost:8085", 0,
+	    "Teranode's block assembly service (GetBlockAssemblyState)"),
+	INT("grpc_max_retries", "40", 0, 100000,
+	    "attempts of a gRPC call that fails Unavailable or DeadlineExceeded"),
+	DUR1("grpc_retry_backoff", "250ms", "pause between those attempts"),
+	INT("blockassembly_grpcMaxRetries", "3", 0, 100000,
+	    "attempts of a block assembly call"),
+	DUR1("blockassembly_grpcRetryBackoff", "2s",
+	    "pause between block assembly attempts"),
+	STR("grpc_resolver", "", 0,
+	    "gRPC name resolver (dns; k8s/kubernetes for k8s:/// targets)"),
 
 	/* kafka */
 	STR("KAFKA_HOSTS", "embedded", 0,
 	    "Kafka bootstrap servers host:port,...; empty or embedded: an in-process mock broker"),
+	INT("KAFKA_PORT", "9092", 1, 65535,
+	    "Kafka port, for ${KAFKA_PORT} in KAFKA_HOSTS and the kafka_*Config URLs"),
+	INT("KAFKA_PARTITIONS", "1", 1, 100000,
+	    "partitions of the topics when the URLs do not say"),
 	STR("KAFKA_BLOCKS", "blocks", CFG_REQUIRED,
 	    "topic of blocks seen on the network and sync triggers (produced)"),
 	STR("KAFKA_SUBTREES", "subtrees", CFG_REQUIRED,
@@ -169,28 +266,84 @@ const struct cfg_key config_keys[] = {
 	    "URL for invalid-subtrees, as kafka_blocksConfig"),
 	STR("kafka_blockchainNotificationsConfig", "", 0,
 	    "URL for blockchain-notifications, as kafka_blocksConfig"),
-	BOOL("kafka_enableTLS", "false", "connect to the brokers over TLS"),
-	BOOL("kafka_tlsSkipVerify", "false",
+	BOOL("KAFKA_ENABLE_TLS", "false", "connect to the brokers over TLS"),
+	BOOL("KAFKA_TLS_SKIP_VERIFY", "false",
 	    "do not verify the brokers' TLS certificates (testing only)"),
-	STR("kafka_tlsCAFile", "", 0, "CA certificate file (PEM) for the brokers"),
-	STR("kafka_tlsCertFile", "", 0, "client certificate file (PEM)"),
-	STR("kafka_tlsKeyFile", "", 0, "client private key file (PEM)"),
+	STR("KAFKA_TLS_CA_FILE", "", 0, "CA certificate file (PEM) for the brokers"),
+	STR("KAFKA_TLS_CERT_FILE", "", 0, "client certificate file (PEM)"),
+	STR("KAFKA_TLS_KEY_FILE", "", 0, "client private key file (PEM)"),
+	BOOL("kafka_enable_debug_logging", "false", "librdkafka debug logging"),
 	ENUM("kafka_saslMechanism", "none", "none|PLAIN|SCRAM-SHA-256|SCRAM-SHA-512",
 	    "SASL mechanism (none: no SASL)"),
 	STR("kafka_saslUsername", "", 0, "SASL user name"),
 	STR("kafka_saslPassword", "", CFG_SECRET, "SASL password"),
 	INT("kafka_queue_max", "100000", 1, 10000000,
 	    "messages waiting for Kafka at most; beyond that drops are counted and logged"),
-	DUR("kafka_health_timeout", "1s",
+	DUR1("kafka_health_timeout", "1s",
 	    "how long the brokers get to answer the readiness metadata request"),
-	DUR("kafka_session_timeout", "10s",
+	DUR1("kafka_session_timeout", "10s",
 	    "consumer group session timeout (a dead bridge's partitions move after it)"),
-	DUR("p2p_peer_map_ttl", "10m",
+	DUR1("p2p_peer_map_ttl", "10m",
 	    "how long a block/subtree hash stays attributed to the peer that announced it"),
 	INT("p2p_peer_map_max_size", "10000", 1, 10000000,
 	    "attributions kept per map (blocks, subtrees); the oldest go first"),
-	DUR("p2p_peer_map_cleanup_interval", "1m",
+	DUR1("p2p_peer_map_cleanup_interval", "1m",
 	    "how often expired attributions are swept"),
 };
 
 const size_t config_nkeys = TP_ARRAY_LEN(config_keys);
+
+/*
+ * Other names of declared keys, in files and in the environment: the seed
+ * specification's spellings, Teranode's global logLevel, and terap2p's
+ * earlier names of Teranode's Kafka TLS keys (workers still ask for those).
+ */
+const struct cfg_alias config_aliases[] = {
+	{ "p2p_http_listen_address", "p2p_httpListenAddress", "the seed's spelling" },
+	{ "p2p_grpc_listen_address", "p2p_grpcListenAddress", "the seed's spelling" },
+	{ "p2p_http_address", "p2p_httpAddress", "the seed's spelling" },
+	{ "p2p_grpc_address", "p2p_grpcAddress", "the seed's spelling" },
+	{ "ChainCfgParams.TopicPrefix", "topic_prefix", "the seed's spelling" },
+	{ "logLevel", "log_level", NULL },
+	{ "kafka_enableTLS", "KAFKA_ENABLE_TLS", NULL },
+	{ "kafka_tlsSkipVerify", "KAFKA_TLS_SKIP_VERIFY", NULL },
+	{ "kafka_tlsCAFile", "KAFKA_TLS_CA_FILE", NULL },
+	{ "kafka_tlsCertFile", "KAFKA_TLS_CERT_FILE", NULL },
+	{ "kafka_tlsKeyFile", "KAFKA_TLS_KEY_FILE", NULL },
+};
+
+const size_t config_naliases = TP_ARRAY_LEN(config_aliases);
+
+/*
+ * Keys Teranode's settings.conf holds that no Teranode P2P service reads any
+ * more (or that belong to another service), and the seed's keys whose
+ * meaning did not carry over.
+ */
+const struct cfg_retired config_retired[] = {
+	{ "p2p_port_coinbase", CFG_RET_SILENT, "the coinbase service's port" },
+	{ "p2p_bootstrap_persistent", CFG_RET_NOTICE,
+	    "bootstrap peers are always redialed" },
+	{ "p2p_enable_hole_punching", CFG_RET_NOTICE, "see p2p_enable_nat" },
+	{ "p2p_enable_nat_port_map", CFG_RET_NOTICE, "see p2p_enable_nat" },
+	{ "p2p_enable_nat_service", CFG_RET_NOTICE, "see p2p_enable_nat" },
+	{ "p2p_enable_relay", CFG_RET_NOTICE,
+	    "relays are the bootstrap peers (p2p_bootstrap_peers)" },
+	{ "p2p_relay_peers", CFG_RET_NOTICE,
+	    "relays are the bootstrap peers (p2p_bootstrap_peers)" },
+	{ "p2p_disable_nat", CFG_RET_NOTICE, "replaced by p2p_enable_nat" },
+	{ "p2p_sync_stuck_retry_threshold", CFG_RET_NOTICE,
+	    "replaced by p2p_sync_peer_no_progress_timeout" },
+	{ "securityLevelGRPC", CFG_RET_NOTICE,
+	    "Teranode reads security_level_grpc" },
+	{ "p2p_dht_use_private", CFG_RET_REFUSE_OWN,
+	    "the DHT is the public Amino DHT (/ipfs/kad/1.0.0), p2p_dht_mode "
+	    "chooses server, client or off, and p2p_shared_key makes a private "
+	    "network" },
+	{ "p2p_dht_protocol_id", CFG_RET_REFUSE_OWN,
+	    "the DHT protocol is /ipfs/kad/1.0.0 as in Teranode; p2p_dht_mode "
+	    "chooses server, client or off" },
+	{ "p2p_ban_persist_path", CFG_RET_REFUSE,
+	    "bans are stored at ban_store_url (sqlite:///path or postgres://...)" },
+};
+
+const size_t config_nretired = TP_ARRAY_LEN(config_retired);

@@ -362,7 +362,8 @@ proc_main(const struct proc_role *role, const struct proc_opts *o)
 	prctl(PR_SET_NAME, role->title);
 	p->role = role->name;
 	p->started_ms = util_mono_ms();
-	if ((p->cfg = config_load(o->conf_path, 1, err, sizeof(err))) == NULL)
+	if ((p->cfg = config_open(&(struct config_opts){ o->conf_path,
+	    o->settings_dir, 1 }, err, sizeof(err))) == NULL)
 		fatal_config("%s", err);
 	proc_log_setup(p->cfg, o->verbose);
 	p->run_dir = config_str(p->cfg, "run_dir");

@@ -17,6 +17,7 @@ struct proc_role {
 
 struct proc_opts {
 	const char	*conf_path;		/* NULL: embedded defaults only */
+	const char	*settings_dir;		/* -s: Teranode's settings folder */
 	int		 foreground;		/* -d: log to stderr */
 	int		 verbose;		/* -v: debug logging */
 };

@@ -108,7 +108,7 @@ sup_spawn(struct sup_worker *w)
 {
 	struct sup_ctx		*sc = w->sup;
 	const struct sup_args	*a = sc->args;
-	const char		*argv[10];
+	const char		*argv[12];
 	char			 ppid[16];
 	int			 pfd[2], n = 0;
 	struct timeval		 tv;
@@ -123,6 +123,10 @@ sup_spawn(struct sup_worker *w)
 	if (a->o.conf_path != NULL) {
 		argv[n++] = "-f";
 		argv[n++] = a->o.conf_path;
+	}
+	if (a->o.settings_dir != NULL) {
+		argv[n++] = "-s";
+		argv[n++] = a->o.settings_dir;
 	}
 	if (a->o.foreground)
 		argv[n++] = "-d";
@@ -554,7 +558,8 @@ supervisor_main(const struct sup_args *a)
 
 	memset(&sc, 0, sizeof(sc));
 	sc.args = a;
-	if ((sc.cfg = config_load(a->o.conf_path, 1, err, sizeof(err))) == NULL) {
+	if ((sc.cfg = config_open(&(struct config_opts){ a->o.conf_path,
+	    a->o.settings_dir, 1 }, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
 		return TP_EXIT_CONFIG;
 	}
@@ -574,6 +579,9 @@ supervisor_main(const struct sup_args *a)
 	log_info("terap2pd %s starting (config %s, data_dir %s)", TP_VERSION,
 	    a->o.conf_path != NULL ? a->o.conf_path : "embedded defaults",
 	    config_str(sc.cfg, "data_dir"));
+	log_info("settings: %s", config_sources(sc.cfg));
+	for (i = 0; i < config_nnotices(sc.cfg); i++)
+		log_info("settings: %s", config_notice(sc.cfg, i));
 	sup_init(&sc);
 	for (i = 0; i < sup_nroles; i++)
 		sup_spawn(&sc.w[i]);

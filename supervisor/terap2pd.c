@@ -33,12 +33,16 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: terap2pd [-dnvV] [-f file] [-R role]\n"
+	    "usage: terap2pd [-dnvV] [-f file] [-s dir] [-R role]\n"
 	    "  -f file  settings file (default %s if it exists,\n"
 	    "           else the embedded defaults)\n"
+	    "  -s dir   folder of Teranode's settings.conf and settings_local.conf\n"
+	    "           (default: teranode_settings_dir, else searched from the\n"
+	    "           executable's and the working folder upwards; none: skip)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -v       verbose (debug) logging\n"
-	    "  -n       check the settings, print them (secrets masked), exit\n"
+	    "  -n       check the settings, print each with its origin (secrets\n"
+	    "           masked), exit\n"
 	    "  -R role  run one worker: gossip, kafka, bans or api\n"
 	    "  -V       print the version\n", TP_CONF_DEFAULT);
 	exit(TP_EXIT_CONFIG);
@@ -69,12 +73,13 @@ set_title(int argc, char **argv, const char *title)
 }
 
 static int
-check_config(const char *path)
+check_config(const struct proc_opts *o)
 {
 	struct config	*cfg;
 	char		 err[512];
 
-	if ((cfg = config_load(path, 1, err, sizeof(err))) == NULL) {
+	if ((cfg = config_open(&(struct config_opts){ o->conf_path,
+	    o->settings_dir, 1 }, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "terap2pd: %s\n", err);
 		return TP_EXIT_CONFIG;
 	}
@@ -88,12 +93,12 @@ main(int argc, char **argv)
 {
 	struct sup_args		 a;
 	const struct proc_role	*role = NULL;
-	static char		 exe[PATH_MAX], conf[PATH_MAX];
+	static char		 exe[PATH_MAX], conf[PATH_MAX], sdir[PATH_MAX];
 	ssize_t			 n;
 	int			 ch, check = 0;
 
 	memset(&a, 0, sizeof(a));
-	while ((ch = getopt(argc, argv, "df:hnR:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "df:hnR:s:vV")) != -1) {
 		switch (ch) {
 		case 'd':
 			a.o.foreground = 1;
@@ -105,6 +110,10 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 's':
+			snprintf(sdir, sizeof(sdir), "%s", optarg);
+			a.o.settings_dir = sdir;
 			break;
 		case 'R':
 			if ((role = role_find(optarg)) == NULL) {
@@ -128,7 +137,7 @@ main(int argc, char **argv)
 	if (a.o.conf_path == NULL && access(TP_CONF_DEFAULT, F_OK) == 0)
 		a.o.conf_path = TP_CONF_DEFAULT;
 	if (check)
-		return check_config(a.o.conf_path);
+		return check_config(&a.o);
 	if (role != NULL) {
 		set_title(argc, argv, role->title);
 		return proc_main(role, &a.o);

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_multiaddr.c: the input is tried as a binary
+ * libFuzzer target for multiaddr.c: the input is tried as a binary
  * multiaddr (check, walk, format) and as text (parse).  Whatever formats
  * must parse back to the same bytes.
  */
@@ -7,28 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct gossip_multiaddr	ma;
-	static char			text[GOSSIP_MULTIADDR_TEXT_MAX];
-	struct gossip_multiaddr_part	part;
+	static struct p2p_multiaddr	ma;
+	static char			text[P2P_MULTIADDR_TEXT_MAX];
+	struct p2p_multiaddr_part	part;
 	size_t				off = 0;
 
-	while (gossip_multiaddr_next(data, size, &off, &part) == 1)
+	while (p2p_multiaddr_next(data, size, &off, &part) == 1)
 		;
-	if (gossip_multiaddr_format(data, size, text, sizeof(text)) == 0) {
-		if (gossip_multiaddr_check(data, size) != 0 ||
-		    gossip_multiaddr_parse(text, strlen(text), &ma) != 0 ||
+	if (p2p_multiaddr_format(data, size, text, sizeof(text)) == 0) {
+		if (p2p_multiaddr_check(data, size) != 0 ||
+		    p2p_multiaddr_parse(text, strlen(text), &ma) != 0 ||
 		    ma.len != size || memcmp(ma.bytes, data, size) != 0)
 			abort();
 	}
-	if (gossip_multiaddr_parse((const char *)data, size, &ma) == 0 &&
-	    gossip_multiaddr_check(ma.bytes, ma.len) != 0)
+	if (p2p_multiaddr_parse((const char *)data, size, &ma) == 0 &&
+	    p2p_multiaddr_check(ma.bytes, ma.len) != 0)
 		abort();
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the pubsub router's receive path: the input is one
  * RPC (no length prefix).  It is decoded and every message checked with
- * the pure codec of gossip_pubsub_rpc.c, then handed to a small router that
+ * the pure codec of rpc.c, then handed to a small router that
  * has joined a topic and knows the sender, followed by a heartbeat, so the
  * subscription, message, IHAVE/IWANT/GRAFT/PRUNE handlers all see it.
  */
@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/internal.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +21,7 @@ f_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
 	(void)arg;
 	(void)peer;
 	/* everything the router writes must decode */
-	if ((r = gossip_pubsub_rpc_decode(rpc, len)) == NULL)
+	if ((r = ps_rpc_decode(rpc, len)) == NULL)
 		abort();
 	libp2p_pubsub__rpc__free_unpacked(r, NULL);
 	return 0;
@@ -49,39 +48,39 @@ f_now(void *arg)
 	return 5000000;
 }
 
-static const struct gossip_pubsub_ops f_ops = {
+static const struct ps_ops f_ops = {
 	f_send, f_deliver, f_penalize, f_now
 };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gossip_identity		 me, peer;
-	struct gossip_pubsub_params	 pp;
-	struct gossip_pubsub_msg	 m;
-	struct gossip_pubsub		*ps;
+	struct p2p_identity		 me, peer;
+	struct ps_params	 pp;
+	struct ps_msg	 m;
+	struct ps_router		*ps;
 	Libp2pPubsub__RPC		*r;
-	uint8_t				 seed[32], id[GOSSIP_PUBSUB_MSGID_MAX];
+	uint8_t				 seed[32], id[PS_MSGID_MAX];
 	uint8_t				*scratch;
 	size_t				 i, idlen;
 
 	if (size > (1 << 20))
 		return 0;
-	if ((r = gossip_pubsub_rpc_decode(data, size)) != NULL) {
+	if ((r = ps_rpc_decode(data, size)) != NULL) {
 		scratch = malloc(size + 64);
 		for (i = 0; i < r->n_publish; i++) {
-			gossip_pubsub_msg_view(r->publish[i], &m);
-			(void)gossip_pubsub_msg_verify(&m, scratch, size + 64);
-			(void)gossip_pubsub_msg_id(&m, id, &idlen);
+			ps_msg_view(r->publish[i], &m);
+			(void)ps_msg_verify(&m, scratch, size + 64);
+			(void)ps_msg_id(&m, id, &idlen);
 		}
 		free(scratch);
 		libp2p_pubsub__rpc__free_unpacked(r, NULL);
 	}
 	memset(seed, 1, sizeof(seed));
-	gossip_identity_from_seed(&me, seed);
+	p2p_identity_from_seed(&me, seed);
 	memset(seed, 2, sizeof(seed));
-	gossip_identity_from_seed(&peer, seed);
-	gossip_pubsub_params_default(&pp);
+	p2p_identity_from_seed(&peer, seed);
+	ps_params_default(&pp);
 	pp.max_peers = 4;
 	pp.max_topics = 4;
 	pp.seen_max = 64;
@@ -89,17 +88,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pp.max_promises = 8;
 	pp.retain_max = 4;
 	pp.seed = 1;
-	ps = gossip_pubsub_new(&f_ops, NULL, &me, &pp);
+	ps = ps_new(&f_ops, NULL, &me, &pp);
 	if (ps == NULL)
 		abort();
-	(void)gossip_pubsub_join(ps, "t");
-	(void)gossip_pubsub_add_peer(ps, peer.peer_id_text,
-	    GOSSIP_PUBSUB_MESHSUB11, 0, "10.0.0.1");
-	(void)gossip_pubsub_recv(ps, peer.peer_id_text, data, size);
-	gossip_pubsub_heartbeat(ps);
-	(void)gossip_pubsub_recv(ps, peer.peer_id_text, data, size);
-	gossip_pubsub_free(ps);
-	gossip_identity_fini(&me);
-	gossip_identity_fini(&peer);
+	(void)ps_join(ps, "t");
+	(void)ps_add_peer(ps, peer.peer_id_text,
+	    PS_MESHSUB11, 0, "10.0.0.1");
+	(void)ps_recv(ps, peer.peer_id_text, data, size);
+	ps_heartbeat(ps);
+	(void)ps_recv(ps, peer.peer_id_text, data, size);
+	ps_free(ps);
+	p2p_identity_fini(&me);
+	p2p_identity_fini(&peer);
 	return 0;
 }

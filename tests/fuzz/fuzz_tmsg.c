@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for gossip_tmsg.c: the {"name","data"} envelope and the
+ * libFuzzer target for msg.c: the {"name","data"} envelope and the
  * message JSON of every topic.  The first byte picks the topic; the rest is
  * tried as a message and as an envelope.  A decoded message must encode,
  * and one more decode/encode cycle must give the same bytes.
@@ -8,27 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_tmsg.h"
+#include "teranode/msg.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-cycle(const struct gossip_tmsg *m, unsigned flags)
+cycle(const struct tn_msg *m, unsigned flags)
 {
-	struct gossip_tmsg	back;
+	struct tn_msg	back;
 	char			*out, *again;
 	size_t			 len, len2;
 
-	if (gossip_tmsg_encode(m, &out, &len) != GOSSIP_TMSG_OK)
+	if (tn_msg_encode(m, &out, &len) != TN_MSG_OK)
 		abort();
-	if (gossip_tmsg_decode(m->kind, (uint8_t *)out, len, flags, &back) ==
-	    GOSSIP_TMSG_OK) {
-		if (gossip_tmsg_encode(&back, &again, &len2) != GOSSIP_TMSG_OK)
+	if (tn_msg_decode(m->kind, (uint8_t *)out, len, flags, &back) ==
+	    TN_MSG_OK) {
+		if (tn_msg_encode(&back, &again, &len2) != TN_MSG_OK)
 			abort();
 		if (len2 != len || memcmp(out, again, len) != 0)
 			abort();
 		free(again);
-		gossip_tmsg_fini(&back);
+		tn_msg_fini(&back);
 	}
 	free(out);
 }
@@ -36,25 +36,25 @@ cycle(const struct gossip_tmsg *m, unsigned flags)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gossip_tmsg	m;
-	char			name[GOSSIP_TMSG_NAME_MAX + 1];
-	enum gossip_tmsg_kind	kind;
+	struct tn_msg	m;
+	char			name[TN_MSG_NAME_MAX + 1];
+	enum tn_msg_kind	kind;
 	unsigned		flags;
 
 	if (size < 1)
 		return 0;
-	kind = (enum gossip_tmsg_kind)(data[0] % GOSSIP_TMSG_KIND_MAX + 1);
-	flags = data[0] & 0x80 ? GOSSIP_TMSG_ALLOW_PRIVATE : 0;
+	kind = (enum tn_msg_kind)(data[0] % TN_MSG_KIND_MAX + 1);
+	flags = data[0] & 0x80 ? TN_MSG_ALLOW_PRIVATE : 0;
 	data++;
 	size--;
-	if (gossip_tmsg_decode(kind, data, size, flags, &m) == GOSSIP_TMSG_OK) {
+	if (tn_msg_decode(kind, data, size, flags, &m) == TN_MSG_OK) {
 		cycle(&m, flags);
-		gossip_tmsg_fini(&m);
+		tn_msg_fini(&m);
 	}
-	if (gossip_tmsg_open(kind, data, size, flags, name, &m) ==
-	    GOSSIP_TMSG_OK) {
+	if (tn_msg_open(kind, data, size, flags, name, &m) ==
+	    TN_MSG_OK) {
 		cycle(&m, flags);
-		gossip_tmsg_fini(&m);
+		tn_msg_fini(&m);
 	}
 	return 0;
 }

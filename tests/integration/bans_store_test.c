@@ -2,7 +2,7 @@
  * Integration test of the ban manager's operations and stores against a
  * real PostgreSQL server (started here with tests/pg.sh in a private
  * directory and port, stopped at the end) and against SQLite.  Covers
- * Teranode's BanList/BanManager checklist (research §11), the bad-input
+ * Teranode's services/p2p BanList/BanManager test checklist, the bad-input
  * list, restart persistence, expiry, the max-entries bound, two instances
  * on one database seeing each other's bans through LISTEN/NOTIFY, and a
  * PostgreSQL stop/start with no acknowledged ban lost.  No IPC: contexts
@@ -110,7 +110,7 @@ fresh(const char *kind)
 
 static const char *const kinds[] = { "sqlite", "pg" };
 
-/* research §11 BanList_test.go */
+/* Teranode's services/p2p/BanList_test.go */
 START_TEST(test_banlist_checklist)
 {
 	struct bans_ctx c;
@@ -211,7 +211,7 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
-/* research §11 BanManager_test.go, plus persistence */
+/* Teranode's services/p2p/BanManager_test.go, plus persistence */
 START_TEST(test_scores)
 {
 	const char *url = fresh(kinds[_i]);

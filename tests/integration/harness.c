@@ -31,21 +31,33 @@ h_binary(void)
 	return b != NULL ? b : "build/release/terap2pd";
 }
 
-/* A minimal environment: PATH and the sanitizers' options. */
+/* Names h_env_pass() added to the daemon's environment. */
+static const char	*h_passed[8];
+static size_t		 h_npassed;
+
+void
+h_env_pass(const char *name)
+{
+	ck_assert_uint_lt(h_npassed, sizeof(h_passed) / sizeof(h_passed[0]));
+	h_passed[h_npassed++] = name;
+}
+
+/* A minimal environment: PATH, the sanitizers' options, h_env_pass names. */
 static char **
 h_env(void)
 {
-	static char	*env[8];
-	static char	 buf[4][512];
+	static char	*env[16];
+	static char	 buf[16][512];
 	static const char *keep[] = { "PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS",
 			    "LSAN_OPTIONS" };
 	size_t		 i, n = 0;
-	const char	*v;
+	const char	*v, *name;
 
-	for (i = 0; i < 4; i++) {
-		if ((v = getenv(keep[i])) == NULL)
+	for (i = 0; i < 4 + h_npassed; i++) {
+		name = i < 4 ? keep[i] : h_passed[i - 4];
+		if ((v = getenv(name)) == NULL)
 			continue;
-		snprintf(buf[n], sizeof(buf[n]), "%s=%s", keep[i], v);
+		snprintf(buf[n], sizeof(buf[n]), "%s=%s", name, v);
 		env[n] = buf[n];
 		n++;
 	}

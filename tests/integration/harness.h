@@ -22,6 +22,8 @@ struct daemon {
 
 /* The daemon binary under test. */
 const char	*h_binary(void);
+/* Give daemons started from now on the test's value of variable name. */
+void	h_env_pass(const char *name);
 /* Write dir/terap2p.conf (data_dir = dir/data, then extra) and start it. */
 void	h_start(struct daemon *, const char *extra_conf);
 /* Start in an existing daemon struct's dir again (same data_dir). */

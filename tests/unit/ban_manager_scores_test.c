@@ -1,6 +1,6 @@
 /*
  * Unit tests for workers/ban_manager/ban_manager_scores.c, following
- * Teranode's BanManager_test.go checklist (research §11): threshold, decay,
+ * Teranode's services/p2p/BanManager_test.go checklist: threshold, decay,
  * unknown reasons, reset, ordered history, ban expiry, catchup_failure, the
  * table bound.
  */

@@ -1,8 +1,10 @@
 /*
  * Unit tests of the settings loader: golden files (tests/config/N.conf ->
- * N.expected, the `terap2pd -n` output), every validation error (each file
- * in tests/config/bad/ names the one line it must produce), the environment
- * overriding the file, and the typed getters.  Run from the repository root.
+ * N.expected, and Teranode settings pairs tests/config/tnN/ -> tnN/expected,
+ * the `terap2pd -n` output), every validation error (each file in
+ * tests/config/bad/ names the one line it must produce), the environment
+ * overriding the files, contexts, ${} expansion and the typed getters.  Run
+ * from the repository root.
  */
 #include <check.h>
 #include <dirent.h>
@@ -31,33 +33,74 @@ slurp(const char *path)
 }
 
 static void
-setup(void)
+env_clear(void)
 {
 	size_t	i;
 
-	ck_assert_int_eq(chdir("tests/config"), 0);
 	for (i = 0; i < config_nkeys; i++)
 		unsetenv(config_keys[i].name);
+	for (i = 0; i < config_naliases; i++)
+		unsetenv(config_aliases[i].name);
+	unsetenv("SETTINGS_CONTEXT");
+	unsetenv("SETTINGS_APPLICATION");
+	unsetenv("P2P_GRPC_PORT");
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(chdir("tests/config"), 0);
+	env_clear();
+}
+
+static char *
+print_to_string(const struct config *cfg)
+{
+	char	*out;
+	size_t	 len;
+	FILE	*mem = open_memstream(&out, &len);
+
+	config_print(cfg, mem);
+	fclose(mem);
+	return out;
+}
+
+/* Set each NAME=VALUE line of path in the environment. */
+static void
+env_load(const char *path)
+{
+	char	*text, *line, *save = NULL, *eq;
+
+	if (access(path, F_OK) != 0)
+		return;
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		setenv(line, eq + 1, 1);
+	}
+	free(text);
 }
 
 START_TEST(golden_files)
 {
-	char		 conf[32], want_path[32], err[512], *out, *want;
+	char		 conf[64], want_path[64], err[512], *out, *want;
 	struct config	*cfg;
-	size_t		 len;
-	FILE		*mem;
 	int		 n, i;
 
+	/* from the root, as `terap2pd -n -f tests/config/N.conf` names it */
+	ck_assert_int_eq(chdir("../.."), 0);
 	for (i = 1, n = 0; ; i++, n++) {
-		snprintf(conf, sizeof(conf), "%d.conf", i);
+		snprintf(conf, sizeof(conf), "tests/config/%d.conf", i);
 		if (access(conf, F_OK) != 0)
 			break;
-		snprintf(want_path, sizeof(want_path), "%d.expected", i);
+		snprintf(want_path, sizeof(want_path), "tests/config/%d.expected",
+		    i);
 		cfg = config_load(conf, 0, err, sizeof(err));
 		ck_assert_msg(cfg != NULL, "%s: %s", conf, err);
-		mem = open_memstream(&out, &len);
-		config_print(cfg, mem);
-		fclose(mem);
+		out = print_to_string(cfg);
 		want = slurp(want_path);
 		ck_assert_msg(strcmp(out, want) == 0, "%s differs from %s:\n%s",
 		    conf, want_path, out);
@@ -66,6 +109,46 @@ START_TEST(golden_files)
 		config_free(cfg);
 	}
 	ck_assert_int_ge(n, 3);
+}
+END_TEST
+
+/*
+ * tests/config/tnN/: Teranode's settings.conf + settings_local.conf (named
+ * by -s, or by teranode_settings_dir in tnN/terap2p.conf when that exists),
+ * the environment of tnN/env, and the expected `terap2pd -n` output.
+ */
+START_TEST(teranode_golden_pairs)
+{
+	char			 dir[64], own[96], path[96], err[512], *out, *want;
+	struct config_opts	 o;
+	struct config		*cfg;
+	int			 n, i;
+
+	ck_assert_int_eq(chdir("../.."), 0);
+	for (i = 1, n = 0; ; i++, n++) {
+		snprintf(dir, sizeof(dir), "tests/config/tn%d", i);
+		if (access(dir, F_OK) != 0)
+			break;
+		env_clear();
+		snprintf(path, sizeof(path), "%s/env", dir);
+		env_load(path);
+		snprintf(own, sizeof(own), "%s/terap2p.conf", dir);
+		o.path = access(own, F_OK) == 0 ? own : NULL;
+		o.settings_dir = o.path == NULL ? dir : NULL;
+		o.use_env = 1;
+		cfg = config_open(&o, err, sizeof(err));
+		ck_assert_msg(cfg != NULL, "%s: %s", dir, err);
+		out = print_to_string(cfg);
+		snprintf(path, sizeof(path), "%s/expected", dir);
+		want = slurp(path);
+		ck_assert_msg(strcmp(out, want) == 0, "%s differs from %s:\n%s",
+		    dir, path, out);
+		free(out);
+		free(want);
+		config_free(cfg);
+	}
+	env_clear();
+	ck_assert_int_ge(n, 2);
 }
 END_TEST
 
@@ -171,11 +254,42 @@ START_TEST(text_loader_limits)
 	big[13 + n] = '\0';
 	ck_assert_ptr_null(config_load_text(big, strlen(big), "big", 0, err,
 	    sizeof(err)));
-	ck_assert_str_eq(err, "big line 1: longer than 4096 bytes");
+	ck_assert_str_eq(err, "big:1: longer than 4096 bytes");
 	ck_assert_ptr_null(config_load_text("p2p_port = 1\0x", 14, "nul", 0,
 	    err, sizeof(err)));
-	ck_assert_str_eq(err, "nul line 1: contains a NUL byte");
+	ck_assert_str_eq(err, "nul:1: contains a NUL byte");
 	free(big);
+}
+END_TEST
+
+/* etc/terap2p.conf and etc/settings_local.conf load; the docs name every key. */
+START_TEST(shipped_files_load_and_docs_name_every_key)
+{
+	struct config_opts	 o = { "etc/terap2p.conf", "etc", 0 };
+	struct config		*cfg;
+	char			*readme, *conf, want[128], err[512];
+	size_t			 i;
+
+	ck_assert_int_eq(chdir("../.."), 0);
+	cfg = config_open(&o, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(config_str(cfg, "clientName"), "my-teranode");
+	ck_assert_str_eq(config_str(cfg, "KAFKA_HOSTS"), "embedded");
+	ck_assert_str_eq(config_str(cfg, "data_dir"), "./data");
+	config_free(cfg);
+	readme = slurp("README.md");
+	conf = slurp("etc/terap2p.conf");
+	for (i = 0; i < config_nkeys; i++) {
+		snprintf(want, sizeof(want), "| `%s` |", config_keys[i].name);
+		ck_assert_msg(strstr(readme, want) != NULL, "README lacks %s",
+		    config_keys[i].name);
+		snprintf(want, sizeof(want), "\n#%s =", config_keys[i].name);
+		ck_assert_msg(strstr(conf, want) != NULL || strcmp(
+		    config_keys[i].name, "data_dir") == 0,
+		    "etc/terap2p.conf lacks %s", config_keys[i].name);
+	}
+	free(readme);
+	free(conf);
 }
 END_TEST
 
@@ -189,11 +303,13 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, golden_files);
+	tcase_add_test(tc, teranode_golden_pairs);
 	tcase_add_test(tc, every_bad_file_fails_with_its_line);
 	tcase_add_test(tc, missing_file_is_an_error);
 	tcase_add_test(tc, environment_overrides_file);
 	tcase_add_test(tc, typed_getters);
 	tcase_add_test(tc, text_loader_limits);
+	tcase_add_test(tc, shipped_files_load_and_docs_name_every_key);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

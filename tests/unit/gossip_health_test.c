@@ -18,7 +18,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "../../workers/gossip/gossip_health.h"
+#include "teranode/health.h"
 #include "util.h"
 
 #define GENESIS	"000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
@@ -133,17 +133,17 @@ run_until(int want, int ms)
 }
 
 static void
-check_one(struct gossip_health *h, const char *path, struct result *r)
+check_one(struct tn_health *h, const char *path, struct result *r)
 {
 	char	url[128];
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s", port, path);
-	ck_assert_int_eq(gossip_health_check(h, "peer", url, done_cb, r), 0);
+	ck_assert_int_eq(tn_health_check(h, "peer", url, done_cb, r), 0);
 }
 
 START_TEST(answers_classified)
 {
-	struct gossip_health	*h = gossip_health_new(base, 2000, 5, GENESIS);
+	struct tn_health	*h = tn_health_new(base, 2000, 5, GENESIS);
 	struct result		 ok = { 0 }, off = { 0 }, nf = { 0 }, err = { 0 },
 				 redir = { 0 };
 
@@ -160,50 +160,50 @@ START_TEST(answers_classified)
 	ck_assert(nf.healthy && nf.status == 404);
 	ck_assert(!err.healthy && err.status == 500);
 	ck_assert(redir.healthy && redir.status == 200);
-	ck_assert_uint_eq(gossip_health_pending(h), 0);
-	gossip_health_free(h);
+	ck_assert_uint_eq(tn_health_pending(h), 0);
+	tn_health_free(h);
 }
 END_TEST
 
 START_TEST(silent_server_times_out)
 {
-	struct gossip_health	*h = gossip_health_new(base, 300, 5, GENESIS);
+	struct tn_health	*h = tn_health_new(base, 300, 5, GENESIS);
 	struct result		 r = { 0 };
 	char			 url[128];
 	uint64_t		 t0 = util_mono_ms();
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", mute_port);
-	ck_assert_int_eq(gossip_health_check(h, "p", url, done_cb, &r), 0);
+	ck_assert_int_eq(tn_health_check(h, "p", url, done_cb, &r), 0);
 	run_until(1, 5000);
 	ck_assert(r.done && !r.healthy);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_uint_ge(util_mono_ms() - t0, 250);
 	ck_assert_ptr_nonnull(strstr(r.detail, "imeout"));
-	gossip_health_free(h);
+	tn_health_free(h);
 }
 END_TEST
 
 START_TEST(bad_urls_refused)
 {
-	struct gossip_health	*h = gossip_health_new(base, 300, 5, GENESIS);
+	struct tn_health	*h = tn_health_new(base, 300, 5, GENESIS);
 	struct result		 r = { 0 };
 	char			 big[3000];
 
-	ck_assert_int_eq(gossip_health_check(h, "p", "ftp://x/", done_cb, &r),
+	ck_assert_int_eq(tn_health_check(h, "p", "ftp://x/", done_cb, &r),
 	    -1);
-	ck_assert_int_eq(gossip_health_check(h, "p", "", done_cb, &r), -1);
+	ck_assert_int_eq(tn_health_check(h, "p", "", done_cb, &r), -1);
 	memset(big, 'a', sizeof(big) - 1);
 	memcpy(big, "http://", 7);
 	big[sizeof(big) - 1] = '\0';
-	ck_assert_int_eq(gossip_health_check(h, "p", big, done_cb, &r), -1);
-	ck_assert_uint_eq(gossip_health_pending(h), 0);
-	gossip_health_free(h);
+	ck_assert_int_eq(tn_health_check(h, "p", big, done_cb, &r), -1);
+	ck_assert_uint_eq(tn_health_pending(h), 0);
+	tn_health_free(h);
 }
 END_TEST
 
 START_TEST(at_most_five_at_once)
 {
-	struct gossip_health	*h = gossip_health_new(base, 400, 5, GENESIS);
+	struct tn_health	*h = tn_health_new(base, 400, 5, GENESIS);
 	struct result		 r[8];
 	char			 url[128];
 	int			 i;
@@ -211,9 +211,9 @@ START_TEST(at_most_five_at_once)
 	memset(r, 0, sizeof(r));
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", mute_port);
 	for (i = 0; i < 8; i++)
-		ck_assert_int_eq(gossip_health_check(h, "p", url, done_cb,
+		ck_assert_int_eq(tn_health_check(h, "p", url, done_cb,
 		    &r[i]), 0);
-	ck_assert_uint_eq(gossip_health_pending(h), 8);
+	ck_assert_uint_eq(tn_health_pending(h), 8);
 	run_until(5, 3000);
 	/* the first five time out together; three were waiting */
 	ck_assert_int_ge(ndone, 5);
@@ -221,14 +221,14 @@ START_TEST(at_most_five_at_once)
 	ck_assert_int_eq(ndone, 8);
 	for (i = 0; i < 8; i++)
 		ck_assert(!r[i].healthy);
-	gossip_health_free(h);
+	tn_health_free(h);
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_health");
+	Suite	*s = suite_create("tn_health");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

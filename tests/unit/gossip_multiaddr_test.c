@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_multiaddr.c: the go-multiaddr vectors and the
+ * Unit tests for multiaddr.c: the go-multiaddr vectors and the
  * derived ones in Part C2 of libp2p-wire.md, both directions, and garbage
  * in either form.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 static size_t
 unhex(const char *s, uint8_t *out)
@@ -44,19 +44,19 @@ static const struct {
 
 START_TEST(test_vectors)
 {
-	struct gossip_multiaddr	ma;
-	uint8_t			want[GOSSIP_MULTIADDR_MAX];
-	char			text[GOSSIP_MULTIADDR_TEXT_MAX];
+	struct p2p_multiaddr	ma;
+	uint8_t			want[P2P_MULTIADDR_MAX];
+	char			text[P2P_MULTIADDR_TEXT_MAX];
 	size_t			i, n;
 
 	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
 		n = unhex(vectors[i].hex, want);
-		ck_assert_msg(gossip_multiaddr_parse(vectors[i].text,
+		ck_assert_msg(p2p_multiaddr_parse(vectors[i].text,
 		    strlen(vectors[i].text), &ma) == 0, "%s", vectors[i].text);
 		ck_assert_uint_eq(ma.len, n);
 		ck_assert_mem_eq(ma.bytes, want, n);
-		ck_assert_int_eq(gossip_multiaddr_check(want, n), 0);
-		ck_assert_int_eq(gossip_multiaddr_format(want, n, text,
+		ck_assert_int_eq(p2p_multiaddr_check(want, n), 0);
+		ck_assert_int_eq(p2p_multiaddr_format(want, n, text,
 		    sizeof(text)), 0);
 		ck_assert_str_eq(text, vectors[i].text);
 	}
@@ -65,21 +65,21 @@ END_TEST
 
 START_TEST(test_aliases)
 {
-	struct gossip_multiaddr	ma, mb;
+	struct p2p_multiaddr	ma, mb;
 	const char		*a = "/ipfs/12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq";
 	const char		*b = "/p2p/12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq/";
-	struct gossip_multiaddr_part	part;
+	struct p2p_multiaddr_part	part;
 	size_t			off = 0;
 
-	ck_assert_int_eq(gossip_multiaddr_parse(a, strlen(a), &ma), 0);
-	ck_assert_int_eq(gossip_multiaddr_parse(b, strlen(b), &mb), 0);
+	ck_assert_int_eq(p2p_multiaddr_parse(a, strlen(a), &ma), 0);
+	ck_assert_int_eq(p2p_multiaddr_parse(b, strlen(b), &mb), 0);
 	ck_assert_uint_eq(ma.len, mb.len);
 	ck_assert_mem_eq(ma.bytes, mb.bytes, ma.len);
-	ck_assert_int_eq(gossip_multiaddr_next(ma.bytes, ma.len, &off, &part),
+	ck_assert_int_eq(p2p_multiaddr_next(ma.bytes, ma.len, &off, &part),
 	    1);
-	ck_assert_uint_eq(part.code, GOSSIP_MA_P2P);
+	ck_assert_uint_eq(part.code, P2P_MA_P2P);
 	ck_assert_uint_eq(part.value_len, 38);
-	ck_assert_int_eq(gossip_multiaddr_next(ma.bytes, ma.len, &off, &part),
+	ck_assert_int_eq(p2p_multiaddr_next(ma.bytes, ma.len, &off, &part),
 	    0);
 }
 END_TEST
@@ -95,11 +95,11 @@ START_TEST(test_text_garbage)
 		"/p2p/Qm0000", "/ip4/1.2.3.4//tcp/1", "/tcp/123456",
 		"/dns4/a b/tcp/1", "/ip4/1.2.3.4/p2p-circuit/x",
 	};
-	struct gossip_multiaddr	ma;
+	struct p2p_multiaddr	ma;
 	size_t			i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(gossip_multiaddr_parse(bad[i], strlen(bad[i]),
+		ck_assert_msg(p2p_multiaddr_parse(bad[i], strlen(bad[i]),
 		    &ma) == -1, "accepted %s", bad[i]);
 }
 END_TEST
@@ -111,17 +111,17 @@ START_TEST(test_binary_garbage)
 		"0500", "3600", "3605616263", "36022f61", "a50300", "a5030400000000",
 		"0480000000000000", "0401020304", "36010a",
 	};
-	uint8_t	buf[GOSSIP_MULTIADDR_MAX + 8];
-	char	text[GOSSIP_MULTIADDR_TEXT_MAX];
+	uint8_t	buf[P2P_MULTIADDR_MAX + 8];
+	char	text[P2P_MULTIADDR_TEXT_MAX];
 	size_t	i, n;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = unhex(bad[i], buf);
 		if (i == 13)	/* "0401020304" is valid; truncate it */
 			n--;
-		ck_assert_msg(gossip_multiaddr_check(buf, n) == -1, "accepted %s",
+		ck_assert_msg(p2p_multiaddr_check(buf, n) == -1, "accepted %s",
 		    bad[i]);
-		ck_assert_int_eq(gossip_multiaddr_format(buf, n, text,
+		ck_assert_int_eq(p2p_multiaddr_format(buf, n, text,
 		    sizeof(text)), -1);
 	}
 	/* Too long in total, and an output buffer too small. */
@@ -130,17 +130,17 @@ START_TEST(test_binary_garbage)
 		buf[i] = 0x06;
 		buf[i + 3] = 0x06;
 	}
-	ck_assert_int_eq(gossip_multiaddr_check(buf, sizeof(buf) - 2), -1);
+	ck_assert_int_eq(p2p_multiaddr_check(buf, sizeof(buf) - 2), -1);
 	n = unhex("047f0000010610e1", buf);
-	ck_assert_int_eq(gossip_multiaddr_format(buf, n, text, 23), -1);
-	ck_assert_int_eq(gossip_multiaddr_format(buf, n, text, 24), 0);
+	ck_assert_int_eq(p2p_multiaddr_format(buf, n, text, 23), -1);
+	ck_assert_int_eq(p2p_multiaddr_format(buf, n, text, 24), 0);
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_multiaddr");
+	Suite	*s = suite_create("p2p_multiaddr");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_noise.c: the flynn/noise XX vectors and the derived
+ * Unit tests for noise.c: the flynn/noise XX vectors and the derived
  * libp2p transcript of Part C4 (fixed keys through the test hook), a full
  * handshake between two in-memory instances with traffic both ways, and
  * tampering that must fail cleanly: bad signature, wrong expected peer ID,
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 static size_t
 unhex(const char *s, uint8_t *out)
@@ -48,36 +48,36 @@ fill(uint8_t *b, uint8_t first, size_t n)
 
 /* Both sides of one handshake with the Part C4 X25519 keys. */
 static void
-vector_pair(struct gossip_noise_hs *i, struct gossip_noise_hs *r,
-    const struct gossip_identity *iid, const struct gossip_identity *rid,
-    const struct gossip_peer_id *expect, int muxers)
+vector_pair(struct p2p_noise_hs *i, struct p2p_noise_hs *r,
+    const struct p2p_identity *iid, const struct p2p_identity *rid,
+    const struct p2p_peer_id *expect, int muxers)
 {
 	uint8_t	s[32], e[32];
 
-	ck_assert_int_eq(gossip_noise_hs_init(i, 1, iid, expect, muxers), 0);
-	ck_assert_int_eq(gossip_noise_hs_init(r, 0, rid, NULL, muxers), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(i, 1, iid, expect, muxers), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(r, 0, rid, NULL, muxers), 0);
 	fill(s, 0x00, 32);
 	fill(e, 0x20, 32);
-	gossip_noise_hs_set_keys(i, s, e);
+	p2p_noise_hs_set_keys(i, s, e);
 	fill(s, 0x01, 32);
 	fill(e, 0x41, 32);
-	gossip_noise_hs_set_keys(r, s, e);
+	p2p_noise_hs_set_keys(r, s, e);
 }
 
 /* Write one raw message on a and read it on b, checking the bytes. */
 static void
-raw_step(struct gossip_noise_hs *a, struct gossip_noise_hs *b,
+raw_step(struct p2p_noise_hs *a, struct p2p_noise_hs *b,
     const char *payload_hex, const char *want_hex)
 {
 	uint8_t	payload[64], want[256], out[256], got[64];
 	size_t	plen = unhex(payload_hex, payload), wlen, n, glen;
 
 	wlen = unhex(want_hex, want);
-	ck_assert_int_eq(gossip_noise_hs_write_raw(a, payload, plen, out,
+	ck_assert_int_eq(p2p_noise_hs_write_raw(a, payload, plen, out,
 	    sizeof(out), &n), 0);
 	ck_assert_uint_eq(n, wlen);
 	ck_assert_mem_eq(out, want, wlen);
-	ck_assert_int_eq(gossip_noise_hs_read_raw(b, out, n, got, sizeof(got),
+	ck_assert_int_eq(p2p_noise_hs_read_raw(b, out, n, got, sizeof(got),
 	    &glen), 0);
 	ck_assert_uint_eq(glen, plen);
 	if (plen > 0)
@@ -85,35 +85,35 @@ raw_step(struct gossip_noise_hs *a, struct gossip_noise_hs *b,
 }
 
 static void
-check_transport(struct gossip_noise_hs *i, struct gossip_noise_hs *r)
+check_transport(struct p2p_noise_hs *i, struct p2p_noise_hs *r)
 {
-	struct gossip_noise_transport	ti, tr;
+	struct p2p_noise_transport	ti, tr;
 	uint8_t				want[64], out[64], back[64];
 	size_t				n, m;
 
-	ck_assert_int_eq(gossip_noise_hs_split(i, &ti), 0);
-	ck_assert_int_eq(gossip_noise_hs_split(r, &tr), 0);
-	ck_assert_int_eq(gossip_noise_encrypt(&ti,
+	ck_assert_int_eq(p2p_noise_hs_split(i, &ti), 0);
+	ck_assert_int_eq(p2p_noise_hs_split(r, &tr), 0);
+	ck_assert_int_eq(p2p_noise_encrypt(&ti,
 	    (const uint8_t *)"yellowsubmarine", 15, out, sizeof(out), &n), 0);
 	m = unhex(V_MSG3, want);
 	ck_assert_uint_eq(n, m + 2);
 	ck_assert_mem_eq(out + 2, want, m);
-	ck_assert_int_eq(gossip_noise_decrypt(&tr, out + 2, n - 2, back,
+	ck_assert_int_eq(p2p_noise_decrypt(&tr, out + 2, n - 2, back,
 	    sizeof(back), &m), 0);
 	ck_assert_uint_eq(m, 15);
 	ck_assert_mem_eq(back, "yellowsubmarine", 15);
-	ck_assert_int_eq(gossip_noise_encrypt(&tr,
+	ck_assert_int_eq(p2p_noise_encrypt(&tr,
 	    (const uint8_t *)"submarineyellow", 15, out, sizeof(out), &n), 0);
 	m = unhex(V_MSG4, want);
 	ck_assert_mem_eq(out + 2, want, m);
-	ck_assert_int_eq(gossip_noise_decrypt(&ti, out + 2, n - 2, back,
+	ck_assert_int_eq(p2p_noise_decrypt(&ti, out + 2, n - 2, back,
 	    sizeof(back), &m), 0);
 	ck_assert_mem_eq(back, "submarineyellow", 15);
 }
 
 START_TEST(test_noise_vector_empty)
 {
-	struct gossip_noise_hs	i, r;
+	struct p2p_noise_hs	i, r;
 
 	vector_pair(&i, &r, NULL, NULL, NULL, 0);
 	raw_step(&i, &r, "", V_MSG0);
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(test_noise_vector_payloads)
 {
-	struct gossip_noise_hs	i, r;
+	struct p2p_noise_hs	i, r;
 
 	vector_pair(&i, &r, NULL, NULL, NULL, 0);
 	raw_step(&i, &r, "746573745f6d73675f30", V2_MSG0);
@@ -136,41 +136,41 @@ START_TEST(test_noise_vector_payloads)
 END_TEST
 
 static void
-make_ids(struct gossip_identity *iid, struct gossip_identity *rid)
+make_ids(struct p2p_identity *iid, struct p2p_identity *rid)
 {
 	uint8_t	seed[32];
 
 	unhex(C1_SEED, seed);
-	ck_assert_int_eq(gossip_identity_from_seed(iid, seed), 0);
+	ck_assert_int_eq(p2p_identity_from_seed(iid, seed), 0);
 	fill(seed, 0x61, 32);
-	ck_assert_int_eq(gossip_identity_from_seed(rid, seed), 0);
+	ck_assert_int_eq(p2p_identity_from_seed(rid, seed), 0);
 }
 
 /* Write a framed libp2p message on a, compare, feed its body to b. */
 static void
-lp_step(struct gossip_noise_hs *a, struct gossip_noise_hs *b,
+lp_step(struct p2p_noise_hs *a, struct p2p_noise_hs *b,
     const char *want_hex)
 {
 	uint8_t		want[512], out[512];
 	const uint8_t	*msg;
 	size_t		n, wlen, mlen, used;
 
-	ck_assert_int_eq(gossip_noise_hs_write(a, out, sizeof(out), &n), 0);
+	ck_assert_int_eq(p2p_noise_hs_write(a, out, sizeof(out), &n), 0);
 	if (want_hex != NULL) {
 		wlen = unhex(want_hex, want);
 		ck_assert_uint_eq(n, wlen);
 		ck_assert_mem_eq(out, want, wlen);
 	}
-	ck_assert_int_eq(gossip_noise_frame_next(out, n, &msg, &mlen, &used),
+	ck_assert_int_eq(p2p_noise_frame_next(out, n, &msg, &mlen, &used),
 	    0);
 	ck_assert_uint_eq(used, n);
-	ck_assert_int_eq(gossip_noise_hs_read(b, msg, mlen), 0);
+	ck_assert_int_eq(p2p_noise_hs_read(b, msg, mlen), 0);
 }
 
 START_TEST(test_libp2p_transcript)
 {
-	struct gossip_identity	iid, rid;
-	struct gossip_noise_hs	i, r;
+	struct p2p_identity	iid, rid;
+	struct p2p_noise_hs	i, r;
 	uint8_t			want[256], out[256];
 	size_t			n, m;
 
@@ -179,7 +179,7 @@ START_TEST(test_libp2p_transcript)
 	    "12D3KooWJywTtrwD4j4YNvoHhVkt3JwbhZCDGcuWiMtX5NdsL3Me");
 	vector_pair(&i, &r, &iid, &rid, &rid.peer_id, 1);
 	/* The initiator's payload is the 120 bytes js-libp2p agrees on. */
-	ck_assert_int_eq(gossip_noise_payload_encode(&iid, i.s_pub, 1, out,
+	ck_assert_int_eq(p2p_noise_payload_encode(&iid, i.s_pub, 1, out,
 	    sizeof(out), &n), 0);
 	m = unhex(L_INIT_PAYLOAD, want);
 	ck_assert_uint_eq(n, 120);
@@ -187,104 +187,104 @@ START_TEST(test_libp2p_transcript)
 	lp_step(&i, &r, L_MSG1);
 	lp_step(&r, &i, L_MSG2);
 	lp_step(&i, &r, L_MSG3);
-	ck_assert(gossip_noise_hs_done(&i) && gossip_noise_hs_done(&r));
-	ck_assert(gossip_identity_peer_id_equal(&i.remote.peer_id,
+	ck_assert(p2p_noise_hs_done(&i) && p2p_noise_hs_done(&r));
+	ck_assert(p2p_identity_peer_id_equal(&i.remote.peer_id,
 	    &rid.peer_id));
-	ck_assert(gossip_identity_peer_id_equal(&r.remote.peer_id,
+	ck_assert(p2p_identity_peer_id_equal(&r.remote.peer_id,
 	    &iid.peer_id));
-	ck_assert(gossip_noise_hs_inline_yamux(&i));
-	ck_assert(gossip_noise_hs_inline_yamux(&r));
+	ck_assert(p2p_noise_hs_inline_yamux(&i));
+	ck_assert(p2p_noise_hs_inline_yamux(&r));
 	check_transport(&i, &r);
 }
 END_TEST
 
 START_TEST(test_full_handshake_random)
 {
-	struct gossip_identity		iid, rid;
-	struct gossip_noise_hs		i, r;
-	struct gossip_noise_transport	ti, tr;
-	static uint8_t			big[GOSSIP_NOISE_PLAIN_MAX + 1];
-	static uint8_t			frame[GOSSIP_NOISE_FRAME_MAX];
-	static uint8_t			back[GOSSIP_NOISE_PLAIN_MAX];
+	struct p2p_identity		iid, rid;
+	struct p2p_noise_hs		i, r;
+	struct p2p_noise_transport	ti, tr;
+	static uint8_t			big[P2P_NOISE_PLAIN_MAX + 1];
+	static uint8_t			frame[P2P_NOISE_FRAME_MAX];
+	static uint8_t			back[P2P_NOISE_PLAIN_MAX];
 	const uint8_t			*msg;
 	size_t				n, m, used, k;
 
-	ck_assert_int_eq(gossip_identity_generate(&iid), 0);
-	ck_assert_int_eq(gossip_identity_generate(&rid), 0);
-	ck_assert_int_eq(gossip_noise_hs_init(&i, 1, &iid, &rid.peer_id, 1), 0);
-	ck_assert_int_eq(gossip_noise_hs_init(&r, 0, &rid, NULL, 0), 0);
-	ck_assert(gossip_noise_hs_our_turn(&i) && !gossip_noise_hs_our_turn(&r));
+	ck_assert_int_eq(p2p_identity_generate(&iid), 0);
+	ck_assert_int_eq(p2p_identity_generate(&rid), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(&i, 1, &iid, &rid.peer_id, 1), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(&r, 0, &rid, NULL, 0), 0);
+	ck_assert(p2p_noise_hs_our_turn(&i) && !p2p_noise_hs_our_turn(&r));
 	lp_step(&i, &r, NULL);
-	ck_assert(!gossip_noise_hs_our_turn(&i) && gossip_noise_hs_our_turn(&r));
+	ck_assert(!p2p_noise_hs_our_turn(&i) && p2p_noise_hs_our_turn(&r));
 	lp_step(&r, &i, NULL);
 	lp_step(&i, &r, NULL);
 	/* The responder sent no muxer list: fall back to multistream. */
-	ck_assert(!gossip_noise_hs_inline_yamux(&i));
-	ck_assert(!gossip_noise_hs_inline_yamux(&r));
+	ck_assert(!p2p_noise_hs_inline_yamux(&i));
+	ck_assert(!p2p_noise_hs_inline_yamux(&r));
 	ck_assert(r.remote.sent_muxers && r.remote.has_yamux);
-	ck_assert_int_eq(gossip_noise_hs_split(&i, &ti), 0);
-	ck_assert_int_eq(gossip_noise_hs_split(&r, &tr), 0);
-	ck_assert_int_eq(gossip_noise_hs_split(&r, &tr), GOSSIP_NOISE_ESTATE);
+	ck_assert_int_eq(p2p_noise_hs_split(&i, &ti), 0);
+	ck_assert_int_eq(p2p_noise_hs_split(&r, &tr), 0);
+	ck_assert_int_eq(p2p_noise_hs_split(&r, &tr), P2P_NOISE_ESTATE);
 
 	for (k = 0; k < sizeof(big); k++)
 		big[k] = (uint8_t)(k * 7);
-	ck_assert_int_eq(gossip_noise_encrypt(&ti, big, sizeof(big), frame,
-	    sizeof(frame), &n), GOSSIP_NOISE_ELEN);
+	ck_assert_int_eq(p2p_noise_encrypt(&ti, big, sizeof(big), frame,
+	    sizeof(frame), &n), P2P_NOISE_ELEN);
 	for (k = 0; k < 3; k++) {
-		struct gossip_noise_transport	*a = k % 2 ? &tr : &ti;
-		struct gossip_noise_transport	*b = k % 2 ? &ti : &tr;
+		struct p2p_noise_transport	*a = k % 2 ? &tr : &ti;
+		struct p2p_noise_transport	*b = k % 2 ? &ti : &tr;
 
-		ck_assert_int_eq(gossip_noise_encrypt(a, big,
-		    GOSSIP_NOISE_PLAIN_MAX, frame, sizeof(frame), &n), 0);
-		ck_assert_uint_eq(n, GOSSIP_NOISE_FRAME_MAX);
-		ck_assert_int_eq(gossip_noise_frame_next(frame, n - 1, &msg, &m,
-		    &used), GOSSIP_NOISE_AGAIN);
-		ck_assert_int_eq(gossip_noise_frame_next(frame, n, &msg, &m,
+		ck_assert_int_eq(p2p_noise_encrypt(a, big,
+		    P2P_NOISE_PLAIN_MAX, frame, sizeof(frame), &n), 0);
+		ck_assert_uint_eq(n, P2P_NOISE_FRAME_MAX);
+		ck_assert_int_eq(p2p_noise_frame_next(frame, n - 1, &msg, &m,
+		    &used), P2P_NOISE_AGAIN);
+		ck_assert_int_eq(p2p_noise_frame_next(frame, n, &msg, &m,
 		    &used), 0);
-		ck_assert_int_eq(gossip_noise_decrypt(b, msg, m, back,
+		ck_assert_int_eq(p2p_noise_decrypt(b, msg, m, back,
 		    sizeof(back), &m), 0);
-		ck_assert_uint_eq(m, GOSSIP_NOISE_PLAIN_MAX);
+		ck_assert_uint_eq(m, P2P_NOISE_PLAIN_MAX);
 		ck_assert_mem_eq(back, big, m);
 	}
 	/* A replayed frame fails (nonce moved on); so does a flipped bit. */
-	ck_assert_int_eq(gossip_noise_decrypt(&tr, frame + 2, n - 2, back,
-	    sizeof(back), &m), GOSSIP_NOISE_EDECRYPT);
-	ck_assert_int_eq(gossip_noise_encrypt(&ti, big, 10, frame,
+	ck_assert_int_eq(p2p_noise_decrypt(&tr, frame + 2, n - 2, back,
+	    sizeof(back), &m), P2P_NOISE_EDECRYPT);
+	ck_assert_int_eq(p2p_noise_encrypt(&ti, big, 10, frame,
 	    sizeof(frame), &n), 0);
 	frame[5] ^= 0x40;
-	ck_assert_int_eq(gossip_noise_decrypt(&tr, frame + 2, n - 2, back,
-	    sizeof(back), &m), GOSSIP_NOISE_EDECRYPT);
-	ck_assert_int_eq(gossip_noise_decrypt(&tr, frame + 2, 15, back,
-	    sizeof(back), &m), GOSSIP_NOISE_ELEN);
-	ck_assert_int_eq(gossip_noise_frame_next((const uint8_t *)"\0\0", 2,
-	    &msg, &m, &used), GOSSIP_NOISE_ELEN);
-	gossip_noise_transport_fini(&ti);
-	gossip_noise_transport_fini(&tr);
-	gossip_identity_fini(&iid);
-	gossip_identity_fini(&rid);
+	ck_assert_int_eq(p2p_noise_decrypt(&tr, frame + 2, n - 2, back,
+	    sizeof(back), &m), P2P_NOISE_EDECRYPT);
+	ck_assert_int_eq(p2p_noise_decrypt(&tr, frame + 2, 15, back,
+	    sizeof(back), &m), P2P_NOISE_ELEN);
+	ck_assert_int_eq(p2p_noise_frame_next((const uint8_t *)"\0\0", 2,
+	    &msg, &m, &used), P2P_NOISE_ELEN);
+	p2p_noise_transport_fini(&ti);
+	p2p_noise_transport_fini(&tr);
+	p2p_identity_fini(&iid);
+	p2p_identity_fini(&rid);
 }
 END_TEST
 
 START_TEST(test_wrong_peer_id)
 {
-	struct gossip_identity	iid, rid, other;
-	struct gossip_noise_hs	i, r;
+	struct p2p_identity	iid, rid, other;
+	struct p2p_noise_hs	i, r;
 	uint8_t			out[512];
 	size_t			n;
 
 	make_ids(&iid, &rid);
-	ck_assert_int_eq(gossip_identity_generate(&other), 0);
-	ck_assert_int_eq(gossip_noise_hs_init(&i, 1, &iid, &other.peer_id, 1),
+	ck_assert_int_eq(p2p_identity_generate(&other), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(&i, 1, &iid, &other.peer_id, 1),
 	    0);
-	ck_assert_int_eq(gossip_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
 	lp_step(&i, &r, NULL);
-	ck_assert_int_eq(gossip_noise_hs_write(&r, out, sizeof(out), &n), 0);
-	ck_assert_int_eq(gossip_noise_hs_read(&i, out + 2, n - 2),
-	    GOSSIP_NOISE_EPEERID);
+	ck_assert_int_eq(p2p_noise_hs_write(&r, out, sizeof(out), &n), 0);
+	ck_assert_int_eq(p2p_noise_hs_read(&i, out + 2, n - 2),
+	    P2P_NOISE_EPEERID);
 	/* A failed handshake stays failed. */
-	ck_assert_int_eq(gossip_noise_hs_write(&i, out, sizeof(out), &n),
-	    GOSSIP_NOISE_ESTATE);
-	ck_assert_str_eq(gossip_noise_strerror(GOSSIP_NOISE_EPEERID),
+	ck_assert_int_eq(p2p_noise_hs_write(&i, out, sizeof(out), &n),
+	    P2P_NOISE_ESTATE);
+	ck_assert_str_eq(p2p_noise_strerror(P2P_NOISE_EPEERID),
 	    "peer id mismatch");
 }
 END_TEST
@@ -292,98 +292,98 @@ END_TEST
 /* The responder signs the wrong static key, or lies about its key. */
 START_TEST(test_bad_signature)
 {
-	struct gossip_identity	iid, rid, other;
-	struct gossip_noise_hs	i, r;
+	struct p2p_identity	iid, rid, other;
+	struct p2p_noise_hs	i, r;
 	uint8_t			payload[256], out[512], bogus[32];
 	size_t			plen, n;
 	int			round;
 
 	make_ids(&iid, &rid);
-	ck_assert_int_eq(gossip_identity_generate(&other), 0);
+	ck_assert_int_eq(p2p_identity_generate(&other), 0);
 	for (round = 0; round < 3; round++) {
-		ck_assert_int_eq(gossip_noise_hs_init(&i, 1, &iid, NULL, 1), 0);
-		ck_assert_int_eq(gossip_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
+		ck_assert_int_eq(p2p_noise_hs_init(&i, 1, &iid, NULL, 1), 0);
+		ck_assert_int_eq(p2p_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
 		lp_step(&i, &r, NULL);
 		memset(bogus, 9, sizeof(bogus));
 		if (round == 0)		/* signature over another key */
-			ck_assert_int_eq(gossip_noise_payload_encode(&rid, bogus,
+			ck_assert_int_eq(p2p_noise_payload_encode(&rid, bogus,
 			    1, payload, sizeof(payload), &plen), 0);
 		else if (round == 1) {	/* signature bytes damaged */
-			ck_assert_int_eq(gossip_noise_payload_encode(&rid,
+			ck_assert_int_eq(p2p_noise_payload_encode(&rid,
 			    r.s_pub, 1, payload, sizeof(payload), &plen), 0);
 			payload[50] ^= 1;
 		} else			/* garbage protobuf */
 			plen = unhex("0aff", payload);
-		ck_assert_int_eq(gossip_noise_hs_write_raw(&r, payload, plen,
+		ck_assert_int_eq(p2p_noise_hs_write_raw(&r, payload, plen,
 		    out, sizeof(out), &n), 0);
-		ck_assert_int_eq(gossip_noise_hs_read(&i, out, n),
-		    round < 2 ? GOSSIP_NOISE_ESIG : GOSSIP_NOISE_EPAYLOAD);
+		ck_assert_int_eq(p2p_noise_hs_read(&i, out, n),
+		    round < 2 ? P2P_NOISE_ESIG : P2P_NOISE_EPAYLOAD);
 	}
 	/* No identity key at all. */
-	ck_assert_int_eq(gossip_noise_payload_verify(NULL, 0, bogus, &i.remote),
-	    GOSSIP_NOISE_EKEY);
+	ck_assert_int_eq(p2p_noise_payload_verify(NULL, 0, bogus, &i.remote),
+	    P2P_NOISE_EKEY);
 }
 END_TEST
 
 START_TEST(test_truncated_and_tampered)
 {
-	struct gossip_identity	iid, rid;
-	struct gossip_noise_hs	i, r;
+	struct p2p_identity	iid, rid;
+	struct p2p_noise_hs	i, r;
 	uint8_t			m1[128], m2[512];
 	size_t			n1, n2, cut;
 
 	make_ids(&iid, &rid);
 	for (cut = 0; cut < 200; cut += 7) {
-		ck_assert_int_eq(gossip_noise_hs_init(&i, 1, &iid, NULL, 1), 0);
-		ck_assert_int_eq(gossip_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
-		ck_assert_int_eq(gossip_noise_hs_write(&i, m1, sizeof(m1), &n1),
+		ck_assert_int_eq(p2p_noise_hs_init(&i, 1, &iid, NULL, 1), 0);
+		ck_assert_int_eq(p2p_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
+		ck_assert_int_eq(p2p_noise_hs_write(&i, m1, sizeof(m1), &n1),
 		    0);
 		if (cut < 32) {
-			ck_assert_int_eq(gossip_noise_hs_read(&r, m1 + 2, cut),
-			    GOSSIP_NOISE_ELEN);
+			ck_assert_int_eq(p2p_noise_hs_read(&r, m1 + 2, cut),
+			    P2P_NOISE_ELEN);
 			continue;
 		}
-		ck_assert_int_eq(gossip_noise_hs_read(&r, m1 + 2, n1 - 2), 0);
-		ck_assert_int_eq(gossip_noise_hs_write(&r, m2, sizeof(m2), &n2),
+		ck_assert_int_eq(p2p_noise_hs_read(&r, m1 + 2, n1 - 2), 0);
+		ck_assert_int_eq(p2p_noise_hs_write(&r, m2, sizeof(m2), &n2),
 		    0);
 		if (cut < n2 - 2)		/* truncated message 2 */
-			ck_assert_int_lt(gossip_noise_hs_read(&i, m2 + 2, cut),
+			ck_assert_int_lt(p2p_noise_hs_read(&i, m2 + 2, cut),
 			    0);
 		else {				/* one flipped bit */
 			m2[2 + cut % (n2 - 2)] ^= 0x10;
-			ck_assert_int_lt(gossip_noise_hs_read(&i, m2 + 2,
+			ck_assert_int_lt(p2p_noise_hs_read(&i, m2 + 2,
 			    n2 - 2), 0);
 		}
-		ck_assert(!gossip_noise_hs_done(&i));
+		ck_assert(!p2p_noise_hs_done(&i));
 	}
 	/* Reading when it is our turn is refused. */
-	ck_assert_int_eq(gossip_noise_hs_init(&i, 1, &iid, NULL, 1), 0);
-	ck_assert_int_eq(gossip_noise_hs_read(&i, m1 + 2, 32),
-	    GOSSIP_NOISE_ESTATE);
-	ck_assert_int_eq(gossip_noise_hs_write(&i, m1, 10, &n1),
-	    GOSSIP_NOISE_ESPACE);
+	ck_assert_int_eq(p2p_noise_hs_init(&i, 1, &iid, NULL, 1), 0);
+	ck_assert_int_eq(p2p_noise_hs_read(&i, m1 + 2, 32),
+	    P2P_NOISE_ESTATE);
+	ck_assert_int_eq(p2p_noise_hs_write(&i, m1, 10, &n1),
+	    P2P_NOISE_ESPACE);
 }
 END_TEST
 
 START_TEST(test_low_order_point)
 {
-	struct gossip_identity	rid;
-	struct gossip_noise_hs	r;
+	struct p2p_identity	rid;
+	struct p2p_noise_hs	r;
 	uint8_t			zero[32] = { 0 }, out[512];
 	size_t			n;
 
-	ck_assert_int_eq(gossip_identity_generate(&rid), 0);
-	ck_assert_int_eq(gossip_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
-	ck_assert_int_eq(gossip_noise_hs_read(&r, zero, 32), 0);
-	ck_assert_int_eq(gossip_noise_hs_write(&r, out, sizeof(out), &n),
-	    GOSSIP_NOISE_EDH);
+	ck_assert_int_eq(p2p_identity_generate(&rid), 0);
+	ck_assert_int_eq(p2p_noise_hs_init(&r, 0, &rid, NULL, 1), 0);
+	ck_assert_int_eq(p2p_noise_hs_read(&r, zero, 32), 0);
+	ck_assert_int_eq(p2p_noise_hs_write(&r, out, sizeof(out), &n),
+	    P2P_NOISE_EDH);
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_noise");
+	Suite	*s = suite_create("p2p_noise");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

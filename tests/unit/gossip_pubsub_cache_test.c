@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_pubsub_cache.c: the ID FIFO behind the seen cache
+ * Unit tests for cache.c: the ID FIFO behind the seen cache
  * and the message cache (find, expiry by stamp, eviction when full, hash
  * chains that survive wrap-around, newest-first walk).
  */
@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/internal.h"
 
 static void
 mkid(uint8_t *id, uint32_t n)
@@ -22,49 +21,49 @@ mkid(uint8_t *id, uint32_t n)
 
 START_TEST(test_find_expire)
 {
-	struct gossip_pubsub_ring	 r;
-	struct gossip_pubsub_ent	*e;
+	struct ps_ring	 r;
+	struct ps_ent	*e;
 	uint8_t				 id[46];
 	uint32_t			 i;
 
-	ck_assert_int_eq(gossip_pubsub_ring_init(&r, 100), 0);
+	ck_assert_int_eq(ps_ring_init(&r, 100), 0);
 	for (i = 0; i < 50; i++) {
 		mkid(id, i);
-		e = gossip_pubsub_ring_add(&r, id, sizeof(id), i / 10);
+		e = ps_ring_add(&r, id, sizeof(id), i / 10);
 		ck_assert_ptr_nonnull(e);
 		e->rpc = malloc(8);	/* owned by the ring */
 	}
 	mkid(id, 7);
-	ck_assert_ptr_nonnull(gossip_pubsub_ring_find(&r, id, sizeof(id)));
-	ck_assert_ptr_null(gossip_pubsub_ring_find(&r, id, 45));
-	ck_assert_ptr_null(gossip_pubsub_ring_add(&r, id, 200, 0));
-	gossip_pubsub_ring_expire(&r, 2);	/* stamps 0 and 1 go */
+	ck_assert_ptr_nonnull(ps_ring_find(&r, id, sizeof(id)));
+	ck_assert_ptr_null(ps_ring_find(&r, id, 45));
+	ck_assert_ptr_null(ps_ring_add(&r, id, 200, 0));
+	ps_ring_expire(&r, 2);	/* stamps 0 and 1 go */
 	ck_assert_uint_eq(r.count, 30);
-	ck_assert_ptr_null(gossip_pubsub_ring_find(&r, id, sizeof(id)));
+	ck_assert_ptr_null(ps_ring_find(&r, id, sizeof(id)));
 	mkid(id, 20);
-	ck_assert_ptr_nonnull(gossip_pubsub_ring_find(&r, id, sizeof(id)));
-	e = gossip_pubsub_ring_newest(&r, 0);
+	ck_assert_ptr_nonnull(ps_ring_find(&r, id, sizeof(id)));
+	e = ps_ring_newest(&r, 0);
 	mkid(id, 49);
 	ck_assert_mem_eq(e->id, id, sizeof(id));
-	e = gossip_pubsub_ring_newest(&r, 29);
+	e = ps_ring_newest(&r, 29);
 	mkid(id, 20);
 	ck_assert_mem_eq(e->id, id, sizeof(id));
-	ck_assert_ptr_null(gossip_pubsub_ring_newest(&r, 30));
+	ck_assert_ptr_null(ps_ring_newest(&r, 30));
 	ck_assert_uint_eq(r.evicted, 0);
-	gossip_pubsub_ring_fini(&r);
+	ps_ring_fini(&r);
 }
 END_TEST
 
 START_TEST(test_evict_wrap)
 {
-	struct gossip_pubsub_ring	r;
+	struct ps_ring	r;
 	uint8_t				id[46];
 	uint32_t			i;
 
-	ck_assert_int_eq(gossip_pubsub_ring_init(&r, 64), 0);
+	ck_assert_int_eq(ps_ring_init(&r, 64), 0);
 	for (i = 0; i < 10000; i++) {
 		mkid(id, i);
-		ck_assert_ptr_nonnull(gossip_pubsub_ring_add(&r, id,
+		ck_assert_ptr_nonnull(ps_ring_add(&r, id,
 		    sizeof(id), i));
 	}
 	ck_assert_uint_eq(r.count, 64);
@@ -72,25 +71,25 @@ START_TEST(test_evict_wrap)
 	for (i = 0; i < 10000; i++) {
 		mkid(id, i);
 		if (i < 10000 - 64)
-			ck_assert_ptr_null(gossip_pubsub_ring_find(&r, id,
+			ck_assert_ptr_null(ps_ring_find(&r, id,
 			    sizeof(id)));
 		else
-			ck_assert_ptr_nonnull(gossip_pubsub_ring_find(&r, id,
+			ck_assert_ptr_nonnull(ps_ring_find(&r, id,
 			    sizeof(id)));
 	}
-	gossip_pubsub_ring_expire(&r, UINT64_MAX);
+	ps_ring_expire(&r, UINT64_MAX);
 	ck_assert_uint_eq(r.count, 0);
 	for (i = 0; i < r.nbuckets; i++)
-		ck_assert_uint_eq(r.buckets[i], GOSSIP_PUBSUB_NONE);
-	gossip_pubsub_ring_fini(&r);
-	ck_assert_int_eq(gossip_pubsub_ring_init(&r, 0), -1);
+		ck_assert_uint_eq(r.buckets[i], PS_NONE);
+	ps_ring_fini(&r);
+	ck_assert_int_eq(ps_ring_init(&r, 0), -1);
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_pubsub_cache");
+	Suite	*s = suite_create("ps_cache");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

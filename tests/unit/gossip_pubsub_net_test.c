@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/internal.h"
 
 #define NMAX	24
 #define FMAX	16
@@ -25,15 +24,15 @@ struct net;
 
 struct node {
 	struct net		*net;
-	struct gossip_identity	 id;
-	struct gossip_pubsub	*ps;
+	struct p2p_identity	 id;
+	struct ps_router	*ps;
 	int			 got[MSGMAX];
 	int			 bad_author;
 	int			 penalized;
 };
 
 struct fake {
-	struct gossip_identity	id;
+	struct p2p_identity	id;
 	int			nrx;		/* RPCs we got */
 	int			ncontrol;	/* ... carrying control */
 	int			npublish;	/* messages in them */
@@ -71,7 +70,7 @@ node_of(struct net *net, const char *peer)
 static void
 fake_rx(struct fake *f, const uint8_t *rpc, size_t len)
 {
-	Libp2pPubsub__RPC	*r = gossip_pubsub_rpc_decode(rpc, len);
+	Libp2pPubsub__RPC	*r = ps_rpc_decode(rpc, len);
 
 	ck_assert_ptr_nonnull(r);
 	f->nrx++;
@@ -142,7 +141,7 @@ net_penalize(void *arg, const char *peer, const char *reason)
 	struct node	*n = arg;
 
 	(void)peer;
-	ck_assert_str_eq(reason, GOSSIP_PUBSUB_PENALTY);
+	ck_assert_str_eq(reason, PS_PENALTY);
 	n->penalized++;
 }
 
@@ -154,35 +153,35 @@ net_now(void *arg)
 	return n->net->now;
 }
 
-static const struct gossip_pubsub_ops net_ops = {
+static const struct ps_ops net_ops = {
 	net_send, net_deliver, net_penalize, net_now
 };
 
 static struct net *
-net_new(int nn, int nf, const struct gossip_pubsub_params *pp)
+net_new(int nn, int nf, const struct ps_params *pp)
 {
-	struct gossip_pubsub_params	 def;
+	struct ps_params	 def;
 	struct net			*net = calloc(1, sizeof(*net));
 	uint8_t				 seed[32];
 	int				 i;
 
-	gossip_pubsub_params_default(&def);
+	ps_params_default(&def);
 	net->now = 1000000;
 	net->nn = nn;
 	net->nf = nf;
 	for (i = 0; i < nn; i++) {
 		memset(seed, i + 1, sizeof(seed));
-		gossip_identity_from_seed(&net->n[i].id, seed);
+		p2p_identity_from_seed(&net->n[i].id, seed);
 		net->n[i].net = net;
 		def.seed = (uint64_t)i + 1;
 		def.seqno_start = 1000;	/* same start: IDs differ by author */
-		net->n[i].ps = gossip_pubsub_new(&net_ops, &net->n[i],
+		net->n[i].ps = ps_new(&net_ops, &net->n[i],
 		    &net->n[i].id, pp != NULL && i == 0 ? pp : &def);
 		ck_assert_ptr_nonnull(net->n[i].ps);
 	}
 	for (i = 0; i < nf; i++) {
 		memset(seed, 0x80 + i, sizeof(seed));
-		gossip_identity_from_seed(&net->f[i].id, seed);
+		p2p_identity_from_seed(&net->f[i].id, seed);
 	}
 	return net;
 }
@@ -193,7 +192,7 @@ net_free(struct net *net)
 	int	i;
 
 	for (i = 0; i < net->nn; i++)
-		gossip_pubsub_free(net->n[i].ps);
+		ps_free(net->n[i].ps);
 	for (; net->qlen > 0; net->qlen--, net->qhead++)
 		free(net->q[net->qhead].b);
 	free(net->q);
@@ -212,7 +211,7 @@ net_pump(struct net *net)
 		net->qlen--;
 		if (net->qlen == 0)
 			net->qhead = 0;
-		ck_assert_int_eq(gossip_pubsub_recv(net->n[p.to].ps,
+		ck_assert_int_eq(ps_recv(net->n[p.to].ps,
 		    net->n[p.from].id.peer_id_text, p.b, p.len), 0);
 		free(p.b);
 	}
@@ -226,10 +225,10 @@ net_connect(struct net *net, int a, int b)
 
 	snprintf(ipa, sizeof(ipa), "10.0.0.%d", a + 1);
 	snprintf(ipb, sizeof(ipb), "10.0.0.%d", b + 1);
-	ck_assert_int_eq(gossip_pubsub_add_peer(net->n[a].ps,
-	    net->n[b].id.peer_id_text, GOSSIP_PUBSUB_MESHSUB11, 1, ipb), 0);
-	ck_assert_int_eq(gossip_pubsub_add_peer(net->n[b].ps,
-	    net->n[a].id.peer_id_text, GOSSIP_PUBSUB_MESHSUB11, 0, ipa), 0);
+	ck_assert_int_eq(ps_add_peer(net->n[a].ps,
+	    net->n[b].id.peer_id_text, PS_MESHSUB11, 1, ipb), 0);
+	ck_assert_int_eq(ps_add_peer(net->n[b].ps,
+	    net->n[a].id.peer_id_text, PS_MESHSUB11, 0, ipa), 0);
 	net_pump(net);
 }
 
@@ -241,7 +240,7 @@ net_tick(struct net *net, int seconds)
 	for (s = 0; s < seconds; s++) {
 		net->now += 1000;
 		for (i = 0; i < net->nn; i++)
-			gossip_pubsub_heartbeat(net->n[i].ps);
+			ps_heartbeat(net->n[i].ps);
 		net_pump(net);
 	}
 }
@@ -252,7 +251,7 @@ net_join_all(struct net *net)
 	int	i;
 
 	for (i = 0; i < net->nn; i++)
-		ck_assert_int_eq(gossip_pubsub_join(net->n[i].ps, TOPIC), 0);
+		ck_assert_int_eq(ps_join(net->n[i].ps, TOPIC), 0);
 	net_pump(net);
 }
 
@@ -262,7 +261,7 @@ publish(struct net *net, int i, int k)
 	char	buf[32];
 
 	snprintf(buf, sizeof(buf), "m%d:%d", k, i);
-	ck_assert_int_eq(gossip_pubsub_publish(net->n[i].ps, TOPIC,
+	ck_assert_int_eq(ps_publish(net->n[i].ps, TOPIC,
 	    (const uint8_t *)buf, strlen(buf)), 0);
 	net_pump(net);
 }
@@ -270,23 +269,23 @@ publish(struct net *net, int i, int k)
 /* ---- hand-written RPCs from fake peers ---- */
 
 static void
-fake_recv(struct net *net, int f, int to, struct gossip_pubsub_buf *w)
+fake_recv(struct net *net, int f, int to, struct ps_buf *w)
 {
-	(void)gossip_pubsub_recv(net->n[to].ps, net->f[f].id.peer_id_text,
+	(void)ps_recv(net->n[to].ps, net->f[f].id.peer_id_text,
 	    w->b, w->len);
-	gossip_pubsub_buf_free(w);
+	ps_buf_free(w);
 	net_pump(net);
 }
 
 static void
-fake_add(struct net *net, int f, int to, enum gossip_pubsub_proto proto,
+fake_add(struct net *net, int f, int to, enum ps_proto proto,
     const char *ip)
 {
-	struct gossip_pubsub_buf	w = { 0 };
+	struct ps_buf	w = { 0 };
 
-	ck_assert_int_eq(gossip_pubsub_add_peer(net->n[to].ps,
+	ck_assert_int_eq(ps_add_peer(net->n[to].ps,
 	    net->f[f].id.peer_id_text, proto, 0, ip), 0);
-	gossip_pubsub_rpc_sub(&w, 1, TOPIC, strlen(TOPIC));
+	ps_rpc_sub(&w, 1, TOPIC, strlen(TOPIC));
 	fake_recv(net, f, to, &w);
 }
 
@@ -294,39 +293,39 @@ fake_add(struct net *net, int f, int to, enum gossip_pubsub_proto proto,
 static void
 fake_control(struct net *net, int f, int to, uint8_t tag, int backoff)
 {
-	struct gossip_pubsub_buf	in = { 0 }, c = { 0 }, w = { 0 };
+	struct ps_buf	in = { 0 }, c = { 0 }, w = { 0 };
 	uint8_t				b = 0x18;
 
-	gossip_pubsub_buf_field(&in, 0x0a, TOPIC, strlen(TOPIC));
+	ps_buf_field(&in, 0x0a, TOPIC, strlen(TOPIC));
 	if (backoff >= 0) {
-		gossip_pubsub_buf_put(&in, &b, 1);
-		gossip_pubsub_buf_varint(&in, (uint64_t)backoff);
+		ps_buf_put(&in, &b, 1);
+		ps_buf_varint(&in, (uint64_t)backoff);
 	}
-	gossip_pubsub_buf_field(&c, tag, in.b, in.len);
-	gossip_pubsub_buf_field(&w, 0x1a, c.b, c.len);
-	gossip_pubsub_buf_free(&in);
-	gossip_pubsub_buf_free(&c);
+	ps_buf_field(&c, tag, in.b, in.len);
+	ps_buf_field(&w, 0x1a, c.b, c.len);
+	ps_buf_free(&in);
+	ps_buf_free(&c);
 	fake_recv(net, f, to, &w);
 }
 
 /* f forwards message k authored by `author`; sig_bad flips a bit. */
 static void
 fake_message(struct net *net, int f, int to,
-    const struct gossip_identity *author, int k, uint64_t seqno,
+    const struct p2p_identity *author, int k, uint64_t seqno,
     int sig_bad)
 {
-	struct gossip_pubsub_buf	 w = { 0 };
+	struct ps_buf	 w = { 0 };
 	uint8_t				*msg;
 	size_t				 len;
 	char				 buf[32];
 
 	snprintf(buf, sizeof(buf), "m%d:-1", k);
-	ck_assert_int_eq(gossip_pubsub_msg_sign(author,
+	ck_assert_int_eq(ps_msg_sign(author,
 	    (const uint8_t *)TOPIC, strlen(TOPIC), (const uint8_t *)buf,
 	    strlen(buf), seqno, &msg, &len), 0);
 	if (sig_bad)
 		msg[len - 5] ^= 0x10;	/* inside the signature */
-	gossip_pubsub_buf_field(&w, 0x12, msg, len);
+	ps_buf_field(&w, 0x12, msg, len);
 	free(msg);
 	fake_recv(net, f, to, &w);
 }
@@ -336,17 +335,17 @@ score_of(struct net *net, int at, const char *peer)
 {
 	double	s = 0;
 
-	ck_assert_int_eq(gossip_pubsub_peer_score(net->n[at].ps, peer, &s),
+	ck_assert_int_eq(ps_peer_score(net->n[at].ps, peer, &s),
 	    0);
 	return s;
 }
 
-static struct gossip_pubsub_stats
+static struct ps_stats
 stats(struct net *net, int i)
 {
-	struct gossip_pubsub_stats	st;
+	struct ps_stats	st;
 
-	gossip_pubsub_stats(net->n[i].ps, &st);
+	ps_stats(net->n[i].ps, &st);
 	return st;
 }
 
@@ -362,29 +361,29 @@ START_TEST(test_mesh_bounds)
 	net_join_all(net);
 	net_tick(net, 10);
 	for (i = 0; i < 16; i++) {
-		m = gossip_pubsub_mesh_count(net->n[i].ps, TOPIC);
+		m = ps_mesh_count(net->n[i].ps, TOPIC);
 		ck_assert_uint_ge(m, 5);
 		ck_assert_uint_le(m, 12);
 		for (j = 0; j < 16; j++) {
 			if (i == j)
 				continue;
-			a = gossip_pubsub_in_mesh(net->n[i].ps, TOPIC,
+			a = ps_in_mesh(net->n[i].ps, TOPIC,
 			    net->n[j].id.peer_id_text);
-			b = gossip_pubsub_in_mesh(net->n[j].ps, TOPIC,
+			b = ps_in_mesh(net->n[j].ps, TOPIC,
 			    net->n[i].id.peer_id_text);
 			ck_assert_int_eq(a, b);	/* links are symmetric */
 		}
 	}
 	/* node 0 leaves: nobody keeps it in a mesh */
-	ck_assert_int_eq(gossip_pubsub_leave(net->n[0].ps, TOPIC), 0);
+	ck_assert_int_eq(ps_leave(net->n[0].ps, TOPIC), 0);
 	net_pump(net);
 	for (i = 1; i < 16; i++)
-		ck_assert_int_eq(gossip_pubsub_in_mesh(net->n[i].ps, TOPIC,
+		ck_assert_int_eq(ps_in_mesh(net->n[i].ps, TOPIC,
 		    net->n[0].id.peer_id_text), 0);
-	ck_assert_uint_eq(gossip_pubsub_mesh_count(net->n[0].ps, TOPIC), 0);
+	ck_assert_uint_eq(ps_mesh_count(net->n[0].ps, TOPIC), 0);
 	net_tick(net, 3);
 	for (i = 1; i < 16; i++) {
-		m = gossip_pubsub_mesh_count(net->n[i].ps, TOPIC);
+		m = ps_mesh_count(net->n[i].ps, TOPIC);
 		ck_assert_uint_ge(m, 5);
 		ck_assert_uint_le(m, 12);
 	}
@@ -398,18 +397,18 @@ START_TEST(test_backoff)
 	const char	*fid = net->f[0].id.peer_id_text;
 	int		 i;
 
-	ck_assert_int_eq(gossip_pubsub_join(net->n[0].ps, TOPIC), 0);
-	fake_add(net, 0, 0, GOSSIP_PUBSUB_MESHSUB11, "10.0.0.2");
+	ck_assert_int_eq(ps_join(net->n[0].ps, TOPIC), 0);
+	fake_add(net, 0, 0, PS_MESHSUB11, "10.0.0.2");
 	fake_control(net, 0, 0, 0x1a, -1);		/* GRAFT */
-	ck_assert_int_eq(gossip_pubsub_in_mesh(net->n[0].ps, TOPIC, fid), 1);
+	ck_assert_int_eq(ps_in_mesh(net->n[0].ps, TOPIC, fid), 1);
 	fake_control(net, 0, 0, 0x22, 60);		/* PRUNE, 60 s */
-	ck_assert_int_eq(gossip_pubsub_in_mesh(net->n[0].ps, TOPIC, fid), 0);
+	ck_assert_int_eq(ps_in_mesh(net->n[0].ps, TOPIC, fid), 0);
 	net_tick(net, 59);
 	ck_assert_int_eq(net->f[0].ngraft, 0);		/* backoff respected */
-	ck_assert_int_eq(gossip_pubsub_in_mesh(net->n[0].ps, TOPIC, fid), 0);
+	ck_assert_int_eq(ps_in_mesh(net->n[0].ps, TOPIC, fid), 0);
 	net_tick(net, 4);				/* + 2 heartbeats slack */
 	ck_assert_int_eq(net->f[0].ngraft, 1);
-	ck_assert_int_eq(gossip_pubsub_in_mesh(net->n[0].ps, TOPIC, fid), 1);
+	ck_assert_int_eq(ps_in_mesh(net->n[0].ps, TOPIC, fid), 1);
 	ck_assert_double_eq(score_of(net, 0, fid), 0);
 	/* grafting back during the backoff: PRUNE and P7, twice when fast */
 	for (i = 0; i < 5; i++) {
@@ -419,26 +418,26 @@ START_TEST(test_backoff)
 	ck_assert_int_eq(net->f[0].nprune, 5);
 	ck_assert_uint_eq(stats(net, 0).graft_rejected, 5);
 	ck_assert_double_lt(score_of(net, 0, fid), 0);	/* P7 10 > 6 */
-	ck_assert_int_eq(gossip_pubsub_in_mesh(net->n[0].ps, TOPIC, fid), 0);
+	ck_assert_int_eq(ps_in_mesh(net->n[0].ps, TOPIC, fid), 0);
 	net_free(net);
 }
 END_TEST
 
 START_TEST(test_ihave_iwant_recovery)
 {
-	struct gossip_pubsub_params	 pp;
+	struct ps_params	 pp;
 	struct net			*net;
 	double				 s;
 
 	/* node 0 keeps no mesh, so all it tells node 1 goes by gossip */
-	gossip_pubsub_params_default(&pp);
+	ps_params_default(&pp);
 	pp.d = pp.d_lo = pp.d_hi = pp.d_score = pp.d_out = 0;
 	pp.seed = 9;
 	net = net_new(2, 0, &pp);
 	net_connect(net, 1, 0);		/* 1 dials 0: inbound at 0 */
 	net_join_all(net);
 	net_tick(net, 1);
-	ck_assert_uint_eq(gossip_pubsub_mesh_count(net->n[0].ps, TOPIC), 0);
+	ck_assert_uint_eq(ps_mesh_count(net->n[0].ps, TOPIC), 0);
 	net->drop_pub[0][1] = 1;	/* the publish itself is lost */
 	publish(net, 0, 7);
 	ck_assert_int_eq(net->n[1].got[7], 0);
@@ -450,7 +449,7 @@ START_TEST(test_ihave_iwant_recovery)
 	ck_assert_int_eq(net->n[1].got[7], 1);
 	ck_assert_uint_eq(stats(net, 0).iwant_served, 1);
 	ck_assert_int_eq(net->n[1].bad_author, 0);
-	ck_assert_int_eq(gossip_pubsub_peer_score(net->n[1].ps,
+	ck_assert_int_eq(ps_peer_score(net->n[1].ps,
 	    net->n[0].id.peer_id_text, &s), 0);
 	ck_assert_double_eq(s, 0);	/* the promise was kept */
 	/* after history_gossip windows the message is no longer advertised */
@@ -467,10 +466,10 @@ END_TEST
 START_TEST(test_seen_cache)
 {
 	struct net		*net = net_new(1, 2, NULL);
-	struct gossip_identity	*x = &net->f[1].id;
+	struct p2p_identity	*x = &net->f[1].id;
 
-	ck_assert_int_eq(gossip_pubsub_join(net->n[0].ps, TOPIC), 0);
-	fake_add(net, 0, 0, GOSSIP_PUBSUB_MESHSUB11, NULL);
+	ck_assert_int_eq(ps_join(net->n[0].ps, TOPIC), 0);
+	fake_add(net, 0, 0, PS_MESHSUB11, NULL);
 	fake_message(net, 0, 0, x, 3, 42, 0);
 	fake_message(net, 0, 0, x, 3, 42, 0);
 	ck_assert_int_eq(net->n[0].got[3], 1);
@@ -493,14 +492,14 @@ END_TEST
 START_TEST(test_bad_signatures_graylist)
 {
 	struct net		*net = net_new(1, 2, NULL);
-	struct gossip_identity	*x = &net->f[1].id;
+	struct p2p_identity	*x = &net->f[1].id;
 	const char		*fid = net->f[0].id.peer_id_text;
-	struct gossip_pubsub_buf w = { 0 }, c = { 0 }, ih = { 0 };
+	struct ps_buf w = { 0 }, c = { 0 }, ih = { 0 };
 	uint8_t			 id[46];
 	int			 i;
 
-	ck_assert_int_eq(gossip_pubsub_join(net->n[0].ps, TOPIC), 0);
-	fake_add(net, 0, 0, GOSSIP_PUBSUB_MESHSUB11, NULL);
+	ck_assert_int_eq(ps_join(net->n[0].ps, TOPIC), 0);
+	fake_add(net, 0, 0, PS_MESHSUB11, NULL);
 	for (i = 0; i < 5; i++)
 		fake_message(net, 0, 0, x, 10 + i, 100 + (uint64_t)i, 1);
 	ck_assert_int_eq(net->n[0].penalized, 5);
@@ -510,12 +509,12 @@ START_TEST(test_bad_signatures_graylist)
 		ck_assert_int_eq(net->n[0].got[10 + i], 0);
 	/* below the gossip threshold: its IHAVE gets no IWANT */
 	memset(id, 0x11, sizeof(id));
-	gossip_pubsub_buf_field(&ih, 0x0a, TOPIC, strlen(TOPIC));
-	gossip_pubsub_buf_field(&ih, 0x12, id, sizeof(id));
-	gossip_pubsub_buf_field(&c, 0x0a, ih.b, ih.len);
-	gossip_pubsub_buf_field(&w, 0x1a, c.b, c.len);
-	gossip_pubsub_buf_free(&ih);
-	gossip_pubsub_buf_free(&c);
+	ps_buf_field(&ih, 0x0a, TOPIC, strlen(TOPIC));
+	ps_buf_field(&ih, 0x12, id, sizeof(id));
+	ps_buf_field(&c, 0x0a, ih.b, ih.len);
+	ps_buf_field(&w, 0x1a, c.b, c.len);
+	ps_buf_free(&ih);
+	ps_buf_free(&c);
 	i = net->f[0].nrx;
 	fake_recv(net, 0, 0, &w);
 	ck_assert_int_eq(net->f[0].nrx, i);
@@ -532,8 +531,8 @@ START_TEST(test_bad_signatures_graylist)
 	ck_assert_int_eq(net->n[0].got[31], 0);
 	ck_assert_uint_eq(stats(net, 0).rpc_graylisted, 2);
 	/* reconnecting keeps the score */
-	gossip_pubsub_remove_peer(net->n[0].ps, fid);
-	fake_add(net, 0, 0, GOSSIP_PUBSUB_MESHSUB11, NULL);
+	ps_remove_peer(net->n[0].ps, fid);
+	fake_add(net, 0, 0, PS_MESHSUB11, NULL);
 	ck_assert_double_lt(score_of(net, 0, fid), -8000);
 	/* and it decays */
 	net_tick(net, 12 * 70);
@@ -547,14 +546,14 @@ END_TEST
 START_TEST(test_unsigned_message)
 {
 	struct net			*net = net_new(1, 2, NULL);
-	struct gossip_pubsub_msg	 m;
-	struct gossip_pubsub_buf	 w = { 0 };
+	struct ps_msg	 m;
+	struct ps_buf	 w = { 0 };
 	uint8_t				 sq[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 	uint8_t				 buf[256];
 	size_t				 n;
 
-	ck_assert_int_eq(gossip_pubsub_join(net->n[0].ps, TOPIC), 0);
-	fake_add(net, 0, 0, GOSSIP_PUBSUB_MESHSUB11, NULL);
+	ck_assert_int_eq(ps_join(net->n[0].ps, TOPIC), 0);
+	fake_add(net, 0, 0, PS_MESHSUB11, NULL);
 	memset(&m, 0, sizeof(m));
 	m.from = net->f[1].id.peer_id.bytes;
 	m.from_len = net->f[1].id.peer_id.len;
@@ -565,16 +564,16 @@ START_TEST(test_unsigned_message)
 	m.topic = (const uint8_t *)TOPIC;
 	m.topic_len = strlen(TOPIC);
 	m.has_from = m.has_data = m.has_seqno = m.has_topic = 1;
-	n = gossip_pubsub_msg_encode(&m, 1, buf);
-	gossip_pubsub_buf_field(&w, 0x12, buf, n);
+	n = ps_msg_encode(&m, 1, buf);
+	ps_buf_field(&w, 0x12, buf, n);
 	fake_recv(net, 0, 0, &w);
 	ck_assert_int_eq(net->n[0].got[5], 0);
 	ck_assert_int_eq(net->n[0].penalized, 1);
 	ck_assert_uint_eq(stats(net, 0).msg_bad_sig, 1);
 	/* a 7-byte seqno is malformed */
 	m.seqno_len = 7;
-	n = gossip_pubsub_msg_encode(&m, 1, buf);
-	gossip_pubsub_buf_field(&w, 0x12, buf, n);
+	n = ps_msg_encode(&m, 1, buf);
+	ps_buf_field(&w, 0x12, buf, n);
 	fake_recv(net, 0, 0, &w);
 	ck_assert_int_eq(net->n[0].penalized, 2);
 	ck_assert_uint_eq(stats(net, 0).msg_invalid, 2);
@@ -612,9 +611,9 @@ START_TEST(test_floodsub_peer)
 {
 	struct net	*net = net_new(1, 2, NULL);
 
-	ck_assert_int_eq(gossip_pubsub_join(net->n[0].ps, TOPIC), 0);
-	fake_add(net, 0, 0, GOSSIP_PUBSUB_FLOODSUB, NULL);
-	fake_add(net, 1, 0, GOSSIP_PUBSUB_MESHSUB10, NULL);
+	ck_assert_int_eq(ps_join(net->n[0].ps, TOPIC), 0);
+	fake_add(net, 0, 0, PS_FLOODSUB, NULL);
+	fake_add(net, 1, 0, PS_MESHSUB10, NULL);
 	net_tick(net, 2);
 	publish(net, 0, 1);
 	ck_assert_int_eq(net->f[0].npublish, 1);
@@ -634,12 +633,12 @@ START_TEST(test_ip_colocation)
 	int		 i;
 
 	for (i = 0; i < 12; i++)
-		fake_add(net, i, 0, GOSSIP_PUBSUB_MESHSUB11, "10.1.1.1");
+		fake_add(net, i, 0, PS_MESHSUB11, "10.1.1.1");
 	/* 12 on one IP, threshold 10: -35 * 2^2 */
 	ck_assert_double_eq_tol(score_of(net, 0, net->f[3].id.peer_id_text),
 	    -140, 1e-9);
-	gossip_pubsub_remove_peer(net->n[0].ps, net->f[0].id.peer_id_text);
-	gossip_pubsub_remove_peer(net->n[0].ps, net->f[1].id.peer_id_text);
+	ps_remove_peer(net->n[0].ps, net->f[0].id.peer_id_text);
+	ps_remove_peer(net->n[0].ps, net->f[1].id.peer_id_text);
 	ck_assert_double_eq(score_of(net, 0, net->f[3].id.peer_id_text), 0);
 	net_free(net);
 }
@@ -651,8 +650,8 @@ START_TEST(test_fanout)
 
 	net_connect(net, 0, 1);
 	net_connect(net, 0, 2);
-	ck_assert_int_eq(gossip_pubsub_join(net->n[1].ps, TOPIC), 0);
-	ck_assert_int_eq(gossip_pubsub_join(net->n[2].ps, TOPIC), 0);
+	ck_assert_int_eq(ps_join(net->n[1].ps, TOPIC), 0);
+	ck_assert_int_eq(ps_join(net->n[2].ps, TOPIC), 0);
 	net_pump(net);
 	publish(net, 0, 1);		/* 0 has not joined */
 	ck_assert_int_eq(net->n[1].got[1], 1);
@@ -668,7 +667,7 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_pubsub_net");
+	Suite	*s = suite_create("ps_net");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

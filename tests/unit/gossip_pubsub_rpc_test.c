@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_pubsub_rpc.c: the StrictSign vector of
+ * Unit tests for rpc.c: the StrictSign vector of
  * libp2p-wire.md C6 (deterministic Ed25519 with the C1 key), the
  * subscribe and GRAFT RPC bytes of C6 as the router sends them, the
  * verification rules (unsigned, bad signature, key field, seqno, author)
@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOSSIP_PUBSUB_INTERNAL
-#include "../../workers/gossip/gossip_pubsub.h"
+#include "pubsub/internal.h"
 
 #define C1_SEED	"7e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d"
 #define C1_PUB	"080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e"
@@ -34,27 +33,27 @@ unhex(const char *s, uint8_t *out)
 }
 
 static void
-c1_identity(struct gossip_identity *id)
+c1_identity(struct p2p_identity *id)
 {
 	uint8_t	seed[32];
 
 	unhex(C1_SEED, seed);
-	ck_assert_int_eq(gossip_identity_from_seed(id, seed), 0);
+	ck_assert_int_eq(p2p_identity_from_seed(id, seed), 0);
 }
 
 /* The signed C6 message as an RPC{publish}, malloc'd. */
 static uint8_t *
 c6_rpc(size_t *len)
 {
-	struct gossip_identity	id;
+	struct p2p_identity	id;
 	uint8_t			*msg, *rpc;
 	size_t			 n;
 
 	c1_identity(&id);
-	ck_assert_int_eq(gossip_pubsub_msg_sign(&id,
+	ck_assert_int_eq(ps_msg_sign(&id,
 	    (const uint8_t *)C6_TOPIC, strlen(C6_TOPIC),
 	    (const uint8_t *)C6_DATA, strlen(C6_DATA), C6_SEQNO, &msg, &n), 0);
-	gossip_pubsub_rpc_wrap(msg, n, &rpc, len);
+	ps_rpc_wrap(msg, n, &rpc, len);
 	free(msg);
 	return rpc;
 }
@@ -83,29 +82,29 @@ END_TEST
 
 /* Decode rpc's first message, let edit change it, verify it. */
 static int
-verify_edited(void (*edit)(struct gossip_pubsub_msg *m, uint8_t *buf))
+verify_edited(void (*edit)(struct ps_msg *m, uint8_t *buf))
 {
 	Libp2pPubsub__RPC		*r;
-	struct gossip_pubsub_msg	 m;
+	struct ps_msg	 m;
 	uint8_t				*rpc, scratch[1024], buf[128];
 	size_t				 len;
 	int				 rc;
 
 	rpc = c6_rpc(&len);
-	r = gossip_pubsub_rpc_decode(rpc, len);
+	r = ps_rpc_decode(rpc, len);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->n_publish, 1);
-	gossip_pubsub_msg_view(r->publish[0], &m);
+	ps_msg_view(r->publish[0], &m);
 	if (edit != NULL)
 		edit(&m, buf);
-	rc = gossip_pubsub_msg_verify(&m, scratch, sizeof(scratch));
+	rc = ps_msg_verify(&m, scratch, sizeof(scratch));
 	libp2p_pubsub__rpc__free_unpacked(r, NULL);
 	free(rpc);
 	return rc;
 }
 
 static void
-edit_data(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_data(struct ps_msg *m, uint8_t *buf)
 {
 	memcpy(buf, m->data, m->data_len);
 	buf[3] ^= 1;
@@ -113,21 +112,21 @@ edit_data(struct gossip_pubsub_msg *m, uint8_t *buf)
 }
 
 static void
-edit_nosig(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_nosig(struct ps_msg *m, uint8_t *buf)
 {
 	(void)buf;
 	m->has_sig = 0;
 }
 
 static void
-edit_seqno(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_seqno(struct ps_msg *m, uint8_t *buf)
 {
 	(void)buf;
 	m->seqno_len = 7;
 }
 
 static void
-edit_key_ok(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_key_ok(struct ps_msg *m, uint8_t *buf)
 {
 	m->key_len = unhex(C1_PUB, buf);
 	m->key = buf;
@@ -135,14 +134,14 @@ edit_key_ok(struct gossip_pubsub_msg *m, uint8_t *buf)
 }
 
 static void
-edit_key_bad(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_key_bad(struct ps_msg *m, uint8_t *buf)
 {
 	edit_key_ok(m, buf);
 	buf[10] ^= 1;
 }
 
 static void
-edit_author(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_author(struct ps_msg *m, uint8_t *buf)
 {
 	/* a sha2-256 peer ID: no key inside */
 	m->from_len = unhex("12209dff3b17d74cf4d38a50d8b6383e92d181a10395a5e73a726dcccbd21bf6f0b9", buf);
@@ -150,7 +149,7 @@ edit_author(struct gossip_pubsub_msg *m, uint8_t *buf)
 }
 
 static void
-edit_topic(struct gossip_pubsub_msg *m, uint8_t *buf)
+edit_topic(struct ps_msg *m, uint8_t *buf)
 {
 	(void)buf;
 	m->has_topic = 0;
@@ -158,22 +157,22 @@ edit_topic(struct gossip_pubsub_msg *m, uint8_t *buf)
 
 START_TEST(test_verify_rules)
 {
-	ck_assert_int_eq(verify_edited(NULL), GOSSIP_PUBSUB_OK);
-	ck_assert_int_eq(verify_edited(edit_data), GOSSIP_PUBSUB_ESIG);
-	ck_assert_int_eq(verify_edited(edit_nosig), GOSSIP_PUBSUB_ENOSIG);
-	ck_assert_int_eq(verify_edited(edit_seqno), GOSSIP_PUBSUB_EMALFORMED);
-	ck_assert_int_eq(verify_edited(edit_key_ok), GOSSIP_PUBSUB_OK);
-	ck_assert_int_eq(verify_edited(edit_key_bad), GOSSIP_PUBSUB_EKEY);
-	ck_assert_int_eq(verify_edited(edit_author), GOSSIP_PUBSUB_EAUTHOR);
-	ck_assert_int_eq(verify_edited(edit_topic), GOSSIP_PUBSUB_EMALFORMED);
-	ck_assert_str_ne(gossip_pubsub_strerror(GOSSIP_PUBSUB_ESIG), "");
+	ck_assert_int_eq(verify_edited(NULL), PS_OK);
+	ck_assert_int_eq(verify_edited(edit_data), PS_ESIG);
+	ck_assert_int_eq(verify_edited(edit_nosig), PS_ENOSIG);
+	ck_assert_int_eq(verify_edited(edit_seqno), PS_EMALFORMED);
+	ck_assert_int_eq(verify_edited(edit_key_ok), PS_OK);
+	ck_assert_int_eq(verify_edited(edit_key_bad), PS_EKEY);
+	ck_assert_int_eq(verify_edited(edit_author), PS_EAUTHOR);
+	ck_assert_int_eq(verify_edited(edit_topic), PS_EMALFORMED);
+	ck_assert_str_ne(ps_strerror(PS_ESIG), "");
 }
 END_TEST
 
 START_TEST(test_msg_id)
 {
-	struct gossip_pubsub_msg	m;
-	uint8_t				id[GOSSIP_PUBSUB_MSGID_MAX], want[64];
+	struct ps_msg	m;
+	uint8_t				id[PS_MSGID_MAX], want[64];
 	uint8_t				from[38], sq[8];
 	size_t				n;
 
@@ -184,7 +183,7 @@ START_TEST(test_msg_id)
 	m.seqno = sq;
 	m.seqno_len = 8;
 	m.has_from = m.has_seqno = 1;
-	ck_assert_int_eq(gossip_pubsub_msg_id(&m, id, &n), 0);
+	ck_assert_int_eq(ps_msg_id(&m, id, &n), 0);
 	ck_assert_uint_eq(n, 46);
 	unhex("0024" C1_PUB "187b2c3d4e5f6071", want);
 	ck_assert_mem_eq(id, want, 46);
@@ -226,7 +225,7 @@ cap_penalize(void *arg, const char *peer, const char *reason)
 	struct capture	*c = arg;
 
 	(void)peer;
-	ck_assert_str_eq(reason, GOSSIP_PUBSUB_PENALTY);
+	ck_assert_str_eq(reason, PS_PENALTY);
 	c->npenalized++;
 }
 
@@ -237,75 +236,75 @@ cap_now(void *arg)
 	return 1000000;
 }
 
-static const struct gossip_pubsub_ops cap_ops = {
+static const struct ps_ops cap_ops = {
 	cap_send, cap_deliver, cap_penalize, cap_now
 };
 
 START_TEST(test_sub_graft_bytes)
 {
-	struct gossip_identity		 id, peer;
-	struct gossip_pubsub_params	 pp;
-	struct gossip_pubsub		*ps;
+	struct p2p_identity		 id, peer;
+	struct ps_params	 pp;
+	struct ps_router		*ps;
 	struct capture			 c = { 0 };
-	struct gossip_pubsub_stats	 st;
+	struct ps_stats	 st;
 	uint8_t				 want[256], seed[32];
 	size_t				 n;
 
 	c1_identity(&id);
 	memset(seed, 7, sizeof(seed));
-	gossip_identity_from_seed(&peer, seed);
-	gossip_pubsub_params_default(&pp);
+	p2p_identity_from_seed(&peer, seed);
+	ps_params_default(&pp);
 	pp.seed = 1;
-	ps = gossip_pubsub_new(&cap_ops, &c, &id, &pp);
+	ps = ps_new(&cap_ops, &c, &id, &pp);
 	ck_assert_ptr_nonnull(ps);
-	ck_assert_int_eq(gossip_pubsub_add_peer(ps, peer.peer_id_text,
-	    GOSSIP_PUBSUB_MESHSUB11, 1, "10.0.0.1"), 0);
+	ck_assert_int_eq(ps_add_peer(ps, peer.peer_id_text,
+	    PS_MESHSUB11, 1, "10.0.0.1"), 0);
 	ck_assert_int_eq(c.nsent, 0);	/* no topics yet: no hello */
 	/* the peer subscribes; we join: subscribe + GRAFT in one RPC */
 	n = unhex(C6_SUB, want);
-	ck_assert_int_eq(gossip_pubsub_recv(ps, peer.peer_id_text, want, n), 0);
-	ck_assert_int_eq(gossip_pubsub_join(ps, C6_TOPIC), 0);
+	ck_assert_int_eq(ps_recv(ps, peer.peer_id_text, want, n), 0);
+	ck_assert_int_eq(ps_join(ps, C6_TOPIC), 0);
 	ck_assert_int_eq(c.nsent, 1);
 	n = unhex(C6_SUB C6_GRAFT, want);
 	ck_assert_uint_eq(c.len, n);
 	ck_assert_mem_eq(c.rpc, want, n);
-	ck_assert_uint_eq(gossip_pubsub_mesh_count(ps, C6_TOPIC), 1);
+	ck_assert_uint_eq(ps_mesh_count(ps, C6_TOPIC), 1);
 	/* a new peer gets the hello with our subscription */
-	gossip_pubsub_remove_peer(ps, peer.peer_id_text);
-	ck_assert_int_eq(gossip_pubsub_add_peer(ps, peer.peer_id_text,
-	    GOSSIP_PUBSUB_MESHSUB10, 0, NULL), 0);
+	ps_remove_peer(ps, peer.peer_id_text);
+	ck_assert_int_eq(ps_add_peer(ps, peer.peer_id_text,
+	    PS_MESHSUB10, 0, NULL), 0);
 	n = unhex(C6_SUB, want);
 	ck_assert_uint_eq(c.len, n);
 	ck_assert_mem_eq(c.rpc, want, n);
 	/* garbage: -1, counted, penalized */
 	want[0] = 0xff;
-	ck_assert_int_eq(gossip_pubsub_recv(ps, peer.peer_id_text, want, 3),
+	ck_assert_int_eq(ps_recv(ps, peer.peer_id_text, want, 3),
 	    -1);
 	ck_assert_int_eq(c.npenalized, 1);
-	ck_assert_int_eq(gossip_pubsub_recv(ps, "nobody", want, 3), -1);
-	gossip_pubsub_stats(ps, &st);
+	ck_assert_int_eq(ps_recv(ps, "nobody", want, 3), -1);
+	ps_stats(ps, &st);
 	ck_assert_uint_eq(st.rpc_garbage, 1);
 	ck_assert_uint_eq(st.rpc_unknown_peer, 1);
-	ck_assert_int_eq(gossip_pubsub_add_peer(ps, "not-a-peer-id",
-	    GOSSIP_PUBSUB_MESHSUB11, 0, NULL), -1);
-	gossip_pubsub_free(ps);
+	ck_assert_int_eq(ps_add_peer(ps, "not-a-peer-id",
+	    PS_MESHSUB11, 0, NULL), -1);
+	ps_free(ps);
 }
 END_TEST
 
 START_TEST(test_params_checked)
 {
-	struct gossip_identity		id;
-	struct gossip_pubsub_params	pp;
+	struct p2p_identity		id;
+	struct ps_params	pp;
 	struct capture			c;
 
 	c1_identity(&id);
-	gossip_pubsub_params_default(&pp);
+	ps_params_default(&pp);
 	pp.d_lo = 7;	/* above D */
-	ck_assert_ptr_null(gossip_pubsub_new(&cap_ops, &c, &id, &pp));
-	gossip_pubsub_params_default(&pp);
+	ck_assert_ptr_null(ps_new(&cap_ops, &c, &id, &pp));
+	ps_params_default(&pp);
 	pp.graylist_threshold = -1;	/* above publish */
-	ck_assert_ptr_null(gossip_pubsub_new(&cap_ops, &c, &id, &pp));
-	ck_assert_str_eq(gossip_pubsub_proto_id(GOSSIP_PUBSUB_MESHSUB11),
+	ck_assert_ptr_null(ps_new(&cap_ops, &c, &id, &pp));
+	ck_assert_str_eq(ps_proto_id(PS_MESHSUB11),
 	    "/meshsub/1.1.0");
 }
 END_TEST
@@ -313,7 +312,7 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_pubsub_rpc");
+	Suite	*s = suite_create("ps_rpc");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

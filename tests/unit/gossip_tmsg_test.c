@@ -1,5 +1,5 @@
 /*
- * Unit tests for gossip_tmsg.c: golden JSON for every message kind with the
+ * Unit tests for msg.c: golden JSON for every message kind with the
  * key names and order Go's encoding/json writes, round trips, the old
  * (go-p2p v1.2.4) key order, case-insensitive keys, unknown and duplicate
  * keys, JSON type and range errors, every payload cap, every field check,
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/gossip_tmsg.h"
+#include "teranode/msg.h"
 
 #define PEER	"12D3KooWEyX7hgdqyRB4Fj5sKyx5Mgm3DKt8VPjyZ3rL4xnJuyYv"
 #define PEER2	"12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo"
@@ -70,59 +70,59 @@ static const char golden_status_full[] =
     "\"storage\":\"full\"}";
 
 static int
-dec(enum gossip_tmsg_kind kind, const char *json, unsigned flags,
-    struct gossip_tmsg *m)
+dec(enum tn_msg_kind kind, const char *json, unsigned flags,
+    struct tn_msg *m)
 {
-	return gossip_tmsg_decode(kind, (const uint8_t *)json, strlen(json),
+	return tn_msg_decode(kind, (const uint8_t *)json, strlen(json),
 	    flags, m);
 }
 
 /* decode, expect rc, release */
 static int
-dec_rc(enum gossip_tmsg_kind kind, const char *json)
+dec_rc(enum tn_msg_kind kind, const char *json)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 	int			rc = dec(kind, json, 0, &m);
 
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 	return rc;
 }
 
 static void
-roundtrip(enum gossip_tmsg_kind kind, const char *golden)
+roundtrip(enum tn_msg_kind kind, const char *golden)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 	char			*out;
 	size_t			 len;
 
-	ck_assert_int_eq(dec(kind, golden, 0, &m), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(kind, golden, 0, &m), TN_MSG_OK);
 	ck_assert_int_eq(m.kind, kind);
-	ck_assert_int_eq(gossip_tmsg_encode(&m, &out, &len), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(tn_msg_encode(&m, &out, &len), TN_MSG_OK);
 	ck_assert_str_eq(out, golden);
 	ck_assert_uint_eq(len, strlen(golden));
 	free(out);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 }
 
 START_TEST(test_golden_build)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 	char			*out;
 
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_BLOCK;
+	m.kind = TN_MSG_BLOCK;
 	strcpy(m.u.block.peer_id, PEER);
 	strcpy(m.u.block.client_name, "teranode");
 	strcpy(m.u.block.data_hub_url, URL);
 	strcpy(m.u.block.hash, GHASH);
 	m.u.block.height = 123;
 	strcpy(m.u.block.header, GHDR);
-	ck_assert_int_eq(gossip_tmsg_encode(&m, &out, NULL), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(tn_msg_encode(&m, &out, NULL), TN_MSG_OK);
 	ck_assert_str_eq(out, golden_block);
 	free(out);
 
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_HANDSHAKE;
+	m.kind = TN_MSG_HANDSHAKE;
 	strcpy(m.u.handshake.type, "version");
 	strcpy(m.u.handshake.peer_id, PEER);
 	m.u.handshake.best_height = 800000;
@@ -131,40 +131,40 @@ START_TEST(test_golden_build)
 	strcpy(m.u.handshake.user_agent, "terap2p/bitcoin/1.0.0");
 	m.u.handshake.services = 1;
 	strcpy(m.u.handshake.topic_prefix, "teranode/bitcoin/1.0.0/mainnet");
-	ck_assert_int_eq(gossip_tmsg_encode(&m, &out, NULL), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(tn_msg_encode(&m, &out, NULL), TN_MSG_OK);
 	ck_assert_str_eq(out, golden_handshake);
 	free(out);
 
 	/* a zero message still writes every non-omitempty key */
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_NODE_STATUS;
-	ck_assert_int_eq(gossip_tmsg_encode(&m, &out, NULL), GOSSIP_TMSG_OK);
+	m.kind = TN_MSG_NODE_STATUS;
+	ck_assert_int_eq(tn_msg_encode(&m, &out, NULL), TN_MSG_OK);
 	ck_assert_str_eq(out, "{\"peer_id\":\"\",\"client_name\":\"\","
 	    "\"type\":\"\",\"base_url\":\"\",\"version\":\"\","
 	    "\"commit_hash\":\"\",\"best_block_hash\":\"\",\"best_height\":0,"
 	    "\"fsm_state\":\"\",\"start_time\":0,\"uptime\":0,"
 	    "\"miner_name\":\"\",\"listen_mode\":\"\",\"chain_work\":\"\"}");
 	free(out);
-	m.kind = GOSSIP_TMSG_NONE;
-	ck_assert_int_eq(gossip_tmsg_encode(&m, &out, NULL), GOSSIP_TMSG_EKIND);
+	m.kind = TN_MSG_NONE;
+	ck_assert_int_eq(tn_msg_encode(&m, &out, NULL), TN_MSG_EKIND);
 }
 END_TEST
 
 START_TEST(test_golden_roundtrip)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 
-	roundtrip(GOSSIP_TMSG_BLOCK, golden_block);
-	roundtrip(GOSSIP_TMSG_SUBTREE, golden_subtree);
-	roundtrip(GOSSIP_TMSG_REJECTED_TX, golden_rejected_tx);
-	roundtrip(GOSSIP_TMSG_MINING_ON, golden_mining_on);
-	roundtrip(GOSSIP_TMSG_BESTBLOCK, golden_bestblock);
-	roundtrip(GOSSIP_TMSG_HANDSHAKE, golden_handshake);
-	roundtrip(GOSSIP_TMSG_NODE_STATUS, golden_status_min);
-	roundtrip(GOSSIP_TMSG_NODE_STATUS, golden_status_full);
+	roundtrip(TN_MSG_BLOCK, golden_block);
+	roundtrip(TN_MSG_SUBTREE, golden_subtree);
+	roundtrip(TN_MSG_REJECTED_TX, golden_rejected_tx);
+	roundtrip(TN_MSG_MINING_ON, golden_mining_on);
+	roundtrip(TN_MSG_BESTBLOCK, golden_bestblock);
+	roundtrip(TN_MSG_HANDSHAKE, golden_handshake);
+	roundtrip(TN_MSG_NODE_STATUS, golden_status_min);
+	roundtrip(TN_MSG_NODE_STATUS, golden_status_full);
 
-	ck_assert_int_eq(dec(GOSSIP_TMSG_NODE_STATUS, golden_status_full, 0,
-	    &m), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_NODE_STATUS, golden_status_full, 0,
+	    &m), TN_MSG_OK);
 	ck_assert_int_eq(m.u.node_status.has_block_assembly, 1);
 	ck_assert_uint_eq(m.u.node_status.block_assembly.nsubtrees, 2);
 	ck_assert_str_eq(m.u.node_status.block_assembly.subtrees[1], "ab");
@@ -172,123 +172,123 @@ START_TEST(test_golden_roundtrip)
 	ck_assert_str_eq(m.u.node_status.miner_name, "/Miner <A&B>/");
 	ck_assert_int_eq(m.u.node_status.has_min_mining_tx_fee, 1);
 	ck_assert_uint_eq(m.u.node_status.tx_count, 5000000000ull);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 
-	ck_assert_int_eq(dec(GOSSIP_TMSG_MINING_ON, golden_mining_on, 0, &m),
-	    GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_MINING_ON, golden_mining_on, 0, &m),
+	    TN_MSG_OK);
 	ck_assert_uint_eq(m.u.mining_on.size_in_bytes, 18446744073709549568ull);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 }
 END_TEST
 
 START_TEST(test_decode_compat)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 
-	/* go-p2p v1.2.4 order, no ClientName, no Header (research §11) */
-	ck_assert_int_eq(dec(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	/* go-p2p v1.2.4 order, no ClientName, no Header (services/p2p tests) */
+	ck_assert_int_eq(dec(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
 	    "\"Height\":1,\"DataHubURL\":\"http://peer.example:8090\","
-	    "\"PeerID\":\"" PEER "\"}", 0, &m), GOSSIP_TMSG_OK);
+	    "\"PeerID\":\"" PEER "\"}", 0, &m), TN_MSG_OK);
 	ck_assert_uint_eq(m.u.block.height, 1);
 	ck_assert_str_eq(m.u.block.client_name, "");
 	ck_assert_ptr_null(m.u.block.coinbase);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 
 	/* keys in any case, unknown keys skipped, the last duplicate wins */
-	ck_assert_int_eq(dec(GOSSIP_TMSG_BLOCK, " {\"hash\":\"00\",\"HEIGHT\":5,"
+	ck_assert_int_eq(dec(TN_MSG_BLOCK, " {\"hash\":\"00\",\"HEIGHT\":5,"
 	    "\"datahuburl\":\"" URL "\",\"peerid\":\"" PEER "\","
 	    "\"extra\":{\"x\":[1,2,{}]},\"HASH\":\"" GHASH "\","
 	    "\"coinBASE\":\"01000000\",\"Height\":null}\n", 0, &m),
-	    GOSSIP_TMSG_OK);
+	    TN_MSG_OK);
 	ck_assert_str_eq(m.u.block.hash, GHASH);
 	ck_assert_uint_eq(m.u.block.height, 5);
 	ck_assert_str_eq(m.u.block.data_hub_url, URL);
 	ck_assert_str_eq(m.u.block.coinbase, "01000000");
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 
-	ck_assert_int_eq(dec(GOSSIP_TMSG_NODE_STATUS, "{\"PEER_ID\":\"" PEER
+	ck_assert_int_eq(dec(TN_MSG_NODE_STATUS, "{\"PEER_ID\":\"" PEER
 	    "\",\"Best_Height\":9,\"min_mining_tx_fee\":0.5,"
 	    "\"fee_policy\":{\"a\":1},\"block_assembly_details\":null}", 0, &m),
-	    GOSSIP_TMSG_OK);
+	    TN_MSG_OK);
 	ck_assert_str_eq(m.u.node_status.peer_id, PEER);
 	ck_assert_uint_eq(m.u.node_status.best_height, 9);
 	ck_assert(m.u.node_status.min_mining_tx_fee == 0.5);
 	ck_assert_int_eq(m.u.node_status.has_block_assembly, 0);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 
 	/* the snapshot's int32 sync_peer_height and camelCase handshake keys */
-	ck_assert_int_eq(dec(GOSSIP_TMSG_HANDSHAKE, "{\"TYPE\":\"verack\","
-	    "\"PeerId\":\"" PEER "\",\"BestHeight\":3}", 0, &m), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_HANDSHAKE, "{\"TYPE\":\"verack\","
+	    "\"PeerId\":\"" PEER "\",\"BestHeight\":3}", 0, &m), TN_MSG_OK);
 	ck_assert_str_eq(m.u.handshake.peer_id, PEER);
 	ck_assert_uint_eq(m.u.handshake.best_height, 3);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 }
 END_TEST
 
 START_TEST(test_decode_types)
 {
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"Height\":\"1\"}"), GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"Height\":-1}"), GOSSIP_TMSG_ERANGE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"Height\":4294967296}"), GOSSIP_TMSG_ERANGE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"Height\":4294967295}"), GOSSIP_TMSG_OK);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"Height\":1.5}"), GOSSIP_TMSG_ERANGE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":5}"),
-	    GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":null}"),
-	    GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"PeerID\":true}"), GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH "\","
-	    "\"Coinbase\":[]}"), GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"uptime\":\"1\"}"), GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"block_assembly_details\":[]}"), GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"Height\":\"1\"}"), TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"Height\":-1}"), TN_MSG_ERANGE);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"Height\":4294967296}"), TN_MSG_ERANGE);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"Height\":4294967295}"), TN_MSG_OK);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"Height\":1.5}"), TN_MSG_ERANGE);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":5}"),
+	    TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":null}"),
+	    TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"PeerID\":true}"), TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH "\","
+	    "\"Coinbase\":[]}"), TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"uptime\":\"1\"}"), TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"block_assembly_details\":[]}"), TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
 	    "{\"block_assembly_details\":{\"subtrees\":[1]}}"),
-	    GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
+	    TN_MSG_ETYPE);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
 	    "{\"block_assembly_details\":{\"subtrees\":[\"zz\"]}}"),
-	    GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"start_time\":-5}"), GOSSIP_TMSG_OK);
+	    TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"start_time\":-5}"), TN_MSG_OK);
 	/* not one JSON object */
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, ""), GOSSIP_TMSG_EJSON);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "[]"), GOSSIP_TMSG_EJSON);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "null"), GOSSIP_TMSG_EJSON);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"00\"} x"),
-	    GOSSIP_TMSG_EJSON);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"00\""),
-	    GOSSIP_TMSG_EJSON);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NONE, "{}"), GOSSIP_TMSG_EKIND);
-	ck_assert_int_eq(dec_rc(8, "{}"), GOSSIP_TMSG_EKIND);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, ""), TN_MSG_EJSON);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "[]"), TN_MSG_EJSON);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "null"), TN_MSG_EJSON);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"00\"} x"),
+	    TN_MSG_EJSON);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"00\""),
+	    TN_MSG_EJSON);
+	ck_assert_int_eq(dec_rc(TN_MSG_NONE, "{}"), TN_MSG_EKIND);
+	ck_assert_int_eq(dec_rc(8, "{}"), TN_MSG_EKIND);
 }
 END_TEST
 
 /* A valid message of exactly len bytes for kind, padded in a string field. */
 static char *
-sized(enum gossip_tmsg_kind kind, size_t len)
+sized(enum tn_msg_kind kind, size_t len)
 {
 	const char	*head;
 	char		*s = malloc(len + 1);
 	size_t		 h;
 
 	switch (kind) {
-	case GOSSIP_TMSG_BLOCK:
+	case TN_MSG_BLOCK:
 		head = "{\"Hash\":\"00\",\"Coinbase\":\"";
 		break;
-	case GOSSIP_TMSG_NODE_STATUS:
+	case TN_MSG_NODE_STATUS:
 		head = "{\"ignored\":\"";
 		break;
-	case GOSSIP_TMSG_HANDSHAKE:
+	case TN_MSG_HANDSHAKE:
 		head = "{\"type\":\"version\",\"x\":\"";
 		break;
-	case GOSSIP_TMSG_BESTBLOCK:
+	case TN_MSG_BESTBLOCK:
 		head = "{\"x\":\"";
 		break;
 	default:
@@ -305,124 +305,124 @@ START_TEST(test_caps)
 {
 	static const size_t	caps[] = { 0, 32768, 32768, 16384, 16384,
 				    65536, 16384, 16384 };
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 	char			*s;
 	int			 k;
 
-	for (k = 1; k <= GOSSIP_TMSG_KIND_MAX; k++) {
-		ck_assert_uint_eq(gossip_tmsg_cap(k), caps[k]);
+	for (k = 1; k <= TN_MSG_KIND_MAX; k++) {
+		ck_assert_uint_eq(tn_msg_cap(k), caps[k]);
 		s = sized(k, caps[k]);
-		ck_assert_int_eq(dec(k, s, 0, &m), GOSSIP_TMSG_OK);
-		gossip_tmsg_fini(&m);
+		ck_assert_int_eq(dec(k, s, 0, &m), TN_MSG_OK);
+		tn_msg_fini(&m);
 		free(s);
 		s = sized(k, caps[k] + 1);
-		ck_assert_int_eq(dec(k, s, 0, &m), GOSSIP_TMSG_ETOOBIG);
+		ck_assert_int_eq(dec(k, s, 0, &m), TN_MSG_ETOOBIG);
 		free(s);
 	}
-	ck_assert_str_eq(gossip_tmsg_kind_name(GOSSIP_TMSG_REJECTED_TX),
+	ck_assert_str_eq(tn_msg_kind_name(TN_MSG_REJECTED_TX),
 	    "rejected_tx");
-	ck_assert_str_eq(gossip_tmsg_kind_name(9), "none");
+	ck_assert_str_eq(tn_msg_kind_name(9), "none");
 }
 END_TEST
 
 START_TEST(test_fields)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 	char			buf[4096], big[2100];
 
 	/* hashes: ≤64 hex, any case, required where the message needs one */
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"" GHASH
-	    "0\"}"), GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"0x12\"}"),
-	    GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"ABCdef\"}"),
-	    GOSSIP_TMSG_OK);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, "{\"Hash\":\"\"}"),
-	    GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_SUBTREE, "{}"), GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_REJECTED_TX, "{\"TxID\":\"g\"}"),
-	    GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"best_block_hash\":\"\"}"), GOSSIP_TMSG_OK);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"sync_peer_block_hash\":\"q\"}"), GOSSIP_TMSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"" GHASH
+	    "0\"}"), TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"0x12\"}"),
+	    TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"ABCdef\"}"),
+	    TN_MSG_OK);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, "{\"Hash\":\"\"}"),
+	    TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_SUBTREE, "{}"), TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_REJECTED_TX, "{\"TxID\":\"g\"}"),
+	    TN_MSG_EHASH);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"best_block_hash\":\"\"}"), TN_MSG_OK);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"sync_peer_block_hash\":\"q\"}"), TN_MSG_EHASH);
 	/* header ≤160 hex */
 	snprintf(buf, sizeof(buf), "{\"Hash\":\"00\",\"Header\":\"%s00\"}",
 	    GHDR);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, buf), GOSSIP_TMSG_EHEADER);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK,
-	    "{\"Hash\":\"00\",\"Header\":\"0g\"}"), GOSSIP_TMSG_EHEADER);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, buf), TN_MSG_EHEADER);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK,
+	    "{\"Hash\":\"00\",\"Header\":\"0g\"}"), TN_MSG_EHEADER);
 	/* PeerID: ≤128 printable UTF-8 */
 	memset(big, 'p', 129);
 	big[129] = '\0';
 	snprintf(buf, sizeof(buf), "{\"Hash\":\"00\",\"PeerID\":\"%s\"}", big);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, buf), GOSSIP_TMSG_EPEERID);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, buf), TN_MSG_EPEERID);
 	big[128] = '\0';
 	snprintf(buf, sizeof(buf), "{\"Hash\":\"00\",\"PeerID\":\"%s\"}", big);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK, buf), GOSSIP_TMSG_OK);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK,
-	    "{\"Hash\":\"00\",\"PeerID\":\"a\\nb\"}"), GOSSIP_TMSG_EPEERID);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK,
-	    "{\"Hash\":\"00\",\"PeerID\":\"a\xff\"}"), GOSSIP_TMSG_EPEERID);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"sync_peer_id\":\"\\u0085\"}"), GOSSIP_TMSG_EPEERID);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_BLOCK,
-	    "{\"Hash\":\"00\",\"PeerID\":\"p\xc3\xa9\"}"), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK, buf), TN_MSG_OK);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK,
+	    "{\"Hash\":\"00\",\"PeerID\":\"a\\nb\"}"), TN_MSG_EPEERID);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK,
+	    "{\"Hash\":\"00\",\"PeerID\":\"a\xff\"}"), TN_MSG_EPEERID);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"sync_peer_id\":\"\\u0085\"}"), TN_MSG_EPEERID);
+	ck_assert_int_eq(dec_rc(TN_MSG_BLOCK,
+	    "{\"Hash\":\"00\",\"PeerID\":\"p\xc3\xa9\"}"), TN_MSG_OK);
 	/* client names and reasons are cut and cleaned, never refused */
 	memset(big, 'n', 300);
 	big[300] = '\0';
 	snprintf(buf, sizeof(buf), "{\"TxID\":\"00\",\"ClientName\":"
 	    "\"a\\u0001\\tb%s\",\"Reason\":\"bad\\r\\n tx\"}", big);
-	ck_assert_int_eq(dec(GOSSIP_TMSG_REJECTED_TX, buf, 0, &m),
-	    GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_REJECTED_TX, buf, 0, &m),
+	    TN_MSG_OK);
 	ck_assert_uint_eq(strlen(m.u.rejected_tx.client_name),
-	    GOSSIP_TMSG_NAME_MAX);
+	    TN_MSG_NAME_MAX);
 	ck_assert(strncmp(m.u.rejected_tx.client_name, "abnn", 4) == 0);
 	ck_assert_str_eq(m.u.rejected_tx.reason, "bad tx");
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 	/* a cut never splits a UTF-8 sequence */
 	memset(big, 'n', 127);
 	strcpy(big + 127, "\xc3\xa9");
 	snprintf(buf, sizeof(buf), "{\"Hash\":\"00\",\"ClientName\":\"%s\"}",
 	    big);
-	ck_assert_int_eq(dec(GOSSIP_TMSG_SUBTREE, buf, 0, &m), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_SUBTREE, buf, 0, &m), TN_MSG_OK);
 	ck_assert_uint_eq(strlen(m.u.subtree.client_name), 127);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 	/* other strings over 256 bytes are refused */
 	memset(big, 'v', 257);
 	big[257] = '\0';
 	snprintf(buf, sizeof(buf), "{\"version\":\"%s\"}", big);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS, buf),
-	    GOSSIP_TMSG_ETOOLONG);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS, buf),
+	    TN_MSG_ETOOLONG);
 	big[256] = '\0';
 	snprintf(buf, sizeof(buf), "{\"version\":\"%s\"}", big);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS, buf), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS, buf), TN_MSG_OK);
 	/* invalid UTF-8 becomes U+FFFD, as Go decodes it */
-	ck_assert_int_eq(dec(GOSSIP_TMSG_MINING_ON, "{\"Hash\":\"00\","
-	    "\"Miner\":\"a\xff\xc3\"}", 0, &m), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_MINING_ON, "{\"Hash\":\"00\","
+	    "\"Miner\":\"a\xff\xc3\"}", 0, &m), TN_MSG_OK);
 	ck_assert_str_eq(m.u.mining_on.miner, "a\xef\xbf\xbd\xef\xbf\xbd");
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 	/* handshake type */
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_HANDSHAKE, "{\"type\":\"hello\"}"),
-	    GOSSIP_TMSG_EHANDSHAKE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_HANDSHAKE, "{}"),
-	    GOSSIP_TMSG_EHANDSHAKE);
+	ck_assert_int_eq(dec_rc(TN_MSG_HANDSHAKE, "{\"type\":\"hello\"}"),
+	    TN_MSG_EHANDSHAKE);
+	ck_assert_int_eq(dec_rc(TN_MSG_HANDSHAKE, "{}"),
+	    TN_MSG_EHANDSHAKE);
 	/* URLs in messages; empty allowed (listen-only node_status) */
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_SUBTREE, "{\"Hash\":\"00\","
-	    "\"DataHubURL\":\"ftp://x.example/\"}"), GOSSIP_TMSG_EURL);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_SUBTREE, "{\"Hash\":\"00\","
+	ck_assert_int_eq(dec_rc(TN_MSG_SUBTREE, "{\"Hash\":\"00\","
+	    "\"DataHubURL\":\"ftp://x.example/\"}"), TN_MSG_EURL);
+	ck_assert_int_eq(dec_rc(TN_MSG_SUBTREE, "{\"Hash\":\"00\","
 	    "\"DataHubURL\":\"http://10.1.2.3:8090/api/v1\"}"),
-	    GOSSIP_TMSG_EPRIVATE);
-	ck_assert_int_eq(dec(GOSSIP_TMSG_SUBTREE, "{\"Hash\":\"00\","
+	    TN_MSG_EPRIVATE);
+	ck_assert_int_eq(dec(TN_MSG_SUBTREE, "{\"Hash\":\"00\","
 	    "\"DataHubURL\":\"http://10.1.2.3:8090/api/v1\"}",
-	    GOSSIP_TMSG_ALLOW_PRIVATE, &m), GOSSIP_TMSG_OK);
-	gossip_tmsg_fini(&m);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"base_url\":\"http://[::1]:8090\"}"), GOSSIP_TMSG_EPRIVATE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_HANDSHAKE, "{\"type\":\"version\","
-	    "\"dataHubURL\":\"http://localhost:8090\"}"), GOSSIP_TMSG_EPRIVATE);
-	ck_assert_int_eq(dec_rc(GOSSIP_TMSG_NODE_STATUS,
-	    "{\"base_url\":\"\"}"), GOSSIP_TMSG_OK);
+	    TN_MSG_ALLOW_PRIVATE, &m), TN_MSG_OK);
+	tn_msg_fini(&m);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"base_url\":\"http://[::1]:8090\"}"), TN_MSG_EPRIVATE);
+	ck_assert_int_eq(dec_rc(TN_MSG_HANDSHAKE, "{\"type\":\"version\","
+	    "\"dataHubURL\":\"http://localhost:8090\"}"), TN_MSG_EPRIVATE);
+	ck_assert_int_eq(dec_rc(TN_MSG_NODE_STATUS,
+	    "{\"base_url\":\"\"}"), TN_MSG_OK);
 }
 END_TEST
 
@@ -456,35 +456,35 @@ START_TEST(test_url)
 		"http://h:12a/", "http://[::1]x/", "javascript:alert(1)",
 		"http://h/\x7f", "file:///etc/passwd", "http://h\xc3\xa9/",
 	};
-	char	big[GOSSIP_TMSG_URL_MAX + 2];
+	char	big[TN_MSG_URL_MAX + 2];
 	size_t	i;
 
 	for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
-		ck_assert_msg(gossip_tmsg_check_url(priv[i], 0) ==
-		    GOSSIP_TMSG_EPRIVATE, "%s", priv[i]);
-		ck_assert_msg(gossip_tmsg_check_url(priv[i],
-		    GOSSIP_TMSG_ALLOW_PRIVATE) == GOSSIP_TMSG_OK, "%s", priv[i]);
+		ck_assert_msg(tn_msg_check_url(priv[i], 0) ==
+		    TN_MSG_EPRIVATE, "%s", priv[i]);
+		ck_assert_msg(tn_msg_check_url(priv[i],
+		    TN_MSG_ALLOW_PRIVATE) == TN_MSG_OK, "%s", priv[i]);
 	}
 	for (i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
-		ck_assert_msg(gossip_tmsg_check_url(pub[i], 0) ==
-		    GOSSIP_TMSG_OK, "%s", pub[i]);
+		ck_assert_msg(tn_msg_check_url(pub[i], 0) ==
+		    TN_MSG_OK, "%s", pub[i]);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(gossip_tmsg_check_url(bad[i],
-		    GOSSIP_TMSG_ALLOW_PRIVATE) == GOSSIP_TMSG_EURL, "%s", bad[i]);
+		ck_assert_msg(tn_msg_check_url(bad[i],
+		    TN_MSG_ALLOW_PRIVATE) == TN_MSG_EURL, "%s", bad[i]);
 	/* 2048 bytes pass, 2049 do not */
 	strcpy(big, "https://example.com/");
-	memset(big + 20, 'a', GOSSIP_TMSG_URL_MAX - 20);
-	big[GOSSIP_TMSG_URL_MAX] = '\0';
-	ck_assert_int_eq(gossip_tmsg_check_url(big, 0), GOSSIP_TMSG_OK);
-	big[GOSSIP_TMSG_URL_MAX] = 'a';
-	big[GOSSIP_TMSG_URL_MAX + 1] = '\0';
-	ck_assert_int_eq(gossip_tmsg_check_url(big, 0), GOSSIP_TMSG_EURL);
+	memset(big + 20, 'a', TN_MSG_URL_MAX - 20);
+	big[TN_MSG_URL_MAX] = '\0';
+	ck_assert_int_eq(tn_msg_check_url(big, 0), TN_MSG_OK);
+	big[TN_MSG_URL_MAX] = 'a';
+	big[TN_MSG_URL_MAX + 1] = '\0';
+	ck_assert_int_eq(tn_msg_check_url(big, 0), TN_MSG_EURL);
 }
 END_TEST
 
 START_TEST(test_go_encoding)
 {
-	struct gossip_tmsg	m;
+	struct tn_msg	m;
 	char			*out;
 	static const struct {
 		double		v;
@@ -500,11 +500,11 @@ START_TEST(test_go_encoding)
 	size_t			i;
 
 	memset(&m, 0, sizeof(m));
-	m.kind = GOSSIP_TMSG_REJECTED_TX;
+	m.kind = TN_MSG_REJECTED_TX;
 	strcpy(m.u.rejected_tx.tx_id, "00");
 	strcpy(m.u.rejected_tx.reason, "<a href=\"x\">&\\\b\f\n\r\t\x01\x7f"
 	    "\xe2\x80\xa8\xe2\x80\xa9\xff\xc3\xa9");
-	ck_assert_int_eq(gossip_tmsg_encode(&m, &out, NULL), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(tn_msg_encode(&m, &out, NULL), TN_MSG_OK);
 	ck_assert_str_eq(out, "{\"PeerID\":\"\",\"ClientName\":\"\","
 	    "\"TxID\":\"00\",\"Reason\":\"\\u003ca href=\\\"x\\\"\\u003e"
 	    "\\u0026\\\\\\b\\f\\n\\r\\t\\u0001\x7f\\u2028\\u2029\\ufffd"
@@ -513,12 +513,12 @@ START_TEST(test_go_encoding)
 
 	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 		memset(&m, 0, sizeof(m));
-		m.kind = GOSSIP_TMSG_NODE_STATUS;
+		m.kind = TN_MSG_NODE_STATUS;
 		m.u.node_status.uptime = fl[i].v;
 		m.u.node_status.has_min_mining_tx_fee = 1;
 		m.u.node_status.min_mining_tx_fee = fl[i].v;
-		ck_assert_int_eq(gossip_tmsg_encode(&m, &out, NULL),
-		    GOSSIP_TMSG_OK);
+		ck_assert_int_eq(tn_msg_encode(&m, &out, NULL),
+		    TN_MSG_OK);
 		snprintf(want, sizeof(want), "\"uptime\":%s,", fl[i].s);
 		ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 		snprintf(want, sizeof(want), "\"min_mining_tx_fee\":%s}",
@@ -531,86 +531,86 @@ END_TEST
 
 START_TEST(test_envelope)
 {
-	struct gossip_tmsg_envelope	env;
-	struct gossip_tmsg		m, back;
-	char				*out, name[GOSSIP_TMSG_NAME_MAX + 1];
+	struct tn_msg_envelope	env;
+	struct tn_msg		m, back;
+	char				*out, name[TN_MSG_NAME_MAX + 1];
 	size_t				 len;
 
-	ck_assert_int_eq(gossip_tmsg_envelope_encode("teranode",
+	ck_assert_int_eq(tn_msg_envelope_encode("teranode",
 	    (const uint8_t *)"{\"PeerID\":\"x\"}", 14, &out, &len),
-	    GOSSIP_TMSG_OK);
+	    TN_MSG_OK);
 	ck_assert_str_eq(out,
 	    "{\"name\":\"teranode\",\"data\":\"eyJQZWVySUQiOiJ4In0=\"}");
-	ck_assert_int_eq(gossip_tmsg_envelope_decode((uint8_t *)out, len, 100,
-	    &env), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(tn_msg_envelope_decode((uint8_t *)out, len, 100,
+	    &env), TN_MSG_OK);
 	ck_assert_str_eq(env.name, "teranode");
 	ck_assert_uint_eq(env.len, 14);
 	ck_assert(memcmp(env.data, "{\"PeerID\":\"x\"}", 14) == 0);
-	gossip_tmsg_envelope_fini(&env);
-	ck_assert_int_eq(gossip_tmsg_envelope_decode((uint8_t *)out, len, 13,
-	    &env), GOSSIP_TMSG_ETOOBIG);
+	tn_msg_envelope_fini(&env);
+	ck_assert_int_eq(tn_msg_envelope_decode((uint8_t *)out, len, 13,
+	    &env), TN_MSG_ETOOBIG);
 	ck_assert_ptr_null(env.data);
 	free(out);
 
-#define ENV(s, cap) gossip_tmsg_envelope_decode((const uint8_t *)(s), \
+#define ENV(s, cap) tn_msg_envelope_decode((const uint8_t *)(s), \
 	strlen(s), cap, &env)
 	ck_assert_int_eq(ENV("{\"NAME\":\"a\",\"Data\":\"e30=\"}", 10),
-	    GOSSIP_TMSG_OK);
+	    TN_MSG_OK);
 	ck_assert_str_eq(env.name, "a");
-	gossip_tmsg_envelope_fini(&env);
-	ck_assert_int_eq(ENV("{\"name\":\"a\"}", 10), GOSSIP_TMSG_EENVELOPE);
-	ck_assert_int_eq(ENV("{\"data\":null}", 10), GOSSIP_TMSG_EENVELOPE);
-	ck_assert_int_eq(ENV("{\"data\":\"e30\"}", 10), GOSSIP_TMSG_EENVELOPE);
-	ck_assert_int_eq(ENV("{\"data\":\"!!!!\"}", 10), GOSSIP_TMSG_EENVELOPE);
-	ck_assert_int_eq(ENV("{\"data\":5}", 10), GOSSIP_TMSG_EENVELOPE);
+	tn_msg_envelope_fini(&env);
+	ck_assert_int_eq(ENV("{\"name\":\"a\"}", 10), TN_MSG_EENVELOPE);
+	ck_assert_int_eq(ENV("{\"data\":null}", 10), TN_MSG_EENVELOPE);
+	ck_assert_int_eq(ENV("{\"data\":\"e30\"}", 10), TN_MSG_EENVELOPE);
+	ck_assert_int_eq(ENV("{\"data\":\"!!!!\"}", 10), TN_MSG_EENVELOPE);
+	ck_assert_int_eq(ENV("{\"data\":5}", 10), TN_MSG_EENVELOPE);
 	ck_assert_int_eq(ENV("{\"name\":5,\"data\":\"e30=\"}", 10),
-	    GOSSIP_TMSG_ETYPE);
-	ck_assert_int_eq(ENV("{\"data\":\"e30=\"", 10), GOSSIP_TMSG_EJSON);
-	ck_assert_int_eq(ENV("\"e30=\"", 10), GOSSIP_TMSG_EJSON);
+	    TN_MSG_ETYPE);
+	ck_assert_int_eq(ENV("{\"data\":\"e30=\"", 10), TN_MSG_EJSON);
+	ck_assert_int_eq(ENV("\"e30=\"", 10), TN_MSG_EJSON);
 
 	/* seal and open */
-	ck_assert_int_eq(dec(GOSSIP_TMSG_BLOCK, golden_block, 0, &m),
-	    GOSSIP_TMSG_OK);
-	ck_assert_int_eq(gossip_tmsg_seal(&m, "terap2p", &out, &len),
-	    GOSSIP_TMSG_OK);
-	ck_assert_int_eq(gossip_tmsg_open(GOSSIP_TMSG_BLOCK, (uint8_t *)out,
-	    len, 0, name, &back), GOSSIP_TMSG_OK);
+	ck_assert_int_eq(dec(TN_MSG_BLOCK, golden_block, 0, &m),
+	    TN_MSG_OK);
+	ck_assert_int_eq(tn_msg_seal(&m, "terap2p", &out, &len),
+	    TN_MSG_OK);
+	ck_assert_int_eq(tn_msg_open(TN_MSG_BLOCK, (uint8_t *)out,
+	    len, 0, name, &back), TN_MSG_OK);
 	ck_assert_str_eq(name, "terap2p");
 	ck_assert_str_eq(back.u.block.hash, GHASH);
 	ck_assert_str_eq(back.u.block.header, GHDR);
-	gossip_tmsg_fini(&back);
+	tn_msg_fini(&back);
 	/* the right envelope, the wrong topic: no Hash */
-	ck_assert_int_eq(gossip_tmsg_open(GOSSIP_TMSG_REJECTED_TX,
-	    (uint8_t *)out, len, 0, NULL, &back), GOSSIP_TMSG_EHASH);
-	ck_assert_int_eq(gossip_tmsg_open(GOSSIP_TMSG_NONE, (uint8_t *)out,
-	    len, 0, NULL, &back), GOSSIP_TMSG_EKIND);
+	ck_assert_int_eq(tn_msg_open(TN_MSG_REJECTED_TX,
+	    (uint8_t *)out, len, 0, NULL, &back), TN_MSG_EHASH);
+	ck_assert_int_eq(tn_msg_open(TN_MSG_NONE, (uint8_t *)out,
+	    len, 0, NULL, &back), TN_MSG_EKIND);
 	free(out);
-	gossip_tmsg_fini(&m);
+	tn_msg_fini(&m);
 }
 END_TEST
 
 START_TEST(test_misc)
 {
-	char	canon[GOSSIP_TMSG_HASH_MAX + 1];
+	char	canon[TN_MSG_HASH_MAX + 1];
 	int	i, j;
 
-	ck_assert_int_eq(gossip_tmsg_hash_canon("ABc", canon), 0);
+	ck_assert_int_eq(tn_msg_hash_canon("ABc", canon), 0);
 	ck_assert_str_eq(canon,
 	    "0000000000000000000000000000000000000000000000000000000000000abc");
-	ck_assert_int_eq(gossip_tmsg_hash_canon(GHASH, canon), 0);
+	ck_assert_int_eq(tn_msg_hash_canon(GHASH, canon), 0);
 	ck_assert_str_eq(canon, GHASH);
-	ck_assert_int_eq(gossip_tmsg_hash_canon("x", canon), -1);
-	ck_assert_int_eq(gossip_tmsg_hash_canon(GHASH "1", canon), -1);
-	for (i = 0; i <= GOSSIP_TMSG_ERR_MAX; i++) {
-		ck_assert_str_ne(gossip_tmsg_strerror(i), "unknown");
+	ck_assert_int_eq(tn_msg_hash_canon("x", canon), -1);
+	ck_assert_int_eq(tn_msg_hash_canon(GHASH "1", canon), -1);
+	for (i = 0; i <= TN_MSG_ERR_MAX; i++) {
+		ck_assert_str_ne(tn_msg_strerror(i), "unknown");
 		for (j = 0; j < i; j++)
-			ck_assert_str_ne(gossip_tmsg_strerror(i),
-			    gossip_tmsg_strerror(j));
+			ck_assert_str_ne(tn_msg_strerror(i),
+			    tn_msg_strerror(j));
 	}
-	ck_assert_str_eq(gossip_tmsg_strerror(GOSSIP_TMSG_EPRIVATE),
+	ck_assert_str_eq(tn_msg_strerror(TN_MSG_EPRIVATE),
 	    "private_url");
-	ck_assert_str_eq(gossip_tmsg_strerror(-1), "unknown");
-	ck_assert_str_eq(gossip_tmsg_strerror(GOSSIP_TMSG_ERR_MAX + 1),
+	ck_assert_str_eq(tn_msg_strerror(-1), "unknown");
+	ck_assert_str_eq(tn_msg_strerror(TN_MSG_ERR_MAX + 1),
 	    "unknown");
 }
 END_TEST
@@ -618,7 +618,7 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_tmsg");
+	Suite	*s = suite_create("tn_msg");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

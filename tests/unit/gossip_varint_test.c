@@ -1,22 +1,22 @@
-/* Unit tests for gossip_varint.c: round trips, minimality, bounds. */
+/* Unit tests for varint.c: round trips, minimality, bounds. */
 #include <check.h>
 #include <stdlib.h>
 
-#include "../../workers/gossip/gossip_wire.h"
+#include "libp2p/libp2p.h"
 
 START_TEST(test_varint_known)
 {
-	uint8_t		buf[GOSSIP_VARINT_MAX];
+	uint8_t		buf[P2P_VARINT_MAX];
 	static const uint8_t	p2p[] = { 0xa5, 0x03 };
 	uint64_t	v;
 	size_t		n;
 
-	ck_assert_uint_eq(gossip_varint_encode(0, buf), 1);
+	ck_assert_uint_eq(p2p_varint_encode(0, buf), 1);
 	ck_assert_uint_eq(buf[0], 0);
-	ck_assert_uint_eq(gossip_varint_encode(421, buf), 2);
+	ck_assert_uint_eq(p2p_varint_encode(421, buf), 2);
 	ck_assert_mem_eq(buf, p2p, 2);
-	ck_assert_uint_eq(gossip_varint_size(421), 2);
-	ck_assert_int_eq(gossip_varint_decode(p2p, 2, &v, &n), GOSSIP_VARINT_OK);
+	ck_assert_uint_eq(p2p_varint_size(421), 2);
+	ck_assert_int_eq(p2p_varint_decode(p2p, 2, &v, &n), P2P_VARINT_OK);
 	ck_assert_uint_eq(v, 421);
 	ck_assert_uint_eq(n, 2);
 }
@@ -26,20 +26,20 @@ START_TEST(test_varint_roundtrip)
 {
 	static const uint64_t	vals[] = { 1, 127, 128, 255, 300, 16383,
 	    16384, 65535, 0xffffffffu, ((uint64_t)1 << 63) - 1 };
-	uint8_t		buf[GOSSIP_VARINT_MAX];
+	uint8_t		buf[P2P_VARINT_MAX];
 	uint64_t	v;
 	size_t		i, n, used;
 
 	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		n = gossip_varint_encode(vals[i], buf);
-		ck_assert_uint_le(n, GOSSIP_VARINT_MAX);
-		ck_assert_uint_eq(n, gossip_varint_size(vals[i]));
-		ck_assert_int_eq(gossip_varint_decode(buf, n, &v, &used),
-		    GOSSIP_VARINT_OK);
+		n = p2p_varint_encode(vals[i], buf);
+		ck_assert_uint_le(n, P2P_VARINT_MAX);
+		ck_assert_uint_eq(n, p2p_varint_size(vals[i]));
+		ck_assert_int_eq(p2p_varint_decode(buf, n, &v, &used),
+		    P2P_VARINT_OK);
 		ck_assert_uint_eq(v, vals[i]);
 		ck_assert_uint_eq(used, n);
-		ck_assert_int_eq(gossip_varint_decode(buf, n - 1, &v, &used),
-		    GOSSIP_VARINT_SHORT);
+		ck_assert_int_eq(p2p_varint_decode(buf, n - 1, &v, &used),
+		    P2P_VARINT_SHORT);
 	}
 }
 END_TEST
@@ -53,21 +53,21 @@ START_TEST(test_varint_reject)
 	uint64_t	v;
 	size_t		n;
 
-	ck_assert_int_eq(gossip_varint_decode(nonmin, 2, &v, &n),
-	    GOSSIP_VARINT_BAD);
-	ck_assert_int_eq(gossip_varint_decode(zero2, 2, &v, &n),
-	    GOSSIP_VARINT_BAD);
-	ck_assert_int_eq(gossip_varint_decode(toolong, sizeof(toolong), &v,
-	    &n), GOSSIP_VARINT_BAD);
-	ck_assert_int_eq(gossip_varint_decode(toolong, 0, &v, &n),
-	    GOSSIP_VARINT_SHORT);
+	ck_assert_int_eq(p2p_varint_decode(nonmin, 2, &v, &n),
+	    P2P_VARINT_BAD);
+	ck_assert_int_eq(p2p_varint_decode(zero2, 2, &v, &n),
+	    P2P_VARINT_BAD);
+	ck_assert_int_eq(p2p_varint_decode(toolong, sizeof(toolong), &v,
+	    &n), P2P_VARINT_BAD);
+	ck_assert_int_eq(p2p_varint_decode(toolong, 0, &v, &n),
+	    P2P_VARINT_SHORT);
 }
 END_TEST
 
 int
 main(void)
 {
-	Suite	*s = suite_create("gossip_varint");
+	Suite	*s = suite_create("p2p_varint");
 	TCase	*tc = tcase_create("core");
 	SRunner	*sr;
 	int	 failed;

@@ -259,6 +259,11 @@ struct api_ctx {
 	char			 own_peer_id[64];
 	char			 own_base_url[2049];
 	struct api_counters	 n;
+	/* set by api_hub_start: api_conn.c hands /p2p-ws connections over
+	 * through these and never calls api_hub.c by name */
+	void			(*ws_upgrade)(struct api_conn *);
+	void			(*ws_on_read)(struct api_conn *);
+	void			(*ws_on_drained)(struct api_conn *);
 };
 
 /* api.c: the IPC client for "<role>.rep", opened on first use. */
@@ -368,17 +373,13 @@ api_handler	api_rest_peers_list, api_rest_peers_get, api_rest_peers_connect,
 /* api_dashboard.c: the page at / */
 api_handler	api_rest_dashboard;
 
-/* ---- api_hub.c: the /p2p-ws clients ---- */
+/* ---- api_hub.c: the /p2p-ws clients (it calls api_conn.c, not back) ---- */
 
-/* Take over conn as a /p2p-ws client (the request asked for an upgrade). */
-void	api_hub_upgrade(struct api_conn *);
 /* Send a notification (a JSON text) to every client. */
 void	api_hub_broadcast(struct api_ctx *, const char *json, size_t len);
+/* Start the ping timer and set ctx->ws_upgrade, ws_on_read, ws_on_drained. */
 void	api_hub_start(struct api_ctx *);
 void	api_hub_stop(struct api_ctx *);
-/* bufferevent callbacks for upgraded connections. */
-void	api_hub_on_read(struct api_conn *);
-void	api_hub_on_drained(struct api_conn *);
 /* The worker's own node_status, sent first to each new client. */
 struct cJSON	*api_hub_node_status(struct api_ctx *);
 

@@ -161,7 +161,7 @@ api_conn_on_read(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->ws)
-		api_hub_on_read(c);
+		c->ctx->ws_on_read(c);
 	else
 		api_conn_process(c);
 }
@@ -172,7 +172,7 @@ api_conn_on_write(struct bufferevent *bev, void *arg)
 	struct api_conn	*c = arg;
 
 	if (c->ws)
-		api_hub_on_drained(c);
+		c->ctx->ws_on_drained(c);
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		api_conn_free(c);
 }
@@ -248,8 +248,9 @@ api_conn_dispatch(struct api_conn *c)
 		    "Content-Type\r\n");
 		return;
 	}
-	if (strcmp(c->req.path, "/p2p-ws") == 0 && c->req.method == API_M_GET) {
-		api_hub_upgrade(c);
+	if (strcmp(c->req.path, "/p2p-ws") == 0 && c->req.method == API_M_GET &&
+	    c->ctx->ws_upgrade != NULL) {
+		c->ctx->ws_upgrade(c);
 		return;
 	}
 	c->route = api_route_match(api_rest_routes, api_rest_nroutes,

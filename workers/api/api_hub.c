@@ -1,6 +1,6 @@
 /*
- * API worker: the /p2p-ws hub that Teranode's dashboard reads (research
- * §7.3).  It upgrades a connection (api_ws.c does the framing), sends each
+ * API worker: the /p2p-ws hub that Teranode's dashboard reads (as
+ * Teranode's services/p2p serves it).  It upgrades a connection (api_ws.c does the framing), sends each
  * new client our node_status, fans notifications (gossip.pub and bans.pub
  * events, ApiBroadcastReq) out to every client, sends a PING every
  * api_ws_ping_interval, and drops a client whose output has not drained for
@@ -118,7 +118,8 @@ api_hub_node_status(struct api_ctx *ctx)
 	return o;
 }
 
-void
+/* Take over c as a /p2p-ws client (the request asked for an upgrade). */
+static void
 api_hub_upgrade(struct api_conn *c)
 {
 	struct api_ctx	*ctx = c->ctx;
@@ -165,7 +166,7 @@ api_hub_upgrade(struct api_conn *c)
 	log_debug("api: /p2p-ws client %s (%zu connected)", c->peer, ctx->nws);
 }
 
-void
+static void
 api_hub_on_drained(struct api_conn *c)
 {
 	c->behind_since = 0;
@@ -189,7 +190,7 @@ api_hub_frame(struct api_conn *c, const struct api_ws_frame *f, uint8_t *p)
 	}
 }
 
-void
+static void
 api_hub_on_read(struct api_conn *c)
 {
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
@@ -260,6 +261,9 @@ api_hub_start(struct api_ctx *ctx)
 {
 	struct timeval	tv = { 0, API_HUB_TICK_MS * 1000 };
 
+	ctx->ws_upgrade = api_hub_upgrade;
+	ctx->ws_on_read = api_hub_on_read;
+	ctx->ws_on_drained = api_hub_on_drained;
 	ctx->ws_last_ping = util_mono_ms();
 	ctx->ws_timer = event_new(ctx->p->base, -1, EV_PERSIST, api_hub_tick,
 	    ctx);

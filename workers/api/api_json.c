@@ -3,8 +3,9 @@
  * are checked strictly against a field list (unknown fields, wrong types and
  * missing fields are a 400 naming the field); replies of the other workers
  * (protobuf) become the REST API's snake_case JSON and the /p2p-ws
- * notifications of Teranode's dashboard (research §7.3); the announce
- * bodies become Teranode's gossip message JSON (research §3).
+ * notifications of Teranode's dashboard (services/p2p's /p2p-ws handler);
+ * the announce bodies become Teranode's gossip message JSON (the go-p2p
+ * message structs, keys in Go's declaration order).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -290,7 +291,8 @@ api_json_opt_str(cJSON *o, const char *name, const char *v)
 		cJSON_AddStringToObject(o, name, v);
 }
 
-/* node_status keys copied from a remote message (research §3.6). */
+/* node_status keys copied from a remote message (the JSON tags of
+ * NodeStatusMessage in Teranode's services/p2p/Server.go). */
 static const char *const api_json_status_keys[] = {
 	"base_url", "peer_id", "version", "commit_hash", "best_block_hash",
 	"best_height", "block_assembly_details", "fsm_state", "start_time",

@@ -1,90 +1,109 @@
 /*
- * The gossip worker: the libp2p host (gossip_host.c, gossip_conn.c,
- * gossip_stream.c), its protocols (identify, ping) and, later, the
- * gossipsub router and the Teranode topics.  It serves gossip.rep
- * (GetPeers, ConnectPeer, DisconnectPeer) and emits PeerConnected,
- * PeerDisconnected and ProtocolViolation on gossip.pub.
+ * The gossip worker: it glues its three layers together and to the other
+ * processes.  The libp2p host (libp2p/) tells it of connections through
+ * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
+ * (pubsub/) and the Teranode layer (teranode/), and the router's
+ * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
+ * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish) and
+ * emits PeerConnected, PeerDisconnected, PubsubMessage and
+ * ProtocolViolation on gossip.pub.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gossip.h"
-#include "gossip_pubsub.h"
-#include "gossip_registry.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
 
-int
-gossip_peer_connected(struct gossip_ctx *g, struct gossip_conn *c)
+/* ---- the host's callbacks ---- */
+
+static void
+gossip_on_dialing(void *arg, struct p2p_conn *c)
 {
+	gossip_gate_check_addr(arg, c);
+}
+
+/* A connection finished its handshake: events, registry.  -1: refused. */
+static int
+gossip_on_open(void *arg, struct p2p_conn *c)
+{
+	struct gossip_ctx	*g = arg;
 	Tp__PeerConnected	pc = TP__PEER_CONNECTED__INIT;
 	ipc_env			ev = TP__ENVELOPE__INIT;
 
+	gossip_gate_check_peer(g, c);
 	pc.peer_id = c->peer_text;
 	pc.addr = c->remote;
 	pc.inbound = c->inbound;
 	ev.body_case = TP__ENVELOPE__BODY_PEER_CONNECTED;
 	ev.peer_connected = &pc;
 	ipc_publish(g->pub, &ev);
-	if (gossip_teranode_connected(g, c) == -1)
-		return -1;	/* refused and closed */
-	if (gossip_stream_open(c, &gossip_identify_proto) == NULL)
-		log_warn("gossip: cannot open identify to %s", c->peer_text);
-	return 0;
+	return tn_connected(g->tn, c);
 }
 
-void
-gossip_peer_disconnected(struct gossip_ctx *g, struct gossip_conn *c)
+static void
+gossip_on_identified(void *arg, struct p2p_conn *c)
 {
+	struct gossip_ctx	*g = arg;
+
+	ps_meshsub_attach(&g->ms, c);
+}
+
+static void
+gossip_on_closed(void *arg, struct p2p_conn *c)
+{
+	struct gossip_ctx	*g = arg;
 	Tp__PeerDisconnected	pd = TP__PEER_DISCONNECTED__INIT;
 	ipc_env			ev = TP__ENVELOPE__INIT;
 
-	pd.peer_id = c->peer_text;
-	pd.reason = c->close_reason;
-	ev.body_case = TP__ENVELOPE__BODY_PEER_DISCONNECTED;
-	ev.peer_disconnected = &pd;
-	if (!g->p->stopping)
-		ipc_publish(g->pub, &ev);
-	gossip_teranode_disconnected(g, c);
+	if (c->state == P2P_CONN_OPEN) {
+		pd.peer_id = c->peer_text;
+		pd.reason = c->close_reason;
+		ev.body_case = TP__ENVELOPE__BODY_PEER_DISCONNECTED;
+		ev.peer_disconnected = &pd;
+		if (!g->p->stopping)
+			ipc_publish(g->pub, &ev);
+		tn_disconnected(g->tn, c);
+	}
+	ps_meshsub_detach(&g->ms, c);
 }
 
-void
-gossip_on_message(struct gossip_ctx *g, const char *topic, const char *author,
-    const char *from, const uint8_t *data, size_t len)
+/* Score peer on the ban manager (fire and forget). */
+static void
+gossip_ban_score(struct gossip_ctx *g, const char *peer, char **addrs,
+    size_t naddrs)
 {
-	Tp__PubsubMessage	m = TP__PUBSUB_MESSAGE__INIT;
-	ipc_env			ev = TP__ENVELOPE__INIT;
-
-	g->ps_delivered++;
-	if (gossip_teranode_message(g, topic, author, from, data, len))
-		return;
-	m.topic = (char *)topic;
-	m.author = (char *)author;
-	m.from_peer_id = (char *)from;
-	m.data.data = (uint8_t *)data;
-	m.data.len = len;
-	ev.body_case = TP__ENVELOPE__BODY_PUBSUB_MESSAGE;
-	ev.pubsub_message = &m;
-	ipc_publish(g->pub, &ev);
-}
-
-void
-gossip_report_violation(struct gossip_ctx *g, struct gossip_conn *c,
-    const char *why)
-{
-	Tp__ProtocolViolation	 pv = TP__PROTOCOL_VIOLATION__INIT;
 	Tp__AddBanScoreReq	 as = TP__ADD_BAN_SCORE_REQ__INIT;
+	ipc_env			 ev = TP__ENVELOPE__INIT;
+
+	if (g->bans == NULL)
+		return;
+	as.peer_id = (char *)peer;
+	as.reason = "protocol_violation";
+	as.addrs = addrs;
+	as.n_addrs = naddrs;
+	ev.body_case = TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ;
+	ev.add_ban_score_req = &as;
+	ipc_call(g->bans, &ev, 2000, NULL, NULL);
+}
+
+/* c broke the protocol: event on gossip.pub, score on the ban manager. */
+static void
+gossip_on_violation(void *arg, struct p2p_conn *c, const char *why)
+{
+	struct gossip_ctx	*g = arg;
+	Tp__ProtocolViolation	 pv = TP__PROTOCOL_VIOLATION__INIT;
 	ipc_env			 ev = TP__ENVELOPE__INIT;
 	char			 ip[64], *addrs[1];
 
-	g->cnt.protocol_violations++;
 	log_info("gossip: protocol violation by %s (%s): %s",
 	    c->peer_text[0] != '\0' ? c->peer_text : "unknown peer",
 	    c->remote, why);
 	if (c->peer_text[0] == '\0')
 		return;
-	gossip_conn_ip(c, ip, sizeof(ip));
+	p2p_conn_ip(c, ip, sizeof(ip));
 	addrs[0] = ip;
 	pv.peer_id = c->peer_text;
 	pv.reason = (char *)why;
@@ -93,16 +112,47 @@ gossip_report_violation(struct gossip_ctx *g, struct gossip_conn *c,
 	ev.body_case = TP__ENVELOPE__BODY_PROTOCOL_VIOLATION;
 	ev.protocol_violation = &pv;
 	ipc_publish(g->pub, &ev);
-	if (g->bans == NULL)
-		return;
-	as.peer_id = c->peer_text;
-	as.reason = "protocol_violation";
-	as.addrs = addrs;
-	as.n_addrs = 1;
-	ev.body_case = TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ;
-	ev.add_ban_score_req = &as;
-	ipc_call(g->bans, &ev, 2000, NULL, NULL);
+	gossip_ban_score(g, c->peer_text, addrs, 1);
 }
+
+/* ---- the router's and the Teranode layer's callbacks ---- */
+
+/* A verified pubsub message on a joined topic. */
+static enum ps_verdict
+gossip_on_message(void *arg, const char *topic, const char *author,
+    const char *from, const uint8_t *data, size_t len)
+{
+	struct gossip_ctx	*g = arg;
+	Tp__PubsubMessage	m = TP__PUBSUB_MESSAGE__INIT;
+	ipc_env			ev = TP__ENVELOPE__INIT;
+	enum ps_verdict		v;
+
+	if (tn_message(g->tn, topic, author, from, data, len, &v))
+		return v;
+	m.topic = (char *)topic;
+	m.author = (char *)author;
+	m.from_peer_id = (char *)from;
+	m.data.data = (uint8_t *)data;
+	m.data.len = len;
+	ev.body_case = TP__ENVELOPE__BODY_PUBSUB_MESSAGE;
+	ev.pubsub_message = &m;
+	ipc_publish(g->pub, &ev);
+	return PS_ACCEPT;
+}
+
+static void
+gossip_tn_score(void *arg, const char *peer)
+{
+	gossip_ban_score(arg, peer, NULL, 0);
+}
+
+static int
+gossip_tn_banned(void *arg, const char *peer)
+{
+	return gossip_gate_peer_banned(arg, peer);
+}
+
+/* ---- gossip.rep ---- */
 
 static void
 gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
@@ -111,8 +161,8 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	int	rc;
 
-	rc = r->leave ? gossip_pubsub_leave(g->ps, r->topic) :
-	    gossip_pubsub_join(g->ps, r->topic);
+	rc = r->leave ? ps_leave(g->ms.ps, r->topic) :
+	    ps_join(g->ms.ps, r->topic);
 	if (rc == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
 		    "cannot %s topic \"%.64s\"", r->leave ? "leave" : "join",
@@ -128,7 +178,7 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 {
 	ipc_env	rep = TP__ENVELOPE__INIT;
 
-	if (gossip_pubsub_publish(g->ps, r->topic, r->data.data,
+	if (ps_publish(g->ms.ps, r->topic, r->data.data,
 	    r->data.len) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
 		    "cannot publish %zu bytes on \"%.64s\"", r->data.len,
@@ -143,31 +193,31 @@ static void
 gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__GetPeersReq *r)
 {
-	const struct gossip_registry_peer *rp;
+	const struct tn_registry_peer *rp;
 	Tp__GetPeersRep			 rep = TP__GET_PEERS_REP__INIT;
 	ipc_env				 env = TP__ENVELOPE__INIT;
 	Tp__PeerInfo			*pi, **v;
-	struct gossip_conn		*c;
-	char				*addrs[GOSSIP_REGISTRY_ADDRS_MAX];
+	struct p2p_conn		*c;
+	char				*addrs[TN_REGISTRY_ADDRS_MAX];
 	char				**av;
 	size_t				 n, i, k, m = 0;
 	uint64_t			 now = util_mono_ms(), wall = util_wall_ms();
 
-	n = gossip_teranode_peers(g, &rp);
+	n = tn_peers(g->tn, &rp);
 	pi = xcalloc(n + 1, sizeof(*pi));
 	v = xcalloc(n + 1, sizeof(*v));
-	av = xcalloc(n * GOSSIP_REGISTRY_ADDRS_MAX + 1, sizeof(char *));
+	av = xcalloc(n * TN_REGISTRY_ADDRS_MAX + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
 		if (r->peer_id[0] != '\0' && strcmp(r->peer_id, rp[i].id) != 0)
 			continue;
 		tp__peer_info__init(&pi[m]);
 		pi[m].peer_id = (char *)rp[i].id;
 		for (k = 0; k < rp[i].naddrs; k++)
-			addrs[k] = av[i * GOSSIP_REGISTRY_ADDRS_MAX + k] =
+			addrs[k] = av[i * TN_REGISTRY_ADDRS_MAX + k] =
 			    (char *)rp[i].addrs[k];
-		pi[m].addrs = &av[i * GOSSIP_REGISTRY_ADDRS_MAX];
+		pi[m].addrs = &av[i * TN_REGISTRY_ADDRS_MAX];
 		pi[m].n_addrs = rp[i].naddrs;
-		c = gossip_host_find(g, rp[i].id);
+		c = p2p_host_find(&g->host, rp[i].id);
 		pi[m].user_agent = rp[i].user_agent[0] != '\0' ?
 		    (char *)rp[i].user_agent : c != NULL ? c->info.agent : "";
 		pi[m].height = rp[i].height;
@@ -207,7 +257,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
-	if (gossip_local_publish(g, r->kind, r->json, err,
+	if (tn_local_publish(g->tn, r->kind, r->json, err,
 	    sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
@@ -222,7 +272,7 @@ gossip_on_connect(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
-	if (gossip_host_dial(g, r->multiaddr, NULL, err, sizeof(err)) == -1) {
+	if (p2p_host_dial(&g->host, r->multiaddr, NULL, err, sizeof(err)) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
@@ -235,7 +285,7 @@ gossip_on_disconnect(struct gossip_ctx *g, struct ipc_req *req,
 {
 	ipc_env	rep = TP__ENVELOPE__INIT;
 
-	if (gossip_host_disconnect(g, r->peer_id) == 0) {
+	if (p2p_host_disconnect(&g->host, r->peer_id) == 0) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_NOT_FOUND,
 		    "peer %s is not connected", r->peer_id);
 		return;
@@ -278,25 +328,25 @@ gossip_stats(void *arg, struct proc_stats *st)
 {
 	struct gossip_ctx	*g = arg;
 
-	proc_stat_add(st, "connections", (int64_t)g->nconns);
-	proc_stat_add(st, "peers", (int64_t)g->cnt.conns_open);
-	proc_stat_add(st, "connections_in", (int64_t)g->cnt.conns_in);
-	proc_stat_add(st, "connections_out", (int64_t)g->cnt.conns_out);
+	proc_stat_add(st, "connections", (int64_t)g->host.nconns);
+	proc_stat_add(st, "peers", (int64_t)g->host.cnt.conns_open);
+	proc_stat_add(st, "connections_in", (int64_t)g->host.cnt.conns_in);
+	proc_stat_add(st, "connections_out", (int64_t)g->host.cnt.conns_out);
 	proc_stat_add(st, "handshake_failures",
-	    (int64_t)g->cnt.handshake_failures);
+	    (int64_t)g->host.cnt.handshake_failures);
 	proc_stat_add(st, "protocol_violations",
-	    (int64_t)g->cnt.protocol_violations);
-	proc_stat_add(st, "identifies", (int64_t)g->cnt.identifies);
-	proc_stat_add(st, "pings_ok", (int64_t)g->cnt.pings_ok);
-	proc_stat_add(st, "refused_limit", (int64_t)g->cnt.refused_limit);
-	proc_stat_add(st, "refused_banned", (int64_t)g->cnt.refused_banned);
-	proc_stat_add(st, "dropped_banned", (int64_t)g->cnt.dropped_banned);
-	proc_stat_add(st, "static_peers", (int64_t)g->nstatics);
-	gossip_teranode_stats(g, st);
-	if (g->ps != NULL) {
-		struct gossip_pubsub_stats	ps;
+	    (int64_t)g->host.cnt.protocol_violations);
+	proc_stat_add(st, "identifies", (int64_t)g->host.cnt.identifies);
+	proc_stat_add(st, "pings_ok", (int64_t)g->host.cnt.pings_ok);
+	proc_stat_add(st, "refused_limit", (int64_t)g->host.cnt.refused_limit);
+	proc_stat_add(st, "refused_banned", (int64_t)g->host.cnt.refused_banned);
+	proc_stat_add(st, "dropped_banned", (int64_t)g->host.cnt.dropped_banned);
+	proc_stat_add(st, "static_peers", (int64_t)g->host.nstatics);
+	tn_stats(g->tn, st);
+	if (g->ms.ps != NULL) {
+		struct ps_stats	ps;
 
-		gossip_pubsub_stats(g->ps, &ps);
+		ps_stats(g->ms.ps, &ps);
 		proc_stat_add(st, "pubsub_rpc_in", (int64_t)ps.rpc_in);
 		proc_stat_add(st, "pubsub_rpc_out", (int64_t)ps.rpc_out);
 		proc_stat_add(st, "pubsub_msg_delivered",
@@ -314,48 +364,63 @@ gossip_stats(void *arg, struct proc_stats *st)
 }
 
 static int
-gossip_health(void *arg, Tp__HealthRep *rep)
+gossip_healthy(void *arg, Tp__HealthRep *rep)
 {
 	struct gossip_ctx	*g = arg;
 
 	(void)rep;
-	return g->nlisteners > 0;
+	return g->host.nlisteners > 0;
 }
 
 static void
 gossip_stop(void *arg)
 {
-	gossip_host_stop(arg);
-	gossip_static_stop(arg);
-	gossip_teranode_stop(arg);
-	gossip_meshsub_stop(arg);
-	gossip_gate_stop(arg);
+	struct gossip_ctx	*g = arg;
+
+	p2p_host_stop(&g->host);
+	p2p_static_stop(&g->host);
+	tn_stop(g->tn);
+	g->tn = NULL;
+	ps_meshsub_stop(&g->ms);
+	gossip_gate_stop(g);
 }
 
 int
 gossip_main(struct proc *p)
 {
 	struct gossip_ctx	*g = xcalloc(1, sizeof(*g));
+	struct tn_hooks		 hooks = {
+		g, gossip_tn_score, gossip_tn_banned,
+	};
 	int			 rc;
 
 	g->p = p;
+	g->host.p = p;
+	snprintf(g->host.protocol_version, sizeof(g->host.protocol_version),
+	    "/teranode/bitcoin/%s/1.0.0", config_str(p->cfg, "network"));
+	g->host.cbs.arg = g;
+	g->host.cbs.dialing = gossip_on_dialing;
+	g->host.cbs.open = gossip_on_open;
+	g->host.cbs.identified = gossip_on_identified;
+	g->host.cbs.closed = gossip_on_closed;
+	g->host.cbs.violation = gossip_on_violation;
 	p->hook_arg = g;
 	p->stop = gossip_stop;
 	p->stats = gossip_stats;
-	p->health = gossip_health;
+	p->health = gossip_healthy;
 	p->dispatch = gossip_dispatch;
-	if (gossip_host_start(g) == -1)
+	if (p2p_host_start(&g->host) == -1)
 		fatal_config("cannot listen on p2p_listen_addresses at "
 		    "p2p_port %lld", config_int(p->cfg, "p2p_port"));
 	if (proc_serve(p) == -1)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
 	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
-	if (gossip_meshsub_start(g) == -1)
+	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
-	gossip_teranode_start(g);
-	gossip_static_start(g);
+	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
+	p2p_static_start(&g->host);
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)

@@ -1,0 +1,227 @@
+/*
+ * Gossip worker: the ban gate.  Every accepted or dialed connection's IP,
+ * and every peer ID once its handshake is done, is checked with the ban
+ * manager (bans.rep); a banned one is closed.  Banned events on bans.pub
+ * drop live connections of the banned peer or subnet at once.  If the ban
+ * manager does not answer in time, the connection is let through and the
+ * next Banned event still catches it.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gossip.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+#define GATE_TIMEOUT_MS	1000
+#define GATE_BANNED_MAX	4096	/* peer IDs remembered from Banned events */
+
+/* Peer IDs the ban manager announced as banned, until their expiry. */
+struct gossip_ban_cache {
+	char		id[GATE_BANNED_MAX][P2P_PEER_ID_TEXT_MAX];
+	int64_t		until[GATE_BANNED_MAX];		/* unix seconds */
+	size_t		used;		/* slots [0, used) ever filled */
+};
+
+/* Which connection a pending check is about; conns may go away first. */
+struct gate_check {
+	struct gossip_ctx	*g;
+	uint64_t		 conn_id;
+};
+
+int
+gossip_gate_in_subnet(const struct sockaddr *sa, const char *cidr)
+{
+	uint8_t		 net[16], ip[16];
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*slash = strchr(cidr, '/');
+	int		 af, bits, len, i;
+
+	if (slash == NULL || (size_t)(slash - cidr) >= sizeof(host))
+		return 0;
+	snprintf(host, sizeof(host), "%.*s", (int)(slash - cidr), cidr);
+	bits = atoi(slash + 1);
+	af = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
+	len = af == AF_INET ? 4 : 16;
+	if (af != sa->sa_family || inet_pton(af, host, net) != 1 || bits < 0 ||
+	    bits > len * 8)
+		return 0;
+	memcpy(ip, af == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr, len);
+	for (i = 0; i < len && bits > 0; i++, bits -= 8) {
+		uint8_t	mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if ((ip[i] & mask) != (net[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+gate_reply(void *arg, int err, const ipc_env *rep)
+{
+	struct gate_check	*ck = arg;
+	struct gossip_ctx	*g = ck->g;
+	struct p2p_conn	*c = p2p_host_find_id(&g->host, ck->conn_id);
+	int			 banned = 0;
+
+	free(ck);
+	if (c == NULL)
+		return;
+	if (err != 0 || rep->status != 0) {
+		log_debug("gossip: ban check of %s: %s", c->remote, err != 0 ?
+		    "no answer" : rep->error);
+		return;
+	}
+	if (rep->body_case == TP__ENVELOPE__BODY_IS_BANNED_REP)
+		banned = rep->is_banned_rep->banned;
+	else if (rep->body_case == TP__ENVELOPE__BODY_BAN_SCORE_REP)
+		banned = rep->ban_score_rep->banned;
+	if (!banned)
+		return;
+	g->host.cnt.refused_banned++;
+	p2p_conn_close(c, "banned (%s)", rep->body_case ==
+	    TP__ENVELOPE__BODY_IS_BANNED_REP ? rep->is_banned_rep->matched :
+	    "peer ID");
+}
+
+static void
+gate_ask(struct gossip_ctx *g, struct p2p_conn *c, const ipc_env *req)
+{
+	struct gate_check	*ck = xmalloc(sizeof(*ck));
+
+	ck->g = g;
+	ck->conn_id = c->id;
+	if (g->bans == NULL ||
+	    ipc_call(g->bans, req, GATE_TIMEOUT_MS, gate_reply, ck) == -1)
+		free(ck);
+}
+
+void
+gossip_gate_check_addr(struct gossip_ctx *g, struct p2p_conn *c)
+{
+	Tp__IsBannedAddrReq	r = TP__IS_BANNED_ADDR_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+	char			host[INET6_ADDRSTRLEN];
+
+	p2p_conn_ip(c, host, sizeof(host));
+	r.addr = host;
+	req.body_case = TP__ENVELOPE__BODY_IS_BANNED_ADDR_REQ;
+	req.is_banned_addr_req = &r;
+	gate_ask(g, c, &req);
+}
+
+void
+gossip_gate_check_peer(struct gossip_ctx *g, struct p2p_conn *c)
+{
+	Tp__IsPeerBannedReq	r = TP__IS_PEER_BANNED_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+
+	r.peer_id = c->peer_text;
+	req.body_case = TP__ENVELOPE__BODY_IS_PEER_BANNED_REQ;
+	req.is_peer_banned_req = &r;
+	gate_ask(g, c, &req);
+}
+
+static void
+gate_cache_set(struct gossip_ctx *g, const char *peer, int64_t until)
+{
+	struct gossip_ban_cache	*bc = g->banned;
+	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
+	size_t			 i, slot = GATE_BANNED_MAX;
+
+	for (i = 0; i < GATE_BANNED_MAX; i++) {
+		if (i == bc->used) {	/* past the slots ever filled */
+			if (slot == GATE_BANNED_MAX) {
+				slot = i;
+				bc->used++;
+			}
+			break;
+		}
+		if (strcmp(bc->id[i], peer) == 0) {
+			slot = i;
+			break;
+		}
+		if (slot == GATE_BANNED_MAX && bc->until[i] <= now)
+			slot = i;	/* a free or expired entry */
+	}
+	if (slot == GATE_BANNED_MAX)
+		slot = (size_t)(now % GATE_BANNED_MAX);	/* full: reuse one */
+	snprintf(bc->id[slot], sizeof(bc->id[slot]), "%s", peer);
+	bc->until[slot] = until;
+}
+
+int
+gossip_gate_peer_banned(struct gossip_ctx *g, const char *peer)
+{
+	struct gossip_ban_cache	*bc = g->banned;
+	int64_t			 now = (int64_t)(util_wall_ms() / 1000);
+	size_t			 i;
+
+	/* on every received message: only the slots ever filled */
+	for (i = 0; bc != NULL && i < bc->used; i++)
+		if (bc->until[i] > now && strcmp(bc->id[i], peer) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+gate_unbanned(struct gossip_ctx *g, const Tp__BanEvent *b)
+{
+	if (b->peer_id[0] != '\0')
+		gate_cache_set(g, b->peer_id, 0);
+}
+
+/* bans.pub: drop what a new ban covers. */
+static void
+gate_banned(void *arg, const ipc_env *ev)
+{
+	struct gossip_ctx	*g = arg;
+	const Tp__BanEvent	*b = ev->banned;
+	struct p2p_conn	*c, *next;
+
+	if (ev->body_case == TP__ENVELOPE__BODY_UNBANNED) {
+		gate_unbanned(g, ev->unbanned);
+		return;
+	}
+	if (b->peer_id[0] != '\0')
+		gate_cache_set(g, b->peer_id, b->until_unix > 0 ? b->until_unix :
+		    INT64_MAX);
+
+	for (c = TAILQ_FIRST(&g->host.conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if ((b->peer_id[0] != '\0' && strcmp(b->peer_id,
+		    c->peer_text) == 0) || (b->subnet[0] != '\0' &&
+		    gossip_gate_in_subnet((struct sockaddr *)&c->sa,
+		    b->subnet))) {
+			g->host.cnt.dropped_banned++;
+			p2p_conn_close(c, "banned: %s", b->reason[0] != '\0' ?
+			    b->reason : "by the ban manager");
+		}
+	}
+}
+
+void
+gossip_gate_start(struct gossip_ctx *g)
+{
+	g->bans = ipc_client_open(g->p->ipc, "bans.rep");
+	g->banned = xcalloc(1, sizeof(*g->banned));
+	g->bans_sub = ipc_sub_open(g->p->ipc, "bans.pub", gate_banned, g);
+	if (g->bans_sub != NULL) {
+		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_BANNED);
+		ipc_subscribe(g->bans_sub, TP__ENVELOPE__BODY_UNBANNED);
+	}
+}
+
+void
+gossip_gate_stop(struct gossip_ctx *g)
+{
+	free(g->banned);
+	g->banned = NULL;
+}

@@ -1,0 +1,338 @@
+/*
+ * Gossip worker: the pubsub streams.  The router (router.c) knows
+ * no sockets; this file carries its RPCs over yamux streams as libp2p
+ * does: once identify says the peer speaks /meshsub/1.1.0 (or 1.0.0, or
+ * /floodsub/1.0.0) we open one outbound stream to it and only write
+ * there; the stream the peer opens to us we only read.  Each RPC is
+ * varint-length-prefixed and at most p2p_max_message_size bytes.  A peer
+ * whose queue overflows is dropped rather than let memory grow.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "pubsub/pubsub.h"
+#include "log.h"
+#include "tp.h"
+#include "proc.h"
+#include "util.h"
+
+#define MESHSUB_QUEUE_MAX	(P2P_STREAM_INBUF_MAX)	/* bytes per peer */
+
+/* Ours in a connection's slot while the peer has our pubsub stream. */
+struct meshsub_peer {
+	struct p2p_stream	*out;		/* borrowed: our stream */
+	int			 added;		/* known to the router */
+	int			 slow;		/* being dropped */
+};
+
+static const struct p2p_proto	ps_meshsub11_proto;
+static const struct p2p_proto	ps_meshsub10_proto;
+static const struct p2p_proto	ps_floodsub_proto;
+
+static const enum ps_proto	meshsub_order[] = {
+	PS_MESHSUB11, PS_MESHSUB10, PS_FLOODSUB,
+};
+
+static enum ps_proto
+meshsub_kind(const struct p2p_proto *proto)
+{
+	if (proto == &ps_meshsub10_proto)
+		return PS_MESHSUB10;
+	if (proto == &ps_floodsub_proto)
+		return PS_FLOODSUB;
+	return PS_MESHSUB11;
+}
+
+static const struct p2p_proto *
+meshsub_proto(enum ps_proto kind)
+{
+	switch (kind) {
+	case PS_MESHSUB10:
+		return &ps_meshsub10_proto;
+	case PS_FLOODSUB:
+		return &ps_floodsub_proto;
+	default:
+		return &ps_meshsub11_proto;
+	}
+}
+
+/* Open our outbound pubsub stream with the best protocol the peer has. */
+static struct meshsub_peer *
+meshsub_peer(struct ps_meshsub *ms, const struct p2p_conn *c)
+{
+	return ms->slot >= 0 ? c->slot[ms->slot] : NULL;
+}
+
+static void
+meshsub_open_out(struct ps_meshsub *ms, struct p2p_conn *c,
+    const struct p2p_proto *want)
+{
+	struct meshsub_peer	*mp;
+	struct p2p_stream	*s;
+	size_t			 i, k;
+
+	if (meshsub_peer(ms, c) != NULL || ms->ps == NULL || ms->slot < 0)
+		return;
+	for (k = 0; want == NULL && k < TP_ARRAY_LEN(meshsub_order); k++)
+		for (i = 0; i < c->info.nprotocols; i++)
+			if (strcmp(c->info.protocols[i], ps_proto_id(
+			    meshsub_order[k])) == 0) {
+				want = meshsub_proto(meshsub_order[k]);
+				break;
+			}
+	if (want == NULL)
+		return;		/* the peer does not do pubsub */
+	if ((s = p2p_stream_open(c, want)) == NULL)
+		return;
+	mp = xcalloc(1, sizeof(*mp));
+	mp->out = s;
+	c->slot[ms->slot] = mp;
+}
+
+void
+ps_meshsub_attach(struct ps_meshsub *ms, struct p2p_conn *c)
+{
+	meshsub_open_out(ms, c, NULL);
+}
+
+void
+ps_meshsub_detach(struct ps_meshsub *ms, struct p2p_conn *c)
+{
+	struct meshsub_peer	*mp = meshsub_peer(ms, c);
+
+	if (mp == NULL)
+		return;
+	if (mp->added && ms->ps != NULL)
+		ps_remove_peer(ms->ps, c->peer_text);
+	c->slot[ms->slot] = NULL;
+	free(mp);
+}
+
+struct p2p_stream *
+ps_meshsub_stream(struct ps_meshsub *ms, struct p2p_conn *c)
+{
+	struct meshsub_peer	*mp = meshsub_peer(ms, c);
+
+	return mp != NULL ? mp->out : NULL;
+}
+
+static void
+meshsub_open(struct p2p_stream *s)
+{
+	struct ps_meshsub	*ms = s->arg;
+	struct p2p_conn	*c = s->c;
+	struct meshsub_peer	*mp;
+	char			 ip[64];
+
+	if (!s->outbound) {
+		/* the peer's stream: answer with ours in the same protocol */
+		meshsub_open_out(ms, c, s->proto);
+		return;
+	}
+	if ((mp = meshsub_peer(ms, c)) == NULL || s != mp->out || mp->added)
+		return;
+	p2p_conn_ip(c, ip, sizeof(ip));
+	mp->added = 1;
+	if (ps_add_peer(ms->ps, c->peer_text, meshsub_kind(s->proto),
+	    !c->inbound, ip) == -1) {
+		mp->added = 0;
+		log_warn("gossip: pubsub refused peer %s", c->peer_text);
+	}
+}
+
+/* Whole length-prefixed RPCs from the peer's stream to the router. */
+static void
+meshsub_data(struct p2p_stream *s)
+{
+	struct ps_meshsub	*ms = s->arg;
+	struct p2p_conn	*c = s->c;
+	struct meshsub_peer	*mp;
+	size_t			 max = ms->max_rpc, have, used;
+	uint8_t			 pre[P2P_VARINT_MAX];
+	uint64_t		 len;
+	int			 rc;
+
+	if (s->outbound) {	/* we never read our own stream */
+		evbuffer_drain(s->in, evbuffer_get_length(s->in));
+		return;
+	}
+	while ((have = evbuffer_get_length(s->in)) > 0) {
+		rc = p2p_varint_decode(pre, (size_t)evbuffer_copyout(s->in,
+		    pre, have < sizeof(pre) ? have : sizeof(pre)), &len, &used);
+		if (rc == P2P_VARINT_SHORT)
+			return;
+		if (rc != P2P_VARINT_OK || len > max) {
+			log_info("gossip: pubsub RPC from %s: %s", c->peer_text,
+			    rc != P2P_VARINT_OK ? "bad length" : "too big");
+			p2p_host_violation(c->h, c, "oversized or "
+			    "malformed pubsub RPC");
+			p2p_stream_reset(s);
+			return;
+		}
+		if (have < used + len)
+			return;
+		evbuffer_drain(s->in, used);
+		if ((mp = meshsub_peer(ms, c)) != NULL && mp->added)
+			ps_recv(ms->ps, c->peer_text,
+			    evbuffer_pullup(s->in, (ev_ssize_t)len), (size_t)len);
+		evbuffer_drain(s->in, (size_t)len);
+	}
+}
+
+static void
+meshsub_fin(struct p2p_stream *s)
+{
+	p2p_stream_close(s);
+}
+
+static void
+meshsub_close(struct p2p_stream *s)
+{
+	struct ps_meshsub	*ms = s->arg;
+	struct meshsub_peer	*mp = meshsub_peer(ms, s->c);
+
+	if (mp != NULL && s == mp->out)
+		ps_meshsub_detach(ms, s->c);
+}
+
+static const struct p2p_proto ps_meshsub11_proto = {
+	"/meshsub/1.1.0", meshsub_open, meshsub_data, meshsub_fin,
+	meshsub_close, NULL,
+};
+static const struct p2p_proto ps_meshsub10_proto = {
+	"/meshsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
+	meshsub_close, NULL,
+};
+static const struct p2p_proto ps_floodsub_proto = {
+	"/floodsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
+	meshsub_close, NULL,
+};
+
+/* ---- the router's callbacks ---- */
+
+static void
+meshsub_drop_slow(evutil_socket_t fd, short what, void *arg)
+{
+	struct p2p_host		*h = ((struct p2p_conn_ref *)arg)->h;
+	uint64_t		 id = ((struct p2p_conn_ref *)arg)->id;
+	struct p2p_conn	*c;
+
+	(void)fd;
+	(void)what;
+	free(arg);
+	if ((c = p2p_host_find_id(h, id)) != NULL)
+		p2p_conn_close(c, "pubsub queue full: slow peer");
+}
+
+static int
+meshsub_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
+{
+	struct ps_meshsub	*ms = arg;
+	struct p2p_conn	*c = p2p_host_find(ms->h, peer);
+	struct meshsub_peer	*mp = c != NULL ? meshsub_peer(ms, c) : NULL;
+	struct p2p_conn_ref	*ref;
+	uint8_t			 pre[P2P_VARINT_MAX];
+	size_t			 n;
+
+	if (mp == NULL || mp->out == NULL || mp->slow)
+		return -1;
+	if (evbuffer_get_length(mp->out->out) + len > MESHSUB_QUEUE_MAX) {
+		/* not from inside the router: close it on the next turn */
+		mp->slow = 1;
+		ref = xmalloc(sizeof(*ref));
+		ref->h = ms->h;
+		ref->id = c->id;
+		event_base_once(ms->h->p->base, -1, EV_TIMEOUT,
+		    meshsub_drop_slow, ref, NULL);
+		return -1;
+	}
+	n = p2p_varint_encode(len, pre);
+	if (p2p_stream_write(mp->out, pre, n) == -1 ||
+	    p2p_stream_write(mp->out, rpc, len) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+meshsub_deliver(void *arg, const char *topic, const char *author,
+    const char *from, const uint8_t *data, size_t len)
+{
+	struct ps_meshsub	*ms = arg;
+	enum ps_verdict		 v = PS_ACCEPT;
+
+	ms->delivered++;
+	if (ms->deliver != NULL)
+		v = ms->deliver(ms->deliver_arg, topic, author, from, data, len);
+	if ((unsigned)v <= PS_REJECT)
+		ms->verdicts[v]++;
+}
+
+static void
+meshsub_penalize(void *arg, const char *peer, const char *reason)
+{
+	struct ps_meshsub	*ms = arg;
+	struct p2p_conn	*c = p2p_host_find(ms->h, peer);
+
+	if (c != NULL)
+		p2p_host_violation(ms->h, c, reason);
+}
+
+static uint64_t
+meshsub_now(void *arg)
+{
+	(void)arg;
+	return util_mono_ms();
+}
+
+static const struct ps_ops meshsub_ops = {
+	meshsub_send, meshsub_deliver, meshsub_penalize, meshsub_now,
+};
+
+static void
+meshsub_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ps_heartbeat(((struct ps_meshsub *)arg)->ps);
+}
+
+int
+ps_meshsub_start(struct ps_meshsub *ms, struct p2p_host *h,
+    ps_deliver_fn deliver, void *arg)
+{
+	struct ps_params	pp;
+	struct timeval			tv;
+
+	ms->h = h;
+	ms->deliver = deliver;
+	ms->deliver_arg = arg;
+	if ((ms->slot = p2p_host_slot(h)) == -1 ||
+	    p2p_host_add_proto(h, &ps_meshsub11_proto, ms) == -1 ||
+	    p2p_host_add_proto(h, &ps_meshsub10_proto, ms) == -1 ||
+	    p2p_host_add_proto(h, &ps_floodsub_proto, ms) == -1)
+		return -1;
+	ps_params_default(&pp);
+	pp.max_rpc_size = (size_t)config_int(h->p->cfg, "p2p_max_message_size");
+	ms->max_rpc = pp.max_rpc_size;
+	if ((ms->ps = ps_new(&meshsub_ops, ms, &h->id, &pp)) == NULL)
+		return -1;
+	ms->hb = event_new(h->p->base, -1, EV_PERSIST, meshsub_heartbeat, ms);
+	tv.tv_sec = pp.heartbeat_ms / 1000;
+	tv.tv_usec = (suseconds_t)(pp.heartbeat_ms % 1000) * 1000;
+	event_add(ms->hb, &tv);
+	return 0;
+}
+
+void
+ps_meshsub_stop(struct ps_meshsub *ms)
+{
+	if (ms->hb != NULL)
+		event_free(ms->hb);
+	ms->hb = NULL;
+	ps_free(ms->ps);
+	ms->ps = NULL;
+}
