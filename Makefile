@@ -93,6 +93,9 @@ GOSSIP_SRCS = \
 	workers/gossip/teranode/handlers.c \
 	workers/gossip/teranode/health.c \
 	workers/gossip/teranode/local.c \
+	workers/gossip/kad/net.c \
+	$(KAD_SRCS) \
+	$(KAD_NET_SRCS) \
 	$(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) \
 	$(GOSSIP_TERANODE_SRCS)
@@ -263,7 +266,8 @@ INTEG_TESTS = \
 	teranode \
 	e2e \
 	bans_store \
-	bans
+	bans \
+	dht
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
@@ -274,6 +278,7 @@ INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 

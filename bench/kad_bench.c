@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../workers/gossip/kad/kad.h"
+#include "kad/kad.h"
 
 #define NODES		50
 #define RECORDS		100000

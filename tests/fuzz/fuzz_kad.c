@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/kad/kad.h"
+#include "kad/kad.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

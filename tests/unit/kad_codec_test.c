@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/kad/kad.h"
+#include "kad/kad.h"
 
 /* An Ed25519-style identity peer ID whose key bytes are all n. */
 static void

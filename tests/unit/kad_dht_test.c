@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/kad/kad.h"
+#include "kad/kad.h"
 
 #define NODES	30
 #define QMAX	20000

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/kad/kad.h"
+#include "kad/kad.h"
 
 static void
 make_peer(struct kad_peer *p, uint32_t n, uint8_t port)

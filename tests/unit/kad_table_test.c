@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/gossip/kad/kad.h"
+#include "kad/kad.h"
 
 /* Identity peer ID with key bytes from a little xorshift seeded by n. */
 static void

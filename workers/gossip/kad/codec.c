@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 #include "kad_dht.pb-c.h"
 
 #define VARINT_MAX	10

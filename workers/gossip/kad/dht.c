@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 enum run_kind {
 	RUN_FIND = 1,		/* GET_PROVIDERS of a topic */

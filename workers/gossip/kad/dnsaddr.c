@@ -19,7 +19,7 @@
 #include <arpa/nameser.h>
 #include <event2/event.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 #define KAD_DNSADDR_QUERIES	16
 #define SOCKS_MAX		16

@@ -2,11 +2,12 @@
  * The gossip worker's Kademlia DHT layer (/ipfs/kad/1.0.0, the public
  * libp2p kad-dht spec): the message codec, the routing table, the provider
  * store, the iterative lookup engine, the /dnsaddr resolver and Teranode's
- * peer cache file.  It sits on the libp2p host beside pubsub; everything
- * but the resolver (a libevent + c-ares client) and the cache file helpers
- * is a pure state machine over caller buffers and a caller clock (monotonic
- * milliseconds), so unit tests and the fuzz target drive it directly.
- * Nothing here logs: functions return 0 / -1 (or a small enum) and an
+ * peer cache file, and (net.c) their binding to the libp2p host.  It sits
+ * on the host beside pubsub; everything but net.c, the resolver (a
+ * libevent + c-ares client) and the cache file helpers is a pure state
+ * machine over caller buffers and a caller clock (monotonic milliseconds),
+ * so unit tests and the fuzz target drive it directly.  Only net.c logs;
+ * elsewhere functions return 0 / -1 (or a small enum) and an
  * error text where the cause is known.  Peer input never makes these
  * functions crash or grow memory past the caps below.
  */
@@ -521,5 +522,33 @@ char	*kad_peercache_format(const struct kad_cache_peer *peers, size_t n);
 int	kad_peercache_save(const char *dir, const struct kad_cache_peer *peers,
 	    size_t n, char *err, size_t errlen);
 void	kad_peercache_free(struct kad_cache_peer *peers, size_t n);
+
+/* ---- net.c: the DHT on the libp2p host (the gossip worker) ---------------- */
+
+struct p2p_host;
+struct p2p_conn;
+struct kad_net;
+
+struct kad_net_conf {
+	int		  mode;		/* KAD_MODE_CLIENT or _SERVER */
+	char *const	 *bootstrap;	/* borrowed: multiaddrs, /dnsaddr too */
+	size_t		  nbootstrap;
+	const char	 *cache_dir;	/* borrowed; NULL: no peer cache */
+	int		  allow_private;	/* dial private addresses */
+	const char	 *dns_servers;	/* borrowed; NULL: resolv.conf */
+};
+
+/*
+ * Start the DHT on h: the protocol (server mode), bootstrap and the peer
+ * cache.  conf's strings must outlive it.  NULL with err on failure.
+ */
+struct kad_net *kad_net_start(struct p2p_host *h, struct event_base *base,
+	    const struct kad_net_conf *conf, char *err, size_t errlen);
+void	kad_net_stop(struct kad_net *kn);
+/* The host's connection events, from the worker's callbacks. */
+void	kad_net_identified(struct kad_net *kn, struct p2p_conn *c);
+void	kad_net_closed(struct kad_net *kn, struct p2p_conn *c);
+/* A topic joined (join 1) or left: its rendezvous starts or stops. */
+int	kad_net_topic(struct kad_net *kn, const char *topic, int join);
 
 #endif

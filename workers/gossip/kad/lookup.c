@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 enum lp_state {
 	LP_HEARD = 0,		/* known, not asked */

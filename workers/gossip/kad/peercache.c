@@ -22,7 +22,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 #define CACHE_ADDRS_MAX	16	/* addresses kept per cached peer */
 

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 /* An intrusive hash chain link; every stored struct starts with one. */
 struct hnode {

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 static int
 key_ok(const struct kad_msg *req)

@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "kad.h"
+#include "kad/kad.h"
 
 void
 kad_kpos(const uint8_t *key, size_t len, struct kad_kpos *out)
