@@ -413,6 +413,7 @@ gossip_kad_start(struct gossip_ctx *g)
 	kc.cache_dir = config_str(cfg, "p2p_peer_cache_dir");
 	kc.allow_private = config_bool(cfg, "p2p_allow_private_ips");
 	kc.dns_servers = config_str(cfg, "dnsaddr_servers");
+	kc.sweep_ms = config_duration_ms(cfg, "p2p_dht_cleanup_interval");
 	if ((g->kad = kad_net_start(&g->host, g->p->base, &kc, err,
 	    sizeof(err))) == NULL)
 		fatal_config("p2p_dht_mode: %s", err);

@@ -7,7 +7,7 @@
  * records live 48 h); its providers are looked up 1 s after start and every
  * 30 s; the table is refreshed by a self lookup every 10 minutes and the
  * caller is asked for peers when it holds 10 or fewer (go's fixLowPeers,
- * every 2 minutes); expired provider records are swept hourly.  No I/O:
+ * every 2 minutes); expired provider records are swept hourly (or as set).  No I/O:
  * requests leave through ops->request and answers come back through
  * kad_dht_answer/_failed with the request's token; the clock is the
  * caller's.  The gossip worker's glue ties it to the libp2p host.
@@ -50,6 +50,7 @@ struct kad_dht {
 	struct run		 runs[KAD_RUNS_MAX];
 	uint64_t		 next_token;
 	uint64_t		 next_refresh_ms, next_fixlow_ms, next_sweep_ms;
+	uint64_t		 sweep_ms;
 	struct kad_dht_stats	 st;
 };
 
@@ -95,6 +96,7 @@ kad_dht_new(int mode, const uint8_t *self, size_t self_len,
 	d->next_token = 1;
 	d->next_refresh_ms = now_ms + KAD_REFRESH_MS;
 	d->next_fixlow_ms = now_ms + KAD_FIXLOW_MS;
+	d->sweep_ms = KAD_SWEEP_MS;
 	d->next_sweep_ms = now_ms + KAD_SWEEP_MS;
 	return d;
 }
@@ -111,6 +113,15 @@ kad_dht_free(struct kad_dht *d)
 	kad_providers_free(d->provs);
 	kad_table_fini(&d->table);
 	free(d);
+}
+
+void
+kad_dht_set_sweep(struct kad_dht *d, uint64_t every_ms)
+{
+	if (every_ms == 0)
+		return;
+	d->next_sweep_ms = d->next_sweep_ms - d->sweep_ms + every_ms;
+	d->sweep_ms = every_ms;
 }
 
 int
@@ -431,7 +442,7 @@ kad_dht_tick(struct kad_dht *d, uint64_t now_ms)
 			d->ops->want_peers(d->arg);
 	}
 	if (now_ms >= d->next_sweep_ms) {
-		d->next_sweep_ms = now_ms + KAD_SWEEP_MS;
+		d->next_sweep_ms = now_ms + d->sweep_ms;
 		if (d->provs != NULL)
 			(void)kad_providers_sweep(d->provs, now_ms);
 	}

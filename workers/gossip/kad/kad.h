@@ -440,6 +440,8 @@ void	kad_dht_answer(struct kad_dht *d, uint64_t token, const uint8_t *from,
 	    size_t from_len, const struct kad_msg *m, uint64_t now_ms);
 void	kad_dht_failed(struct kad_dht *d, uint64_t token, const uint8_t *from,
 	    size_t from_len, uint64_t now_ms);
+/* How often expired provider records go (default KAD_SWEEP_MS). */
+void	kad_dht_set_sweep(struct kad_dht *d, uint64_t every_ms);
 /* Run the schedules and lookup deadlines; call about once a second. */
 void	kad_dht_tick(struct kad_dht *d, uint64_t now_ms);
 
@@ -536,6 +538,7 @@ struct kad_net_conf {
 	const char	 *cache_dir;	/* borrowed; NULL: no peer cache */
 	int		  allow_private;	/* dial private addresses */
 	const char	 *dns_servers;	/* borrowed; NULL: resolv.conf */
+	uint64_t	  sweep_ms;	/* provider GC; 0: KAD_SWEEP_MS */
 };
 
 /*

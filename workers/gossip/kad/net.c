@@ -666,6 +666,7 @@ kad_net_start(struct p2p_host *h, struct event_base *base,
 		free(kn);
 		return NULL;
 	}
+	kad_dht_set_sweep(kn->dht, conf->sweep_ms);
 	if (conf->mode == KAD_MODE_SERVER &&
 	    p2p_host_add_proto(h, &kad_proto, kn) == -1) {
 		snprintf(err, errlen, "the host's protocol table is full");
