@@ -7,10 +7,10 @@
  * records live 48 h); its providers are looked up 1 s after start and every
  * 30 s; the table is refreshed by a self lookup every 10 minutes and the
  * caller is asked for peers when it holds 10 or fewer (go's fixLowPeers,
- * every 2 minutes); expired provider records are swept hourly (or as set).  No I/O:
- * requests leave through ops->request and answers come back through
- * kad_dht_answer/_failed with the request's token; the clock is the
- * caller's.  The gossip worker's glue ties it to the libp2p host.
+ * every 2 minutes); expired provider records are swept hourly (or every
+ * p2p_dht_cleanup_interval).  No I/O: requests leave through ops->request
+ * and answers come back through kad_dht_answer/_failed with the request's
+ * token; the clock is the caller's.  The gossip worker's glue ties it to the libp2p host.
  */
 #include <stdlib.h>
 #include <string.h>

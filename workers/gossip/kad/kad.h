@@ -265,7 +265,7 @@ size_t	kad_providers_count(const struct kad_providers *ps);
 /* Heap bytes held (allocation sizes, not counting malloc's own headers). */
 size_t	kad_providers_bytes(const struct kad_providers *ps);
 
-/* ---- lookup.c: iterative lookups ------------------------------------------ */
+/* ---- lookup.c: iterative lookups ----------------------------------------- */
 
 #define KAD_QUERY_TIMEOUT_MS	10000	/* per query */
 #define KAD_LOOKUP_TIMEOUT_MS	60000	/* per lookup */
@@ -367,7 +367,7 @@ int	kad_server_handle(struct kad_table *t, struct kad_providers *ps,
 	    size_t from_len, const struct kad_msg *req, struct kad_msg *resp,
 	    size_t *rejected, uint64_t now_ms);
 
-/* ---- dht.c: one DHT node (table, store, lookups, schedules) --------------- */
+/* ---- dht.c: one DHT node (table, store, lookups, schedules) -------------- */
 
 enum kad_mode {
 	KAD_MODE_OFF = 0,
@@ -487,7 +487,7 @@ int	kad_dnsaddr_is(const char *text);
 int	kad_dnsaddr_txt(const uint8_t *txt, size_t len, const char *peer,
 	    char *out, size_t outcap);
 
-/* ---- peercache.c: teranode_peers.json -------------------------------------- */
+/* ---- peercache.c: teranode_peers.json ------------------------------------ */
 
 #define KAD_PEERCACHE_FILE	"teranode_peers.json"
 #define KAD_PEERCACHE_TTL_S	(24 * 3600)
@@ -525,7 +525,7 @@ int	kad_peercache_save(const char *dir, const struct kad_cache_peer *peers,
 	    size_t n, char *err, size_t errlen);
 void	kad_peercache_free(struct kad_cache_peer *peers, size_t n);
 
-/* ---- net.c: the DHT on the libp2p host (the gossip worker) ---------------- */
+/* ---- net.c: the DHT on the libp2p host (the gossip worker) --------------- */
 
 struct p2p_host;
 struct p2p_conn;

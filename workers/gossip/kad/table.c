@@ -6,9 +6,9 @@
  * stays empty).  Only DHT servers get in; a full bucket makes room only by
  * dropping an entry that has not been useful for KAD_USEFUL_GRACE_MS, so a
  * stream of newcomers cannot push out long-lived peers that answer (the
- * aim of go-libp2p-kbucket's replaceable flag, with a simpler rule).  Buckets are
- * allocated on first use, so an empty table costs a few KiB.  Pure: the
- * caller gives the clock.
+ * aim of go-libp2p-kbucket's replaceable flag, with a simpler rule).
+ * Buckets are allocated on first use, so an empty table costs a few KiB.
+ * Pure: the caller gives the clock.
  */
 #include <stdlib.h>
 #include <string.h>
