@@ -10,7 +10,7 @@
  * every 2 minutes); expired provider records are swept hourly (or every
  * p2p_dht_cleanup_interval).  No I/O: requests leave through ops->request
  * and answers come back through kad_dht_answer/_failed with the request's
- * token; the clock is the caller's.  The gossip worker's glue ties it to the libp2p host.
+ * token; the clock is the caller's.  net.c ties it to the libp2p host.
  */
 #include <stdlib.h>
 #include <string.h>
