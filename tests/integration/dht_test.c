@@ -135,8 +135,10 @@ START_TEST(peer_cache_reconnects)
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "peer cache", 5000), 0);
 	/* stop, and start again in the same directory with a dead bootstrap */
 	snprintf(dir, sizeof(dir), "%s", n.d.dir);
-	kill(n.d.pid, SIGTERM);
+	ck_assert_int_eq(kill(n.d.pid, SIGTERM), 0);
 	ck_assert_int_ge(h_wait_exit(&n.d, 10000), 0);
+	close(n.d.out_fd);
+	free(n.d.log);
 	ck_assert_ptr_nonnull(jspeer_wait(&js, "\"event\":\"disconnect\"",
 	    n.peer_id, 10000));
 	snprintf(extra, sizeof(extra), "p2p_port = %d\np2p_dht_mode = server\n"
