@@ -4,10 +4,12 @@
  * node, finds a js peer that provides the block topic (the key go-libp2p's
  * routing discovery uses) and connects to it; a js node finds terap2p as a
  * provider of the topic; a restarted terap2p redials the peers of its peer
- * cache when no bootstrap is reachable.  Everything on 127.0.0.1.
+ * cache when no bootstrap is reachable; a /dnsaddr bootstrap entry is
+ * resolved through a dnsmasq the test starts.  Everything on 127.0.0.1.
  */
 #include <check.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +160,41 @@ START_TEST(peer_cache_reconnects)
 }
 END_TEST
 
+/* /dnsaddr/boot.test/p2p/<id> through dnsmasq on 127.0.0.1, never resolv.conf. */
+START_TEST(dnsaddr_bootstrap)
+{
+	static struct jspeer	boot;
+	static struct node	n;
+	char			txt[512], port[32], more[512];
+	pid_t			dns;
+	int			dport = h_free_port();
+
+	jspeer_start(&boot, dht_args);
+	snprintf(txt, sizeof(txt), "--txt-record=_dnsaddr.boot.test,dnsaddr=%s",
+	    boot.addr);
+	snprintf(port, sizeof(port), "--port=%d", dport);
+	if ((dns = fork()) == 0) {
+		execl("/usr/sbin/dnsmasq", "dnsmasq", "-k", "--no-resolv",
+		    "--no-hosts", "--conf-file=/dev/null", "--pid-file=",
+		    "--local=/test/", port, "--listen-address=127.0.0.1",
+		    "--bind-interfaces", txt, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_gt(dns, 0);
+	snprintf(more, sizeof(more), "p2p_bootstrap_peers = /dnsaddr/boot.test"
+	    "/p2p/%s\ndnsaddr_servers = 127.0.0.1:%d\n", boot.peer_id, dport);
+	node_start(&n, more);
+	ck_assert_msg(jspeer_wait(&boot, "\"event\":\"connect\"", n.peer_id,
+	    30000) != NULL, "terap2p never dialed the /dnsaddr bootstrap");
+	(void)h_wait_log(&n.d, "gossip", "(read what is logged)", 200);
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "/dnsaddr gave 1 "), 1);
+	h_stop(&n.d);
+	kill(dns, SIGTERM);
+	waitpid(dns, NULL, 0);
+	jspeer_stop(&boot);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -170,6 +207,7 @@ main(void)
 	tcase_add_test(tc, finds_js_provider_through_js_bootstrap);
 	tcase_add_test(tc, js_finds_terap2p_as_provider);
 	tcase_add_test(tc, peer_cache_reconnects);
+	tcase_add_test(tc, dnsaddr_bootstrap);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
