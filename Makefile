@@ -18,7 +18,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl libcurl libcares
+	   libevent_openssl openssl libcurl grpc libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -43,16 +43,33 @@ PROTOS = \
 	proto/libp2p_noise.proto \
 	proto/libp2p_identify.proto \
 	proto/libp2p_pubsub.proto \
-	proto/kad_dht.proto
+	proto/kad_dht.proto \
+	proto/google/protobuf/empty.proto \
+	proto/p2p_api.proto \
+	proto/google/protobuf/timestamp.proto \
+	proto/model/model.proto \
+	proto/blockchain_api.proto \
+	proto/blockassembly_api.proto \
+	proto/grpc_reflection.proto
+
+# Teranode's blockchain and block-assembly messages (the Kafka bridge's client)
+CHAIN_PROTO_SRCS = \
+	$(GEN)/blockchain_api.pb-c.c \
+	$(GEN)/blockassembly_api.pb-c.c \
+	$(GEN)/model/model.pb-c.c \
+	$(GEN)/google/protobuf/empty.pb-c.c \
+	$(GEN)/google/protobuf/timestamp.pb-c.c
 
 COMMON_SRCS = \
 	common/config.c \
 	common/config_keys.c \
 	common/config_src.c \
+	common/grpc_loop.c \
 	common/ipc.c \
 	common/ipc_codec.c \
 	common/log.c \
 	common/proc.c \
+	common/redact.c \
 	common/util.c \
 	$(GEN)/ipc.pb-c.c
 
@@ -90,6 +107,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gate.c \
 	workers/gossip/pubsub/meshsub.c \
+	workers/gossip/teranode/catchup_ipc.c \
 	workers/gossip/teranode/handlers.c \
 	workers/gossip/teranode/health.c \
 	workers/gossip/teranode/local.c \
@@ -112,6 +130,7 @@ GOSSIP_PUBSUB_SRCS = \
 
 # Teranode's messages, peer registry, selector and sync coordinator: pure
 GOSSIP_TERANODE_SRCS = \
+	workers/gossip/teranode/catchup.c \
 	workers/gossip/teranode/registry.c \
 	workers/gossip/teranode/sync.c \
 	workers/gossip/teranode/msg.c \
@@ -136,12 +155,17 @@ KAD_NET_SRCS = \
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c \
 	workers/kafka_bridge/kafka_bridge_attrib.c \
+	workers/kafka_bridge/kafka_bridge_chain.c \
+	workers/kafka_bridge/kafka_bridge_chain_notify.c \
+	workers/kafka_bridge/kafka_bridge_chainmsg.c \
 	workers/kafka_bridge/kafka_bridge_codec.c \
 	workers/kafka_bridge/kafka_bridge_conf.c \
 	workers/kafka_bridge/kafka_bridge_consumer.c \
 	workers/kafka_bridge/kafka_bridge_mock.c \
 	workers/kafka_bridge/kafka_bridge_producer.c \
-	$(GEN)/kafka_messages.pb-c.c
+	workers/kafka_bridge/kafka_bridge_rpc.c \
+	$(GEN)/kafka_messages.pb-c.c \
+	$(CHAIN_PROTO_SRCS)
 
 BANS_SRCS = \
 	workers/ban_manager/ban_manager.c \
@@ -155,15 +179,25 @@ BANS_SRCS = \
 	$(GEN)/bans_sql.c
 
 API_PURE_SRCS = \
+	workers/api/api_grpc_codec.c \
 	workers/api/api_http.c \
 	workers/api/api_json.c \
+	workers/api/api_metrics.c \
 	workers/api/api_route.c \
-	workers/api/api_ws.c
+	workers/api/api_ws.c \
+	$(GEN)/google/protobuf/empty.pb-c.c \
+	$(GEN)/p2p_api.pb-c.c
 
 API_SRCS = \
 	workers/api/api.c \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
+	workers/api/api_grpc.c \
+	workers/api/api_grpc_cache.c \
+	workers/api/api_grpc_peer.c \
+	workers/api/api_grpc_reflect.c \
+	$(GEN)/grpc_reflection.pb-c.c \
+	$(GEN)/api_grpc_desc.c \
 	workers/api/api_hub.c \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \
@@ -186,6 +220,7 @@ UNIT_TESTS = \
 	config \
 	config_teranode \
 	util \
+	redact \
 	ipc_codec \
 	ipc \
 	supervisor_backoff \
@@ -212,12 +247,15 @@ UNIT_TESTS = \
 	kad_server \
 	kad_dht \
 	kad_dnsaddr \
-	kad_peercache
+	kad_peercache \
+	gossip_catchup \
+	api_grpc_codec
 
 UNIT_config_SRCS = $(COMMON_SRCS)
 UNIT_config_teranode_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
+UNIT_redact_SRCS = $(COMMON_SRCS)
 UNIT_ipc_codec_SRCS = $(COMMON_SRCS)
 UNIT_ipc_SRCS = $(COMMON_SRCS)
 UNIT_supervisor_backoff_SRCS = $(COMMON_SRCS) supervisor/supervisor_backoff.c
@@ -246,9 +284,12 @@ UNIT_kad_server_SRCS = $(KAD_SRCS)
 UNIT_kad_dht_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
+UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c
+	workers/kafka_bridge/kafka_bridge_chainmsg.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
 UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_attrib.c
 
 # ---- integration tests: tests/integration/<name>_test.c, run against the daemon ----
@@ -256,6 +297,7 @@ UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge
 INTEG_TESTS = \
 	kafka_bridge \
 	api_rest \
+	api_harden \
 	api_ws \
 	api_ctl \
 	api_dashboard \
@@ -267,12 +309,15 @@ INTEG_TESTS = \
 	e2e \
 	bans_store \
 	bans \
-	dht
+	dht \
+	grpc_peer \
+	chain
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
+INTEG_api_harden_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
 INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -280,13 +325,15 @@ INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
+INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
+INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c tests/integration/kafka_harness.c
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c
 INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c tests/integration/kafka_harness.c \
-	tests/integration/jspeer.c
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c tests/integration/chainfake.c
 
 # ---- libFuzzer targets: tests/fuzz/fuzz_<name>.c (clang) ----
 
@@ -294,6 +341,8 @@ FUZZ_TARGETS = \
 	kafka_decode \
 	api_http \
 	api_ws \
+	api_json \
+	redact \
 	config \
 	ipc_envelope \
 	ban_addr \
@@ -304,13 +353,17 @@ FUZZ_TARGETS = \
 	peerid \
 	pubsub_rpc \
 	tmsg \
-	kad
+	kad \
+	chain_response \
+	grpc_peer
 
 FUZZ_config_SRCS = $(COMMON_SRCS)
 FUZZ_api_http_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 FUZZ_api_ws_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_api_json_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
+FUZZ_redact_SRCS = $(COMMON_SRCS)
 FUZZ_ipc_envelope_SRCS = $(COMMON_SRCS)
-FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c
+FUZZ_ban_addr_SRCS = workers/ban_manager/ban_manager_addr.c common/util.c common/log.c
 FUZZ_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
@@ -319,9 +372,15 @@ FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
+FUZZ_grpc_peer_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS) \
+	workers/gossip/teranode/catchup.c workers/api/api_grpc_reflect.c \
+	$(GEN)/grpc_reflection.pb-c.c $(GEN)/api_grpc_desc.c
 
 FUZZ_kafka_decode_SRCS = workers/kafka_bridge/kafka_bridge_codec.c common/util.c \
-	common/log.c $(GEN)/kafka_messages.pb-c.c
+	common/log.c $(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
+FUZZ_chain_response_SRCS = workers/kafka_bridge/kafka_bridge_chainmsg.c \
+	workers/kafka_bridge/kafka_bridge_codec.c common/util.c common/log.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS)
 
 # ---- rules ----
 
@@ -347,6 +406,15 @@ $(GEN)/bans_sql.c: sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql))
 	@echo "  SQL     $@"
 	$(Q)sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
 $(B)/obj/gen/bans_sql.o: CFLAGS += -Iworkers/ban_manager
+
+# PeerService's descriptors for gRPC server reflection, compiled in.
+$(GEN)/api_grpc_desc.c: workers/api/embed_desc.sh proto/p2p_api.proto \
+	proto/google/protobuf/empty.proto
+	@mkdir -p $(GEN)
+	@echo "  DESC    $@"
+	$(Q)protoc-c --proto_path=proto --include_imports \
+	    --descriptor_set_out=$(GEN)/p2p_api.desc proto/p2p_api.proto
+	$(Q)sh workers/api/embed_desc.sh $(GEN)/p2p_api.desc > $@
 
 # The dashboard page, compiled into the daemon.
 $(GEN)/api_dashboard_html.c: workers/api/embed_html.sh workers/api/dashboard.html
@@ -449,12 +517,13 @@ test: deps-test $(INTEROP_STAMP)
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(B)/bench/kad_bench \
-	$(B)/terap2pd $(INTEROP_STAMP)
+	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
 	$(Q)$(B)/bench/kad_bench 50
+	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----
 
@@ -496,6 +565,13 @@ $(B)/bench/kad_bench: $(call obj,bench/kad_bench.c $(KAD_SRCS))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/grpc_bench: $(call obj,bench/grpc_bench.c bench/bench_daemon.c \
+	$(COMMON_SRCS) $(GOSSIP_WIRE_SRCS) $(GEN)/p2p_api.pb-c.c \
+	$(GEN)/google/protobuf/empty.pb-c.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c bench/bench_daemon.c $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -507,7 +583,7 @@ BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(B)/bench/kad_bench \
-	$(B)/terap2pd $(INTEROP_STAMP)
+	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 	@echo "== gossipsub ingest ($$(date -u +%F))"
@@ -516,6 +592,8 @@ bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
 	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes ($$(date -u +%F))"
 	$(Q)$(B)/bench/kad_bench
+	@echo "== gRPC PeerService: IsPeerUnhealthy, GetPeer, 8 callers ($$(date -u +%F))"
+	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 1000 5
 
 bench: bench-kafka
 
@@ -526,7 +604,8 @@ bench-short: bench-kafka-short
 bench-kafka-short: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
 	$(Q)bench/kafka_bench.sh $(B) 2000 100
 $(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
-	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c))
+	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c \
+	$(CHAIN_PROTO_SRCS)))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

@@ -72,7 +72,10 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 	fp = fopen(conf, "w");
 	fprintf(fp, "data_dir = %s/data\np2p_listen_addresses = 127.0.0.1\n"
 	    "p2p_port = %d\np2p_httpListenAddress = 127.0.0.1:%d\n"
-	    "log_level = warn\n%s\n", d->dir, port, port + 1000, extra);
+	    "log_level = warn\n", d->dir, port, port + 1000);
+	if (strstr(extra, "p2p_grpcListenAddress") == NULL)
+		fprintf(fp, "p2p_grpcListenAddress = 127.0.0.1:%d\n", port + 2000);
+	fprintf(fp, "%s\n", extra);
 	fclose(fp);
 	if ((d->pid = fork()) == 0) {
 		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);

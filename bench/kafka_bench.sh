@@ -19,7 +19,7 @@ trap cleanup EXIT INT TERM
 
 mkfifo "$dir/in"
 "$B/tests/kafka_mock_broker" -t blocks -t subtrees -t rejectedtx \
-	-t invalid-blocks -t invalid-subtrees -t blockchain-notifications \
+	-t invalid-blocks -t invalid-subtrees \
 	<"$dir/in" >"$dir/out" &
 broker=$!
 exec 3>"$dir/in"
@@ -30,7 +30,7 @@ until grep -q '^bootstrap=' "$dir/out" 2>/dev/null; do
 done
 bootstrap=$(sed -n 's/^bootstrap=//p' "$dir/out")
 mkdir -p "$dir/data/run"
-printf 'data_dir = %s/data\nclientName = bench\nKAFKA_HOSTS = %s\n' \
+printf 'data_dir = %s/data\nclientName = bench\nKAFKA_HOSTS = %s\nblockchain_grpcAddress =\nblockassembly_grpcAddress =\n' \
 	"$dir" "$bootstrap" >"$dir/terap2p.conf"
 
 echo "Kafka bridge bench: $N announcements, at most $W in flight, broker $bootstrap"

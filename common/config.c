@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "config_src.h"
+#include "redact.h"
 #include "tp.h"
 #include "util.h"
 
@@ -671,21 +672,6 @@ config_notice(const struct config *cfg, size_t i)
 	return i < cfg->src.nnotices ? cfg->src.notices[i] : NULL;
 }
 
-/* Mask the password of a URL's userinfo: scheme://user:pw@host -> user:****@ */
-static void
-mask_url_password(const char *in, char *out, size_t len)
-{
-	const char	*scheme = strstr(in, "://"), *colon, *at;
-
-	snprintf(out, len, "%s", in);
-	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
-		return;
-	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-	if (colon == NULL)
-		return;
-	snprintf(out, len, "%.*s****%s", (int)(colon + 1 - in), in, at);
-}
-
 static void
 print_value(const struct cfg_key *k, const struct cfg_value *v, FILE *out)
 {
@@ -702,7 +688,7 @@ print_value(const struct cfg_key *k, const struct cfg_value *v, FILE *out)
 		for (j = 0; j < v->list.n; j++)
 			fprintf(out, "%s%s", j ? " | " : " ", v->list.v[j]);
 	else {
-		mask_url_password(v->text, buf, sizeof(buf));
+		redact_url(v->text, buf, sizeof(buf));
 		fprintf(out, " %s", buf);
 	}
 }

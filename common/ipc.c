@@ -740,6 +740,17 @@ ipc_sub_open(struct ipc *hub, const char *name, ipc_event_cb *cb, void *arg)
 	return sb;
 }
 
+void
+ipc_sub_close(struct ipc_sub *sb)
+{
+	if (sb == NULL)
+		return;
+	LIST_REMOVE(sb, entry);
+	event_free(sb->ev);
+	nng_close(sb->sock);
+	free(sb);
+}
+
 int
 ipc_subscribe(struct ipc_sub *sb, Tp__Envelope__BodyCase kind)
 {

@@ -122,6 +122,9 @@ typedef void ipc_event_cb(void *arg, const ipc_env *ev);
 struct ipc_sub	*ipc_sub_open(struct ipc *, const char *name, ipc_event_cb *cb,
 		    void *arg);
 int		 ipc_subscribe(struct ipc_sub *, Tp__Envelope__BodyCase kind);
+/* Close a SUB socket before its callback's arg goes away (not from inside
+ * that callback); NULL is ignored. */
+void		 ipc_sub_close(struct ipc_sub *);
 
 /* Counters for Stats. */
 struct ipc_counters {

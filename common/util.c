@@ -282,6 +282,52 @@ util_duration_format(uint64_t ms, char *out, size_t outlen)
 		snprintf(out + o, outlen - o, "%llums", (unsigned long long)rest);
 }
 
+/* Length of the UTF-8 sequence at s[0..n), 0 if it is not valid. */
+static size_t
+util_utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t		len;
+	uint32_t	cp, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2, cp = s[0] & 0x1f, min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3, cp = s[0] & 0x0f, min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+util_utf8_check(const char *s, size_t n, size_t *bad)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, l;
+
+	while (i < n) {
+		if ((l = util_utf8_seq(u + i, n - i)) == 0) {
+			if (bad != NULL)
+				*bad = i;
+			return -1;
+		}
+		i += l;
+	}
+	return 0;
+}
+
 int
 util_mkdirs(const char *path, unsigned mode)
 {

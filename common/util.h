@@ -39,6 +39,13 @@ int	util_duration_parse(const char *s, uint64_t *ms);
 /* Format ms as the shortest Go-style duration ("24h0m0s" -> "24h"). */
 void	util_duration_format(uint64_t ms, char *out, size_t outlen);
 
+/*
+ * Check that s[0..n) is strict UTF-8 (no overlong forms, no surrogates,
+ * nothing past U+10FFFF).  0 if valid; -1 with *bad (may be NULL) the
+ * offset of the first invalid byte.
+ */
+int	util_utf8_check(const char *s, size_t n, size_t *bad);
+
 /* Create a directory and its parents with mode; 0 if it exists. */
 int	util_mkdirs(const char *path, unsigned mode);
 

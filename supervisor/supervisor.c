@@ -199,8 +199,14 @@ sup_worker_exited(struct sup_ctx *sc, struct sup_worker *w, int status)
 	evtimer_del(w->ready_ev);
 	if (WIFSIGNALED(status)) {
 		w->last_exit = -WTERMSIG(status);
-		log_info("worker %s killed by signal %d", w->role->name,
-		    WTERMSIG(status));
+		/* a crash or a kill from outside is worth a warning; ours not */
+		if (sc->stopping)
+			log_info("worker %s killed by signal %d", w->role->name,
+			    WTERMSIG(status));
+		else
+			log_warn("worker %s killed by signal %d (%s)",
+			    w->role->name, WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
 	} else {
 		w->last_exit = WEXITSTATUS(status);
 		log_info("worker %s exited with code %d", w->role->name,
@@ -572,8 +578,9 @@ supervisor_main(const struct sup_args *a)
 		proc_log_setup(sc.cfg, a->o.verbose);
 	}
 	if (sup_lock(&sc, config_str(sc.cfg, "run_dir")) == -1) {
+		/* restarting would not help: another node owns data_dir */
 		config_free(sc.cfg);
-		return TP_EXIT_RUNTIME;
+		return TP_EXIT_CONFIG;
 	}
 	sc.started_wall = util_wall_ms();
 	log_info("terap2pd %s starting (config %s, data_dir %s)", TP_VERSION,

@@ -29,11 +29,12 @@ const struct proc_role sup_roles[] = {
 };
 const size_t sup_nroles = TP_ARRAY_LEN(sup_roles);
 
+/* To stdout with exit 0 when asked for (-h), else to stderr with exit 2. */
 static void
-usage(void)
+usage(FILE *out, int code)
 {
-	fprintf(stderr,
-	    "usage: terap2pd [-dnvV] [-f file] [-s dir] [-R role]\n"
+	fprintf(out,
+	    "usage: terap2pd [-dhnvV] [-f file] [-s dir] [-R role]\n"
 	    "  -f file  settings file (default %s if it exists,\n"
 	    "           else the embedded defaults)\n"
 	    "  -s dir   folder of Teranode's settings.conf and settings_local.conf\n"
@@ -44,8 +45,9 @@ usage(void)
 	    "  -n       check the settings, print each with its origin (secrets\n"
 	    "           masked), exit\n"
 	    "  -R role  run one worker: gossip, kafka, bans or api\n"
-	    "  -V       print the version\n", TP_CONF_DEFAULT);
-	exit(TP_EXIT_CONFIG);
+	    "  -V, --version  print the version\n"
+	    "  -h, --help     print this help\n", TP_CONF_DEFAULT);
+	exit(code);
 }
 
 static const struct proc_role *
@@ -98,6 +100,14 @@ main(int argc, char **argv)
 	int			 ch, check = 0;
 
 	memset(&a, 0, sizeof(a));
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			usage(stdout, TP_EXIT_OK);
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("terap2pd %s\n", TP_VERSION);
+			return TP_EXIT_OK;
+		}
+	}
 	while ((ch = getopt(argc, argv, "df:hnR:s:vV")) != -1) {
 		switch (ch) {
 		case 'd':
@@ -128,12 +138,15 @@ main(int argc, char **argv)
 		case 'V':
 			printf("terap2pd %s\n", TP_VERSION);
 			return TP_EXIT_OK;
+		case 'h':
+			usage(stdout, TP_EXIT_OK);
+			break;
 		default:
-			usage();
+			usage(stderr, TP_EXIT_CONFIG);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, TP_EXIT_CONFIG);
 	if (a.o.conf_path == NULL && access(TP_CONF_DEFAULT, F_OK) == 0)
 		a.o.conf_path = TP_CONF_DEFAULT;
 	if (check)

@@ -229,20 +229,28 @@ ctl_show_ban(const cJSON *o)
 
 /* ---- commands ---- */
 
-static int
-ctl_usage(void)
+static void
+ctl_help(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: terap2pctl [-u URL] [-k KEY] [--json] [--cacert FILE] "
 	    "[--insecure] COMMAND\n"
+	    "       terap2pctl -h | --help | --version\n"
 	    "  status | health\n"
 	    "  peers [PEER_ID] | connect MULTIADDR | disconnect PEER_ID\n"
-	    "  bans [list] | bans add ADDR|PEER_ID [DURATION [REASON]]\n"
+	    "  bans [list] | bans add [--force] ADDR|PEER_ID [DURATION [REASON]]"
+	    "\n    (--force: allow a subnet wider than /8 IPv4 or /32 IPv6)\n"
 	    "  bans remove KEY | bans check ADDR|PEER_ID | bans clear\n"
 	    "  scores [list] | scores get PEER_ID | scores add PEER_ID REASON"
 	    " | scores reset PEER_ID\n"
 	    "  announce block|subtree|mining_on|rejected_tx FIELD=VALUE...\n"
 	    "URL: $TERAP2P_URL or http://127.0.0.1:9906; KEY: $TERAP2P_API_KEY\n");
+}
+
+static int
+ctl_usage(void)
+{
+	ctl_help(stderr);
 	return 2;
 }
 
@@ -331,12 +339,22 @@ ctl_disconnect(struct ctl *c, int argc, char **argv)
 static int
 ctl_bans_add(struct ctl *c, int argc, char **argv)
 {
-	cJSON	*o = cJSON_CreateObject();
+	cJSON	*o;
 	char	*s;
-	int	 rc;
+	int	 rc, force = 0;
 
+	if (argc > 0 && strcmp(argv[0], "--force") == 0) {
+		force = 1;
+		argc--;
+		argv++;
+	}
+	if (argc < 1 || argc > 3)
+		return ctl_usage();
+	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, ctl_is_peer(argv[0]) ? "peer_id" : "addr",
 	    argv[0]);
+	if (force)
+		cJSON_AddTrueToObject(o, "force");
 	if (argc > 1)
 		cJSON_AddStringToObject(o, "duration", argv[1]);
 	if (argc > 2)
@@ -360,7 +378,7 @@ ctl_bans(struct ctl *c, int argc, char **argv)
 	if (strcmp(sub, "clear") == 0 && argc == 2)
 		return ctl_finish(c, ctl_request(c, "DELETE", "/api/v1/bans",
 		    NULL), ctl_show_ok);
-	if (strcmp(sub, "add") == 0 && argc >= 3 && argc <= 5)
+	if (strcmp(sub, "add") == 0 && argc >= 3 && argc <= 6)
 		return ctl_bans_add(c, argc - 2, argv + 2);
 	if (strcmp(sub, "remove") == 0 && argc == 3) {
 		ctl_path(path, sizeof(path), "/api/v1/bans/", argv[2], "");
@@ -468,6 +486,14 @@ main(int argc, char **argv)
 			c.json = 1;
 		else if (strcmp(argv[i], "--insecure") == 0)
 			c.insecure = 1;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			ctl_help(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("terap2pctl %s\n", TP_VERSION);
+			return 0;
+		}
 		else
 			return ctl_usage();
 	}

@@ -3,8 +3,10 @@
  * Kafka-protocol broker (librdkafka's mock cluster) and a DataHub served
  * over HTTP.  A block announced on the network ends up on Kafka's
  * `blocks` topic as KafkaBlockTopicMessage; a peer that is ahead of us,
- * with a healthy DataHub, becomes the sync peer once the local node says
- * it is RUNNING, and the sync coordinator's trigger reaches `blocks` too.
+ * with a healthy DataHub, becomes the sync peer once the local node's
+ * blockchain service (tests/interop/fake_blockchain.mjs on grpc-js) says it
+ * is RUNNING at height 10, and the sync coordinator's trigger reaches
+ * `blocks` too.
  */
 #include <check.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include <event2/http.h>
 
 #include "../../workers/kafka_bridge/kafka_bridge.h"
+#include "chainfake.h"
 #include "harness.h"
 #include "jspeer.h"
 #include "kafka_harness.h"
@@ -191,21 +194,22 @@ END_TEST
 
 START_TEST(sync_trigger_reaches_kafka)
 {
-	static const char *const fsm[] = { "destination", "RUNNING" };
 	Kafkamessage__KafkaBlockTopicMessage	*m;
 	struct broker				 b;
 	struct daemon				 d;
 	struct datahub				 dh;
-	struct jspeer				 js;
-	rd_kafka_t				*rk;
-	uint8_t					*v;
-	size_t					 len;
+	struct jspeer				 js, chain;
 	char					 json[1024], url[128];
-	int					 port = h_free_port();
+	char					 extra[256];
+	int					 port = h_free_port(), cport;
 
 	broker_start(&b);
 	datahub_start(&dh);
-	node_start(&d, &b, port, "p2p_health_check_interval = 1s\n");
+	/* the local node: Teranode's blockchain service, RUNNING at 10 */
+	cport = chainfake_start(&chain, 0, 10, "RUNNING");
+	snprintf(extra, sizeof(extra), "p2p_health_check_interval = 1s\n"
+	    "blockchain_grpcAddress = 127.0.0.1:%d\n", cport);
+	node_start(&d, &b, port, extra);
 	js_join(&js, &d, port);
 	/* js is far ahead, with a DataHub that answers */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1", dh.port);
@@ -214,12 +218,6 @@ START_TEST(sync_trigger_reaches_kafka)
 	    "\"best_height\":900000,\"best_block_hash\":\"" HASH_B "\","
 	    "\"fsm_state\":\"RUNNING\"}", js.peer_id, url);
 	jspeer_send_envelope(&js, PREFIX "-node_status", json);
-	/* the local node says it is RUNNING (Teranode's FSMState) */
-	rk = kt_producer(&b);
-	ck_assert_int_eq(kafka_codec_notification_encode(4, "", "", fsm, 2, &v,
-	    &len), 0);
-	kt_produce(rk, "blockchain-notifications", v, len);
-	kt_done(rk);
 	m = blocks_find(&b, HASH_B, 1, 30000);
 	ck_assert_msg(m != NULL, "no sync trigger on Kafka (DataHub hits: %d)",
 	    dh.hits);
@@ -230,6 +228,7 @@ START_TEST(sync_trigger_reaches_kafka)
 	kafkamessage__kafka_block_topic_message__free_unpacked(m, NULL);
 	jspeer_stop(&js);
 	h_stop(&d);
+	jspeer_stop(&chain);
 	datahub_stop(&dh);
 	broker_stop(&b);
 }

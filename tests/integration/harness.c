@@ -129,6 +129,14 @@ h_start_in(struct daemon *d, const char *dir, const char *extra)
 		if (strstr(extra, "p2p_httpListenAddress") == NULL)
 			fprintf(fp, "p2p_httpListenAddress = 127.0.0.1:%d\n",
 			    h_free_port());
+		/* no Teranode services unless the test brings (fakes of) them */
+		if (strstr(extra, "blockchain_grpcAddress") == NULL)
+			fprintf(fp, "blockchain_grpcAddress =\n");
+		if (strstr(extra, "blockassembly_grpcAddress") == NULL)
+			fprintf(fp, "blockassembly_grpcAddress =\n");
+		if (strstr(extra, "p2p_grpcListenAddress") == NULL)
+			fprintf(fp, "p2p_grpcListenAddress = 127.0.0.1:%d\n",
+			    h_free_port());
 		fprintf(fp, "%s\n", extra);
 		fclose(fp);
 	}

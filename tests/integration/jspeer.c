@@ -63,13 +63,20 @@ jspeer_wait(struct jspeer *j, const char *a, const char *b, int ms)
 void
 jspeer_start(struct jspeer *j, const char *const *args)
 {
+	jspeer_start_script(j, "tests/interop/peer.mjs", args);
+}
+
+void
+jspeer_start_script(struct jspeer *j, const char *script,
+    const char *const *args)
+{
 	const char	*argv[16];
 	const char	*line, *p;
 	int		 in[2], out[2], n = 0;
 
 	memset(j, 0, sizeof(*j));
 	argv[n++] = "node";
-	argv[n++] = "tests/interop/peer.mjs";
+	argv[n++] = script;
 	while (args != NULL && *args != NULL && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;

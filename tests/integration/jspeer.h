@@ -19,6 +19,10 @@ struct jspeer {
 
 /* Start a peer with extra arguments (NULL-terminated); waits for it to listen. */
 void	jspeer_start(struct jspeer *, const char *const *args);
+/* The same with another script speaking the same line protocol (its first
+ * line: {"event":"listening","peer":...,"addrs":[...]}). */
+void	jspeer_start_script(struct jspeer *, const char *script,
+	    const char *const *args);
 /* Send {"id":N,"cmd":cmd,<extra>} and wait for its answer line; returns it. */
 const char *jspeer_cmd(struct jspeer *, const char *cmd, const char *extra,
 	    int ms);

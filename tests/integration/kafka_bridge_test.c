@@ -10,9 +10,9 @@
  *     blocks/subtrees that kcat reads with the right key and fields;
  *   - rejectedtx reaches gossip as a Publish (external rejections do not),
  *     invalid-blocks reaches bans as AddBanScore for the announcing peer,
- *     invalid-subtrees falls back to the DataHub URL, local notifications
- *     become Publish requests or kafka.pub events, malformed ones are
- *     skipped;
+ *     invalid-subtrees falls back to the DataHub URL, malformed ones are
+ *     skipped (the local node's own notifications come from its blockchain
+ *     service over gRPC: tests/integration/chain_test.c);
  *   - kill -9 of the bridge mid-stream and a restart lose no message
  *     (duplicates counted, as at-least-once allows);
  *   - brokers down for 10 s then up: the queued messages arrive, a full
@@ -69,6 +69,7 @@ bridge_conf(struct daemon *d, const struct broker *b, const char *extra)
 	ck_assert_ptr_nonnull(fp);
 	fprintf(fp, "data_dir = %s/data\nclientName = kt\nKAFKA_HOSTS = %s\n"
 	    "kafka_session_timeout = 6s\n"
+	    "blockchain_grpcAddress =\nblockassembly_grpcAddress =\n"
 	    "kafka_rejectedTxConfig = kafka://%s/rejectedtx?replay=1\n%s\n",
 	    d->dir, b->bootstrap, b->bootstrap, extra != NULL ? extra : "");
 	fclose(fp);
@@ -440,41 +441,18 @@ START_TEST(gossip_events_reach_kafka)
 }
 END_TEST
 
-static void
-produce_notification(rd_kafka_t *rk, int type, const char *hash,
-    const char *const *kv, size_t nkv)
-{
-	uint8_t	*v;
-	size_t	 len;
-
-	ck_assert_int_eq(kafka_codec_notification_encode(type, hash,
-	    "https://me.example/api/v1", kv, nkv, &v, &len), 0);
-	kt_produce(rk, "blockchain-notifications", v, len);
-}
-
 START_TEST(consumed_topics_reach_gossip_and_bans)
 {
-	static const char *blockmeta[] = { "height", "812345", "header", "0100" };
-	static const char *fsmmeta[] = { "destination", "RUNNING" };
 	struct broker	 b;
 	struct daemon	 d;
 	struct fake	*f;
 	rd_kafka_t	*rk;
 	uint8_t		*v;
 	size_t		 len;
-	nng_socket	 sub;
-	nng_msg		*m;
-	ipc_env		*ev;
-	char		 url[300], err[128];
 
 	broker_start(&b);
 	bridge_conf(&d, &b, NULL);
 	f = fake_start(&d);
-	ck_assert_int_eq(nng_sub0_open(&sub), 0);
-	ck_assert_int_eq(ipc_url(d.run_dir, "kafka.pub", url, sizeof(url)), 0);
-	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 15000);
-	ck_assert_int_eq(nng_dial(sub, url, NULL, NNG_FLAG_NONBLOCK), 0);
 	bridge_spawn(&d);
 	usleep(300000);
 	/* H1 was announced by PEER_A: its invalid-blocks report scores A. */
@@ -492,30 +470,18 @@ START_TEST(consumed_topics_reach_gossip_and_bans)
 	kafka_codec_invalid_subtree_encode(H2, "https://b.example/api/v1",
 	    "bad tx", &v, &len);
 	kt_produce(rk, "invalid-subtrees", v, len);
-	produce_notification(rk, 2, H2, blockmeta, 4);
-	produce_notification(rk, 4, "", fsmmeta, 2);
 	kt_done(rk);
 
-	ck_assert_msg(wait_until(fake_npub, f, 2, 20000) == 0,
+	ck_assert_msg(wait_until(fake_npub, f, 1, 20000) == 0,
 	    "publishes: %zu\n%s", fake_npub(f), d.log);
 	ck_assert_msg(wait_until(fake_nban, f, 2, 10000) == 0, "bans: %zu\n%s",
 	    fake_nban(f), d.log);
 	usleep(300000);
 	pthread_mutex_lock(&f->mu);
-	ck_assert_uint_eq(f->npub, 2);	/* the external rejection is not */
-	ck_assert_int_eq(f->pub_kind[0] + f->pub_kind[1],
-	    TP__TOPIC_KIND__TOPIC_REJECTED_TX + TP__TOPIC_KIND__TOPIC_BLOCK);
-	if (f->pub_kind[0] != TP__TOPIC_KIND__TOPIC_REJECTED_TX) {
-		char	*t = f->pub_json[0];
-
-		f->pub_json[0] = f->pub_json[1];
-		f->pub_json[1] = t;
-	}
+	ck_assert_uint_eq(f->npub, 1);	/* the external rejection is not */
+	ck_assert_int_eq(f->pub_kind[0], TP__TOPIC_KIND__TOPIC_REJECTED_TX);
 	ck_assert_str_eq(f->pub_json[0], "{\"TxID\":\"" H1 "\",\"Reason\":"
 	    "\"missing inputs\",\"PeerID\":\"\"}");
-	ck_assert_str_eq(f->pub_json[1], "{\"Hash\":\"" H2 "\",\"Height\":812345,"
-	    "\"DataHubURL\":\"https://me.example/api/v1\",\"PeerID\":\"\","
-	    "\"Header\":\"0100\",\"Coinbase\":\"\"}");
 	ck_assert_uint_eq(f->nban, 2);
 	ck_assert_uint_eq(f->nlookup, 1);
 	ck_assert_str_eq(f->lookup_url, "https://b.example/api/v1");
@@ -528,19 +494,6 @@ START_TEST(consumed_topics_reach_gossip_and_bans)
 	ck_assert_str_eq(f->ban_reason[strcmp(f->ban_peer[0], PEER_B) == 0 ?
 	    0 : 1], "invalid_subtree");
 	pthread_mutex_unlock(&f->mu);
-
-	/* FSMState went to the sync coordinator over kafka.pub. */
-	ck_assert_int_eq(nng_recvmsg(sub, &m, 0), 0);
-	ck_assert_int_eq(ipc_decode((uint8_t *)nng_msg_body(m) + IPC_TAG_LEN,
-	    nng_msg_len(m) - IPC_TAG_LEN, &ev, err, sizeof(err)), 0);
-	ck_assert_int_eq(ev->body_case, TP__ENVELOPE__BODY_LOCAL_NOTIFICATION);
-	ck_assert_int_eq(ev->local_notification->type,
-	    TP__NOTIFICATION_TYPE__NOTIFY_FSM_STATE);
-	ck_assert_uint_eq(ev->local_notification->n_metadata, 1);
-	ck_assert_str_eq(ev->local_notification->metadata[0]->value, "RUNNING");
-	ipc_env_free(ev);
-	nng_msg_free(m);
-	nng_close(sub);
 	ck_assert_int_ge(h_count_log(&d, "kafka", "skipped: not a "
 	    "KafkaRejectedTxTopicMessage"), 1);
 

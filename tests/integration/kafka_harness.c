@@ -35,8 +35,7 @@ broker_start(struct broker *b)
 		close(out[0]);
 		execl(path, "kafka_mock_broker", "-t", "blocks:2",
 		    "-t", "subtrees", "-t", "rejectedtx", "-t", "invalid-blocks",
-		    "-t", "invalid-subtrees", "-t", "blockchain-notifications",
-		    (char *)NULL);
+		    "-t", "invalid-subtrees", (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);

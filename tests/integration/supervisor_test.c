@@ -230,11 +230,12 @@ START_TEST(two_supervisors_side_by_side)
 	wait_ready(&a);
 	wait_ready(&b);
 	ck_assert_int_ne(h_worker_pid(&a, "bans"), h_worker_pid(&b, "bans"));
-	/* a third on a's data_dir is refused, and a keeps running */
+	/* a third on a's data_dir is refused (2: do not restart it), and a
+	 * keeps running */
 	h_start_in(&c, a.dir, NULL);
 	status = h_wait_exit(&c, 5000);
 	ck_assert(status != -1 && WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 1);
+	ck_assert_int_eq(WEXITSTATUS(status), 2);
 	ck_assert_int_eq(h_count_log(&c, "supervisor", "already uses"), 1);
 	free(c.log);
 	if (c.out_fd >= 0)

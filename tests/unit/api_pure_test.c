@@ -239,6 +239,17 @@ START_TEST(json_body_checks)
 	ck_assert_str_eq(body_err("{\"addr\":\"x\",\"evil\":1}"),
 	    "unknown field \"evil\"");
 	ck_assert_str_eq(body_err("{\"until\":1}"), "field \"addr\" is required");
+	ck_assert_ptr_null(body_err(" {\"addr\":\"1.2.3.4\"}\r\n"));
+	ck_assert_str_eq(body_err("{\"addr\":\"1.2.3.4\"}x"), "trailing bytes "
+	    "after the JSON value (byte 18): send exactly one JSON object");
+	ck_assert_str_eq(body_err("{\"addr\":\"1.2.3.4\"}{}"), "trailing bytes "
+	    "after the JSON value (byte 18): send exactly one JSON object");
+	ck_assert_str_eq(body_err("{\"addr\":\"a\\u0000b\"}"),
+	    "\\u0000 is not accepted in a string (byte 10)");
+	/* an escaped backslash before u0000 is text, not an escape */
+	ck_assert_ptr_null(body_err("{\"addr\":\"a\\\\u0000\"}"));
+	ck_assert_str_eq(body_err("{\"addr\":\"\xc3\x28\"}"),
+	    "the body is not valid UTF-8 (byte 9)");
 	ck_assert_str_eq(body_err("{\"addr\":\"a\",\"addr\":\"b\"}"),
 	    "field \"addr\" is repeated");
 	ck_assert_str_eq(body_err("{\"addr\":\"a\",\"duration\":true}"),
@@ -419,6 +430,47 @@ START_TEST(metric_names)
 }
 END_TEST
 
+START_TEST(metrics_families)
+{
+	Tp__Stat		 st[3] = { TP__STAT__INIT, TP__STAT__INIT,
+				    TP__STAT__INIT };
+	Tp__Stat		*stp[3] = { &st[0], &st[1], &st[2] };
+	Tp__StatsRep		 rep = TP__STATS_REP__INIT;
+	Tp__WorkerStatus	 w = TP__WORKER_STATUS__INIT;
+	Tp__WorkerStatus	*wp = &w;
+	Tp__SupStatusRep	 sup = TP__SUP_STATUS_REP__INIT;
+	const Tp__StatsRep	*reps[1] = { &rep };
+	const char		*roles[1] = { "api" };
+	struct api_text		 t = { NULL, 0, 0 };
+
+	st[0].name = "http_2xx", st[0].value = 5;
+	st[1].name = "uptime_ms", st[1].value = 1500;
+	st[2].name = "new_thing_ms", st[2].value = 250;
+	rep.n_stats = 3;
+	rep.stats = stp;
+	w.role = "a\"b";
+	w.restarts = 2;
+	sup.n_workers = 1;
+	sup.workers = &wp;
+	sup.version = "v1";
+	api_metrics_render(&t, &sup, reps, roles, 1, NULL);
+	ck_assert_ptr_nonnull(strstr(t.s, "# HELP terap2p_http_responses_total "));
+	ck_assert_ptr_nonnull(strstr(t.s, "# TYPE terap2p_http_responses_total "
+	    "counter\nterap2p_http_responses_total{class=\"2xx\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(t.s, "terap2p_worker_uptime_seconds"
+	    "{role=\"api\"} 1.5\n"));
+	/* not in the catalogue: still typed, in base units */
+	ck_assert_ptr_nonnull(strstr(t.s, "# TYPE terap2p_api_new_thing_seconds "
+	    "gauge\nterap2p_api_new_thing_seconds 0.25\n"));
+	ck_assert_ptr_nonnull(strstr(t.s, "terap2p_worker_restarts_total"
+	    "{role=\"a\\\"b\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t.s, "terap2p_build_info{version=\"v1\"} "
+	    "1\n"));
+	ck_assert_ptr_null(strstr(t.s, "untyped"));
+	free(t.s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -439,6 +491,7 @@ main(void)
 	tcase_add_test(tc, ws_accept_key);
 	tcase_add_test(tc, ws_frames);
 	tcase_add_test(tc, metric_names);
+	tcase_add_test(tc, metrics_families);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

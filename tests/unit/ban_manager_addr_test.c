@@ -144,10 +144,31 @@ START_TEST(test_peer_and_reason)
 	ck_assert(bans_addr_reason_ok("manual ban: spam"));
 	ck_assert(bans_addr_reason_ok(""));
 	ck_assert(!bans_addr_reason_ok("a\nb"));
+	ck_assert(bans_addr_reason_ok("spam \xe2\x82\xac"));	/* euro sign */
+	ck_assert(!bans_addr_reason_ok("bad \xff byte"));
+	ck_assert(!bans_addr_reason_ok("cut \xe2\x82"));
 	ck_assert_str_eq(bans_addr_strerror(BANS_ADDR_BADPREFIX),
 	    "invalid subnet prefix length");
 	ck_assert_str_eq(bans_addr_strerror((enum bans_addr_err)99),
 	    "unknown address error");
+}
+END_TEST
+
+START_TEST(test_too_broad)
+{
+	static const struct { const char *s; int broad; } v[] = {
+		{ "0.0.0.0/0", 1 }, { "::/0", 1 }, { "10.0.0.0/7", 1 },
+		{ "10.0.0.0/8", 0 }, { "1.2.3.4", 0 }, { "2001::/31", 1 },
+		{ "2001::/32", 0 }, { "::ffff:0.0.0.0/96", 1 },
+	};
+	struct bans_prefix p;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ck_assert_int_eq(bans_addr_parse(v[i].s, strlen(v[i].s), &p),
+		    BANS_ADDR_OK);
+		ck_assert_msg(bans_addr_too_broad(&p) == v[i].broad, "%s",
+		    v[i].s);
+	}
 }
 END_TEST
 
@@ -158,6 +179,7 @@ addr_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_accepted_forms);
+	tcase_add_test(tc, test_too_broad);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_embedded_nul);
 	tcase_add_test(tc, test_contains);

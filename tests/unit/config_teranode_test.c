@@ -53,7 +53,7 @@ static const struct tn_key tn_keys[] = {
 	{ "p2p_grpcListenAddress", ":9904", TN_READ },
 	{ "p2p_handshake_topic", "", TN_DEAD },
 	{ "p2p_httpAddress", "localhost:9906", TN_READ },
-	{ "p2p_httpListenAddress", ":9906", TN_READ },
+	{ "p2p_httpListenAddress", "127.0.0.1:9906", TN_READ },	/* loopback: an admin API */
 	{ "p2p_listen_addresses", "0.0.0.0", TN_READ },
 	{ "p2p_mining_on_topic", "", TN_DEAD },
 	{ "p2p_optimise_retries", "false", TN_DEAD },

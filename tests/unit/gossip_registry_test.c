@@ -431,6 +431,28 @@ START_TEST(test_sync_trigger)
 }
 END_TEST
 
+/* Until the local height is known, nothing is sent to Kafka (RUNNING or
+ * not, on a trigger or on the FSM timer). */
+START_TEST(test_sync_no_trigger_without_local_height)
+{
+	struct fix	f;
+
+	fix_init(&f, NULL);
+	fix_peer(&f, "A", 200, H1, URL1, 0);
+	tn_sync_set_fsm(&f.s, TN_SYNC_FSM_RUNNING);
+	tn_sync_start(&f.s, 0);
+	tn_sync_tick(&f.s, 60000, &f.a);
+	expect(&f, "");
+	tn_sync_trigger(&f.s, 60000, &f.a);
+	expect(&f, "S:A");
+	ck_assert_uint_eq(f.s.triggers, 0);
+	tn_sync_set_local_height(&f.s, 10);
+	tn_sync_tick(&f.s, 120000, &f.a);
+	expect(&f, "T:A");
+	tn_registry_fini(&f.r);
+}
+END_TEST
+
 START_TEST(test_sync_disconnect_ban_failure)
 {
 	struct fix	f;
@@ -439,6 +461,7 @@ START_TEST(test_sync_disconnect_ban_failure)
 	fix_peer(&f, "A", 200, H1, URL1, 0);
 	fix_peer(&f, "B", 150, H2, URL2, 0);
 	fix_peer(&f, "C", 120, H2, URL2, 0);
+	tn_sync_set_local_height(&f.s, 0);
 	tn_sync_start(&f.s, 0);
 	tn_sync_trigger(&f.s, 0, &f.a);
 	expect(&f, "S:A T:A");
@@ -614,6 +637,7 @@ START_TEST(test_sync_skip_block)
 	fix_init(&f, NULL);
 	fix_peer(&f, "A", 100, H1, URL1, 0);
 	fix_peer(&f, "B", 90, H1, URL1, 0);
+	tn_sync_set_local_height(&f.s, 0);
 	/* no sync peer: nothing skipped */
 	tn_sync_set_fsm(&f.s, TN_SYNC_FSM_CATCHINGBLOCKS);
 	ck_assert_int_eq(tn_sync_skip_block(&f.s, "B", 5), 0);
@@ -646,6 +670,7 @@ main(void)
 	tcase_add_test(tc, test_registry_bounds);
 	tcase_add_test(tc, test_select);
 	tcase_add_test(tc, test_sync_trigger);
+	tcase_add_test(tc, test_sync_no_trigger_without_local_height);
 	tcase_add_test(tc, test_sync_disconnect_ban_failure);
 	tcase_add_test(tc, test_sync_forced);
 	tcase_add_test(tc, test_sync_fsm);

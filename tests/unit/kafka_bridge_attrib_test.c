@@ -118,6 +118,7 @@ main(void)
 	SRunner	*sr;
 	int	 nfail;
 
+	tcase_set_timeout(tc, 30);	/* 200k entries on a loaded machine */
 	tcase_add_test(tc, put_take);
 	tcase_add_test(tc, ttl);
 	tcase_add_test(tc, cap_evicts_oldest);

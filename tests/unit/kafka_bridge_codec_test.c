@@ -2,13 +2,17 @@
  * Unit tests of the Kafka bridge's pure codec (kafka_bridge_codec.c): the
  * wire bytes of Teranode's kafkamessage protos (field numbers fixed), the
  * decoders of consumed values and what they refuse, hash canonicalisation,
- * the gossip JSON Teranode expects and the kafka_*Config URLs.
+ * the gossip JSON Teranode expects and the kafka_*Config URLs; and the
+ * blockchain / block-assembly gRPC messages (kafka_bridge_chainmsg.c).
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../workers/kafka_bridge/kafka_bridge.h"
+#include "blockassembly_api.pb-c.h"
+#include "blockchain_api.pb-c.h"
+#include "util.h"
 
 #define H64 "00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778"
 
@@ -260,6 +264,145 @@ START_TEST(config_urls)
 }
 END_TEST
 
+/* Bitcoin's genesis block header and hash (display order). */
+#define GENESIS_HDR "0100000000000000000000000000000000000000000000000000000000" \
+	"000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa" \
+	"4b1e5e4a29ab5f49ffff001d1dac2b7c"
+#define GENESIS "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
+
+static size_t
+pack_header(uint8_t *buf, const uint8_t *hdr, size_t hlen, const uint8_t *cw,
+    size_t cwlen, const char *miner, int invalid)
+{
+	BlockchainApi__GetBlockHeaderResponse	m =
+	    BLOCKCHAIN_API__GET_BLOCK_HEADER_RESPONSE__INIT;
+
+	m.blockheader.data = (uint8_t *)hdr;
+	m.blockheader.len = hlen;
+	m.height = 812345;
+	m.chain_work.data = (uint8_t *)cw;
+	m.chain_work.len = cwlen;
+	m.miner = (char *)miner;
+	m.invalid = invalid;
+	return blockchain_api__get_block_header_response__pack(&m, buf);
+}
+
+START_TEST(chain_header_decode)
+{
+	struct kafka_chain_header	h;
+	uint8_t				hdr[80], buf[512], cw[40] = { 0 };
+	size_t				n, len;
+	char				err[128];
+
+	ck_assert_int_eq(util_hex_decode(GENESIS_HDR, 160, hdr, sizeof(hdr),
+	    &n), 0);
+	cw[0] = 0x01;
+	cw[1] = 0x02;
+	len = pack_header(buf, hdr, 80, cw, 2, "miner\x01\xff", 1);
+	ck_assert_int_eq(kafka_chainmsg_header_decode(buf, len, &h, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(h.hash, GENESIS);
+	ck_assert_str_eq(h.prev_hash, "0000000000000000000000000000000000000000"
+	    "000000000000000000000000");
+	ck_assert_str_eq(h.header_hex, GENESIS_HDR);
+	ck_assert_uint_eq(h.height, 812345);
+	ck_assert_int_eq(h.invalid, 1);
+	/* 2 big-endian bytes, left-padded to 32 */
+	ck_assert_str_eq(h.chain_work, "000000000000000000000000000000000000000"
+	    "0000000000000000000000102");
+	ck_assert_str_eq(h.miner, "miner??");
+	/* refused: a 79-byte header, 33 bytes of chain work, not protobuf */
+	len = pack_header(buf, hdr, 79, cw, 2, "", 0);
+	ck_assert_int_eq(kafka_chainmsg_header_decode(buf, len, &h, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "block header of 79 bytes, not 80");
+	len = pack_header(buf, hdr, 80, cw, 33, "", 0);
+	ck_assert_int_eq(kafka_chainmsg_header_decode(buf, len, &h, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(kafka_chainmsg_header_decode("\xff\xff\xff", 3, &h,
+	    err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(chain_small_responses)
+{
+	BlockchainApi__GetFSMStateResponse	f =
+	    BLOCKCHAIN_API__GET_FSMSTATE_RESPONSE__INIT;
+	BlockchainApi__StateResponse		st =
+	    BLOCKCHAIN_API__STATE_RESPONSE__INIT;
+	BlockassemblyApi__StateMessage		ba =
+	    BLOCKASSEMBLY_API__STATE_MESSAGE__INIT;
+	uint8_t					buf[256], le[5] = { 0x10, 0x27,
+						    0, 0, 9 };
+	size_t					len;
+	uint64_t				txs;
+	uint32_t				u;
+	char					err[128];
+	int					state;
+
+	f.state = BLOCKCHAIN_API__FSMSTATE_TYPE__CATCHINGBLOCKS;
+	len = blockchain_api__get_fsmstate_response__pack(&f, buf);
+	ck_assert_int_eq(kafka_chainmsg_fsm_decode(buf, len, &state, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(state, KAFKA_FSM_CATCHINGBLOCKS);
+	ck_assert_str_eq(kafka_chainmsg_fsm_name(state), "CATCHINGBLOCKS");
+	ck_assert_int_eq(kafka_chainmsg_fsm_parse("LEGACYSYNCING"),
+	    KAFKA_FSM_LEGACYSYNCING);
+	ck_assert_int_eq(kafka_chainmsg_fsm_parse("running"), KAFKA_FSM_UNKNOWN);
+	f.state = 7;
+	len = blockchain_api__get_fsmstate_response__pack(&f, buf);
+	ck_assert_int_eq(kafka_chainmsg_fsm_decode(buf, len, &state, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(state, KAFKA_FSM_UNKNOWN);
+	/* BlockPersisterHeight: exactly 4 bytes, little-endian */
+	st.data.data = le;
+	st.data.len = 4;
+	len = blockchain_api__state_response__pack(&st, buf);
+	ck_assert_int_eq(kafka_chainmsg_persisted_decode(buf, len, &u, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(u, 10000);
+	st.data.len = 5;
+	len = blockchain_api__state_response__pack(&st, buf);
+	ck_assert_int_eq(kafka_chainmsg_persisted_decode(buf, len, &u, err,
+	    sizeof(err)), -1);
+	/* StateMessage: subtreeCount 3, txCount 5 (Teranode's numbers) */
+	ba.subtreecount = 7;
+	ba.subtreesize = 1024;
+	ba.txcount = 4242;
+	len = blockassembly_api__state_message__pack(&ba, buf);
+	ck_assert_uint_eq(buf[0], (3 << 3) | 0);
+	ck_assert_int_eq(kafka_chainmsg_assembly_decode(buf, len, &txs, &u, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(txs, 4242);
+	ck_assert_uint_eq(u, 7);
+}
+END_TEST
+
+START_TEST(chain_requests)
+{
+	BlockchainApi__GetBlockHeaderRequest	*r;
+	uint8_t					*buf;
+	size_t					 len;
+
+	ck_assert_int_eq(kafka_chainmsg_header_req_encode(GENESIS, &buf, &len),
+	    0);
+	r = blockchain_api__get_block_header_request__unpack(NULL, len, buf);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->blockhash.len, 32);
+	/* internal byte order: the display hex reversed */
+	ck_assert_uint_eq(r->blockhash.data[0], 0x6f);
+	ck_assert_uint_eq(r->blockhash.data[31], 0x00);
+	blockchain_api__get_block_header_request__free_unpacked(r, NULL);
+	free(buf);
+	ck_assert_int_eq(kafka_chainmsg_header_req_encode("xyz", &buf, &len),
+	    -1);
+	kafka_chainmsg_subscribe_encode("p2pServer", &buf, &len);
+	ck_assert_uint_eq(len, 11);
+	ck_assert_int_eq(memcmp(buf, "\x0a\x09p2pServer", 11), 0);
+	free(buf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -277,6 +420,9 @@ main(void)
 	tcase_add_test(tc, notification_bad_hash_length);
 	tcase_add_test(tc, rejected_json_escapes);
 	tcase_add_test(tc, config_urls);
+	tcase_add_test(tc, chain_header_decode);
+	tcase_add_test(tc, chain_small_responses);
+	tcase_add_test(tc, chain_requests);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

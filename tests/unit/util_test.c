@@ -119,6 +119,23 @@ START_TEST(duration_format)
 }
 END_TEST
 
+START_TEST(utf8_strict)
+{
+	size_t	bad = 99;
+
+	ck_assert_int_eq(util_utf8_check("ascii \xc3\xa9 \xf0\x9f\x98\x80", 13,
+	    NULL), 0);
+	ck_assert_int_eq(util_utf8_check("a\xc0\xaf" "b", 4, &bad), -1);
+	ck_assert_uint_eq(bad, 1);		/* overlong '/' */
+	ck_assert_int_eq(util_utf8_check("\xed\xa0\x80", 3, &bad), -1);
+	ck_assert_uint_eq(bad, 0);		/* a surrogate */
+	ck_assert_int_eq(util_utf8_check("\xf4\x90\x80\x80", 4, NULL), -1);
+	ck_assert_int_eq(util_utf8_check("ab\xe2\x82", 4, &bad), -1);
+	ck_assert_uint_eq(bad, 2);		/* cut short */
+	ck_assert_int_eq(util_utf8_check("\xff", 1, NULL), -1);
+}
+END_TEST
+
 START_TEST(mkdirs_nested)
 {
 	char		tmpl[] = "/tmp/tp-util-XXXXXX", path[128];
@@ -149,6 +166,7 @@ main(void)
 	tcase_add_test(tc, b64_rejects_garbage);
 	tcase_add_test(tc, duration_parse);
 	tcase_add_test(tc, duration_format);
+	tcase_add_test(tc, utf8_strict);
 	tcase_add_test(tc, mkdirs_nested);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -227,9 +227,13 @@ api_health(void *arg, Tp__HealthRep *rep)
 {
 	struct api_ctx	*ctx = arg;
 
+	const char	*grpc;
+	int		 grpc_ok = api_grpc_listening(ctx, &grpc);
+
 	proc_health_dep(rep, "http_listener", ctx->listener != NULL,
 	    ctx->listener != NULL ? ctx->listen_addr : ctx->listen_err);
-	return ctx->listener != NULL;
+	proc_health_dep(rep, "grpc_listener", grpc_ok, grpc);
+	return ctx->listener != NULL && grpc_ok;
 }
 
 static void
@@ -248,13 +252,21 @@ api_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "http_connections_total", (int64_t)n->conns);
 	proc_stat_add(st, "http_connections_refused",
 	    (int64_t)n->conns_refused);
+	proc_stat_add(st, "http_connections_refused_ip",
+	    (int64_t)n->conns_refused_ip);
+	proc_stat_add(st, "http_connections_evicted", (int64_t)n->conns_evicted);
+	proc_stat_add(st, "http_requests_timed_out",
+	    (int64_t)n->requests_timed_out);
 	proc_stat_add(st, "ipc_errors_http", (int64_t)n->ipc_errors);
 	proc_stat_add(st, "ws_clients", (int64_t)ctx->nws);
 	proc_stat_add(st, "ws_clients_total", (int64_t)n->ws_clients_total);
 	proc_stat_add(st, "ws_dropped_slow", (int64_t)n->ws_dropped_slow);
+	proc_stat_add(st, "ws_dropped_closing", (int64_t)n->ws_dropped_closing);
+	proc_stat_add(st, "ws_dropped_no_pong", (int64_t)n->ws_dropped_no_pong);
 	proc_stat_add(st, "ws_refused", (int64_t)n->ws_refused);
 	proc_stat_add(st, "ws_messages_sent", (int64_t)n->ws_sent);
 	proc_stat_add(st, "ws_events", (int64_t)n->ws_events);
+	api_grpc_stats(ctx, st);
 }
 
 static void
@@ -264,6 +276,7 @@ api_stop(void *arg)
 
 	api_hub_stop(ctx);
 	api_conn_stop(ctx);
+	api_grpc_stop(ctx);
 }
 
 static void
@@ -274,6 +287,10 @@ api_config(struct api_ctx *ctx, const struct config *cfg)
 	ctx->tls = config_int(cfg, "securityLevelHTTP") == 1;
 	ctx->max_conns = (size_t)config_int(cfg, "api_max_connections");
 	ctx->max_ws = (size_t)config_int(cfg, "api_ws_max_clients");
+	ctx->max_per_ip = (size_t)config_int(cfg, "api_max_connections_per_ip");
+	ctx->request_ms = config_duration_ms(cfg, "api_request_timeout");
+	if (ctx->request_ms < 100)
+		ctx->request_ms = 100;
 	ctx->max_body = API_BODY_MAX;
 	ctx->ws_ping_ms = config_duration_ms(cfg, "api_ws_ping_interval");
 	if (ctx->ws_ping_ms < 100)
@@ -302,11 +319,20 @@ api_main(struct proc *p)
 	api_subscribe(ctx);
 	api_conn_listen(ctx);	/* a bad setting stops here */
 	api_hub_start(ctx);
+	api_grpc_start(ctx);	/* a bad setting stops here too */
 	if (ctx->key[0] == '\0')
 		log_warn("api_key is not set: REST mutations are refused");
-	proc_ready(p);
+	/* READY only once the API listens: a port clash must not look ready */
+	ctx->want_ready = 1;
+	if (ctx->listener != NULL) {
+		ctx->ready_sent = 1;
+		proc_ready(p);
+	} else
+		log_warn("api: not ready until %s can be listened on",
+		    ctx->listen_addr);
 	code = proc_run(p);
 	api_stop(ctx);
+	api_grpc_free(ctx);
 	free(ctx->own_status);
 	free(ctx);
 	return code;

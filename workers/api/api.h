@@ -10,7 +10,13 @@
  *   api_rest_bans.c, api_rest_peers.c: handlers by backing worker
  *   api_ws.c      api_ws_*: RFC 6455 framing (pure)
  *   api_hub.c     api_hub_*: the /p2p-ws clients and fan-out
+ *   api_metrics.c api_metrics_*: /metrics in the Prometheus format (pure)
  *   api_dashboard.c: the page at /
+ *   api_grpc_codec.c api_grpc_codec_*: PeerService methods, request
+ *                 checks, auth, peer health rules (pure)
+ *   api_grpc.c    api_grpc_*: the gRPC server, its calls, TLS
+ *   api_grpc_peer.c api_grpc_peer_*: the PeerService handlers
+ *   api_grpc_cache.c api_grpc_cache_*: registry entries for per-peer reads
  */
 #ifndef API_H
 #define API_H
@@ -18,9 +24,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/queue.h>
+
+#include <grpc/grpc.h>
+#include <grpc/status.h>
+
 #include "ipc.h"
+#include "p2p_api.pb-c.h"
 
 struct proc;
+struct proc_stats;
 struct event;
 struct evconnlistener;
 struct bufferevent;
@@ -221,6 +234,69 @@ size_t	api_ws_header(int opcode, uint64_t len, uint8_t out[10]);
 /* Sec-WebSocket-Accept for a client key into out[29]; -1 on a bad key. */
 int	api_ws_accept_key(const char *key, char out[32]);
 
+/* ---- api_grpc_codec.c: PeerService requests (pure) ---- */
+
+
+enum api_grpc_m {
+	API_GRPC_GET_PEERS = 0, API_GRPC_BAN_PEER, API_GRPC_UNBAN_PEER,
+	API_GRPC_IS_BANNED, API_GRPC_LIST_BANNED, API_GRPC_CLEAR_BANNED,
+	API_GRPC_ADD_BAN_SCORE, API_GRPC_CONNECT_PEER, API_GRPC_DISCONNECT_PEER,
+	API_GRPC_CATCHUP_ATTEMPT, API_GRPC_CATCHUP_SUCCESS,
+	API_GRPC_CATCHUP_FAILURE, API_GRPC_CATCHUP_MALICIOUS,
+	API_GRPC_UPDATE_REPUTATION, API_GRPC_UPDATE_ERROR,
+	API_GRPC_RESET_REPUTATION, API_GRPC_PEERS_FOR_CATCHUP,
+	API_GRPC_VALID_SUBTREE, API_GRPC_VALID_BLOCK, API_GRPC_VALID_HEADERS,
+	API_GRPC_CHAIN_PROGRESS, API_GRPC_IS_MALICIOUS, API_GRPC_IS_UNHEALTHY,
+	API_GRPC_GET_REGISTRY, API_GRPC_BYTES_DOWNLOADED, API_GRPC_GET_PEER,
+	API_GRPC_NMETHODS
+};
+
+#define API_GRPC_F_AUTH		0x01	/* needs x-api-key */
+#define API_GRPC_F_PID		0x02	/* peer_id required, a valid peer ID */
+#define API_GRPC_F_PID_OPT	0x04	/* peer_id "" or a valid peer ID */
+#define API_GRPC_F_HASH		0x08	/* the hash field: 64 hex digits */
+#define API_GRPC_F_HASH_OPT	0x10	/* the hash field: "" or 64 hex */
+
+#define API_GRPC_STR_MAX	4096	/* longest string field accepted */
+#define API_GRPC_ID_MAX		128	/* longest peer ID text */
+
+struct api_grpc_method {
+	const char	*name;		/* "GetPeers" */
+	const char	*path;		/* "/p2p_api.PeerService/GetPeers" */
+	const ProtobufCMessageDescriptor *req;
+	unsigned	 flags;
+	const char	*hash_field;	/* for F_HASH*: "block_hash" */
+};
+
+extern const struct api_grpc_method	api_grpc_methods[API_GRPC_NMETHODS];
+
+/* Method index of a path, or -1. */
+int	api_grpc_codec_find(const char *path, size_t len);
+/*
+ * Decode a request of method m and check its fields as the method's flags
+ * say.  -1 with err (for INVALID_ARGUMENT) on malformed protobuf or a bad
+ * field; *out freed with protobuf_c_message_free_unpacked.
+ */
+int	api_grpc_codec_decode(int m, const uint8_t *buf, size_t len,
+	    ProtobufCMessage **out, char *err, size_t errlen);
+/* 0 when id is base58 of an identity or sha2-256 multihash (a peer ID). */
+int	api_grpc_codec_peer_id(const char *id);
+/*
+ * Teranode's admin check: NULL when allowed; otherwise the UNAUTHENTICATED
+ * message ("missing metadata", "missing API key", "invalid API key").
+ * nmd: metadata entries received; got: the first x-api-key value (NULL:
+ * none).  Constant time in the key.
+ */
+const char	*api_grpc_codec_auth(const char *key, size_t nmd,
+		    const char *got, size_t gotlen);
+/* IsPeerUnhealthy of a registry entry (NULL: unknown peer); reason static. */
+int	api_grpc_codec_unhealthy(const Tp__RegistryPeer *, const char **reason);
+/* IsPeerMalicious of a registry entry (NULL: unknown), its ban state. */
+int	api_grpc_codec_malicious(const Tp__RegistryPeer *, int banned,
+	    const char **reason);
+/* PeerRegistryInfo from a registry entry (strings borrowed). */
+void	api_grpc_codec_info(const Tp__RegistryPeer *, P2pApi__PeerRegistryInfo *);
+
 /* ---- the worker context ---- */
 
 struct api_client_slot {
@@ -231,8 +307,10 @@ struct api_client_slot {
 struct api_counters {
 	uint64_t	requests, responses[6];	/* by status class 1xx..5xx */
 	uint64_t	auth_refused, bad_requests, ipc_errors;
-	uint64_t	conns, conns_refused;
+	uint64_t	conns, conns_refused, conns_refused_ip, conns_evicted;
+	uint64_t	requests_timed_out;
 	uint64_t	ws_clients_total, ws_dropped_slow, ws_refused;
+	uint64_t	ws_dropped_closing, ws_dropped_no_pong;
 	uint64_t	ws_sent, ws_events;
 };
 
@@ -245,12 +323,19 @@ struct api_ctx {
 	struct evconnlistener	*listener;	/* owned */
 	struct event		*relisten_ev;	/* owned */
 	char			 listen_err[160];
+	int			 want_ready;	/* start-up done: READY once listening */
+	int			 ready_sent;
 	struct api_client_slot	 clients[6];
 	struct ipc_sub		*gossip_sub;	/* owned by the IPC hub */
 	struct ipc_sub		*bans_sub;
 	struct api_conn		*conns;		/* list of owned connections */
 	size_t			 nconns, nws;
-	size_t			 max_conns, max_ws;
+	size_t			 max_conns, max_ws, max_per_ip;
+	uint64_t		 request_ms;	/* api_request_timeout */
+	struct event		*sweep_ev;	/* owned: request deadlines */
+	uint64_t		 summary_ms;	/* last refusal summary */
+	struct api_counters	 summary_n;	/* counters at that time */
+	unsigned		 drop_lines;	/* drops logged since then */
 	size_t			 max_body;
 	uint64_t		 ws_ping_ms;
 	struct event		*ws_timer;	/* owned: pings, slow clients */
@@ -264,6 +349,7 @@ struct api_ctx {
 	void			(*ws_upgrade)(struct api_conn *);
 	void			(*ws_on_read)(struct api_conn *);
 	void			(*ws_on_drained)(struct api_conn *);
+	struct api_grpc		*grpc;		/* owned: PeerService, or NULL */
 };
 
 /* api.c: the IPC client for "<role>.rep", opened on first use. */
@@ -322,14 +408,21 @@ struct api_conn {
 	struct api_call		*call;		/* in flight; owned via the call */
 	int			 closing;	/* close once written */
 	int			 ws;		/* upgraded to /p2p-ws */
+	uint64_t		 idle_since;	/* ms: accepted or last answered */
+	uint64_t		 deadline;	/* ms: request or close due (0: none) */
+	char			 ip[48];	/* numeric, for the per-IP cap */
 	uint64_t		 behind_since;	/* ws: output waiting since (ms) */
+	uint64_t		 close_by;	/* ws: closing, freed at this ms */
+	uint64_t		 pong_by;	/* ws: keepalive Pong due (ms) */
+	uint8_t			 ping_nonce[8];	/* ws: the Pong must echo it */
 	char			 peer[64];
 };
 
 /*
  * Listen on p2p_httpListenAddress (with TLS when securityLevelHTTP = 1).  A
  * bad address or unreadable certificate is fatal_config; a busy port is
- * retried every few seconds, with Health saying why.
+ * retried every few seconds, with Health saying why, and the worker says
+ * READY only once it listens.
  */
 void	api_conn_listen(struct api_ctx *);
 void	api_conn_stop(struct api_ctx *);
@@ -373,6 +466,22 @@ api_handler	api_rest_peers_list, api_rest_peers_get, api_rest_peers_connect,
 /* api_dashboard.c: the page at / */
 api_handler	api_rest_dashboard;
 
+/* ---- api_metrics.c: /metrics (pure) ---- */
+
+struct api_text {
+	char	*s;		/* owned */
+	size_t	 len, cap;
+};
+
+/*
+ * Append the Prometheus text of the replies to t: sup (NULL when the
+ * supervisor did not answer), n workers' Stats (stats[i] NULL when
+ * roles[i] did not answer) and KafkaStatus (NULL: none).
+ */
+void	api_metrics_render(struct api_text *t, const Tp__SupStatusRep *sup,
+	    const Tp__StatsRep *const *stats, const char *const *roles, size_t n,
+	    const Tp__KafkaStatusRep *kafka);
+
 /* ---- api_hub.c: the /p2p-ws clients (it calls api_conn.c, not back) ---- */
 
 /* Send a notification (a JSON text) to every client. */
@@ -382,5 +491,99 @@ void	api_hub_start(struct api_ctx *);
 void	api_hub_stop(struct api_ctx *);
 /* The worker's own node_status, sent first to each new client. */
 struct cJSON	*api_hub_node_status(struct api_ctx *);
+
+/* ---- api_grpc.c: the PeerService server ---- */
+
+struct api_grpc_call;
+struct grpc_loop;
+
+/*
+ * Start serving on p2p_grpcListenAddress (nothing when it is empty).  A bad
+ * address or unreadable certificate is fatal_config.
+ */
+void	api_grpc_start(struct api_ctx *);
+/* Stop accepting and cancel the calls in flight (the stop hook). */
+void	api_grpc_stop(struct api_ctx *);
+/* Wait for the shutdown, free everything (the loop is no longer running). */
+void	api_grpc_free(struct api_ctx *);
+/* The state for Health and Stats. */
+int	api_grpc_listening(const struct api_ctx *, const char **detail);
+/* Add the grpc_* counters to a stats reply. */
+void	api_grpc_stats(const struct api_ctx *, struct proc_stats *);
+
+/* The decoded request of a call (borrowed), its method. */
+const ProtobufCMessage	*api_grpc_req(const struct api_grpc_call *);
+/* Answer OK with msg (packed now), or a status; either ends the call. */
+void	api_grpc_reply(struct api_grpc_call *, const ProtobufCMessage *msg);
+void	api_grpc_fail(struct api_grpc_call *, grpc_status_code code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Send req (borrowed) to "<role>.rep"; cb runs on the loop with the reply
+ * (borrowed, NULL and err -1 on timeout).  -1 when it could not be sent (the
+ * call got UNAVAILABLE).
+ */
+typedef void api_grpc_ipc_cb(struct api_grpc_call *, int err,
+    const ipc_env *rep);
+int	api_grpc_ipc(struct api_grpc_call *, const char *name,
+	    const ipc_env *req, api_grpc_ipc_cb *cb);
+/*
+ * The reply of an IPC request if it is fine (status 0 and, unless want is
+ * 0, of kind want); otherwise the call gets the matching status (timeout:
+ * UNAVAILABLE, IPC_ERR_INVALID: INVALID_ARGUMENT, ...) and NULL comes back.
+ */
+const ipc_env	*api_grpc_ipc_rep(struct api_grpc_call *, int err,
+		    const ipc_env *rep, Tp__Envelope__BodyCase want,
+		    const char *what);
+/* Scratch slots kept with the call across chained IPC requests. */
+int	*api_grpc_scratch(struct api_grpc_call *);
+uint64_t	*api_grpc_scratch64(struct api_grpc_call *);
+
+/* ---- api_grpc_cache.c: registry entries for per-peer reads ---- */
+
+#define API_GRPC_CACHE_SLOTS	4096
+#define API_GRPC_CACHE_MS	1000	/* longest an entry is used */
+
+struct api_grpc_cache;
+struct api_grpc_cache	*api_grpc_cache_new(void);
+void	api_grpc_cache_free(struct api_grpc_cache *);
+/* 0 with *out (NULL: the peer is unknown) on a fresh hit; -1 on a miss. */
+int	api_grpc_cache_get(struct api_grpc_cache *, const char *id,
+	    uint64_t now_ms, const Tp__RegistryPeer **out);
+/* The generation to pass to put: read it when the request is sent. */
+uint64_t	api_grpc_cache_gen(const struct api_grpc_cache *);
+/* Keep a copy of p (NULL: unknown) unless a drop came after gen. */
+void	api_grpc_cache_put(struct api_grpc_cache *, uint64_t gen,
+	    const char *id, const Tp__RegistryPeer *p, uint64_t now_ms);
+/* Forget one peer ("" or NULL: all) / all. */
+void	api_grpc_cache_drop(struct api_grpc_cache *, const char *id);
+void	api_grpc_cache_clear(struct api_grpc_cache *);
+void	api_grpc_cache_counts(const struct api_grpc_cache *, uint64_t *hits,
+	    uint64_t *misses);
+/* The server's cache (borrowed). */
+struct api_grpc_cache	*api_grpc_cache_of(struct api_grpc_call *);
+
+/* ---- api_grpc_reflect.c: server reflection ---- */
+
+#define API_GRPC_REFLECT_V1	API_GRPC_NMETHODS	/* method slots after */
+#define API_GRPC_REFLECT_V1A	(API_GRPC_NMETHODS + 1)	/* PeerService's */
+#define API_GRPC_NREGISTERED	(API_GRPC_NMETHODS + 2)
+
+struct api_grpc_reflect;
+LIST_HEAD(api_grpc_reflect_head, api_grpc_reflect);
+/*
+ * The ServerReflectionResponse to a ServerReflectionRequest (pure): *out
+ * (caller frees) and its length; -1 if the request does not decode.
+ */
+int	api_grpc_reflect_answer(const uint8_t *req, size_t len, uint8_t **out,
+	    size_t *outlen);
+/* Serve one ServerReflectionInfo stream; takes the call's reference. */
+void	api_grpc_reflect_start(struct api_grpc_reflect_head *, grpc_call *);
+/* Drop every stream (their calls are unreferenced). */
+void	api_grpc_reflect_free_all(struct api_grpc_reflect_head *);
+
+/* ---- api_grpc_peer.c ---- */
+
+typedef void api_grpc_handler(struct api_grpc_call *);
+extern api_grpc_handler *const api_grpc_peer_handlers[API_GRPC_NMETHODS];
 
 #endif

@@ -6,8 +6,14 @@
  * for mutations and calls the handler; one request is in flight per
  * connection (reading pauses until it is answered), keep-alive follows
  * HTTP/1.1.  A connection upgraded to /p2p-ws is handed to api_ws.c.
- * Memory is bounded: at most api_max_connections connections, heads of
- * API_HTTP_HEAD_MAX bytes, bodies of API_BODY_MAX bytes.
+ * Memory is bounded: at most api_max_connections connections (of them
+ * api_max_connections_per_ip from one address), heads of API_HTTP_HEAD_MAX
+ * bytes, bodies of API_BODY_MAX bytes.  Time is bounded too, by deadlines
+ * data cannot reset: a request's head and body must arrive within
+ * api_request_timeout of its first byte, and a closing connection goes when
+ * that much time has passed again.  When every slot is taken, the
+ * connection idle or receiving a request for the longest gives way to the
+ * new one, so slow clients cannot keep everyone else out.
  */
 #include <sys/socket.h>
 
@@ -37,7 +43,9 @@
 #include "proc.h"
 #include "util.h"
 
-#define API_CONN_IDLE_S		30	/* keep-alive and slow-request limit */
+#define API_CONN_IDLE_S		30	/* keep-alive limit */
+#define API_CONN_SWEEP_MS	250	/* how often deadlines are checked */
+#define API_CONN_SUMMARY_MS	10000	/* refusals are logged this often */
 #define API_RELISTEN_S		3
 
 static void	api_conn_process(struct api_conn *);
@@ -66,7 +74,9 @@ api_conn_reply(struct api_conn *c, int status, const char *ctype,
 	c->body = NULL;
 	c->body_len = 0;
 	c->route = NULL;
+	c->idle_since = util_mono_ms();
 	if (c->closing) {
+		c->deadline = c->idle_since + c->ctx->request_ms;
 		bufferevent_disable(c->bev, EV_READ);
 		return;
 	}
@@ -221,17 +231,35 @@ api_conn_auth(struct api_conn *c)
 	return -1;
 }
 
+/* 1 when the media type (parameters after ';' ignored) is type. */
+static int
+api_conn_media_is(const char *ct, const char *type)
+{
+	size_t	n = strcspn(ct, "; \t");
+
+	return n == strlen(type) && strncasecmp(ct, type, n) == 0;
+}
+
+/*
+ * Bodies are JSON whatever curl -d calls them: no Content-Type,
+ * application/json or a +json type, and application/x-www-form-urlencoded
+ * (curl's default for -d).  Mutations need a key header, which browsers
+ * send only after a CORS preflight, so this opens no cross-site form posts.
+ */
 static int
 api_conn_json_body(struct api_conn *c)
 {
 	const char	*ct = c->req.content_type;
+	size_t		 n = strcspn(ct, "; \t");
 
-	if (ct[0] != '\0' && strncasecmp(ct, "application/json", 16) != 0) {
-		api_conn_error(c, 415, NULL, "send the body as "
-		    "application/json, not %.64s", ct);
-		return -1;
-	}
-	return 0;
+	if (ct[0] == '\0' || api_conn_media_is(ct, "application/json") ||
+	    api_conn_media_is(ct, "application/x-www-form-urlencoded") ||
+	    (n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0))
+		return 0;
+	api_conn_error(c, 415, NULL, "the body must be JSON: send it with "
+	    "\"Content-Type: application/json\" (curl: -H 'Content-Type: "
+	    "application/json'), not %.64s", ct);
+	return -1;
 }
 
 static void
@@ -288,6 +316,8 @@ api_conn_process(struct api_conn *c)
 
 	if (c->call != NULL || c->closing || c->ws || len == 0)
 		return;
+	if (c->deadline == 0)	/* a request's first byte starts its clock */
+		c->deadline = util_mono_ms() + c->ctx->request_ms;
 	want = len < API_HTTP_HEAD_MAX ? len : API_HTTP_HEAD_MAX;
 	switch (api_http_parse((const char *)evbuffer_pullup(in, (ssize_t)want),
 	    want, &c->req, &status, err, sizeof(err))) {
@@ -321,23 +351,124 @@ api_conn_process(struct api_conn *c)
 	c->body = xmalloc(c->body_len + 1);
 	evbuffer_remove(in, c->body, c->body_len);
 	c->body[c->body_len] = '\0';
+	c->deadline = 0;	/* the IPC calls have their own */
 	bufferevent_disable(c->bev, EV_READ);
 	api_conn_dispatch(c);
 }
 
 /* ---- the listener ---- */
 
+/* "ip:port" for logs and the bare ip for the per-IP cap. */
 static void
 api_conn_peer_name(const struct sockaddr *sa, int salen, char *out,
-    size_t outlen)
+    size_t outlen, char ip[48])
 {
-	char	host[48], serv[8];
+	char	serv[8];
 
-	if (getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv,
-	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	if (getnameinfo(sa, (socklen_t)salen, ip, 48, serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(ip, 48, "?");
 		snprintf(out, outlen, "?");
-	else
-		snprintf(out, outlen, "%s:%s", host, serv);
+	} else
+		snprintf(out, outlen, "%s:%s", ip, serv);
+}
+
+static size_t
+api_conn_count_ip(const struct api_ctx *ctx, const char *ip)
+{
+	size_t	n = 0;
+
+	for (const struct api_conn *c = ctx->conns; c != NULL; c = c->next)
+		n += strcmp(c->ip, ip) == 0;
+	return n;
+}
+
+/*
+ * Every slot is taken: free the connection that has waited longest for
+ * (or on) its request, so a new client gets in.  Connections with a request
+ * being answered or written and /p2p-ws clients stay.  -1 when there is
+ * none.
+ */
+static int
+api_conn_evict(struct api_ctx *ctx)
+{
+	struct api_conn	*c, *old = NULL;
+
+	for (c = ctx->conns; c != NULL; c = c->next)
+		if (!c->ws && c->call == NULL && !c->closing &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+		    (old == NULL || c->idle_since < old->idle_since))
+			old = c;
+	if (old == NULL)
+		return -1;
+	ctx->n.conns_evicted++;
+	api_conn_free(old);
+	return 0;
+}
+
+/*
+ * One line per interval for everything refused or dropped meanwhile, from
+ * the counters, instead of a line per connection: a client that reconnects
+ * in a loop cannot flood the log.
+ */
+static void
+api_conn_summary(struct api_ctx *ctx, uint64_t now)
+{
+	const struct api_counters	*n = &ctx->n, *o = &ctx->summary_n;
+	uint64_t			 ws;
+
+	if (now - ctx->summary_ms < API_CONN_SUMMARY_MS)
+		return;
+	ws = (n->ws_dropped_slow - o->ws_dropped_slow) +
+	    (n->ws_dropped_closing - o->ws_dropped_closing) +
+	    (n->ws_dropped_no_pong - o->ws_dropped_no_pong);
+	if (n->conns_refused != o->conns_refused ||
+	    n->conns_refused_ip != o->conns_refused_ip ||
+	    n->conns_evicted != o->conns_evicted ||
+	    n->requests_timed_out != o->requests_timed_out || ws != 0 ||
+	    n->ws_refused != o->ws_refused)
+		log_info("api: in the last %llu s: %llu connections refused "
+		    "(%llu over api_max_connections_per_ip, %llu with every "
+		    "slot busy), %llu idle or slow connections evicted, %llu "
+		    "requests timed out, %llu /p2p-ws clients dropped (%llu "
+		    "slow, %llu not closing, %llu silent), %llu upgrades "
+		    "refused", (unsigned long long)((now - ctx->summary_ms) /
+		    1000), (unsigned long long)(n->conns_refused_ip -
+		    o->conns_refused_ip + n->conns_refused - o->conns_refused),
+		    (unsigned long long)(n->conns_refused_ip -
+		    o->conns_refused_ip), (unsigned long long)(n->conns_refused -
+		    o->conns_refused), (unsigned long long)(n->conns_evicted -
+		    o->conns_evicted), (unsigned long long)(n->requests_timed_out -
+		    o->requests_timed_out), (unsigned long long)ws,
+		    (unsigned long long)(n->ws_dropped_slow - o->ws_dropped_slow),
+		    (unsigned long long)(n->ws_dropped_closing -
+		    o->ws_dropped_closing), (unsigned long long)(
+		    n->ws_dropped_no_pong - o->ws_dropped_no_pong),
+		    (unsigned long long)(n->ws_refused - o->ws_refused));
+	ctx->summary_ms = now;
+	ctx->summary_n = *n;
+	ctx->drop_lines = 0;
+}
+
+/* Free connections past their deadline (a request too slow, a close). */
+static void
+api_conn_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_ctx	*ctx = arg;
+	struct api_conn	*c, *next;
+	uint64_t	 now = util_mono_ms();
+
+	(void)fd;
+	(void)what;
+	for (c = ctx->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->ws || c->deadline == 0 || now < c->deadline)
+			continue;
+		if (!c->closing)
+			ctx->n.requests_timed_out++;
+		api_conn_free(c);
+	}
+	api_conn_summary(ctx, now);
 }
 
 static void
@@ -347,10 +478,17 @@ api_conn_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct api_ctx		*ctx = arg;
 	struct api_conn		*c;
 	struct timeval		 tv = { API_CONN_IDLE_S, 0 };
+	char			 ip[48], name[64];
 	int			 one = 1;
 
 	(void)l;
-	if (ctx->nconns >= ctx->max_conns) {
+	api_conn_peer_name(sa, salen, name, sizeof(name), ip);
+	if (api_conn_count_ip(ctx, ip) >= ctx->max_per_ip) {
+		ctx->n.conns_refused_ip++;
+		evutil_closesocket(fd);
+		return;
+	}
+	if (ctx->nconns >= ctx->max_conns && api_conn_evict(ctx) == -1) {
 		ctx->n.conns_refused++;
 		evutil_closesocket(fd);
 		return;
@@ -370,7 +508,9 @@ api_conn_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	api_conn_peer_name(sa, salen, c->peer, sizeof(c->peer));
+	snprintf(c->peer, sizeof(c->peer), "%s", name);
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	c->idle_since = util_mono_ms();
 	c->next = ctx->conns;
 	if (ctx->conns != NULL)
 		ctx->conns->prev = c;
@@ -380,6 +520,8 @@ api_conn_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, api_conn_on_read, api_conn_on_write,
 	    api_conn_on_event, c);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, API_HTTP_HEAD_MAX +
+	    ctx->max_body + 4096);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
@@ -451,6 +593,10 @@ api_conn_try_listen(evutil_socket_t fd, short what, void *arg)
 		log_info("api: serving %s on %s", ctx->tls ? "HTTPS" : "HTTP",
 		    ctx->listen_addr);
 		ctx->listen_err[0] = '\0';
+		if (ctx->want_ready && !ctx->ready_sent) {
+			ctx->ready_sent = 1;
+			proc_ready(ctx->p);
+		}
 		return;
 	}
 	if (ctx->listen_err[0] == '\0')
@@ -466,6 +612,7 @@ void
 api_conn_listen(struct api_ctx *ctx)
 {
 	struct sockaddr_storage	ss;
+	struct timeval		tv = { 0, API_CONN_SWEEP_MS * 1000 };
 	int			sslen;
 
 	if (api_conn_addr(ctx->listen_addr, &ss, &sslen) == -1)
@@ -473,13 +620,23 @@ api_conn_listen(struct api_ctx *ctx)
 		    ctx->listen_addr);
 	if (ctx->tls)
 		api_conn_tls_init(ctx);
+	ctx->summary_ms = util_mono_ms();
 	ctx->relisten_ev = evtimer_new(ctx->p->base, api_conn_try_listen, ctx);
+	ctx->sweep_ev = event_new(ctx->p->base, -1, EV_PERSIST, api_conn_sweep,
+	    ctx);
+	if (ctx->relisten_ev == NULL || ctx->sweep_ev == NULL ||
+	    event_add(ctx->sweep_ev, &tv) == -1)
+		fatal("api: cannot start the connection timers");
 	api_conn_try_listen(-1, 0, ctx);
 }
 
 void
 api_conn_stop(struct api_ctx *ctx)
 {
+	if (ctx->sweep_ev != NULL) {
+		event_free(ctx->sweep_ev);
+		ctx->sweep_ev = NULL;
+	}
 	if (ctx->relisten_ev != NULL) {
 		event_free(ctx->relisten_ev);
 		ctx->relisten_ev = NULL;

@@ -6,10 +6,16 @@
  * api_ws_ping_interval, and drops a client whose output has not drained for
  * API_HUB_BEHIND_MS (Teranode's 1 s) or holds more than API_HUB_QUEUE_MAX
  * bytes.  Client frames are read only to answer Close and Ping; their data
- * is ignored, as in Teranode.
+ * is ignored, as in Teranode.  A client costs bounded memory whatever it
+ * sends: its input is capped (read high-water mark), reading stops for good
+ * once it sent Close or a bad frame, a closing client is freed after
+ * API_HUB_CLOSE_MS whether or not it takes our Close, and a client that
+ * does not answer the keepalive Ping (RFC 6455 5.5.2; browsers answer it
+ * themselves) with its nonce within an interval loses its slot.
  */
 #include <sys/socket.h>
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +36,21 @@
 #define API_HUB_QUEUE_MAX	(1024 * 1024)
 #define API_HUB_SNDBUF		(64 * 1024)
 #define API_HUB_TICK_MS		100
+#define API_HUB_CLOSE_MS	1000	/* a closing client's last second */
+#define API_HUB_DROP_LINES	5	/* info lines per summary interval */
+#define API_HUB_PONG_GRACE_MS	1000	/* beyond one ping interval */
+#define API_HUB_INPUT_MAX	(2 * (API_WS_FRAME_MAX + 14))
 
 /* ---- the hub ---- */
 
 static void
 api_hub_drop(struct api_conn *c, const char *why)
 {
-	log_info("api: /p2p-ws client %s dropped: %s", c->peer, why);
+	/* a few lines per interval; api_conn.c's summary counts the rest */
+	if (c->ctx->drop_lines++ < API_HUB_DROP_LINES)
+		log_info("api: /p2p-ws client %s dropped: %s", c->peer, why);
+	else
+		log_debug("api: /p2p-ws client %s dropped: %s", c->peer, why);
 	api_conn_free(c);
 }
 
@@ -65,6 +79,22 @@ api_hub_send_json(struct api_conn *c, cJSON *o)
 	api_hub_send(c, API_WS_TEXT, s, strlen(s));
 	free(s);
 	cJSON_Delete(o);
+}
+
+/*
+ * Send Close (code 0: echo nothing) and stop reading for good: whatever the
+ * client sends from now on stays in the kernel, and the connection goes
+ * after API_HUB_CLOSE_MS even if the client never reads our Close.
+ */
+static void
+api_hub_close(struct api_conn *c, const uint8_t *code, size_t len)
+{
+	api_hub_send(c, API_WS_CLOSE, code, len);
+	c->closing = 1;
+	c->close_by = util_mono_ms() + API_HUB_CLOSE_MS;
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
 }
 
 void
@@ -161,6 +191,7 @@ api_hub_upgrade(struct api_conn *c)
 	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &sz,
 	    sizeof(sz));
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, API_HUB_INPUT_MAX);
 	bufferevent_enable(c->bev, EV_READ);
 	api_hub_send_json(c, api_hub_node_status(ctx));
 	log_debug("api: /p2p-ws client %s (%zu connected)", c->peer, ctx->nws);
@@ -179,11 +210,15 @@ api_hub_frame(struct api_conn *c, const struct api_ws_frame *f, uint8_t *p)
 	api_ws_unmask(p, (size_t)f->len, f->mask, 0);
 	switch (f->opcode) {
 	case API_WS_CLOSE:
-		api_hub_send(c, API_WS_CLOSE, p, f->len >= 2 ? 2 : 0);
-		c->closing = 1;
+		api_hub_close(c, p, f->len >= 2 ? 2 : 0);
 		return -1;
 	case API_WS_PING:
 		api_hub_send(c, API_WS_PONG, p, (size_t)f->len);
+		return 0;
+	case API_WS_PONG:
+		if (f->len == sizeof(c->ping_nonce) &&
+		    memcmp(p, c->ping_nonce, sizeof(c->ping_nonce)) == 0)
+			c->pong_by = 0;
 		return 0;
 	default:
 		return 0;	/* the server never acts on client data */
@@ -199,6 +234,13 @@ api_hub_on_read(struct api_conn *c)
 	size_t			 len;
 	int			 code;
 
+	/* a client that does not read our output gets no more input read */
+	if (!c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) >
+	    API_HUB_QUEUE_MAX) {
+		c->ctx->n.ws_dropped_slow++;
+		api_hub_drop(c, "too far behind (output queue full)");
+		return;
+	}
 	while (!c->closing && (len = evbuffer_get_length(in)) > 0) {
 		p = evbuffer_pullup(in, (ssize_t)(len < 14 ? len : 14));
 		switch (api_ws_parse(p, len < 14 ? len : 14, &f, &code)) {
@@ -207,9 +249,7 @@ api_hub_on_read(struct api_conn *c)
 		case API_WS_ERROR:
 			cc[0] = (uint8_t)(code >> 8);
 			cc[1] = (uint8_t)code;
-			api_hub_send(c, API_WS_CLOSE, cc, 2);
-			c->closing = 1;
-			evbuffer_drain(in, len);
+			api_hub_close(c, cc, 2);
 			return;
 		case API_WS_OK:
 			break;
@@ -218,9 +258,47 @@ api_hub_on_read(struct api_conn *c)
 			return;
 		p = evbuffer_pullup(in, (ssize_t)(f.hdr_len + f.len));
 		code = api_hub_frame(c, &f, p + f.hdr_len);
-		evbuffer_drain(in, f.hdr_len + (size_t)f.len);
 		if (code == -1)
-			evbuffer_drain(in, evbuffer_get_length(in));
+			return;		/* api_hub_close emptied the input */
+		evbuffer_drain(in, f.hdr_len + (size_t)f.len);
+	}
+}
+
+/* Drop clients past a deadline: behind, closing, or silent to our Ping. */
+static void
+api_hub_sweep(struct api_ctx *ctx, uint64_t now)
+{
+	struct api_conn	*c, *next;
+
+	for (c = ctx->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->ws)
+			continue;
+		if (c->closing && now > c->close_by) {
+			ctx->n.ws_dropped_closing++;
+			api_hub_drop(c, "did not take our Close within 1 s");
+		} else if (!c->closing && c->behind_since != 0 &&
+		    now - c->behind_since > API_HUB_BEHIND_MS) {
+			ctx->n.ws_dropped_slow++;
+			api_hub_drop(c, "more than 1 s behind");
+		} else if (!c->closing && c->pong_by != 0 && now > c->pong_by) {
+			ctx->n.ws_dropped_no_pong++;
+			api_hub_drop(c, "no Pong to the keepalive Ping");
+		}
+	}
+}
+
+/* A keepalive Ping with a fresh nonce to every client that answered the last. */
+static void
+api_hub_keepalive(struct api_ctx *ctx, uint64_t now)
+{
+	for (struct api_conn *c = ctx->conns; c != NULL; c = c->next) {
+		if (!c->ws || c->closing || c->pong_by != 0)
+			continue;
+		randombytes_buf(c->ping_nonce, sizeof(c->ping_nonce));
+		if (api_hub_send(c, API_WS_PING, c->ping_nonce,
+		    sizeof(c->ping_nonce)) == 0)
+			c->pong_by = now + ctx->ws_ping_ms + API_HUB_PONG_GRACE_MS;
 	}
 }
 
@@ -228,26 +306,19 @@ static void
 api_hub_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct api_ctx	*ctx = arg;
-	struct api_conn	*c, *next;
 	uint64_t	 now = util_mono_ms();
 	cJSON		*ping;
 	char		*s;
 
 	(void)fd;
 	(void)what;
-	for (c = ctx->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->ws && !c->closing && c->behind_since != 0 &&
-		    now - c->behind_since > API_HUB_BEHIND_MS) {
-			ctx->n.ws_dropped_slow++;
-			api_hub_drop(c, "more than 1 s behind");
-		}
-	}
+	api_hub_sweep(ctx, now);
 	if (now - ctx->ws_last_ping < ctx->ws_ping_ms)
 		return;
 	ctx->ws_last_ping = now;
 	if (ctx->nws == 0)
 		return;
+	api_hub_keepalive(ctx, now);
 	ping = api_json_ping(util_wall_ms(), ctx->own_peer_id,
 	    ctx->own_base_url);
 	s = cJSON_PrintUnformatted(ping);

@@ -84,6 +84,67 @@ api_json_check(const cJSON *obj, const struct api_field *fields,
 	return 0;
 }
 
+/*
+ * Offset of the first \u0000 escape inside a JSON string of b[0..len), or
+ * -1: cJSON would end the string there and hide the rest from our checks.
+ */
+static long
+api_json_nul_escape(const char *b, size_t len)
+{
+	int	in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (b[i] == '"')
+			in_str = !in_str;
+		else if (in_str && b[i] == '\\' && i + 1 < len) {
+			if (b[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(b + i + 2, "0000", 4) == 0)
+				return (long)i;
+			i++;		/* skip the escaped character */
+		}
+	}
+	return -1;
+}
+
+/* Parse exactly one JSON value filling b[0..len) (whitespace around it). */
+static cJSON *
+api_json_parse_whole(const char *b, size_t len, char *err, size_t errlen)
+{
+	const char	*end = NULL;
+	cJSON		*v;
+	size_t		 bad;
+	long		 nul;
+
+	if (memchr(b, '\0', len) != NULL) {
+		snprintf(err, errlen, "the body holds a NUL byte");
+		return NULL;
+	}
+	if (util_utf8_check(b, len, &bad) == -1) {
+		snprintf(err, errlen, "the body is not valid UTF-8 (byte %zu)",
+		    bad);
+		return NULL;
+	}
+	if ((nul = api_json_nul_escape(b, len)) >= 0) {
+		snprintf(err, errlen, "\\u0000 is not accepted in a string "
+		    "(byte %ld)", nul);
+		return NULL;
+	}
+	if ((v = cJSON_ParseWithLengthOpts(b, len, &end, 0)) == NULL) {
+		snprintf(err, errlen, "the body is not valid JSON");
+		return NULL;
+	}
+	while (end < b + len && strchr(" \t\r\n", *end) != NULL)
+		end++;
+	if (end < b + len) {
+		snprintf(err, errlen, "trailing bytes after the JSON value "
+		    "(byte %zu): send exactly one JSON object",
+		    (size_t)(end - b));
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
 cJSON *
 api_json_body(const char *body, size_t len, const struct api_field *fields,
     size_t nfields, char *err, size_t errlen)
@@ -94,14 +155,8 @@ api_json_body(const char *body, size_t len, const struct api_field *fields,
 		snprintf(err, errlen, "a JSON object body is required");
 		return NULL;
 	}
-	if (memchr(body, '\0', len) != NULL) {
-		snprintf(err, errlen, "the body holds a NUL byte");
+	if ((obj = api_json_parse_whole(body, len, err, errlen)) == NULL)
 		return NULL;
-	}
-	if ((obj = cJSON_ParseWithLength(body, len)) == NULL) {
-		snprintf(err, errlen, "the body is not valid JSON");
-		return NULL;
-	}
 	if (!cJSON_IsObject(obj)) {
 		snprintf(err, errlen, "the body must be a JSON object");
 		cJSON_Delete(obj);
@@ -204,6 +259,38 @@ api_json_add_until(cJSON *o, int64_t until)
 	}
 }
 
+/*
+ * A string from another worker as valid UTF-8: each invalid byte becomes
+ * U+FFFD, so a reply is valid JSON whatever a store holds.
+ */
+static cJSON *
+api_json_text(const char *s)
+{
+	size_t	 n = strlen(s), bad, o = 0;
+	char	*fixed;
+	cJSON	*v;
+
+	if (util_utf8_check(s, n, &bad) == 0)
+		return cJSON_CreateString(s);
+	fixed = xmalloc(3 * n + 1);
+	while (n > 0) {
+		if (util_utf8_check(s, n, &bad) == 0)
+			bad = n;
+		memcpy(fixed + o, s, bad);
+		o += bad;
+		if (bad == n)
+			break;
+		memcpy(fixed + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		s += bad + 1;
+		n -= bad + 1;
+	}
+	fixed[o] = '\0';
+	v = cJSON_CreateString(fixed);
+	free(fixed);
+	return v;
+}
+
 cJSON *
 api_json_ban_entry(const Tp__BanEntry *e)
 {
@@ -217,7 +304,7 @@ api_json_ban_entry(const Tp__BanEntry *e)
 	if (e->peer_id[0] != '\0')
 		cJSON_AddStringToObject(o, "peer_id", e->peer_id);
 	api_json_add_until(o, e->until_unix);
-	cJSON_AddStringToObject(o, "reason", e->reason);
+	cJSON_AddItemToObject(o, "reason", api_json_text(e->reason));
 	return o;
 }
 
@@ -232,7 +319,7 @@ api_json_score(const Tp__BanScoreRep *s)
 	api_json_add_until(o, s->banned ? s->until_unix : 0);
 	r = cJSON_AddArrayToObject(o, "reasons");
 	for (size_t i = 0; i < s->n_reasons; i++)
-		cJSON_AddItemToArray(r, cJSON_CreateString(s->reasons[i]));
+		cJSON_AddItemToArray(r, api_json_text(s->reasons[i]));
 	return o;
 }
 

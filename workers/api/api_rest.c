@@ -6,7 +6,6 @@
  * api_call bound to the connection, and answers from the replies.  IPC
  * failures become HTTP errors here, in one place (api_rest_ipc_error).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,112 +414,34 @@ api_rest_status(struct api_conn *c)
 	api_rest_sup_call(c, api_rest_status_phase2);
 }
 
-/* ---- /metrics: Prometheus text ---- */
-
-struct api_text {
-	char	*s;
-	size_t	 len, cap;
-};
-
-static void
-api_text_add(struct api_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-api_text_add(struct api_text *t, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < t->cap - t->len)
-			break;
-		t->cap = t->cap * 2 + (size_t)n + 256;
-		t->s = xrealloc(t->s, t->cap);
-	}
-	t->len += (size_t)n;
-}
-
-static void
-api_rest_metrics_sup(struct api_text *t, const Tp__SupStatusRep *sup)
-{
-	api_text_add(t, "# HELP terap2p_up 1 while the supervisor answers\n"
-	    "# TYPE terap2p_up gauge\nterap2p_up %d\n", sup != NULL);
-	if (sup == NULL)
-		return;
-	api_text_add(t, "# HELP terap2p_worker_ready 1 while a worker is READY\n"
-	    "# TYPE terap2p_worker_ready gauge\n");
-	for (size_t i = 0; i < sup->n_workers; i++)
-		api_text_add(t, "terap2p_worker_ready{role=\"%s\"} %d\n",
-		    sup->workers[i]->role, sup->workers[i]->ready);
-	api_text_add(t, "# HELP terap2p_worker_restarts_total restarts of a "
-	    "worker\n# TYPE terap2p_worker_restarts_total counter\n");
-	for (size_t i = 0; i < sup->n_workers; i++)
-		api_text_add(t, "terap2p_worker_restarts_total{role=\"%s\"} %u\n",
-		    sup->workers[i]->role, sup->workers[i]->restarts);
-}
-
-static void
-api_rest_metrics_stats(struct api_text *t, const struct api_call_slot *s)
-{
-	const Tp__StatsRep	*st;
-	char			 role[IPC_NAME_MAX], name[200];
-
-	if (s->err != 0 || s->rep == NULL || s->rep->status != 0 ||
-	    s->rep->body_case != TP__ENVELOPE__BODY_STATS_REP)
-		return;
-	st = s->rep->stats_rep;
-	api_rest_role(s->name, role, sizeof(role));
-	for (size_t i = 0; i < st->n_stats; i++) {
-		api_json_metric_name(role, st->stats[i]->name, name,
-		    sizeof(name));
-		api_text_add(t, "# TYPE %s untyped\n%s %lld\n", name, name,
-		    (long long)st->stats[i]->value);
-	}
-}
-
-static void
-api_rest_metrics_kafka(struct api_text *t, const struct api_call_slot *s)
-{
-	const Tp__KafkaStatusRep	*k;
-
-	if (s->err != 0 || s->rep == NULL || s->rep->status != 0 ||
-	    s->rep->body_case != TP__ENVELOPE__BODY_KAFKA_STATUS_REP)
-		return;
-	k = s->rep->kafka_status_rep;
-	api_text_add(t, "# TYPE terap2p_kafka_connected gauge\n"
-	    "terap2p_kafka_connected %d\n"
-	    "# TYPE terap2p_kafka_queue_depth gauge\n"
-	    "terap2p_kafka_queue_depth %llu\n"
-	    "# TYPE terap2p_kafka_produced_total counter\n"
-	    "terap2p_kafka_produced_total %llu\n"
-	    "# TYPE terap2p_kafka_delivery_failures_total counter\n"
-	    "terap2p_kafka_delivery_failures_total %llu\n"
-	    "# TYPE terap2p_kafka_dropped_total counter\n"
-	    "terap2p_kafka_dropped_total %llu\n"
-	    "# TYPE terap2p_kafka_consumed_total counter\n"
-	    "terap2p_kafka_consumed_total %llu\n", k->connected,
-	    (unsigned long long)k->queue_depth,
-	    (unsigned long long)k->produced,
-	    (unsigned long long)k->delivery_failures,
-	    (unsigned long long)k->dropped, (unsigned long long)k->consumed);
-}
+/* ---- /metrics: Prometheus text (api_metrics.c) ---- */
 
 static void
 api_rest_metrics_done(struct api_call *call)
 {
-	struct api_text	t = { NULL, 0, 0 };
+	const Tp__StatsRep		*stats[API_CALL_MAX];
+	const Tp__KafkaStatusRep	*kafka = NULL;
+	const struct api_call_slot	*s;
+	char				 roles[API_CALL_MAX][IPC_NAME_MAX];
+	const char			*rolep[API_CALL_MAX];
+	struct api_text			 t = { NULL, 0, 0 };
+	size_t				 n = 0;
 
-	api_text_add(&t, "# terap2p %s\n", TP_VERSION);
-	api_rest_metrics_sup(&t, api_rest_sup(call));
-	for (size_t i = 1; i + 1 < call->n; i++)
-		api_rest_metrics_stats(&t, &call->slot[i]);
-	api_rest_metrics_kafka(&t, &call->slot[call->n - 1]);
-	api_conn_reply(call->conn, 200, "text/plain; version=0.0.4", t.s,
-	    t.len, NULL);
+	for (size_t i = 1; i + 1 < call->n; i++, n++) {
+		s = &call->slot[i];
+		api_rest_role(s->name, roles[n], sizeof(roles[n]));
+		rolep[n] = roles[n];
+		stats[n] = s->err == 0 && s->rep != NULL && s->rep->status == 0 &&
+		    s->rep->body_case == TP__ENVELOPE__BODY_STATS_REP ?
+		    s->rep->stats_rep : NULL;
+	}
+	s = &call->slot[call->n - 1];
+	if (s->err == 0 && s->rep != NULL && s->rep->status == 0 &&
+	    s->rep->body_case == TP__ENVELOPE__BODY_KAFKA_STATUS_REP)
+		kafka = s->rep->kafka_status_rep;
+	api_metrics_render(&t, api_rest_sup(call), stats, rolep, n, kafka);
+	api_conn_reply(call->conn, 200, "text/plain; version=0.0.4; "
+	    "charset=utf-8", t.s, t.len, NULL);
 	free(t.s);
 }
 

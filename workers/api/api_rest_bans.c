@@ -57,6 +57,7 @@ static const struct api_field api_rest_ban_fields[] = {
 	{ "until", cJSON_Number, 0 },
 	{ "duration", cJSON_String | cJSON_Number, 0 },
 	{ "reason", cJSON_String, 0 },
+	{ "force", cJSON_True | cJSON_False, 0 },
 };
 
 static void
@@ -116,6 +117,8 @@ api_rest_bans_add(struct api_conn *c)
 		a.addr = (char *)addr;
 		a.until_unix = until;
 		a.reason = (char *)api_json_str(in, "reason");
+		a.force = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in,
+		    "force"));
 		API_ENV(req, ban_addr_req, TP__ENVELOPE__BODY_BAN_ADDR_REQ, &a);
 		api_rest_call1(c, "bans.rep", &req, api_rest_bans_add_done);
 	} else {

@@ -85,9 +85,21 @@ bans_on_ban_addr(struct bans_ctx *ctx, struct ipc_req *req, const ipc_env *m)
 	struct bans_entry e;
 	Tp__IsBannedRep b = TP__IS_BANNED_REP__INIT;
 	ipc_env rep = TP__ENVELOPE__INIT;
-	char err[256];
+	struct bans_prefix p;
+	char err[384];
 	int rc;
 
+	if (bans_addr_parse(q->addr, strlen(q->addr), &p) == BANS_ADDR_OK &&
+	    bans_addr_too_broad(&p) && !q->force) {
+		ctx->n.invalid++;
+		snprintf(err, sizeof(err), "refusing to ban %.64s: a prefix "
+		    "shorter than /%d (IPv4) or /%d (IPv6) cuts this node off "
+		    "from much of the Internet; resend with force (\"force\": true "
+		    "in REST, terap2pctl bans add --force) to mean it", q->addr,
+		    BANS_MIN_PLEN4, BANS_MIN_PLEN6);
+		bans_reply_status(req, TP__IPC_STATUS__IPC_ERR_INVALID, err);
+		return;
+	}
 	rc = bans_op_ban_addr(ctx, q->addr, q->until_unix, q->reason, &e, err,
 	    sizeof(err));
 	if (rc != 0) {

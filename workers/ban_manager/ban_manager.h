@@ -34,6 +34,8 @@ int	bans_main(struct proc *p);
 #define BANS_KEY_MAX		64	/* canonical key text incl. NUL */
 #define BANS_PEER_MAX		128	/* longest accepted peer ID */
 #define BANS_REASON_MAX		128	/* longest accepted reason */
+#define BANS_MIN_PLEN4		8	/* shorter IPv4 prefixes need force */
+#define BANS_MIN_PLEN6		32	/* shorter IPv6 prefixes need force */
 
 /* An IPv4 (family 4, 32 bits) or IPv6 (family 6, 128 bits) prefix. */
 struct bans_prefix {
@@ -71,8 +73,12 @@ int	bans_addr_contains(const struct bans_prefix *net,
 	    const struct bans_prefix *p);
 /* 1 when s is a plausible libp2p peer ID (base58btc, 1..BANS_PEER_MAX). */
 int	bans_addr_is_peer_id(const char *s);
-/* 1 when s is an acceptable reason (printable ASCII, <= BANS_REASON_MAX). */
+/* 1 when s is an acceptable reason (valid UTF-8 without control
+ * characters, <= BANS_REASON_MAX bytes). */
 int	bans_addr_reason_ok(const char *s);
+/* 1 when p is shorter than /BANS_MIN_PLEN4 (IPv4) or /BANS_MIN_PLEN6
+ * (IPv6): banning it cuts off much of the Internet, so it needs force. */
+int	bans_addr_too_broad(const struct bans_prefix *p);
 
 /* ---- ban_manager_trie.c: prefix trie of address bans ---- */
 

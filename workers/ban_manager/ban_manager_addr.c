@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ban_manager.h"
+#include "util.h"
 
 static const char *const bans_addr_errs[] = {
 	[BANS_ADDR_OK] = "ok",
@@ -265,11 +266,17 @@ bans_addr_is_peer_id(const char *s)
 }
 
 int
+bans_addr_too_broad(const struct bans_prefix *p)
+{
+	return p->plen < (p->family == 4 ? BANS_MIN_PLEN4 : BANS_MIN_PLEN6);
+}
+
+int
 bans_addr_reason_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n > BANS_REASON_MAX)
+	if (n > BANS_REASON_MAX || util_utf8_check(s, n, NULL) == -1)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)

@@ -126,8 +126,8 @@ bans_op_reason(struct bans_ctx *ctx, const char *reason, char *err,
 {
 	if (bans_addr_reason_ok(reason))
 		return 0;
-	return bans_op_invalid(ctx, err, len, "invalid reason \"%.32s...\": %s",
-	    reason, "longer than 128 bytes or has control characters");
+	return bans_op_invalid(ctx, err, len, "invalid reason%s: %s", "",
+	    "longer than 128 bytes, not UTF-8 or has control characters");
 }
 
 /* Room for one more address entry: sweep expired ones when full. */

@@ -14,21 +14,8 @@
 
 #include "ban_manager.h"
 #include "log.h"
+#include "redact.h"
 #include "util.h"
-
-static void
-bans_store_redact(const char *url, char *out, size_t len)
-{
-	const char *scheme = strstr(url, "://"), *at, *colon;
-
-	snprintf(out, len, "%s", url);
-	if (scheme == NULL || (at = strchr(scheme + 3, '@')) == NULL)
-		return;
-	colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-	if (colon == NULL)
-		return;
-	snprintf(out, len, "%.*s:***%s", (int)(colon - url), url, at);
-}
 
 /* "sqlite:///abs", "sqlite://rel", "" -> a file path under data_dir. */
 static char *
@@ -127,12 +114,13 @@ bans_store_open(const char *url, const char *data_dir,
 		st->ops = &bans_store_sqlite_ops;
 		st->target = bans_store_sqlite_path(url, data_dir);
 	} else {
+		redact_url(url, st->url, sizeof(st->url));
 		snprintf(err, errlen, "ban_store_url: unsupported scheme in "
-		    "\"%.64s\" (want postgres:// or sqlite://)", url);
+		    "\"%.64s\" (want postgres:// or sqlite://)", st->url);
 		free(st);
 		return -1;
 	}
-	bans_store_redact(*url ? url : st->target, st->url, sizeof(st->url));
+	redact_url(*url ? url : st->target, st->url, sizeof(st->url));
 	snprintf(st->instance, sizeof(st->instance), "%ld.%llu", (long)getpid(),
 	    (unsigned long long)(util_wall_ms() % 1000000000ull));
 	snprintf(st->detail, sizeof(st->detail), "not connected");

@@ -323,6 +323,14 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ:
 		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
 		break;
+	case TP__ENVELOPE__BODY_CATCHUP_REPORT_REQ:
+		tn_catchup_ipc_report(g->catchup, g->tn, req,
+		    msg->catchup_report_req);
+		break;
+	case TP__ENVELOPE__BODY_PEER_REGISTRY_REQ:
+		tn_catchup_ipc_registry(g->catchup, g->tn, req,
+		    msg->peer_registry_req);
+		break;
 	default:
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
 		    "gossip does not handle %s", ipc_body_name(msg->body_case));
@@ -387,6 +395,8 @@ gossip_stop(void *arg)
 	g->kad = NULL;
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
+	tn_catchup_ipc_stop(g->catchup);
+	g->catchup = NULL;
 	tn_stop(g->tn);
 	g->tn = NULL;
 	ps_meshsub_stop(&g->ms);
@@ -456,6 +466,7 @@ gossip_main(struct proc *p)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
+	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
 	gossip_kad_start(g);
 	proc_ready(p);

@@ -25,6 +25,7 @@ struct gossip_ctx {
 	struct ps_meshsub		 ms;		/* the pubsub layer */
 	struct tn_ctx		*tn;		/* owned: the Teranode layer */
 	struct kad_net			*kad;		/* owned: the DHT; NULL: off */
+	struct tn_catchup_ipc		*catchup;	/* owned: PeerService reputation */
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */

@@ -5,11 +5,13 @@
  * (the attribution maps) and produces KafkaBlockTopicMessage /
  * KafkaSubtreeTopicMessage to `blocks` / `subtrees`; it serves kafka.rep
  * (ProduceSyncTrigger from the sync coordinator, KafkaStatus); its consumer
- * (kafka_bridge_consumer.c) calls gossip.rep and bans.rep and emits the
- * local node's FSM and peer-failure notifications on kafka.pub.  With
- * KAFKA_HOSTS empty or `embedded` it runs the broker too
- * (kafka_bridge_mock.c).  This file is the loop: start-up, the IPC
- * dispatch, the gossip events, the map sweep, Health and Stats.
+ * (kafka_bridge_consumer.c) calls gossip.rep and bans.rep.  It is also the
+ * bridge to Teranode's gRPC services (kafka_bridge_chain.c): the local
+ * node's blocks and subtrees go to gossip.rep Publish, its chain state, FSM
+ * and catch-up failures to kafka.pub.  With KAFKA_HOSTS empty or
+ * `embedded` it runs the broker too (kafka_bridge_mock.c).  This file is
+ * the loop: start-up, the IPC dispatch, the gossip events, the map sweep,
+ * Health and Stats.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +148,8 @@ kafka_health(void *arg, Tp__HealthRep *rep)
 
 	up = kafka_producer_brokers_up(k, detail, sizeof(detail));
 	proc_health_dep(rep, "kafka", up, detail);
+	if (k->chain != NULL)
+		up &= kafka_chain_health(k->chain, rep);
 	return up;
 }
 
@@ -170,7 +174,9 @@ kafka_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "kafka_unattributed", (int64_t)k->cn.unattributed);
 	proc_stat_add(st, "kafka_ignored", (int64_t)k->cn.ignored);
 	proc_stat_add(st, "kafka_ipc_retries", (int64_t)k->cn.retries);
-	proc_stat_add(st, "kafka_notifications", (int64_t)k->cn.notifications);
+	proc_stat_add(st, "kafka_ignored_syncing", (int64_t)k->cn.syncing);
+	if (k->chain != NULL)
+		kafka_chain_stats(k->chain, st);
 	proc_stat_add(st, "peer_map_blocks", (int64_t)kafka_attrib_count(k->blocks));
 	proc_stat_add(st, "peer_map_subtrees",
 	    (int64_t)kafka_attrib_count(k->subtrees));
@@ -258,8 +264,10 @@ kafka_main(struct proc *p)
 	p->dispatch = kafka_dispatch;
 	kafka_start(k);
 	kafka_ipc_open(k);
+	k->chain = kafka_chain_start(k);
 	proc_ready(p);
 	code = proc_run(p);
+	kafka_chain_stop(k->chain);
 	kafka_consumer_stop(k);
 	kafka_producer_stop(k, 1000);
 	kafka_mock_stop(k->mock);

@@ -27,6 +27,8 @@ struct proc;
 struct event;
 struct kafka_attrib;
 struct kafka_mock;
+struct proc_stats;
+struct grpc_loop;
 typedef struct rd_kafka_s rd_kafka_t;
 typedef struct rd_kafka_queue_s rd_kafka_queue_t;
 typedef struct rd_kafka_message_s rd_kafka_message_t;
@@ -52,7 +54,8 @@ enum kafka_notify_type {
 	KAFKA_NOTIFY_MINING_ON = 3,
 	KAFKA_NOTIFY_FSM_STATE = 4,
 	KAFKA_NOTIFY_BLOCK_SUBTREES_SET = 5,
-	KAFKA_NOTIFY_PEER_FAILURE = 6
+	KAFKA_NOTIFY_PEER_FAILURE = 6,
+	KAFKA_NOTIFY_BLOCK_PERSISTED = 7
 };
 
 /* A consumed rejectedtx value. */
@@ -199,7 +202,6 @@ enum kafka_topic_id {
 	KAFKA_T_REJECTEDTX,
 	KAFKA_T_INVALID_BLOCKS,
 	KAFKA_T_INVALID_SUBTREES,
-	KAFKA_T_NOTIFICATIONS,
 	KAFKA_T_COUNT
 };
 
@@ -287,7 +289,7 @@ struct kafka_consume_stats {
 	uint64_t	unattributed;	/* invalid block/subtree, peer unknown */
 	uint64_t	ignored;	/* external rejections, listen_only, ... */
 	uint64_t	retries;	/* IPC calls retried (peer process down) */
-	uint64_t	notifications;	/* forwarded on kafka.pub */
+	uint64_t	syncing;	/* ignored: the local node is syncing */
 };
 
 /* Join group p2p.<clientName> on the consumed topics; -1 with err set. */
@@ -296,6 +298,192 @@ int	kafka_consumer_start(struct kafka_ctx *, char *err, size_t errlen);
 void	kafka_consumer_stop(struct kafka_ctx *);
 /* Messages taken from Kafka and not handled yet. */
 size_t	kafka_consumer_inflight(struct kafka_ctx *);
+
+/* ---- kafka_bridge_chainmsg.c: blockchain / block-assembly messages (pure) ---- */
+
+#define KAFKA_CHAIN_MSG_MAX	(4 * 1024 * 1024)	/* largest response read */
+#define KAFKA_CHAIN_ADDR_MAX	255
+#define KAFKA_MINER_MAX		128	/* longer miner names are cut */
+
+/* blockchain_api.FSMStateType, and "not known". */
+enum kafka_fsm {
+	KAFKA_FSM_UNKNOWN = -1,
+	KAFKA_FSM_IDLE = 0,
+	KAFKA_FSM_RUNNING = 1,
+	KAFKA_FSM_CATCHINGBLOCKS = 2,
+	KAFKA_FSM_LEGACYSYNCING = 3
+};
+
+/* A GetBlockHeaderResponse, checked: an 80-byte header, chain_work <= 32 B. */
+struct kafka_chain_header {
+	uint8_t		header[80];
+	char		header_hex[161];
+	char		hash[KAFKA_HASH_HEX + 1];	/* dSHA256 of header, display */
+	char		prev_hash[KAFKA_HASH_HEX + 1];
+	char		chain_work[65];			/* 32 bytes big-endian, hex */
+	uint32_t	height;
+	uint64_t	tx_count, size_in_bytes;
+	char		miner[KAFKA_MINER_MAX + 1];	/* printable ASCII, cut */
+	int		invalid;
+};
+
+/*
+ * Response decoders: pure, never read past len, -1 with err filled on a
+ * malformed or oversized response.
+ */
+int	kafka_chainmsg_header_decode(const void *buf, size_t len,
+	    struct kafka_chain_header *out, char *err, size_t errlen);
+int	kafka_chainmsg_fsm_decode(const void *buf, size_t len, int *state,
+	    char *err, size_t errlen);
+/* GetState("BlockPersisterHeight"): 4 bytes little-endian. */
+int	kafka_chainmsg_persisted_decode(const void *buf, size_t len,
+	    uint32_t *height, char *err, size_t errlen);
+int	kafka_chainmsg_assembly_decode(const void *buf, size_t len,
+	    uint64_t *tx_count, uint32_t *subtree_count, char *err,
+	    size_t errlen);
+int	kafka_chainmsg_health_decode(const void *buf, size_t len, int *ok,
+	    char *details, size_t cap, char *err, size_t errlen);
+/* Requests, in a new buffer *out the caller frees. hash: display hex. */
+void	kafka_chainmsg_subscribe_encode(const char *source, uint8_t **out,
+	    size_t *len);
+int	kafka_chainmsg_header_req_encode(const char *hash, uint8_t **out,
+	    size_t *len);
+void	kafka_chainmsg_state_req_encode(const char *key, uint8_t **out,
+	    size_t *len);
+/* "RUNNING" ... ; "" for KAFKA_FSM_UNKNOWN.  parse: KAFKA_FSM_UNKNOWN if none. */
+const char	*kafka_chainmsg_fsm_name(int state);
+int		 kafka_chainmsg_fsm_parse(const char *name);
+
+/* ---- kafka_bridge_rpc.c: gRPC calls on the core C API ---- */
+
+typedef struct grpc_completion_queue grpc_completion_queue;
+struct kafka_rpc;
+struct kafka_rpc_chan;
+/* A streamed message (borrowed for the call). */
+typedef void	kafka_rpc_msg_cb(void *arg, const uint8_t *msg, size_t len);
+/* The call ended with a gRPC status code (0 OK); unary: msg its response
+ * or NULL.  Not called after kafka_rpc_cancel(). */
+typedef void	kafka_rpc_end_cb(void *arg, int code, const char *details,
+		    const uint8_t *msg, size_t len);
+
+/* A plaintext HTTP/2 channel to target ("host:port"); connects lazily. */
+struct kafka_rpc_chan	*kafka_rpc_chan_open(grpc_completion_queue *cq,
+			    const char *target);
+/* Cancel every call and close; their on_end still comes (CANCELLED)
+ * through the loop, or from grpc_loop_free(). */
+void			 kafka_rpc_chan_close(struct kafka_rpc_chan *);
+const char		*kafka_rpc_chan_target(const struct kafka_rpc_chan *);
+/*
+ * Start method ("/pkg.Service/Method") with one request message;
+ * timeout_ms 0: no deadline.  streaming: each response goes to on_msg.
+ * NULL if it could not start (logged).  The call frees itself after on_end.
+ */
+struct kafka_rpc	*kafka_rpc_call(struct kafka_rpc_chan *,
+			    const char *method, const uint8_t *req, size_t len,
+			    uint64_t timeout_ms, int streaming,
+			    kafka_rpc_msg_cb *on_msg, kafka_rpc_end_cb *on_end,
+			    void *arg);
+/* Cancel r; its callbacks are not called any more. */
+void			 kafka_rpc_cancel(struct kafka_rpc *r);
+
+/* ---- kafka_bridge_chain.c: the blockchain and block-assembly client ---- */
+
+struct kafka_chain;
+/* Read the settings and start; a NULL result means the client is off
+ * (blockchain_grpcAddress empty). */
+struct kafka_chain	*kafka_chain_start(struct kafka_ctx *);
+void			 kafka_chain_stop(struct kafka_chain *);
+/* 1 while the node is syncing (CATCHINGBLOCKS, LEGACYSYNCING). */
+int			 kafka_chain_syncing(const struct kafka_chain *);
+/* Readiness: adds the blockchain and FSM dependencies; 1 when both are up. */
+int			 kafka_chain_health(struct kafka_chain *,
+			    Tp__HealthRep *rep);
+void			 kafka_chain_stats(struct kafka_chain *,
+			    struct proc_stats *st);
+
+/* The client's state, shared by kafka_bridge_chain.c (connection, polls,
+ * chain state) and kafka_bridge_chain_notify.c (the notification stream). */
+
+#define KAFKA_CHAIN_SEEN	1024	/* announced hashes remembered */
+#define KAFKA_CHAIN_LOOKUPS	16	/* GetBlockHeader calls at once */
+
+enum kafka_chain_phase {
+	KAFKA_CHAIN_BACKOFF,		/* waiting to try again */
+	KAFKA_CHAIN_HEALTH,		/* HealthGRPC */
+	KAFKA_CHAIN_WAIT_FSM,		/* WaitUntilFSMTransitionFromIdleState */
+	KAFKA_CHAIN_SUBSCRIBING,	/* Subscribe sent, nothing received */
+	KAFKA_CHAIN_SUBSCRIBED		/* the stream delivers */
+};
+
+struct kafka_chain_stats {
+	uint64_t	notifications;	/* received on the stream */
+	uint64_t	malformed;	/* undecodable responses / notifications */
+	uint64_t	blocks, subtrees;	/* announced (gossip answered) */
+	uint64_t	duplicates;	/* already announced: not again */
+	uint64_t	invalid;	/* Block notification of an invalid block */
+	uint64_t	syncing;	/* dropped while syncing */
+	uint64_t	listen_only;	/* dropped in listen_only */
+	uint64_t	catchup_failures;	/* PeerFailure catchup -> gossip */
+	uint64_t	other_failures;	/* PeerFailure of another type */
+	uint64_t	subscriptions;	/* streams that delivered */
+	uint64_t	failures;	/* failed attempts to reach the service */
+	uint64_t	lookups_dropped;	/* too many GetBlockHeader at once */
+};
+
+struct kafka_chain {
+	struct kafka_ctx	*k;		/* borrowed */
+	struct grpc_loop	*loop;		/* owned */
+	struct kafka_rpc_chan	*bc;		/* owned: blockchain */
+	struct kafka_rpc_chan	*ba;		/* owned: block assembly, or NULL */
+	enum kafka_chain_phase	 phase;
+	struct kafka_rpc	*call;		/* the phase's call, or NULL */
+	struct event		*retry_ev;	/* owned */
+	struct event		*poll_ev;	/* owned */
+	unsigned		 attempts;	/* failures in a row */
+	unsigned		 poll_failures;	/* FSM polls failing in a row */
+	uint64_t		 backoff_ms;	/* after Teranode's retries */
+	uint64_t		 next_log_ms;	/* rate limit of repeated warnings */
+	uint64_t		 up_since_ms;	/* wall clock; 0 while down */
+	char			 last_err[256];
+	/* settings */
+	unsigned		 max_retries;	/* blockchain_maxRetries */
+	uint64_t		 retry_sleep_ms; /* blockchain_retrySleep */
+	uint64_t		 poll_ms;	/* p2p_node_status_interval */
+	uint32_t		 retention;	/* global_blockHeightRetention */
+	/* the local chain */
+	int			 fsm;		/* enum kafka_fsm */
+	int			 height_known;
+	uint32_t		 height;
+	char			 best_hash[KAFKA_HASH_HEX + 1];
+	char			 chain_work[65];
+	char			 miner[KAFKA_MINER_MAX + 1];
+	int			 persisted_known;
+	uint32_t		 persisted;
+	uint64_t		 tx_count;
+	uint32_t		 subtree_count;
+	/* announced hashes, a ring */
+	char			 seen[KAFKA_CHAIN_SEEN][KAFKA_HASH_HEX + 1];
+	size_t			 seen_next;
+	int			 lookups;	/* GetBlockHeader in flight */
+	int			 stopping;	/* callbacks only free */
+	struct kafka_chain_stats st;
+};
+
+/* kafka_bridge_chain.c, for kafka_bridge_chain_notify.c */
+/* The stream ended or a phase failed: back off and start over. */
+void	kafka_chain_failed(struct kafka_chain *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The stream delivered its first message. */
+void	kafka_chain_subscribed(struct kafka_chain *);
+/* Publish the local chain state on kafka.pub. */
+void	kafka_chain_publish_state(struct kafka_chain *);
+/* Ask the services for the chain state now (FSM, best header, ...). */
+void	kafka_chain_poll(struct kafka_chain *);
+void	kafka_chain_best(struct kafka_chain *, const struct kafka_chain_header *);
+
+/* kafka_bridge_chain_notify.c */
+/* One message of the Subscribe stream. */
+void	kafka_chain_notify_msg(void *arg, const uint8_t *msg, size_t len);
 
 /* ---- the context ---- */
 
@@ -345,6 +533,9 @@ struct kafka_ctx {
 	struct kafka_slot	*slots;		/* owned: KAFKA_WINDOW ring */
 	size_t			 slot_head, slot_n;
 	struct kafka_consume_stats cn;
+
+	/* the blockchain / block-assembly client (kafka_bridge_chain.c) */
+	struct kafka_chain	*chain;		/* owned; NULL: off */
 };
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * Kafka bridge worker: the values it reads from and writes to Kafka
- * (Teranode's kafkamessage protobufs and blockchain Notification, see
- * proto/kafka_messages.proto), the gossip JSON it asks the gossip worker to
- * publish, and the kafka_*Config URLs.  Pure functions over buffers, no
- * I/O: the unit tests and the libFuzzer target call them directly.  The
- * only file that packs or unpacks kafka_messages.proto.
+ * (Teranode's kafkamessage protobufs, see proto/kafka_messages.proto), the
+ * blockchain service's Notification (proto/blockchain_api.proto), the
+ * gossip JSON it asks the gossip worker to publish, and the kafka_*Config
+ * URLs.  Pure functions over buffers, no I/O: the unit tests and the
+ * libFuzzer target call them directly.  The only file that packs or unpacks
+ * kafka_messages.proto and Notification.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "kafka_bridge.h"
+#include "blockchain_api.pb-c.h"
 #include "kafka_messages.pb-c.h"
 #include "util.h"
 
@@ -182,7 +184,7 @@ kafka_codec_hash_from_bytes(const uint8_t *b, char out[KAFKA_HASH_HEX + 1])
 
 static int
 kafka_codec_meta_copy(struct kafka_notification *out,
-    const Kafkamessage__NotificationMetadata *md, char *err, size_t errlen)
+    const BlockchainApi__NotificationMetadata *md, char *err, size_t errlen)
 {
 	size_t	i;
 
@@ -207,13 +209,13 @@ int
 kafka_codec_notification_decode(const void *buf, size_t len,
     struct kafka_notification *out, char *err, size_t errlen)
 {
-	Kafkamessage__Notification	*m;
+	BlockchainApi__Notification	*m;
 	int				 rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (kafka_codec_size_ok(len, err, errlen) == -1)
 		return -1;
-	if ((m = kafkamessage__notification__unpack(NULL, len, buf)) == NULL)
+	if ((m = blockchain_api__notification__unpack(NULL, len, buf)) == NULL)
 		return kafka_codec_err(err, errlen, "not a Notification");
 	out->type = (int)m->type;
 	if (m->hash.len != 0 && m->hash.len != 32)
@@ -228,7 +230,7 @@ kafka_codec_notification_decode(const void *buf, size_t len,
 			kafka_codec_hash_from_bytes(m->hash.data, out->hash);
 		rc = 0;
 	}
-	kafkamessage__notification__free_unpacked(m, NULL);
+	blockchain_api__notification__free_unpacked(m, NULL);
 	if (rc == -1)
 		kafka_codec_notification_fini(out);
 	return rc;
@@ -261,7 +263,7 @@ const char *
 kafka_codec_notify_name(int type)
 {
 	static const char *names[] = { "PING", "Subtree", "Block", "MiningOn",
-	    "FSMState", "BlockSubtreesSet", "PeerFailure" };
+	    "FSMState", "BlockSubtreesSet", "PeerFailure", "BlockPersisted" };
 
 	if (type < 0 || (size_t)type >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
@@ -348,16 +350,16 @@ kafka_codec_notification_encode(int type, const char *hash,
     const char *base_url, const char *const *kv, size_t nkv, uint8_t **out,
     size_t *len)
 {
-	Kafkamessage__Notification		 m =
-	    KAFKAMESSAGE__NOTIFICATION__INIT;
-	Kafkamessage__NotificationMetadata	 md =
-	    KAFKAMESSAGE__NOTIFICATION_METADATA__INIT;
-	Kafkamessage__NotificationMetadata__MetadataEntry *e, **pe;
+	BlockchainApi__Notification		 m =
+	    BLOCKCHAIN_API__NOTIFICATION__INIT;
+	BlockchainApi__NotificationMetadata	 md =
+	    BLOCKCHAIN_API__NOTIFICATION_METADATA__INIT;
+	BlockchainApi__NotificationMetadata__MetadataEntry *e, **pe;
 	uint8_t					 raw[32], rev[32];
 	char					 canon[KAFKA_HASH_HEX + 1];
 	size_t					 i, n;
 
-	m.type = (Kafkamessage__NotificationType)type;
+	m.type = (Model__NotificationType)type;
 	if (hash != NULL && hash[0] != '\0') {
 		if (kafka_codec_hash(hash, canon) == -1 ||
 		    util_hex_decode(canon, KAFKA_HASH_HEX, rev, sizeof(rev),
@@ -372,7 +374,7 @@ kafka_codec_notification_encode(int type, const char *hash,
 	e = xcalloc(nkv / 2 + 1, sizeof(*e));
 	pe = xcalloc(nkv / 2 + 1, sizeof(*pe));
 	for (i = 0; i + 1 < nkv; i += 2) {
-		kafkamessage__notification_metadata__metadata_entry__init(
+		blockchain_api__notification_metadata__metadata_entry__init(
 		    &e[i / 2]);
 		e[i / 2].key = (char *)kv[i];
 		e[i / 2].value = (char *)kv[i + 1];

@@ -30,8 +30,6 @@ static const struct {
 	    "kafka_invalidBlocksConfig" },
 	[KAFKA_T_INVALID_SUBTREES] = { "KAFKA_INVALID_SUBTREES",
 	    "kafka_invalidSubtreesConfig" },
-	[KAFKA_T_NOTIFICATIONS] = { "kafka_blockchainNotificationsTopic",
-	    "kafka_blockchainNotificationsConfig" },
 };
 
 static int

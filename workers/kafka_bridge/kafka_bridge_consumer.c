@@ -1,13 +1,14 @@
 /*
  * Kafka bridge worker: the consumer.  One librdkafka consumer in group
- * p2p.<clientName> reads rejectedtx, invalid-blocks, invalid-subtrees and
- * blockchain-notifications, and turns each message into IPC:
+ * p2p.<clientName> reads rejectedtx, invalid-blocks and invalid-subtrees,
+ * and turns each message into IPC:
  *   rejectedtx (peer_id "")        -> gossip.rep Publish(rejected_tx)
  *   invalid-blocks                 -> attribution map -> bans.rep AddBanScore
  *   invalid-subtrees               -> map, else gossip.rep PeerByDataHub
  *                                     -> bans.rep AddBanScore
- *   blockchain-notifications       -> Block/Subtree/MiningOn: gossip Publish;
- *                                     FSMState/PeerFailure: kafka.pub event
+ * While the local node is syncing (its FSM is CATCHINGBLOCKS or
+ * LEGACYSYNCING, kafka_bridge_chain.c) every message is ignored, as
+ * Teranode's handlers do.
  *
  * At least once: a message's offset is stored (and then committed by the
  * auto-commit timer, and synchronously at stop) only after it is handled —
@@ -318,89 +319,6 @@ kafka_consumer_on_invalid_subtree(struct kafka_slot *s)
 	kafka_consumer_attribute(s, s->k->subtrees, "invalid_subtree");
 }
 
-/* FSMState and PeerFailure go to the sync coordinator over kafka.pub. */
-static void
-kafka_consumer_forward(struct kafka_slot *s, const struct kafka_notification *n)
-{
-	Tp__LocalNotification			 ln = TP__LOCAL_NOTIFICATION__INIT;
-	Tp__LocalNotification__MetadataEntry	 e[KAFKA_META_MAX];
-	Tp__LocalNotification__MetadataEntry	*pe[KAFKA_META_MAX];
-	ipc_env					 env = TP__ENVELOPE__INIT;
-	size_t					 i;
-
-	ln.type = n->type == KAFKA_NOTIFY_FSM_STATE ?
-	    TP__NOTIFICATION_TYPE__NOTIFY_FSM_STATE :
-	    TP__NOTIFICATION_TYPE__NOTIFY_PEER_FAILURE;
-	ln.hash = (char *)n->hash;
-	ln.base_url = (char *)n->base_url;
-	for (i = 0; i < n->nmeta; i++) {
-		tp__local_notification__metadata_entry__init(&e[i]);
-		e[i].key = n->meta[i].key;
-		e[i].value = n->meta[i].value;
-		pe[i] = &e[i];
-	}
-	ln.n_metadata = n->nmeta;
-	ln.metadata = pe;
-	env.body_case = TP__ENVELOPE__BODY_LOCAL_NOTIFICATION;
-	env.local_notification = &ln;
-	if (ipc_publish(s->k->pub, &env) == 0)
-		s->k->cn.notifications++;
-	kafka_consumer_done(s);
-}
-
-static void
-kafka_consumer_gossip_notification(struct kafka_slot *s,
-    const struct kafka_notification *n)
-{
-	char	err[256];
-
-	if (s->k->conf.listen_only) {
-		kafka_consumer_ignore(s);
-		return;
-	}
-	if (kafka_codec_notification_json(n, "", &s->json, err,
-	    sizeof(err)) == -1) {
-		kafka_consumer_malformed(s, err);
-		return;
-	}
-	s->kind = n->type == KAFKA_NOTIFY_BLOCK ? TP__TOPIC_KIND__TOPIC_BLOCK :
-	    n->type == KAFKA_NOTIFY_SUBTREE ? TP__TOPIC_KIND__TOPIC_SUBTREE :
-	    TP__TOPIC_KIND__TOPIC_MINING_ON;
-	s->step = KAFKA_STEP_PUBLISH;
-	kafka_consumer_send(s);
-}
-
-static void
-kafka_consumer_on_notification(struct kafka_slot *s)
-{
-	struct kafka_notification	*n = xmalloc(sizeof(*n));
-	char				 err[256];
-
-	if (kafka_codec_notification_decode(s->msg->payload, s->msg->len, n,
-	    err, sizeof(err)) == -1) {
-		free(n);
-		kafka_consumer_malformed(s, err);
-		return;
-	}
-	log_debug("kafka: local %s notification %s",
-	    kafka_codec_notify_name(n->type), n->hash);
-	switch (n->type) {
-	case KAFKA_NOTIFY_BLOCK:
-	case KAFKA_NOTIFY_SUBTREE:
-	case KAFKA_NOTIFY_MINING_ON:
-		kafka_consumer_gossip_notification(s, n);
-		break;
-	case KAFKA_NOTIFY_FSM_STATE:
-	case KAFKA_NOTIFY_PEER_FAILURE:
-		kafka_consumer_forward(s, n);
-		break;
-	default:
-		kafka_consumer_ignore(s);
-	}
-	kafka_codec_notification_fini(n);
-	free(n);
-}
-
 static void
 kafka_consumer_handle(struct kafka_slot *s)
 {
@@ -408,10 +326,12 @@ kafka_consumer_handle(struct kafka_slot *s)
 		[KAFKA_T_REJECTEDTX] = kafka_consumer_on_rejected_tx,
 		[KAFKA_T_INVALID_BLOCKS] = kafka_consumer_on_invalid_block,
 		[KAFKA_T_INVALID_SUBTREES] = kafka_consumer_on_invalid_subtree,
-		[KAFKA_T_NOTIFICATIONS] = kafka_consumer_on_notification,
 	};
 
-	if (handlers[s->topic] == NULL)
+	if (handlers[s->topic] != NULL && kafka_chain_syncing(s->k->chain)) {
+		s->k->cn.syncing++;
+		kafka_consumer_ignore(s);
+	} else if (handlers[s->topic] == NULL)
 		kafka_consumer_ignore(s);
 	else
 		handlers[s->topic](s);
@@ -597,11 +517,10 @@ kafka_consumer_start(struct kafka_ctx *k, char *err, size_t errlen)
 	event_add(k->cons_timer, &tv);
 	if (kafka_consumer_subscribe(k, err, errlen) == -1)
 		return -1;
-	log_info("kafka: consumer group %s on %s, %s, %s, %s", k->conf.group,
+	log_info("kafka: consumer group %s on %s, %s, %s", k->conf.group,
 	    k->conf.topics[KAFKA_T_REJECTEDTX].name,
 	    k->conf.topics[KAFKA_T_INVALID_BLOCKS].name,
-	    k->conf.topics[KAFKA_T_INVALID_SUBTREES].name,
-	    k->conf.topics[KAFKA_T_NOTIFICATIONS].name);
+	    k->conf.topics[KAFKA_T_INVALID_SUBTREES].name);
 	return 0;
 }
 

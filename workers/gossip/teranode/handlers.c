@@ -651,6 +651,8 @@ tn_stop(struct tn_ctx *t)
 {
 	if (t == NULL)
 		return;
+	/* kafka.pub events carry t: none may arrive once it is freed */
+	ipc_sub_close(t->kafka_sub);
 	event_free(t->tick);
 	event_free(t->status_ev);
 	event_free(t->health_ev);

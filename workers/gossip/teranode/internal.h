@@ -47,7 +47,12 @@ struct tn_ctx {
 	/* the local node */
 	uint32_t		 height;
 	char			 best_hash[TN_MSG_HASH_MAX + 1];
-	char			 fsm[TN_MSG_TEXT_MAX + 1];
+	char			 fsm[TN_MSG_TEXT_MAX + 1];	/* "": unknown */
+	char			 chain_work[TN_MSG_TEXT_MAX + 1];
+	char			 miner[TN_MSG_TEXT_MAX + 1];
+	char			 storage[TN_MSG_TEXT_MAX + 1];	/* "": full */
+	uint64_t		 tx_count;
+	uint32_t		 subtree_count;
 	uint64_t		 started_wall_ms;
 	/* counters */
 	uint64_t		 in[TN_MSG_KIND_MAX + 1];

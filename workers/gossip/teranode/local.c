@@ -4,8 +4,10 @@
  * like received ones, get our PeerID, client name and DataHub URL, and go
  * out on their topic; our node_status goes out every
  * p2p_node_status_interval and after each own block; the seed's handshake
- * says who we are; the local FSM state and catch-up failures arrive from
- * the Kafka bridge on kafka.pub.
+ * says who we are; the local chain state (height, tip, chain work, miner,
+ * FSM state, block-assembly counts, storage), which the Kafka bridge reads
+ * from Teranode's blockchain and block-assembly services, and catch-up
+ * failures arrive from the Kafka bridge on kafka.pub.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,12 +205,16 @@ tn_local_status(struct tn_ctx *t)
 	SET(st->version, TP_VERSION);
 	SET(st->best_block_hash, t->best_hash);
 	st->best_height = t->height;
-	SET(st->fsm_state, t->fsm);
+	SET(st->fsm_state, t->fsm[0] != '\0' ? t->fsm : "UNKNOWN");
+	SET(st->chain_work, t->chain_work);
+	SET(st->miner_name, t->miner);
+	st->tx_count = t->tx_count;
+	st->subtree_count = t->subtree_count;
 	st->start_time = (int64_t)(t->started_wall_ms / 1000);
 	st->uptime = (double)(util_wall_ms() - t->started_wall_ms) / 1000.0;
 	SET(st->listen_mode, t->listen_only ? "listen_only" : "full");
 	st->connected_peers_count = (int64_t)t->h->cnt.conns_open;
-	SET(st->storage, "full");
+	SET(st->storage, t->storage[0] != '\0' ? t->storage : "full");
 	if (sp != NULL && tn_registry_copy(&t->reg, sp, &p) == 0) {
 		SET(st->sync_peer_id, sp);
 		st->sync_peer_height = p.height;
@@ -229,29 +235,49 @@ tn_local_status_cb(evutil_socket_t fd, short what, void *arg)
 	tn_local_status(arg);
 }
 
-/* kafka.pub: the local node's FSM state and catch-up failures. */
+/* NOTIFY_CHAIN_STATE: what the blockchain / block-assembly services say. */
+static void
+local_chain_state(struct tn_ctx *t, const Tp__LocalNotification *n)
+{
+#define SET(f, v) snprintf(f, sizeof(f), "%s", v)
+	if (strcmp(t->fsm, n->fsm_state) != 0)
+		log_info("gossip: local FSM state %s", n->fsm_state[0] != '\0' ?
+		    n->fsm_state : "unknown");
+	SET(t->fsm, n->fsm_state);
+	tn_sync_set_fsm(&t->sync, tn_sync_fsm_parse(n->fsm_state));
+	if (n->height_known && tn_msg_check_hash(n->best_hash) == 0) {
+		t->height = n->best_height;
+		SET(t->best_hash, n->best_hash);
+		SET(t->chain_work, n->chain_work);
+		SET(t->miner, n->miner);
+		tn_sync_set_local_height(&t->sync, t->height);
+	}
+	t->tx_count = n->tx_count;
+	t->subtree_count = n->subtree_count;
+	SET(t->storage, n->storage);
+#undef SET
+}
+
+/* kafka.pub: the local chain state and catch-up failures. */
 void
 tn_local_notification(void *arg, const ipc_env *ev)
 {
-	struct tn_ctx		*t = arg;
+	struct tn_ctx			*t = arg;
 	const Tp__LocalNotification	*n = ev->local_notification;
-	struct tn_sync_actions	 acts;
-	const char			*state = NULL;
+	struct tn_sync_actions		 acts;
 	size_t				 i;
 
 	acts.n = 0;
-	if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_FSM_STATE) {
+	if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_CHAIN_STATE)
+		local_chain_state(t, n);
+	else if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_PEER_FAILURE) {
+		/* only failure_type catchup is a catch-up failure */
 		for (i = 0; i < n->n_metadata; i++)
-			if (strcmp(n->metadata[i]->key, "destination") == 0 ||
-			    strcmp(n->metadata[i]->key, "state") == 0)
-				state = n->metadata[i]->value;
-		if (state == NULL)
-			state = n->hash;
-		snprintf(t->fsm, sizeof(t->fsm), "%s", state);
-		tn_sync_set_fsm(&t->sync, tn_sync_fsm_parse(state));
-		log_info("gossip: local FSM state %s", t->fsm);
-	} else if (n->type == TP__NOTIFICATION_TYPE__NOTIFY_PEER_FAILURE)
-		tn_sync_catchup_failure(&t->sync, util_mono_ms(), &acts);
+			if (strcmp(n->metadata[i]->key, "failure_type") == 0 &&
+			    strcmp(n->metadata[i]->value, "catchup") == 0)
+				tn_sync_catchup_failure(&t->sync,
+				    util_mono_ms(), &acts);
+	}
 	tn_sync_apply(t, &acts);
 }
 

@@ -209,6 +209,7 @@ struct tn_sync {
 	uint64_t	 sync_start_ms;
 	uint64_t	 last_trigger_ms;
 	uint32_t	 local_height;
+	int		 height_known;	/* no trigger before the first height */
 	enum tn_sync_fsm fsm;
 	int		 started;
 	uint64_t	 next_fsm_ms;
@@ -224,6 +225,8 @@ void	tn_sync_init(struct tn_sync *s, struct tn_registry *reg,
 	    const struct tn_sync_params *p);
 /* First FSM look after fsm_check_ms, first evaluation after eval_ms. */
 void	tn_sync_start(struct tn_sync *s, uint64_t now_ms);
+/* The local height; until the first call it is unknown and no sync
+ * trigger is sent. */
 void	tn_sync_set_local_height(struct tn_sync *s, uint32_t height);
 void	tn_sync_set_fsm(struct tn_sync *s, enum tn_sync_fsm fsm);
 /* "RUNNING", "CATCHINGBLOCKS", … ; UNKNOWN for anything else. */

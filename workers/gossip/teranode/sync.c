@@ -49,6 +49,7 @@ void
 tn_sync_set_local_height(struct tn_sync *s, uint32_t height)
 {
 	s->local_height = height;
+	s->height_known = 1;
 }
 
 void
@@ -141,7 +142,8 @@ sync_send(struct tn_sync *s, const char *id, uint64_t now_ms,
 	struct tn_registry_peer	*p = tn_registry_get(s->reg, id);
 	struct tn_sync_action	*a;
 
-	if (p == NULL || p->best_hash[0] == '\0')
+	/* behind whom, by how much? not known: no trigger */
+	if (p == NULL || p->best_hash[0] == '\0' || !s->height_known)
 		return -1;
 	if ((a = sync_act(acts, TN_SYNC_ACT_TRIGGER, id, NULL)) == NULL)
 		return -1;
@@ -203,7 +205,7 @@ sync_check_fsm(struct tn_sync *s, uint64_t now_ms,
 	struct tn_registry_peer	*p;
 	int				 i;
 
-	if (s->fsm != TN_SYNC_FSM_RUNNING)
+	if (s->fsm != TN_SYNC_FSM_RUNNING || !s->height_known)
 		return;
 	if (s->current[0] == '\0') {		/* handleRunningState */
 		if ((i = sync_select(s, NULL)) >= 0)

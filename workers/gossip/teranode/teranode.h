@@ -56,4 +56,21 @@ size_t	tn_peers(struct tn_ctx *,
 	    const struct tn_registry_peer **out);
 void	tn_stats(struct tn_ctx *, struct proc_stats *);
 
+/*
+ * catchup_ipc.c: the catch-up reputation behind PeerService, kept in
+ * <p2p_peer_cache_dir>/teranode_peer_registry.json (loaded now, saved every
+ * 5 minutes when changed and at stop).
+ */
+struct tn_catchup_ipc;
+struct ipc_req;
+struct Tp__CatchupReportReq;
+struct Tp__PeerRegistryReq;
+struct tn_catchup_ipc *tn_catchup_ipc_start(struct proc *);
+void	tn_catchup_ipc_stop(struct tn_catchup_ipc *);
+/* Answer gossip.rep's CatchupReportReq / PeerRegistryReq (t may be NULL). */
+void	tn_catchup_ipc_report(struct tn_catchup_ipc *, struct tn_ctx *t,
+	    struct ipc_req *, const struct Tp__CatchupReportReq *);
+void	tn_catchup_ipc_registry(struct tn_catchup_ipc *, struct tn_ctx *t,
+	    struct ipc_req *, const struct Tp__PeerRegistryReq *);
+
 #endif
