@@ -18,7 +18,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl libcurl grpc
+	   libevent_openssl openssl libcurl grpc libcares
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -43,6 +43,7 @@ PROTOS = \
 	proto/libp2p_noise.proto \
 	proto/libp2p_identify.proto \
 	proto/libp2p_pubsub.proto \
+	proto/kad_dht.proto \
 	proto/google/protobuf/empty.proto \
 	proto/p2p_api.proto \
 	proto/google/protobuf/timestamp.proto \
@@ -111,6 +112,9 @@ GOSSIP_SRCS = \
 	workers/gossip/teranode/handlers.c \
 	workers/gossip/teranode/health.c \
 	workers/gossip/teranode/local.c \
+	workers/gossip/kad/net.c \
+	$(KAD_SRCS) \
+	$(KAD_NET_SRCS) \
 	$(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) \
 	$(GOSSIP_TERANODE_SRCS)
@@ -133,6 +137,21 @@ GOSSIP_TERANODE_SRCS = \
 	workers/gossip/teranode/msg.c \
 	workers/gossip/teranode/msg_check.c \
 	workers/gossip/teranode/msg_encode.c
+
+# the Kademlia DHT: codec, routing table, provider store, lookups (pure)
+KAD_SRCS = \
+	workers/gossip/kad/codec.c \
+	workers/gossip/kad/dht.c \
+	workers/gossip/kad/lookup.c \
+	workers/gossip/kad/providers.c \
+	workers/gossip/kad/server.c \
+	workers/gossip/kad/table.c \
+	$(GEN)/kad_dht.pb-c.c
+
+# the DHT's outside edges: /dnsaddr over c-ares, the peer cache file
+KAD_NET_SRCS = \
+	workers/gossip/kad/dnsaddr.c \
+	workers/gossip/kad/peercache.c
 
 KAFKA_SRCS = \
 	workers/kafka_bridge/kafka_bridge.c \
@@ -222,6 +241,14 @@ UNIT_TESTS = \
 	gossip_pubsub_net \
 	gossip_tmsg \
 	gossip_registry \
+	kad_codec \
+	kad_table \
+	kad_providers \
+	kad_lookup \
+	kad_server \
+	kad_dht \
+	kad_dnsaddr \
+	kad_peercache \
 	gossip_catchup \
 	api_grpc_codec
 
@@ -250,6 +277,14 @@ UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_kad_codec_SRCS = $(KAD_SRCS)
+UNIT_kad_table_SRCS = $(KAD_SRCS)
+UNIT_kad_providers_SRCS = $(KAD_SRCS)
+UNIT_kad_lookup_SRCS = $(KAD_SRCS)
+UNIT_kad_server_SRCS = $(KAD_SRCS)
+UNIT_kad_dht_SRCS = $(KAD_SRCS)
+UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
+UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
@@ -275,6 +310,7 @@ INTEG_TESTS = \
 	e2e \
 	bans_store \
 	bans \
+	dht \
 	grpc_peer \
 	chain
 
@@ -288,6 +324,7 @@ INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -317,6 +354,7 @@ FUZZ_TARGETS = \
 	peerid \
 	pubsub_rpc \
 	tmsg \
+	kad \
 	chain_response \
 	grpc_peer
 
@@ -334,6 +372,7 @@ FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 FUZZ_grpc_peer_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS) \
 	workers/gossip/teranode/catchup.c workers/api/api_grpc_reflect.c \
 	$(GEN)/grpc_reflection.pb-c.c $(GEN)/api_grpc_desc.c
@@ -478,11 +517,13 @@ test: deps-test $(INTEROP_STAMP)
 # The benchmarks in a short mode, so that they are known to run (figures
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
+	$(B)/bench/kad_bench \
 	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
+	$(Q)$(B)/bench/kad_bench 50
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----
@@ -520,6 +561,11 @@ $(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/kad_bench: $(call obj,bench/kad_bench.c $(KAD_SRCS))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/grpc_bench: $(call obj,bench/grpc_bench.c bench/bench_daemon.c \
 	$(COMMON_SRCS) $(GOSSIP_WIRE_SRCS) $(GEN)/p2p_api.pb-c.c \
 	$(GEN)/google/protobuf/empty.pb-c.c)
@@ -537,6 +583,7 @@ BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
+	$(B)/bench/kad_bench \
 	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
@@ -544,6 +591,8 @@ bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
+	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes ($$(date -u +%F))"
+	$(Q)$(B)/bench/kad_bench
 	@echo "== gRPC PeerService: IsPeerUnhealthy, GetPeer, 8 callers ($$(date -u +%F))"
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 1000 5
 

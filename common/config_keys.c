@@ -94,6 +94,8 @@ const struct cfg_key config_keys[] = {
 	    "Kademlia DHT (/ipfs/kad/1.0.0) mode"),
 	DUR1("p2p_dht_cleanup_interval", "24h",
 	    "how often expired DHT provider records are dropped (server mode)"),
+	STR("dnsaddr_servers", "", 0,
+	    "DNS servers (ip[:port],...) asked for /dnsaddr TXT records; empty: resolv.conf"),
 	BOOL("p2p_enable_peer_exchange", "true",
 	    "share known peers with connected peers"),
 

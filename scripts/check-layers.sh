@@ -1,9 +1,9 @@
 #!/bin/sh
 # The gossip worker's layers include only downward:
-#   libp2p/  <  pubsub/  <  teranode/  <  the worker's glue (gossip.c, gate.c)
+#   libp2p/  <  pubsub/, kad/  <  teranode/  <  the worker's glue (gossip.c, ...)
 # A file fails the check when it includes a header of a higher layer, when
 # it includes a layer folder's header other than its door (libp2p/libp2p.h,
-# pubsub/pubsub.h, teranode/teranode.h) from outside that folder, or when
+# pubsub/pubsub.h, kad/kad.h, teranode/teranode.h) from outside that folder, or when
 # another process's code includes any of them.  Unit tests and benchmarks
 # (tests/, bench/) are white-box: they may include a layer's inner headers,
 # never the glue's.
@@ -18,6 +18,7 @@ rank_of_header() {
 	case $1 in
 	libp2p/*) echo 1 ;;
 	pubsub/*) echo 2 ;;
+	kad/*) echo 2 ;;
 	teranode/*) echo 3 ;;
 	gossip.h) echo 4 ;;
 	*) echo 0 ;;
@@ -28,6 +29,7 @@ rank_of_file() {
 	case $1 in
 	$G/libp2p/*) echo 1 ;;
 	$G/pubsub/*) echo 2 ;;
+	$G/kad/*) echo 2 ;;
 	$G/teranode/*) echo 3 ;;
 	$G/*) echo 4 ;;
 	tests/*|bench/*) echo T ;;
@@ -39,6 +41,7 @@ door_of() {
 	case $1 in
 	libp2p/*) echo libp2p/libp2p.h ;;
 	pubsub/*) echo pubsub/pubsub.h ;;
+	kad/*) echo kad/kad.h ;;
 	teranode/*) echo teranode/teranode.h ;;
 	*) echo "$1" ;;
 	esac

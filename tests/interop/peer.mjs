@@ -1,7 +1,8 @@
 // A real js-libp2p peer for terap2p's interop tests, driven over stdio.
 // Prints one JSON object per line on stdout (events and answers); reads one
 // JSON command per line on stdin.  Options: --seed <hex32> --psk <file>
-// --gossip (enable gossipsub; later issues).
+// --gossip (enable gossipsub; later issues), --dht server|client (the
+// Kademlia DHT on /ipfs/kad/1.0.0, loopback addresses kept).
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -12,6 +13,10 @@ import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 
@@ -37,6 +42,16 @@ if (args.includes('--gossip')) {
     globalSignaturePolicy: args.includes('--nosign') ? 'StrictNoSign' : 'StrictSign'
   })
 }
+
+if (opt('--dht')) {
+  config.services.dht = kadDHT({
+    clientMode: opt('--dht') === 'client',
+    peerInfoMapper: passthroughMapper,	// tests run on 127.0.0.1
+    allowQueryWithZeroPeers: true
+  })
+}
+// go-libp2p's rendezvous key of a topic: CIDv1(raw, sha2-256(topic))
+const topicCid = async (topic) => CID.createV1(raw.code, await sha256.digest(Buffer.from(topic)))
 
 const node = await createLibp2p(config)
 node.addEventListener('peer:connect', (e) => out({ event: 'connect', peer: e.detail.toString() }))
@@ -92,6 +107,15 @@ const commands = {
   // the newest messages received on a topic, as text
   async messages (c) { return { messages: received.get(c.topic)?.last ?? [] } },
   async meshpeers (c) { return { peers: node.services.pubsub.getMeshPeers(c.topic).map((p) => p.toString()) } },
+  async provide (c) { await node.contentRouting.provide(await topicCid(c.topic)); return {} },
+  async findproviders (c) {
+    const found = []
+    for await (const p of node.contentRouting.findProviders(await topicCid(c.topic), { signal: AbortSignal.timeout(c.ms ?? 10000) })) {
+      found.push({ peer: p.id.toString(), addrs: p.multiaddrs.map((a) => a.toString()) })
+    }
+    return { providers: found }
+  },
+  async dhtpeers () { return { size: node.services.dht.routingTable.size } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }
 }
 

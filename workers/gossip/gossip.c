@@ -111,6 +111,8 @@ gossip_on_identified(void *arg, struct p2p_conn *c)
 	struct gossip_ctx	*g = arg;
 
 	ps_meshsub_attach(&g->ms, c);
+	if (g->kad != NULL)
+		kad_net_identified(g->kad, c);
 }
 
 static void
@@ -133,6 +135,8 @@ gossip_on_closed(void *arg, struct p2p_conn *c)
 		tn_disconnected(g->tn, c);
 	}
 	ps_meshsub_detach(&g->ms, c);
+	if (g->kad != NULL)
+		kad_net_closed(g->kad, c);
 }
 
 /* Score peer on the ban manager (fire and forget). */
@@ -240,6 +244,8 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 		    r->topic);
 		return;
 	}
+	if (g->kad != NULL)
+		(void)kad_net_topic(g->kad, r->topic, !r->leave);
 	ipc_reply(req, &rep);
 }
 
@@ -515,6 +521,8 @@ gossip_stop(void *arg)
 
 	while (g->dials != NULL)
 		gossip_dial_done(g->dials, "the gossip worker is stopping");
+	kad_net_stop(g->kad);
+	g->kad = NULL;
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
 	tn_catchup_ipc_stop(g->catchup);
@@ -523,6 +531,34 @@ gossip_stop(void *arg)
 	g->tn = NULL;
 	ps_meshsub_stop(&g->ms);
 	gossip_gate_stop(g);
+}
+
+/* The DHT (p2p_dht_mode), with a rendezvous on every topic joined so far. */
+static void
+gossip_kad_start(struct gossip_ctx *g)
+{
+	const struct config	*cfg = g->p->cfg;
+	const struct cfg_list	*boot = config_list(cfg, "p2p_bootstrap_peers");
+	struct kad_net_conf	 kc;
+	const char		*topic;
+	char			 err[256];
+	size_t			 i;
+
+	memset(&kc, 0, sizeof(kc));
+	if ((kc.mode = kad_mode_parse(config_str(cfg, "p2p_dht_mode"))) ==
+	    KAD_MODE_OFF)
+		return;
+	kc.bootstrap = boot->v;
+	kc.nbootstrap = boot->n;
+	kc.cache_dir = config_str(cfg, "p2p_peer_cache_dir");
+	kc.allow_private = config_bool(cfg, "p2p_allow_private_ips");
+	kc.dns_servers = config_str(cfg, "dnsaddr_servers");
+	kc.sweep_ms = config_duration_ms(cfg, "p2p_dht_cleanup_interval");
+	if ((g->kad = kad_net_start(&g->host, g->p->base, &kc, err,
+	    sizeof(err))) == NULL)
+		fatal_config("p2p_dht_mode: %s", err);
+	for (i = 0; (topic = ps_joined(g->ms.ps, i)) != NULL; i++)
+		(void)kad_net_topic(g->kad, topic, 1);
 }
 
 int
@@ -562,6 +598,7 @@ gossip_main(struct proc *p)
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
 	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
+	gossip_kad_start(g);
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "ipc.h"
+#include "kad/kad.h"
 #include "libp2p/libp2p.h"
 #include "pubsub/pubsub.h"
 #include "teranode/teranode.h"
@@ -24,6 +25,7 @@ struct gossip_ctx {
 	struct p2p_host			 host;		/* the libp2p layer */
 	struct ps_meshsub		 ms;		/* the pubsub layer */
 	struct tn_ctx		*tn;		/* owned: the Teranode layer */
+	struct kad_net			*kad;		/* owned: the DHT; NULL: off */
 	struct tn_catchup_ipc		*catchup;	/* owned: PeerService reputation */
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */

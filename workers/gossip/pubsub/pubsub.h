@@ -142,6 +142,8 @@ int	ps_recv(struct ps_router *ps, const char *peer,
 
 /* Subscribe: announce, then graft up to D peers.  -1 if no topic room. */
 int	ps_join(struct ps_router *ps, const char *topic);
+/* The i-th joined topic (0, 1, ...), NULL past the last. */
+const char *ps_joined(const struct ps_router *ps, size_t i);
 /* Unsubscribe: announce and PRUNE the mesh (unsubscribe backoff). */
 int	ps_leave(struct ps_router *ps, const char *topic);
 /*

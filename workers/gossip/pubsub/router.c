@@ -531,6 +531,17 @@ ps_join(struct ps_router *ps, const char *topic)
 	return 0;
 }
 
+const char *
+ps_joined(const struct ps_router *ps, size_t i)
+{
+	size_t	t;
+
+	for (t = 0; t < ps->p.max_topics; t++)
+		if (ps->topics[t].used && ps->topics[t].joined && i-- == 0)
+			return ps->topics[t].name;
+	return NULL;
+}
+
 int
 ps_leave(struct ps_router *ps, const char *topic)
 {
