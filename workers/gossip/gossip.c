@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "gossip.h"
 #include "log.h"
 #include "proc.h"
@@ -172,12 +174,55 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
+/* Answer every held publish request. */
+static void
+gossip_release(void *arg)
+{
+	struct gossip_ctx	*g = arg;
+	ipc_env			 rep = TP__ENVELOPE__INIT;
+	size_t			 i, n = g->nheld;
+
+	g->nheld = 0;
+	if (g->hold_timer != NULL)
+		evtimer_del(g->hold_timer);
+	for (i = 0; i < n; i++)
+		ipc_reply(g->held[i], &rep);
+}
+
+static void
+gossip_hold_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	gossip_release(arg);
+}
+
+/*
+ * A local message is published: answer now, or, while a peer's queue is
+ * over half full, once the queues drain (at most GOSSIP_HOLD_MS later) so
+ * that a fast local publisher waits instead of making us drop messages.
+ */
+static void
+gossip_published(struct gossip_ctx *g, struct ipc_req *req)
+{
+	ipc_env		rep = TP__ENVELOPE__INIT;
+	struct timeval	tv = { GOSSIP_HOLD_MS / 1000,
+			    (GOSSIP_HOLD_MS % 1000) * 1000 };
+
+	if (!ps_meshsub_busy(&g->ms) || g->nheld == GOSSIP_HOLD_MAX) {
+		ipc_reply(req, &rep);
+		return;
+	}
+	g->held[g->nheld++] = req;
+	g->cnt_held++;
+	if (g->nheld == 1)
+		evtimer_add(g->hold_timer, &tv);
+}
+
 static void
 gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PubsubPublishReq *r)
 {
-	ipc_env	rep = TP__ENVELOPE__INIT;
-
 	if (ps_publish(g->ms.ps, r->topic, r->data.data,
 	    r->data.len) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
@@ -185,7 +230,7 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 		    r->topic);
 		return;
 	}
-	ipc_reply(req, &rep);
+	gossip_published(g, req);
 }
 
 /* One PeerInfo per registry entry (strings borrowed from the copies). */
@@ -254,7 +299,6 @@ static void
 gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PublishReq *r)
 {
-	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
 	if (tn_local_publish(g->tn, r->kind, r->json, err,
@@ -262,7 +306,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
-	ipc_reply(req, &rep);
+	gossip_published(g, req);
 }
 
 static void
@@ -359,6 +403,9 @@ gossip_stats(void *arg, struct proc_stats *st)
 		proc_stat_add(st, "pubsub_msg_forwarded",
 		    (int64_t)ps.msg_forwarded);
 		proc_stat_add(st, "pubsub_send_failed", (int64_t)ps.send_failed);
+		proc_stat_add(st, "pubsub_dropped_slow",
+		    (int64_t)g->ms.dropped_slow);
+		proc_stat_add(st, "publish_held", (int64_t)g->cnt_held);
 		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
 	}
 }
@@ -377,6 +424,10 @@ gossip_stop(void *arg)
 {
 	struct gossip_ctx	*g = arg;
 
+	gossip_release(g);
+	if (g->hold_timer != NULL)
+		event_free(g->hold_timer);
+	g->hold_timer = NULL;
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
 	tn_stop(g->tn);
@@ -416,6 +467,9 @@ gossip_main(struct proc *p)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
 	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
+	g->hold_timer = evtimer_new(p->base, gossip_hold_expired, g);
+	g->ms.unbusy = gossip_release;
+	g->ms.unbusy_arg = g;
 	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);

@@ -17,6 +17,9 @@
 struct gossip_ban_cache;
 struct proc;
 
+#define GOSSIP_HOLD_MAX		64	/* publish replies held back */
+#define GOSSIP_HOLD_MS		1000	/* for at most this long */
+
 struct gossip_ctx {
 	struct proc			*p;		/* borrowed: the worker run-time */
 	struct ipc_pub			*pub;		/* gossip.pub, owned by the hub */
@@ -26,6 +29,11 @@ struct gossip_ctx {
 	struct gossip_ban_cache		*banned;	/* owned: banned peer IDs */
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
+	/* publish replies held while a peer's queue is over half full */
+	struct ipc_req			*held[GOSSIP_HOLD_MAX];
+	size_t				 nheld;
+	struct event			*hold_timer;	/* owned */
+	uint64_t			 cnt_held;	/* replies ever held */
 };
 
 /* ---- gate.c: the ban gate ---- */
