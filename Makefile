@@ -88,6 +88,7 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gate.c \
+	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
 	workers/gossip/teranode/handlers.c \
 	workers/gossip/teranode/health.c \
@@ -149,6 +150,7 @@ API_SRCS = \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \
 	workers/api/api_rest_peers.c \
+	workers/api/api_peers_cache.c \
 	$(API_PURE_SRCS) \
 	$(GEN)/api_dashboard_html.c
 
@@ -221,6 +223,7 @@ UNIT_kafka_bridge_attrib_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge
 INTEG_TESTS = \
 	kafka_bridge \
 	api_rest \
+	api_peers \
 	api_ws \
 	api_ctl \
 	api_dashboard \
@@ -236,6 +239,7 @@ INTEG_TESTS = \
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
+INTEG_api_peers_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS)
 INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c

@@ -255,6 +255,7 @@ api_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "ws_refused", (int64_t)n->ws_refused);
 	proc_stat_add(st, "ws_messages_sent", (int64_t)n->ws_sent);
 	proc_stat_add(st, "ws_events", (int64_t)n->ws_events);
+	api_peers_cache_stats(ctx, st);
 }
 
 static void
@@ -264,6 +265,7 @@ api_stop(void *arg)
 
 	api_hub_stop(ctx);
 	api_conn_stop(ctx);
+	api_peers_cache_free(ctx);
 }
 
 static void

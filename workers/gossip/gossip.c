@@ -247,7 +247,17 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 	char				**av;
 	size_t				 n, i, k, m = 0;
 	uint64_t			 now = util_mono_ms(), wall = util_wall_ms();
+	struct gossip_conn_index	 idx;
 
+	rep.version = gossip_peers_version(g);
+	if (r->if_version != 0 && r->if_version == rep.version) {
+		rep.unchanged = 1;
+		env.body_case = TP__ENVELOPE__BODY_GET_PEERS_REP;
+		env.get_peers_rep = &rep;
+		ipc_reply(req, &env);
+		return;
+	}
+	gossip_conn_index_build(&idx, &g->host);
 	n = tn_peers(g->tn, &rp);
 	pi = xcalloc(n + 1, sizeof(*pi));
 	v = xcalloc(n + 1, sizeof(*v));
@@ -262,7 +272,7 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 			    (char *)rp[i].addrs[k];
 		pi[m].addrs = &av[i * TN_REGISTRY_ADDRS_MAX];
 		pi[m].n_addrs = rp[i].naddrs;
-		c = p2p_host_find(&g->host, rp[i].id);
+		c = gossip_conn_index_find(&idx, rp[i].id);
 		pi[m].user_agent = rp[i].user_agent[0] != '\0' ?
 		    (char *)rp[i].user_agent : c != NULL ? c->info.agent : "";
 		pi[m].height = rp[i].height;
@@ -290,6 +300,7 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 		env.get_peers_rep = &rep;
 		ipc_reply(req, &env);
 	}
+	gossip_conn_index_free(&idx);
 	free(av);
 	free(v);
 	free(pi);
@@ -446,6 +457,7 @@ gossip_main(struct proc *p)
 	int			 rc;
 
 	g->p = p;
+	g->peers_epoch = util_wall_ms();
 	g->host.p = p;
 	snprintf(g->host.protocol_version, sizeof(g->host.protocol_version),
 	    "/teranode/bitcoin/%s/1.0.0", config_str(p->cfg, "network"));

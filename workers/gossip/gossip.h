@@ -34,6 +34,7 @@ struct gossip_ctx {
 	size_t				 nheld;
 	struct event			*hold_timer;	/* owned */
 	uint64_t			 cnt_held;	/* replies ever held */
+	uint64_t			 peers_epoch;	/* start time, ms */
 };
 
 /* ---- gate.c: the ban gate ---- */
@@ -48,6 +49,22 @@ int	gossip_gate_in_subnet(const struct sockaddr *, const char *cidr);
 /* 1 if the ban manager announced peer_id as banned (bans.pub). */
 int	gossip_gate_peer_banned(struct gossip_ctx *, const char *peer_id);
 void	gossip_gate_stop(struct gossip_ctx *);
+
+/* ---- peers.c: for GetPeers ---- */
+
+/* Open connections by peer ID (first open one of a peer). */
+struct gossip_conn_index {
+	struct p2p_conn	**slot;		/* owned array, borrowed entries */
+	size_t			  mask;
+};
+
+void	gossip_conn_index_build(struct gossip_conn_index *,
+	    struct p2p_host *);
+struct p2p_conn *gossip_conn_index_find(const struct gossip_conn_index *,
+	    const char *peer_id);
+void	gossip_conn_index_free(struct gossip_conn_index *);
+/* Changes whenever GetPeers' answer may have changed; never 0. */
+uint64_t	gossip_peers_version(struct gossip_ctx *);
 
 /* ---- gossip.c ---- */
 

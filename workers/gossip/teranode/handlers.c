@@ -502,6 +502,12 @@ tn_peers(struct tn_ctx *t,
 	return t != NULL ? t->reg.n : 0;
 }
 
+uint64_t
+tn_peers_version(const struct tn_ctx *t)
+{
+	return t != NULL ? t->reg.gen : 0;
+}
+
 void
 tn_stats(struct tn_ctx *t, struct proc_stats *st)
 {
