@@ -186,6 +186,7 @@ UNIT_TESTS = \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
+	gossip_meshsub_slow \
 	gossip_tmsg \
 	gossip_registry
 
@@ -211,6 +212,8 @@ UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/teranode/health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_meshsub_slow_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) \
+	$(GOSSIP_PUBSUB_SRCS) workers/gossip/pubsub/meshsub.c
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 
