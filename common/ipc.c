@@ -133,13 +133,30 @@ ipc_url(const char *run_dir, const char *name, char *out, size_t len)
 }
 
 /* nng thread: hand the waiter to the loop. */
+static void	ipc_srv_done(struct ipc_waiter *);
+
 static void
 ipc_aio_cb(void *arg)
 {
 	struct ipc_waiter	*w = arg;
 	struct ipc		*hub = w->hub;
+	struct ipc_srv_ctx	*sc;
 	uint64_t		 one = 1;
 
+	/*
+	 * A reply went out: receive the next request from here (nng's
+	 * thread) rather than wake the loop for it, so that a request costs
+	 * the loop one wakeup.  The loop does not touch sc until that
+	 * receive completes; failures still go through the loop.
+	 */
+	if (w->done == ipc_srv_done) {
+		sc = (struct ipc_srv_ctx *)w;
+		if (sc->sending && nng_aio_result(w->aio) == 0) {
+			sc->sending = 0;
+			nng_ctx_recv(sc->ctx, w->aio);
+			return;
+		}
+	}
 	pthread_mutex_lock(&hub->mtx);
 	if (!w->queued) {
 		w->queued = 1;
