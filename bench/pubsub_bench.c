@@ -186,7 +186,7 @@ main(int argc, char **argv)
 	ipc_tag(TP__ENVELOPE__BODY_PUBSUB_MESSAGE, tag);
 	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, tag, sizeof(tag));
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 2000);
-	ipc_url(b.run, "gossip.pub", url, sizeof(url));
+	ipc_url(b.run, "gossip.pub.msg", url, sizeof(url));	/* PubsubMessage */
 	nng_dial(sub, url, NULL, 0);
 	usleep(200000);
 	lat = calloc((size_t)samples, sizeof(*lat));
