@@ -416,10 +416,12 @@ test: deps-test $(INTEROP_STAMP)
 # The benchmarks in a short mode, so that they are known to run (figures
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
+	$(B)/bench/ingest_bench \
 	$(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
+	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd 2000
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
 
 # ---- fuzzing (always clang, its own build dir) ----
@@ -457,6 +459,13 @@ $(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/ingest_bench: $(call obj,bench/ingest_bench.c bench/bench_daemon.c \
+	$(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) $(GOSSIP_PUBSUB_SRCS) \
+	workers/gossip/pubsub/meshsub.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/pubsub_bench: $(call obj,bench/pubsub_bench.c bench/bench_daemon.c $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -467,11 +476,14 @@ BENCH_MSGS ?= 20000
 BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
+	$(B)/bench/ingest_bench \
 	$(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 	@echo "== gossipsub ingest ($$(date -u +%F))"
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
+	@echo "== gossipsub ingest of one daemon, pre-signed messages ($$(date -u +%F))"
+	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
 
