@@ -107,6 +107,7 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gate.c \
+	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
 	workers/gossip/teranode/catchup_ipc.c \
 	workers/gossip/teranode/handlers.c \
@@ -203,6 +204,7 @@ API_SRCS = \
 	workers/api/api_rest.c \
 	workers/api/api_rest_bans.c \
 	workers/api/api_rest_peers.c \
+	workers/api/api_peers_cache.c \
 	$(API_PURE_SRCS) \
 	$(GEN)/api_dashboard_html.c
 
@@ -239,6 +241,7 @@ UNIT_TESTS = \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
+	gossip_meshsub_slow \
 	gossip_tmsg \
 	gossip_registry \
 	kad_codec \
@@ -275,6 +278,8 @@ UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/teranode/health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_meshsub_slow_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) \
+	$(GOSSIP_PUBSUB_SRCS) workers/gossip/pubsub/meshsub.c
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_gossip_registry_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 UNIT_kad_codec_SRCS = $(KAD_SRCS)
@@ -299,6 +304,7 @@ INTEG_TESTS = \
 	kafka_bridge \
 	api_rest \
 	api_harden \
+	api_peers \
 	api_ws \
 	api_ctl \
 	api_dashboard \
@@ -317,6 +323,7 @@ INTEG_TESTS = \
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
+INTEG_api_peers_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_api_harden_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -518,10 +525,12 @@ test: deps-test $(INTEROP_STAMP)
 # from a loaded CI machine are printed, not judged).
 bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(B)/bench/kad_bench \
+	$(B)/bench/ingest_bench \
 	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== benchmarks, short mode"
 	$(Q)ulimit -n 4096 && $(B)/bench/gossip_bench 16 100
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
+	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd 2000
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
 	$(Q)$(B)/bench/kad_bench 50
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
@@ -561,6 +570,13 @@ $(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/bench/ingest_bench: $(call obj,bench/ingest_bench.c bench/bench_daemon.c \
+	$(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) $(GOSSIP_PUBSUB_SRCS) \
+	workers/gossip/pubsub/meshsub.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/bench/kad_bench: $(call obj,bench/kad_bench.c $(KAD_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -584,11 +600,14 @@ BENCH_CONNS ?= 1000
 
 bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(B)/bench/kad_bench \
+	$(B)/bench/ingest_bench \
 	$(B)/bench/grpc_bench $(B)/terap2pd $(INTEROP_STAMP)
 	@echo "== libp2p host ($$(date -u +%F))"
 	$(Q)ulimit -n 8192 && $(B)/bench/gossip_bench $(BENCH_MIB) $(BENCH_CONNS)
 	@echo "== gossipsub ingest ($$(date -u +%F))"
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd $(BENCH_MSGS)
+	@echo "== gossipsub ingest of one daemon, pre-signed messages ($$(date -u +%F))"
+	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
 	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes ($$(date -u +%F))"

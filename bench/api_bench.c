@@ -1,6 +1,7 @@
 /*
  * Benchmark of the API worker against a real daemon:
- *   - `wrk` on GET /api/v1/peers with 1000 registry entries, next to
+ *   - `wrk` on GET /api/v1/peers with 1000 registry entries (the whole
+ *     list, a 304 for If-None-Match with its ETag, ?limit=100), next to
  *     GET /health in the same run.  The entries are real: 1000 node_status
  *     messages, each signed by its own Ed25519 identity, published through
  *     one gossipsub connection of ours (the daemon verifies every one).
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,16 +121,18 @@ send_status(struct p2p_stream *out, uint32_t i)
 	p2p_identity_fini(&id);
 }
 
-/* `wrk` for seconds on url: requests/s and mean latency (ms). */
+/* `wrk` for seconds on url (with extra options): requests/s and mean
+ * latency (ms). */
 static void
-wrk(const char *url, int seconds, double *rps, double *lat)
+wrk(const char *url, const char *opts, int seconds, double *rps, double *lat)
 {
-	char	 cmd[512], line[512], unit[4];
+	char	 cmd[768], line[512], unit[4];
 	FILE	*fp;
 	double	 v;
 
 	*rps = *lat = -1;
-	snprintf(cmd, sizeof(cmd), "wrk -t2 -c50 -d%ds %s 2>&1", seconds, url);
+	snprintf(cmd, sizeof(cmd), "wrk -t2 -c50 -d%ds %s %s 2>&1", seconds,
+	    opts, url);
 	if ((fp = popen(cmd, "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -138,6 +142,26 @@ wrk(const char *url, int seconds, double *rps, double *lat)
 			*lat = strcmp(unit, "us") == 0 ? v / 1000 :
 			    strcmp(unit, "ms") == 0 ? v : v * 1000;
 	}
+	pclose(fp);
+}
+
+/* The ETag of url's answer now ("" if none). */
+static void
+etag_of(const char *url, char *out, size_t len)
+{
+	char	 cmd[512], line[512];
+	FILE	*fp;
+
+	out[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "curl -s -D - -o /dev/null %s", url);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncasecmp(line, "ETag: ", 6) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (strlen(line + 6) < len)
+				memcpy(out, line + 6, strlen(line + 6) + 1);
+		}
 	pclose(fp);
 }
 
@@ -196,6 +220,8 @@ main(int argc, char **argv)
 	char			 dir[] = "/tmp/tp-apib-XXXXXX", addr[200], url[256],
 				 cmd[512], line[512];
 	double			 prps, plat, hrps, hlat, p50 = -1, p99 = -1;
+	double			 nrps, nlat, lrps, llat;
+	char			 etag[96], opts[160];
 	FILE			*fp;
 	uint32_t		 k;
 	int64_t			 reg = 0;
@@ -228,9 +254,15 @@ main(int argc, char **argv)
 		spin(base, 50);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/peers",
 	    port + 1000);
-	wrk(url, secs, &prps, &plat);
+	wrk(url, "", secs, &prps, &plat);
+	etag_of(url, etag, sizeof(etag));
+	snprintf(opts, sizeof(opts), "-H 'If-None-Match: %s'", etag);
+	wrk(url, opts, secs, &nrps, &nlat);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/peers?limit=100",
+	    port + 1000);
+	wrk(url, "", secs, &lrps, &llat);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", port + 1000);
-	wrk(url, secs, &hrps, &hlat);
+	wrk(url, "", secs, &hrps, &hlat);
 
 	snprintf(cmd, sizeof(cmd), "node --no-warnings --experimental-websocket "
 	    "tests/interop/ws_fanout.mjs ws://127.0.0.1:%d/p2p-ws %d %d",
@@ -254,6 +286,14 @@ main(int argc, char **argv)
 	    (long long)reg);
 	printf("GET /api/v1/peers (%lld entries): %8.0f req/s, mean %.2f ms\n",
 	    (long long)reg, prps, plat);
+	printf("GET /api/v1/peers, If-None-Match %s: %8.0f req/s, mean %.2f "
+	    "ms = %.0f%% of /health\n", etag[0] != '\0' ? "(ETag given)" :
+	    "(no ETag!)", nrps, nlat, hrps > 0 ? nrps * 100.0 / hrps : 0);
+	printf("GET /api/v1/peers?limit=100:     %8.0f req/s, mean %.2f ms\n",
+	    lrps, llat);
+	printf("GET /api/v1/peers bodies built: %lld, reused: %lld\n",
+	    (long long)stat_of(&d, "api.rep", "peers_body_rebuilds"),
+	    (long long)stat_of(&d, "api.rep", "peers_body_reused"));
 	printf("GET /health (same run):          %8.0f req/s, mean %.2f ms\n",
 	    hrps, hlat);
 	printf("/p2p-ws fan-out, 1000 msgs/s to %d clients for 2 s: delay p50 "

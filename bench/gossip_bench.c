@@ -3,7 +3,7 @@
  * core, connected over loopback TCP.
  *   - bulk stream throughput through Noise + yamux, next to the raw
  *     ChaCha20-Poly1305 encrypt+decrypt rate of the same bytes in the same
- *     run (the goal: at least 60% of it);
+ *     run (the goal: at least 65% of it), as wall time and as CPU time;
  *   - full handshakes per second (TCP + multistream + Noise XX + yamux);
  *   - memory per idle connection, 1000 of them (goal: at most 64 KiB).
  * Usage: gossip_bench [MiB] [connections]
@@ -166,6 +166,18 @@ raw_aead_mibs(size_t mib)
 	    ((double)(util_mono_ms() - t0 + 1) / 1000.0);
 }
 
+/* This process's CPU time (user + system) in ms: the machine is shared, so
+ * wall time also counts other work. */
+static double
+cpu_ms(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+}
+
 static long
 rss_kib(void)
 {
@@ -190,7 +202,7 @@ main(int argc, char **argv)
 	size_t			 nconn = argc > 2 ? (size_t)atoi(argv[2]) : 1000;
 	size_t			 i, hs;
 	uint64_t		 t0, ms;
-	double			 raw, got;
+	double			 raw, got, cpu0, cpu_bulk, cpu_raw;
 	long			 rss0;
 	int			 pa = 23000 + (int)(getpid() % 20000), pb = pa + 1;
 
@@ -213,16 +225,21 @@ main(int argc, char **argv)
 		fatal("no connection");
 	b.want = (uint64_t)mib << 20;
 	t0 = util_mono_ms();
+	cpu0 = cpu_ms();
 	p2p_stream_open(c, &bulk_proto);
 	run_until(&b, cond_done, 120000);
 	ms = util_mono_ms() - t0 + 1;
+	cpu_bulk = cpu_ms() - cpu0 + 1;
 	got = (double)b.got / 1048576.0 / ((double)ms / 1000.0);
+	cpu0 = cpu_ms();
 	raw = raw_aead_mibs(mib);
+	cpu_raw = cpu_ms() - cpu0 + 1;
 	printf("bulk stream (Noise+yamux, both ends on one core): %.0f MiB/s\n",
 	    got);
 	printf("raw ChaCha20-Poly1305 encrypt+decrypt, same core: %.0f MiB/s\n",
 	    raw);
-	printf("ratio: %.0f%% of raw (goal >= 60%%)\n", got * 100.0 / raw);
+	printf("ratio: %.0f%% of raw wall time, %.0f%% of raw CPU time "
+	    "(goal >= 65%%)\n", got * 100.0 / raw, cpu_raw * 100.0 / cpu_bulk);
 
 	/* handshakes and idle memory */
 	p2p_host_disconnect(b.a, b.b->id.peer_id_text);

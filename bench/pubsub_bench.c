@@ -131,7 +131,7 @@ main(int argc, char **argv)
 	uint32_t		 n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
 	int			 samples = argc > 3 ? atoi(argv[3]) : 200, i;
 	uint64_t		*lat, t0, t1;
-	int64_t			 base, got;
+	int64_t			 base, got, dropped, held;
 	double			 vr, rate, js_rate = 0, js_p50 = 0, js_p99 = 0;
 	char			 addr[200], url[256], cmd[256], line[512];
 	nng_socket		 sub, req_sock;
@@ -186,7 +186,7 @@ main(int argc, char **argv)
 	ipc_tag(TP__ENVELOPE__BODY_PUBSUB_MESSAGE, tag);
 	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, tag, sizeof(tag));
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 2000);
-	ipc_url(b.run, "gossip.pub", url, sizeof(url));
+	ipc_url(b.run, "gossip.pub.msg", url, sizeof(url));	/* PubsubMessage */
 	nng_dial(sub, url, NULL, 0);
 	usleep(200000);
 	lat = calloc((size_t)samples, sizeof(*lat));
@@ -198,6 +198,8 @@ main(int argc, char **argv)
 		lat[i] = now_us() - t0;
 	}
 	qsort(lat, (size_t)samples, sizeof(*lat), cmp_u64);
+	dropped = stat_of(&a, "gossip.rep", "pubsub_dropped_slow");
+	held = stat_of(&a, "gossip.rep", "publish_held");
 	nng_close(sub);
 	nng_close(req_sock);
 	daemon_stop(&a);
@@ -221,6 +223,8 @@ main(int argc, char **argv)
 	printf("Ed25519 verify, one core:              %8.0f /s\n", vr);
 	printf("terap2p -> terap2p ingest (200 B, N=%u): %8.0f msgs/s = %.0f%% "
 	    "of verify (goal >= 75%%)\n", n, rate, rate * 100.0 / vr);
+	printf("sender: %lld RPCs dropped to a slow peer, %lld publish "
+	    "replies held back\n", (long long)dropped, (long long)held);
 	printf("js-libp2p -> js-libp2p (same run):     %8.0f msgs/s; terap2p is "
 	    "%.1fx (goal >= 5x)\n", js_rate, js_rate > 0 ? rate / js_rate : 0);
 	printf("one-hop latency terap2p (IPC publish -> IPC event): p50 %.2f ms, "

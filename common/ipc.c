@@ -7,6 +7,10 @@
  * operation and runs the user's callback.  So every user callback, and every
  * change to these structures, happens on the loop thread.  SUB sockets need
  * no contexts and are read through NNG_OPT_RECVFD with NNG_FLAG_NONBLOCK.
+ *
+ * nng's SUB filters on the subscriber's side, after the transfer: so the
+ * frequent event kinds (ipc_classes) go out on a socket of their own,
+ * "<name>.<class>", which only their subscribers dial.
  */
 #include <sys/eventfd.h>
 #include <sys/queue.h>
@@ -90,10 +94,22 @@ struct ipc_call {
 	void			*arg;
 };
 
+/* Event kinds published on their own socket "<name>.<suffix>". */
+static const struct ipc_class {
+	Tp__Envelope__BodyCase	 kind;
+	const char		*suffix;
+} ipc_classes[] = {
+	{ TP__ENVELOPE__BODY_PUBSUB_MESSAGE, "msg" },
+	{ TP__ENVELOPE__BODY_NODE_STATUS_SEEN, "status" },
+	{ TP__ENVELOPE__BODY_REJECTED_TX_SEEN, "rejected" },
+};
+#define IPC_NCLASSES	(sizeof(ipc_classes) / sizeof(ipc_classes[0]))
+
 struct ipc_pub {
 	LIST_ENTRY(ipc_pub)	 entry;
 	struct ipc		*hub;
 	nng_socket		 sock;
+	nng_socket		 cls[IPC_NCLASSES];	/* one per class */
 };
 
 struct ipc_sub {
@@ -101,6 +117,8 @@ struct ipc_sub {
 	struct ipc		*hub;
 	nng_socket		 sock;
 	struct event		*ev;		/* owned: RECVFD readable */
+	char			 name[IPC_NAME_MAX];
+	int			 dialed[IPC_NCLASSES];	/* "<name>.<class>" */
 	ipc_event_cb		*cb;
 	void			*arg;
 };
@@ -133,13 +151,30 @@ ipc_url(const char *run_dir, const char *name, char *out, size_t len)
 }
 
 /* nng thread: hand the waiter to the loop. */
+static void	ipc_srv_done(struct ipc_waiter *);
+
 static void
 ipc_aio_cb(void *arg)
 {
 	struct ipc_waiter	*w = arg;
 	struct ipc		*hub = w->hub;
+	struct ipc_srv_ctx	*sc;
 	uint64_t		 one = 1;
 
+	/*
+	 * A reply went out: receive the next request from here (nng's
+	 * thread) rather than wake the loop for it, so that a request costs
+	 * the loop one wakeup.  The loop does not touch sc until that
+	 * receive completes; failures still go through the loop.
+	 */
+	if (w->done == ipc_srv_done) {
+		sc = (struct ipc_srv_ctx *)w;
+		if (sc->sending && nng_aio_result(w->aio) == 0) {
+			sc->sending = 0;
+			nng_ctx_recv(sc->ctx, w->aio);
+			return;
+		}
+	}
 	pthread_mutex_lock(&hub->mtx);
 	if (!w->queued) {
 		w->queued = 1;
@@ -269,6 +304,8 @@ ipc_free(struct ipc *hub)
 	}
 	while ((p = LIST_FIRST(&hub->pubs)) != NULL) {
 		LIST_REMOVE(p, entry);
+		for (size_t k = 0; k < IPC_NCLASSES; k++)
+			nng_close(p->cls[k]);
 		nng_close(p->sock);
 		free(p);
 	}
@@ -627,33 +664,73 @@ fail:
 
 /* ---- events ---- */
 
+/* The name of class i's socket beside name; -1 if too long. */
+static int
+ipc_class_name(const char *name, size_t i, char *out, size_t len)
+{
+	int	n = snprintf(out, len, "%s.%s", name, ipc_classes[i].suffix);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* A PUB socket listening on "<name>" under run_dir; -1 (logged). */
+static int
+ipc_pub_listen(struct ipc *hub, const char *name, nng_socket *sock)
+{
+	char	url[IPC_URL_MAX];
+	int	rv;
+
+	if (ipc_url(hub->run_dir, name, url, sizeof(url)) == -1) {
+		log_error("ipc: socket path %s/%s is too long", hub->run_dir,
+		    name);
+		return -1;
+	}
+	/* deep queues: PUB drops for a subscriber that falls this far behind */
+	if ((rv = nng_pub0_open(sock)) != 0 ||
+	    (rv = nng_socket_set_int(*sock, NNG_OPT_SENDBUF,
+	    IPC_EVENT_QUEUE)) != 0 ||
+	    (rv = nng_listen(*sock, url, NULL, 0)) != 0) {
+		log_error("ipc: cannot publish on %s: %s", url,
+		    nng_strerror(rv));
+		nng_close(*sock);
+		return -1;
+	}
+	return 0;
+}
+
 struct ipc_pub *
 ipc_pub_open(struct ipc *hub, const char *name)
 {
 	struct ipc_pub	*p = xcalloc(1, sizeof(*p));
-	char		 url[IPC_URL_MAX];
-	int		 rv;
+	char		 cname[IPC_NAME_MAX];
+	size_t		 i, k;
 
 	p->hub = hub;
-	if (ipc_url(hub->run_dir, name, url, sizeof(url)) == -1) {
-		log_error("ipc: socket path %s/%s is too long", hub->run_dir,
-		    name);
+	if (ipc_pub_listen(hub, name, &p->sock) == -1) {
 		free(p);
 		return NULL;
 	}
-	/* deep queues: PUB drops for a subscriber that falls this far behind */
-	if ((rv = nng_pub0_open(&p->sock)) != 0 ||
-	    (rv = nng_socket_set_int(p->sock, NNG_OPT_SENDBUF,
-	    IPC_EVENT_QUEUE)) != 0 ||
-	    (rv = nng_listen(p->sock, url, NULL, 0)) != 0) {
-		log_error("ipc: cannot publish on %s: %s", url,
-		    nng_strerror(rv));
-		nng_close(p->sock);
-		free(p);
-		return NULL;
-	}
+	for (i = 0; i < IPC_NCLASSES; i++)
+		if (ipc_class_name(name, i, cname, sizeof(cname)) == -1 ||
+		    ipc_pub_listen(hub, cname, &p->cls[i]) == -1) {
+			for (k = 0; k < i; k++)
+				nng_close(p->cls[k]);
+			nng_close(p->sock);
+			free(p);
+			return NULL;
+		}
 	LIST_INSERT_HEAD(&hub->pubs, p, entry);
 	return p;
+}
+
+/* The socket that carries kind: its class's, or the main one. */
+static nng_socket
+ipc_pub_sock(const struct ipc_pub *p, Tp__Envelope__BodyCase kind)
+{
+	for (size_t i = 0; i < IPC_NCLASSES; i++)
+		if (ipc_classes[i].kind == kind)
+			return p->cls[i];
+	return p->sock;
 }
 
 int
@@ -670,7 +747,8 @@ ipc_publish(struct ipc_pub *p, const ipc_env *ev)
 		return -1;
 	}
 	/* PUB never blocks: a slow subscriber loses messages in nng. */
-	if ((rv = nng_sendmsg(p->sock, msg, NNG_FLAG_NONBLOCK)) != 0) {
+	if ((rv = nng_sendmsg(ipc_pub_sock(p, ev->body_case), msg,
+	    NNG_FLAG_NONBLOCK)) != 0) {
 		nng_msg_free(msg);
 		log_warn("ipc: publish: %s", nng_strerror(rv));
 		return -1;
@@ -732,6 +810,7 @@ ipc_sub_open(struct ipc *hub, const char *name, ipc_event_cb *cb, void *arg)
 		free(sb);
 		return NULL;
 	}
+	snprintf(sb->name, sizeof(sb->name), "%s", name);
 	sb->ev = event_new(hub->base, fd, EV_READ | EV_PERSIST,
 	    ipc_sub_readable, sb);
 	if (sb->ev == NULL || event_add(sb->ev, NULL) == -1)
@@ -754,6 +833,7 @@ ipc_sub_close(struct ipc_sub *sb)
 int
 ipc_subscribe(struct ipc_sub *sb, Tp__Envelope__BodyCase kind)
 {
+	char	cname[IPC_NAME_MAX];
 	uint8_t	tag[IPC_TAG_LEN];
 	int	rv;
 
@@ -762,6 +842,15 @@ ipc_subscribe(struct ipc_sub *sb, Tp__Envelope__BodyCase kind)
 	    sizeof(tag))) != 0) {
 		log_error("ipc: subscribe: %s", nng_strerror(rv));
 		return -1;
+	}
+	/* a frequent kind comes on its class's socket: dial that too */
+	for (size_t i = 0; i < IPC_NCLASSES; i++) {
+		if (ipc_classes[i].kind != kind || sb->dialed[i])
+			continue;
+		if (ipc_class_name(sb->name, i, cname, sizeof(cname)) == -1 ||
+		    ipc_dial(sb->sock, sb->hub->run_dir, cname) == -1)
+			return -1;
+		sb->dialed[i] = 1;
 	}
 	return 0;
 }

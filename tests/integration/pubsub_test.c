@@ -26,7 +26,7 @@ struct node {
 	struct daemon	d;
 	char		peer_id[64];
 	char		addr[160];
-	nng_socket	sub;		/* gossip.pub, PubsubMessage only */
+	nng_socket	sub;		/* gossip.pub.msg: PubsubMessage */
 	int		got;		/* messages seen */
 	char		**seen;		/* distinct payloads */
 	int		nseen;
@@ -53,7 +53,8 @@ node_start(struct node *n)
 	    sizeof(tag)), 0);
 	nng_socket_set_ms(n->sub, NNG_OPT_RECVTIMEO, 50);
 	nng_socket_set_int(n->sub, NNG_OPT_RECVBUF, IPC_EVENT_QUEUE);
-	ipc_url(n->d.run_dir, "gossip.pub", url, sizeof(url));
+	/* PubsubMessage events have a socket of their own */
+	ipc_url(n->d.run_dir, "gossip.pub.msg", url, sizeof(url));
 	ck_assert_int_eq(nng_dial(n->sub, url, NULL, 0), 0);
 }
 

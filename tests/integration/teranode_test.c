@@ -58,6 +58,11 @@ node_start(struct node *n, const char *more)
 	nng_socket_set_int(n->sub, NNG_OPT_RECVBUF, IPC_EVENT_QUEUE);
 	ipc_url(n->d.run_dir, "gossip.pub", url, sizeof(url));
 	ck_assert_int_eq(nng_dial(n->sub, url, NULL, 0), 0);
+	/* node_status and rejected_tx events have sockets of their own */
+	ipc_url(n->d.run_dir, "gossip.pub.status", url, sizeof(url));
+	ck_assert_int_eq(nng_dial(n->sub, url, NULL, 0), 0);
+	ipc_url(n->d.run_dir, "gossip.pub.rejected", url, sizeof(url));
+	ck_assert_int_eq(nng_dial(n->sub, url, NULL, 0), 0);
 }
 
 static void

@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 #include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "ipc.h"
@@ -272,6 +273,69 @@ START_TEST(pub_sub_filters_by_kind)
 }
 END_TEST
 
+static int	nmsg;
+
+static void
+msg_cb(void *arg, const ipc_env *ev)
+{
+	(void)arg;
+	if (ev->body_case == TP__ENVELOPE__BODY_PUBSUB_MESSAGE)
+		nmsg++;
+}
+
+/* A frequent kind goes out on its own socket: only its subscribers get it. */
+START_TEST(frequent_kinds_on_their_own_socket)
+{
+	Tp__PubsubMessage pm = TP__PUBSUB_MESSAGE__INIT;
+	Tp__BanEvent	 b = TP__BAN_EVENT__INIT;
+	ipc_env		 msg = TP__ENVELOPE__INIT, ban = TP__ENVELOPE__INIT, *e;
+	struct ipc_pub	*pub = ipc_pub_open(srv_hub, "c.pub");
+	struct ipc_sub	*sub = ipc_sub_open(cli_hub, "c.pub", msg_cb, NULL);
+	nng_socket	 raw;
+	nng_msg		*m;
+	char		 url[256], err[128];
+	int		 i, nban = 0, nother = 0, zero = 0;
+
+	ck_assert_ptr_nonnull(pub);
+	ck_assert_ptr_nonnull(sub);
+	ck_assert_int_eq(ipc_subscribe(sub, TP__ENVELOPE__BODY_PUBSUB_MESSAGE),
+	    0);
+	/* a raw subscriber of everything on the main socket */
+	ipc_url(run_dir, "c.pub", url, sizeof(url));
+	ck_assert_int_eq(nng_sub0_open(&raw), 0);
+	ck_assert_int_eq(nng_socket_set(raw, NNG_OPT_SUB_SUBSCRIBE, "", 0), 0);
+	ck_assert_int_eq(nng_dial(raw, url, NULL, NNG_FLAG_NONBLOCK), 0);
+	pm.topic = "t";
+	msg.body_case = TP__ENVELOPE__BODY_PUBSUB_MESSAGE;
+	msg.pubsub_message = &pm;
+	b.addr = "10.0.0.0/8";
+	ban.body_case = TP__ENVELOPE__BODY_BANNED;
+	ban.banned = &b;
+	nmsg = 0;
+	for (i = 0; i < 100 && (nmsg == 0 || nban == 0); i++) {
+		ck_assert_int_eq(ipc_publish(pub, &msg), 0);
+		ck_assert_int_eq(ipc_publish(pub, &ban), 0);
+		run_until(&zero, 1, 20);
+		while (nng_recvmsg(raw, &m, NNG_FLAG_NONBLOCK) == 0) {
+			/* events start with their kind's tag */
+			ck_assert_int_eq(ipc_decode((uint8_t *)nng_msg_body(m) +
+			    IPC_TAG_LEN, nng_msg_len(m) - IPC_TAG_LEN, &e, err,
+			    sizeof(err)), 0);
+			if (e->body_case == TP__ENVELOPE__BODY_BANNED)
+				nban++;
+			else
+				nother++;
+			ipc_env_free(e);
+			nng_msg_free(m);
+		}
+	}
+	ck_assert_int_ge(nmsg, 1);
+	ck_assert_int_ge(nban, 1);
+	ck_assert_int_eq(nother, 0);
+	nng_close(raw);
+}
+END_TEST
+
 START_TEST(garbage_request_dropped)
 {
 	nng_socket	 s;
@@ -328,6 +392,7 @@ main(void)
 	tcase_add_test(tc, error_reply);
 	tcase_add_test(tc, call_times_out_without_server);
 	tcase_add_test(tc, pub_sub_filters_by_kind);
+	tcase_add_test(tc, frequent_kinds_on_their_own_socket);
 	tcase_add_test(tc, garbage_request_dropped);
 	tcase_add_test(tc, long_run_dir_refused);
 	suite_add_tcase(s, tc);

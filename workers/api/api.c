@@ -269,6 +269,7 @@ api_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "ws_messages_sent", (int64_t)n->ws_sent);
 	proc_stat_add(st, "ws_events", (int64_t)n->ws_events);
 	api_grpc_stats(ctx, st);
+	api_peers_cache_stats(ctx, st);
 }
 
 static void
@@ -279,6 +280,7 @@ api_stop(void *arg)
 	api_hub_stop(ctx);
 	api_conn_stop(ctx);
 	api_grpc_stop(ctx);
+	api_peers_cache_free(ctx);
 }
 
 static void

@@ -38,6 +38,7 @@ struct event;
 struct evconnlistener;
 struct bufferevent;
 struct cJSON;
+struct proc_stats;
 
 int	api_main(struct proc *);
 
@@ -73,6 +74,7 @@ struct api_http_req {
 	char		 auth[API_HTTP_AUTH_MAX];	/* Authorization */
 	char		 api_key[API_HTTP_AUTH_MAX];	/* x-api-key */
 	char		 content_type[128];
+	char		 if_none_match[128];	/* empty if absent or too long */
 };
 
 enum api_http_rc {
@@ -350,6 +352,7 @@ struct api_ctx {
 	void			(*ws_on_read)(struct api_conn *);
 	void			(*ws_on_drained)(struct api_conn *);
 	struct api_grpc		*grpc;		/* owned: PeerService, or NULL */
+	struct api_peers_cache	*peers;		/* owned: api_peers_cache.c */
 };
 
 /* api.c: the IPC client for "<role>.rep", opened on first use. */
@@ -429,6 +432,11 @@ void	api_conn_stop(struct api_ctx *);
 /* Answer the current request; body copied.  Frees nothing else. */
 void	api_conn_reply(struct api_conn *, int status, const char *ctype,
 	    const char *body, size_t len, const char *extra_headers);
+/* The same with the body by reference: cleanup(body, len, arg) runs once
+ * it is sent, or at once if there is nothing to send. */
+void	api_conn_reply_ref(struct api_conn *, int status, const char *ctype,
+	    const char *body, size_t len, const char *extra_headers,
+	    void (*cleanup)(const void *, size_t, void *), void *arg);
 /* Answer with a JSON value (taken and freed). */
 void	api_conn_json(struct api_conn *, int status, struct cJSON *);
 /* Answer {"error": msg[, "field": field]}. */
@@ -461,8 +469,13 @@ api_handler	api_rest_bans_list, api_rest_bans_add, api_rest_bans_clear,
 		api_rest_bans_check, api_rest_bans_remove, api_rest_scores_list,
 		api_rest_scores_add, api_rest_scores_get, api_rest_scores_reset;
 /* api_rest_peers.c: peers and announcements (gossip.rep) */
-api_handler	api_rest_peers_list, api_rest_peers_get, api_rest_peers_connect,
+api_handler	api_rest_peers_get, api_rest_peers_connect,
 		api_rest_peers_disconnect, api_rest_announce;
+/* api_peers_cache.c: GET /api/v1/peers from a body kept until the registry
+ * changes (ETag, If-None-Match, ?offset=&limit=) */
+api_handler	api_peers_cache_list;
+void	api_peers_cache_stats(struct api_ctx *, struct proc_stats *);
+void	api_peers_cache_free(struct api_ctx *);
 /* api_dashboard.c: the page at / */
 api_handler	api_rest_dashboard;
 

@@ -56,6 +56,14 @@ void
 api_conn_reply(struct api_conn *c, int status, const char *ctype,
     const char *body, size_t len, const char *extra)
 {
+	api_conn_reply_ref(c, status, ctype, body, len, extra, NULL, NULL);
+}
+
+void
+api_conn_reply_ref(struct api_conn *c, int status, const char *ctype,
+    const char *body, size_t len, const char *extra,
+    evbuffer_ref_cleanup_cb cleanup, void *arg)
+{
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
 
 	c->ctx->n.responses[status / 100 < 6 ? status / 100 : 5]++;
@@ -68,7 +76,12 @@ api_conn_reply(struct api_conn *c, int status, const char *ctype,
 	    "X-Content-Type-Options: nosniff\r\n%s%s\r\n", status,
 	    api_http_reason(status), ctype, len, extra != NULL ? extra : "",
 	    c->closing ? "Connection: close\r\n" : "");
-	if (c->req.method != API_M_HEAD && len > 0)
+	if (c->req.method == API_M_HEAD || len == 0) {
+		if (cleanup != NULL)
+			cleanup(body, len, arg);
+	} else if (cleanup != NULL)
+		evbuffer_add_reference(out, body, len, cleanup, arg);
+	else
 		evbuffer_add(out, body, len);
 	free(c->body);
 	c->body = NULL;

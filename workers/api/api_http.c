@@ -198,6 +198,11 @@ api_http_header(struct api_http_req *r, struct api_http_hstate *hs,
 	} else if (IS("Expect")) {
 		if (vl == 12 && strncasecmp(v, "100-continue", 12) == 0)
 			r->expect_continue = 1;
+	} else if (IS("If-None-Match")) {
+		/* a validator list too long to keep is as good as none */
+		if (api_http_copy(r->if_none_match, sizeof(r->if_none_match), v,
+		    vl) == -1)
+			r->if_none_match[0] = '\0';
 	} else if ((IS("Authorization") &&
 	    api_http_copy(r->auth, sizeof(r->auth), v, vl) == -1) ||
 	    (IS("x-api-key") &&

@@ -481,7 +481,7 @@ const struct api_route api_rest_routes[] = {
 	    "score_get" },
 	{ API_M_DELETE, "/api/v1/scores/{}", API_R_AUTH,
 	    api_rest_scores_reset, "score_reset" },
-	{ API_M_GET, "/api/v1/peers", 0, api_rest_peers_list, "peers" },
+	{ API_M_GET, "/api/v1/peers", 0, api_peers_cache_list, "peers" },
 	{ API_M_POST, "/api/v1/peers/connect", API_R_AUTH | API_R_BODY,
 	    api_rest_peers_connect, "connect" },
 	{ API_M_GET, "/api/v1/peers/{}", 0, api_rest_peers_get, "peer" },

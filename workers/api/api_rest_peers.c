@@ -19,33 +19,6 @@
 #define API_CONNECT_TIMEOUT_MS	12000
 
 static void
-api_rest_peers_list_done(struct api_call *call)
-{
-	const ipc_env	*r = api_rest_rep(call->conn, &call->slot[0],
-			    TP__ENVELOPE__BODY_GET_PEERS_REP, "GetPeers");
-	cJSON		*o, *a;
-
-	if (r == NULL)
-		return;
-	o = cJSON_CreateObject();
-	a = cJSON_AddArrayToObject(o, "peers");
-	for (size_t i = 0; i < r->get_peers_rep->n_peers; i++)
-		cJSON_AddItemToArray(a, api_json_peer(r->get_peers_rep->peers[i]));
-	cJSON_AddNumberToObject(o, "count", (double)r->get_peers_rep->n_peers);
-	api_conn_json(call->conn, 200, o);
-}
-
-void
-api_rest_peers_list(struct api_conn *c)
-{
-	Tp__GetPeersReq	q = TP__GET_PEERS_REQ__INIT;
-	ipc_env		req = TP__ENVELOPE__INIT;
-
-	API_ENV(req, get_peers_req, TP__ENVELOPE__BODY_GET_PEERS_REQ, &q);
-	api_rest_call1(c, "gossip.rep", &req, api_rest_peers_list_done);
-}
-
-static void
 api_rest_peer_done(struct api_call *call)
 {
 	const ipc_env	*r = api_rest_rep(call->conn, &call->slot[0],

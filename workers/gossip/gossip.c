@@ -249,12 +249,55 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
+/* Answer every held publish request. */
+static void
+gossip_release(void *arg)
+{
+	struct gossip_ctx	*g = arg;
+	ipc_env			 rep = TP__ENVELOPE__INIT;
+	size_t			 i, n = g->nheld;
+
+	g->nheld = 0;
+	if (g->hold_timer != NULL)
+		evtimer_del(g->hold_timer);
+	for (i = 0; i < n; i++)
+		ipc_reply(g->held[i], &rep);
+}
+
+static void
+gossip_hold_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	gossip_release(arg);
+}
+
+/*
+ * A local message is published: answer now, or, while a peer's queue is
+ * over half full, once the queues drain (at most GOSSIP_HOLD_MS later) so
+ * that a fast local publisher waits instead of making us drop messages.
+ */
+static void
+gossip_published(struct gossip_ctx *g, struct ipc_req *req)
+{
+	ipc_env		rep = TP__ENVELOPE__INIT;
+	struct timeval	tv = { GOSSIP_HOLD_MS / 1000,
+			    (GOSSIP_HOLD_MS % 1000) * 1000 };
+
+	if (!ps_meshsub_busy(&g->ms) || g->nheld == GOSSIP_HOLD_MAX) {
+		ipc_reply(req, &rep);
+		return;
+	}
+	g->held[g->nheld++] = req;
+	g->cnt_held++;
+	if (g->nheld == 1)
+		evtimer_add(g->hold_timer, &tv);
+}
+
 static void
 gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PubsubPublishReq *r)
 {
-	ipc_env	rep = TP__ENVELOPE__INIT;
-
 	if (ps_publish(g->ms.ps, r->topic, r->data.data,
 	    r->data.len) == -1) {
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
@@ -262,7 +305,7 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 		    r->topic);
 		return;
 	}
-	ipc_reply(req, &rep);
+	gossip_published(g, req);
 }
 
 /* One PeerInfo per registry entry (strings borrowed from the copies). */
@@ -279,7 +322,17 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 	char				**av;
 	size_t				 n, i, k, m = 0;
 	uint64_t			 now = util_mono_ms(), wall = util_wall_ms();
+	struct gossip_conn_index	 idx;
 
+	rep.version = gossip_peers_version(g);
+	if (r->if_version != 0 && r->if_version == rep.version) {
+		rep.unchanged = 1;
+		env.body_case = TP__ENVELOPE__BODY_GET_PEERS_REP;
+		env.get_peers_rep = &rep;
+		ipc_reply(req, &env);
+		return;
+	}
+	gossip_conn_index_build(&idx, &g->host);
 	n = tn_peers(g->tn, &rp);
 	pi = xcalloc(n + 1, sizeof(*pi));
 	v = xcalloc(n + 1, sizeof(*v));
@@ -294,7 +347,7 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 			    (char *)rp[i].addrs[k];
 		pi[m].addrs = &av[i * TN_REGISTRY_ADDRS_MAX];
 		pi[m].n_addrs = rp[i].naddrs;
-		c = p2p_host_find(&g->host, rp[i].id);
+		c = gossip_conn_index_find(&idx, rp[i].id);
 		pi[m].user_agent = rp[i].user_agent[0] != '\0' ?
 		    (char *)rp[i].user_agent : c != NULL ? c->info.agent : "";
 		pi[m].height = rp[i].height;
@@ -323,6 +376,7 @@ gossip_on_get_peers(struct gossip_ctx *g, struct ipc_req *req,
 		env.get_peers_rep = &rep;
 		ipc_reply(req, &env);
 	}
+	gossip_conn_index_free(&idx);
 	free(av);
 	free(v);
 	free(pi);
@@ -332,7 +386,6 @@ static void
 gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PublishReq *r)
 {
-	ipc_env	rep = TP__ENVELOPE__INIT;
 	char	err[256];
 
 	if (tn_local_publish(g->tn, r->kind, r->json, err,
@@ -340,7 +393,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
-	ipc_reply(req, &rep);
+	gossip_published(g, req);
 }
 
 /*
@@ -501,6 +554,9 @@ gossip_stats(void *arg, struct proc_stats *st)
 		proc_stat_add(st, "pubsub_msg_forwarded",
 		    (int64_t)ps.msg_forwarded);
 		proc_stat_add(st, "pubsub_send_failed", (int64_t)ps.send_failed);
+		proc_stat_add(st, "pubsub_dropped_slow",
+		    (int64_t)g->ms.dropped_slow);
+		proc_stat_add(st, "publish_held", (int64_t)g->cnt_held);
 		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
 	}
 }
@@ -523,6 +579,10 @@ gossip_stop(void *arg)
 		gossip_dial_done(g->dials, "the gossip worker is stopping");
 	kad_net_stop(g->kad);
 	g->kad = NULL;
+	gossip_release(g);
+	if (g->hold_timer != NULL)
+		event_free(g->hold_timer);
+	g->hold_timer = NULL;
 	p2p_host_stop(&g->host);
 	p2p_static_stop(&g->host);
 	tn_catchup_ipc_stop(g->catchup);
@@ -571,6 +631,7 @@ gossip_main(struct proc *p)
 	int			 rc;
 
 	g->p = p;
+	g->peers_epoch = util_wall_ms();
 	g->host.p = p;
 	snprintf(g->host.protocol_version, sizeof(g->host.protocol_version),
 	    "/teranode/bitcoin/%s/1.0.0", config_str(p->cfg, "network"));
@@ -592,6 +653,9 @@ gossip_main(struct proc *p)
 		fatal_config("cannot serve gossip.rep under %s", p->run_dir);
 	if ((g->pub = ipc_pub_open(p->ipc, "gossip.pub")) == NULL)
 		fatal_config("cannot publish gossip.pub under %s", p->run_dir);
+	g->hold_timer = evtimer_new(p->base, gossip_hold_expired, g);
+	g->ms.unbusy = gossip_release;
+	g->ms.unbusy_arg = g;
 	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);

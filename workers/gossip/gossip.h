@@ -19,6 +19,9 @@ struct gossip_ban_cache;
 struct gossip_dial;
 struct proc;
 
+#define GOSSIP_HOLD_MAX		64	/* publish replies held back */
+#define GOSSIP_HOLD_MS		1000	/* for at most this long */
+
 struct gossip_ctx {
 	struct proc			*p;		/* borrowed: the worker run-time */
 	struct ipc_pub			*pub;		/* gossip.pub, owned by the hub */
@@ -31,6 +34,12 @@ struct gossip_ctx {
 	struct ipc_client		*bans;		/* bans.rep */
 	struct ipc_sub			*bans_sub;	/* bans.pub */
 	struct gossip_dial		*dials;		/* ConnectPeer waiting */
+	/* publish replies held while a peer's queue is over half full */
+	struct ipc_req			*held[GOSSIP_HOLD_MAX];
+	size_t				 nheld;
+	struct event			*hold_timer;	/* owned */
+	uint64_t			 cnt_held;	/* replies ever held */
+	uint64_t			 peers_epoch;	/* start time, ms */
 };
 
 /* ---- gate.c: the ban gate ---- */
@@ -48,6 +57,22 @@ int	gossip_gate_peer_banned(struct gossip_ctx *, const char *peer_id);
 int	gossip_gate_ban_state(struct gossip_ctx *, const char *peer_id,
 	    int *score, int *banned);
 void	gossip_gate_stop(struct gossip_ctx *);
+
+/* ---- peers.c: for GetPeers ---- */
+
+/* Open connections by peer ID (first open one of a peer). */
+struct gossip_conn_index {
+	struct p2p_conn	**slot;		/* owned array, borrowed entries */
+	size_t			  mask;
+};
+
+void	gossip_conn_index_build(struct gossip_conn_index *,
+	    struct p2p_host *);
+struct p2p_conn *gossip_conn_index_find(const struct gossip_conn_index *,
+	    const char *peer_id);
+void	gossip_conn_index_free(struct gossip_conn_index *);
+/* Changes whenever GetPeers' answer may have changed; never 0. */
+uint64_t	gossip_peers_version(struct gossip_ctx *);
 
 /* ---- gossip.c ---- */
 

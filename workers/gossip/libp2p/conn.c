@@ -8,11 +8,14 @@
  * connection only, with the reason logged and handed to the host's
  * violation callback.
  */
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -161,57 +164,116 @@ conn_violation(struct p2p_conn *c, const char *fmt, ...)
 	p2p_conn_close(c, "protocol violation: %s", why);
 }
 
-int
-p2p_conn_send(struct p2p_conn *c, const uint8_t *data, size_t len)
+/*
+ * Reserve room for one Noise message of n plaintext bytes in the socket's
+ * output buffer; the plaintext goes at v->iov_base + 2.
+ */
+static int
+conn_seal_reserve(struct p2p_conn *c, size_t n, struct evbuffer_iovec *v)
 {
-	struct evbuffer		*out = bufferevent_get_output(c->bev);
-	struct evbuffer_iovec	 v;
-	size_t			 n, flen;
-	int			 rc;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
 
 	if (c->state < P2P_CONN_MUXER || c->state == P2P_CONN_CLOSED)
 		return -1;
+	if (evbuffer_reserve_space(out, (ev_ssize_t)(n + P2P_NOISE_TAG_LEN +
+	    2), v, 1) != 1)
+		return -1;
+	return 0;
+}
+
+/* Encrypt the n plaintext bytes at v->iov_base + 2 in place and commit. */
+static int
+conn_seal_commit(struct p2p_conn *c, struct evbuffer_iovec *v, size_t n)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	uint8_t		*buf = v->iov_base;
+	size_t		 flen;
+	int		 rc;
+
+	rc = p2p_noise_encrypt(&c->tr, buf + 2, n, buf, v->iov_len, &flen);
+	if (rc != P2P_NOISE_OK) {
+		log_warn("gossip: encrypt to %s: %s", c->remote,
+		    p2p_noise_strerror(rc));
+		v->iov_len = 0;
+		evbuffer_commit_space(out, v, 1);
+		return -1;
+	}
+	v->iov_len = flen;
+	evbuffer_commit_space(out, v, 1);
+	c->bytes_out += flen;
+	return 0;
+}
+
+int
+p2p_conn_send(struct p2p_conn *c, const uint8_t *data, size_t len)
+{
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+
 	while (len > 0) {
 		n = len > P2P_NOISE_PLAIN_MAX ? P2P_NOISE_PLAIN_MAX : len;
-		/* encrypt straight into the socket's output buffer */
-		if (evbuffer_reserve_space(out, (ev_ssize_t)(n +
-		    P2P_NOISE_TAG_LEN + 2), &v, 1) != 1)
+		if (conn_seal_reserve(c, n, &v) == -1)
 			return -1;
-		rc = p2p_noise_encrypt(&c->tr, data, n, v.iov_base,
-		    v.iov_len, &flen);
-		if (rc != P2P_NOISE_OK) {
-			log_warn("gossip: encrypt to %s: %s", c->remote,
-			    p2p_noise_strerror(rc));
-			v.iov_len = 0;
-			evbuffer_commit_space(out, &v, 1);
+		memcpy((uint8_t *)v.iov_base + 2, data, n);
+		if (conn_seal_commit(c, &v, n) == -1)
 			return -1;
-		}
-		v.iov_len = flen;
-		evbuffer_commit_space(out, &v, 1);
-		c->bytes_out += flen;
 		data += n;
 		len -= n;
 	}
 	return 0;
 }
 
+/*
+ * One yamux frame as one Noise message, built and encrypted in place in
+ * the socket's output buffer; the payload comes from `payload` or, when
+ * that is NULL, is moved out of `src`.
+ */
+static int
+conn_send_frame(struct p2p_conn *c, const struct p2p_yamux_hdr *h,
+    const uint8_t *payload, struct evbuffer *src, size_t len)
+{
+	struct evbuffer_iovec	 v;
+	uint8_t			*buf;
+
+	if (len > P2P_NOISE_PLAIN_MAX - P2P_YAMUX_HDR_LEN)
+		return -1;
+	if (conn_seal_reserve(c, P2P_YAMUX_HDR_LEN + len, &v) == -1)
+		return -1;
+	buf = (uint8_t *)v.iov_base + 2;
+	p2p_yamux_hdr_encode(h, buf);
+	if (payload != NULL)
+		memcpy(buf + P2P_YAMUX_HDR_LEN, payload, len);
+	else if (len > 0 && evbuffer_remove(src, buf + P2P_YAMUX_HDR_LEN,
+	    len) != (int)len) {
+		v.iov_len = 0;
+		evbuffer_commit_space(bufferevent_get_output(c->bev), &v, 1);
+		return -1;
+	}
+	return conn_seal_commit(c, &v, P2P_YAMUX_HDR_LEN + len);
+}
+
 int
 p2p_conn_send_frame(struct p2p_conn *c, const struct p2p_yamux_hdr *h,
     const uint8_t *payload, size_t len)
 {
-	uint8_t	*buf = c->h->frame;
-
-	/* one yamux frame, one Noise message when it fits */
+	/* a frame too large for one Noise message: header, then payload */
 	if (len > P2P_NOISE_PLAIN_MAX - P2P_YAMUX_HDR_LEN) {
-		p2p_yamux_hdr_encode(h, buf);
-		if (p2p_conn_send(c, buf, P2P_YAMUX_HDR_LEN) == -1)
+		uint8_t	hdr[P2P_YAMUX_HDR_LEN];
+
+		p2p_yamux_hdr_encode(h, hdr);
+		if (p2p_conn_send(c, hdr, sizeof(hdr)) == -1)
 			return -1;
 		return p2p_conn_send(c, payload, len);
 	}
-	p2p_yamux_hdr_encode(h, buf);
-	if (len > 0)
-		memcpy(buf + P2P_YAMUX_HDR_LEN, payload, len);
-	return p2p_conn_send(c, buf, P2P_YAMUX_HDR_LEN + len);
+	return conn_send_frame(c, h, len > 0 ? payload : (const uint8_t *)"",
+	    NULL, len);
+}
+
+int
+p2p_conn_send_frame_from(struct p2p_conn *c, const struct p2p_yamux_hdr *h,
+    struct evbuffer *src, size_t len)
+{
+	return conn_send_frame(c, h, NULL, src, len);
 }
 
 /* Send what a negotiation step produced, raw or encrypted. */
@@ -329,6 +391,22 @@ conn_frame_ready(struct evbuffer *in)
 	return evbuffer_get_length(in) >= need ? need : 0;
 }
 
+/*
+ * The first len bytes of `in` in one piece: in place when its first chunk
+ * holds them, else copied into the host's scratch frame (no allocation).
+ */
+static const uint8_t *
+conn_frame_bytes(struct p2p_conn *c, struct evbuffer *in, size_t len)
+{
+	struct evbuffer_iovec	v;
+
+	if (evbuffer_peek(in, (ev_ssize_t)len, NULL, &v, 1) == 1 &&
+	    v.iov_len >= len)
+		return v.iov_base;
+	evbuffer_copyout(in, c->h->frame, len);
+	return c->h->frame;
+}
+
 /* Noise handshake messages from the raw input. */
 static int
 conn_noise_input(struct p2p_conn *c, struct evbuffer *in)
@@ -381,8 +459,8 @@ conn_decrypt(struct p2p_conn *c, struct evbuffer *in)
 	for (;;) {
 		if ((len = conn_frame_ready(in)) == 0)
 			return 0;
-		rc = p2p_noise_frame_next(evbuffer_pullup(in, (ev_ssize_t)len),
-		    len, &msg, &msglen, &used);
+		rc = p2p_noise_frame_next(conn_frame_bytes(c, in, len), len,
+		    &msg, &msglen, &used);
 		if (rc == P2P_NOISE_AGAIN)
 			return 0;
 		if (rc == P2P_NOISE_OK) {
@@ -553,6 +631,53 @@ conn_process(struct p2p_conn *c, struct evbuffer *in)
 	}
 }
 
+/*
+ * libevent 2.1 reads at most 4 KiB per wakeup whatever the bufferevent's
+ * limit; when that read came back full, read on here in large pieces
+ * straight into the input buffer (a plain socket only: pnet has its own
+ * filter in between).  EOF and errors are left for libevent's next read.
+ */
+static void
+conn_read_more(struct p2p_conn *c, struct evbuffer *in)
+{
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	size_t			 total = 0, left;
+	ssize_t			 n;
+	int			 fd, nv, i;
+
+	if (evbuffer_get_length(in) - c->in_seen < P2P_CONN_LIBEVENT_READ ||
+	    bufferevent_get_underlying(c->bev) != NULL ||
+	    (fd = bufferevent_getfd(c->bev)) == -1)
+		return;
+	/* libevent freezes the input's end between its own reads */
+	evbuffer_unfreeze(in, 0);
+	while (total < P2P_CONN_IO_CHUNK) {
+		nv = evbuffer_reserve_space(in, P2P_CONN_READ_PIECE, v, 2);
+		if (nv <= 0)
+			break;
+		for (i = 0; i < nv; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+		}
+		n = readv(fd, iov, nv);
+		if (n <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			break;
+		}
+		for (i = 0, left = (size_t)n; i < nv; i++) {
+			if (v[i].iov_len > left)
+				v[i].iov_len = left;
+			left -= v[i].iov_len;
+		}
+		evbuffer_commit_space(in, v, nv);
+		total += (size_t)n;
+		if ((size_t)n < P2P_CONN_READ_PIECE)
+			break;		/* the socket is drained */
+	}
+	evbuffer_freeze(in, 0);
+}
+
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -560,6 +685,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	int			 rc;
 
+	conn_read_more(c, in);
 	c->bytes_in += evbuffer_get_length(in) - c->in_seen;
 	c->last_rx_ms = util_mono_ms();
 	while ((rc = conn_process(c, in)) > 0)

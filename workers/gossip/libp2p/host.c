@@ -11,7 +11,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,20 @@ host_conns_from(struct p2p_host *h, const struct sockaddr *sa)
 	return n;
 }
 
+/*
+ * No Nagle: libp2p writes small messages (a protocol proposal, a yamux
+ * window update) that must leave at once, not wait ~40 ms for an ACK.
+ */
+static void
+host_nodelay(evutil_socket_t fd)
+{
+	int	on = 1;
+
+	if (fd != -1 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof(on)) == -1)
+		log_debug("gossip: TCP_NODELAY: %s", strerror(errno));
+}
+
 /* Put a socket bufferevent under pnet; frees it on failure. */
 static struct bufferevent *
 host_pnet(struct p2p_host *h, struct bufferevent *under)
@@ -186,6 +202,7 @@ host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
+	host_nodelay(fd);
 	bev = bufferevent_socket_new(h->p->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		evutil_closesocket(fd);
@@ -342,6 +359,13 @@ p2p_host_start(struct p2p_host *h)
 	size_t			 i;
 
 	TAILQ_INIT(&h->conns);
+	/*
+	 * A busy connection allocates and frees a ~128 KiB evbuffer chunk
+	 * per Noise frame; take them from the heap and keep freed memory
+	 * there rather than map and unmap (or brk and fault) every time.
+	 */
+	mallopt(M_MMAP_THRESHOLD, P2P_HEAP_MMAP_MIN);
+	mallopt(M_TRIM_THRESHOLD, P2P_HEAP_KEEP);
 	if (p2p_host_add_proto(h, &p2p_identify_proto, NULL) == -1 ||
 	    p2p_host_add_proto(h, &p2p_ping_proto, NULL) == -1)
 		return -1;
@@ -504,6 +528,7 @@ host_dial_sa(struct p2p_host *h, const char *maddr,
 		p2p_conn_close(c, "connect failed");
 		return -1;
 	}
+	host_nodelay(bufferevent_getfd(under));
 	log_info("gossip: dialing %s", maddr);
 	host_dialing(h, c);
 	return 0;

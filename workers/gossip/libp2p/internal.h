@@ -63,6 +63,10 @@ int	p2p_conn_send(struct p2p_conn *, const uint8_t *, size_t);
 /* Send one yamux header (and len payload bytes) on the session. */
 int	p2p_conn_send_frame(struct p2p_conn *, const struct p2p_yamux_hdr *,
 	    const uint8_t *payload, size_t len);
+/* The same with len <= P2P_NOISE_PLAIN_MAX - P2P_YAMUX_HDR_LEN payload bytes moved out of
+ * src straight into the encrypted output (no intermediate copy). */
+int	p2p_conn_send_frame_from(struct p2p_conn *,
+	    const struct p2p_yamux_hdr *, struct evbuffer *src, size_t len);
 
 /* ---- stream.c ---- */
 

@@ -355,7 +355,8 @@ int	p2p_noise_payload_verify(const uint8_t *buf, size_t len,
  */
 int	p2p_noise_frame_next(const uint8_t *buf, size_t len,
 	    const uint8_t **msg, size_t *msglen, size_t *consumed);
-/* Encrypt len <= P2P_NOISE_PLAIN_MAX bytes into one frame in out. */
+/* Encrypt len <= P2P_NOISE_PLAIN_MAX bytes into one frame in out; plain
+ * may be out + 2 (encryption in place). */
 int	p2p_noise_encrypt(struct p2p_noise_transport *t,
 	    const uint8_t *plain, size_t len, uint8_t *out, size_t outcap,
 	    size_t *outlen);
@@ -501,6 +502,10 @@ struct proc;
 #define P2P_PING_INTERVAL_MS		30000
 #define P2P_CONN_OUTBUF_MAX		(4u * 1024 * 1024)	/* per connection */
 #define P2P_CONN_IO_CHUNK		(256 * 1024)
+#define P2P_HEAP_KEEP			(16 * 1024 * 1024)	/* freed, kept */
+#define P2P_HEAP_MMAP_MIN		(1024 * 1024)	/* smaller: heap */
+#define P2P_CONN_LIBEVENT_READ		4096	/* libevent 2.1's read size */
+#define P2P_CONN_READ_PIECE		(64 * 1024)	/* one readv */
 #define P2P_STREAM_INBUF_MAX		(1u * 1024 * 1024)
 #define P2P_LISTENERS_MAX		16
 #define P2P_ADDR_TEXT_MAX		96
@@ -680,7 +685,7 @@ struct p2p_host {
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
 	struct p2p_counters		 cnt;
-	uint8_t				 frame[P2P_NOISE_PLAIN_MAX];
+	uint8_t				 frame[P2P_NOISE_FRAME_MAX];	/* scratch */
 };
 
 /* host.c */

@@ -97,10 +97,8 @@ p2p_stream_flush(struct p2p_stream *s)
 			n = (uint32_t)left;
 		if (p2p_yamux_stream_send(c->ys, s->id, n, &h) == -1)
 			return;
-		if (p2p_conn_send_frame(c, &h, evbuffer_pullup(s->out, n),
-		    n) == -1)
+		if (p2p_conn_send_frame_from(c, &h, s->out, n) == -1)
 			return;
-		evbuffer_drain(s->out, n);
 	}
 	if (s->local_fin == 1) {
 		s->local_fin = 2;

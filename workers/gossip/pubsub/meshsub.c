@@ -4,8 +4,11 @@
  * does: once identify says the peer speaks /meshsub/1.1.0 (or 1.0.0, or
  * /floodsub/1.0.0) we open one outbound stream to it and only write
  * there; the stream the peer opens to us we only read.  Each RPC is
- * varint-length-prefixed and at most p2p_max_message_size bytes.  A peer
- * whose queue overflows is dropped rather than let memory grow.
+ * varint-length-prefixed and at most p2p_max_message_size bytes.  A slow
+ * peer's queue is capped: what does not fit is dropped (counted, and the
+ * peer's behaviour score pays once a heartbeat), local publishers are held
+ * back while a queue is over half full, and a peer that stays full for
+ * MESHSUB_SLOW_MAX_MS is disconnected.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +24,19 @@
 #include "util.h"
 
 #define MESHSUB_QUEUE_MAX	(P2P_STREAM_INBUF_MAX)	/* bytes per peer */
+#define MESHSUB_QUEUE_HIGH	(MESHSUB_QUEUE_MAX / 2)	/* hold publishers */
+#define MESHSUB_SLOW_MAX_MS	10000	/* full this long: disconnected */
+#define MESHSUB_PENALTY_MS	1000	/* one P7 point per interval */
 
 /* Ours in a connection's slot while the peer has our pubsub stream. */
 struct meshsub_peer {
 	struct p2p_stream	*out;		/* borrowed: our stream */
 	int			 added;		/* known to the router */
 	int			 slow;		/* being dropped */
+	int			 busy;		/* queue over the high mark */
+	uint64_t		 full_since_ms;	/* first drop, 0 if none */
+	uint64_t		 penalized_ms;	/* last P7 point */
+	uint64_t		 dropped;	/* RPCs dropped to this peer */
 };
 
 static const struct p2p_proto	ps_meshsub11_proto;
@@ -65,6 +75,18 @@ static struct meshsub_peer *
 meshsub_peer(struct ps_meshsub *ms, const struct p2p_conn *c)
 {
 	return ms->slot >= 0 ? c->slot[ms->slot] : NULL;
+}
+
+/* The peer's queue is empty again (or the peer is gone). */
+static void
+meshsub_unbusy(struct ps_meshsub *ms, struct meshsub_peer *mp)
+{
+	mp->full_since_ms = 0;
+	if (!mp->busy)
+		return;
+	mp->busy = 0;
+	if (--ms->nbusy == 0 && ms->unbusy != NULL)
+		ms->unbusy(ms->unbusy_arg);
 }
 
 static void
@@ -109,6 +131,7 @@ ps_meshsub_detach(struct ps_meshsub *ms, struct p2p_conn *c)
 	if (mp->added && ms->ps != NULL)
 		ps_remove_peer(ms->ps, c->peer_text);
 	c->slot[ms->slot] = NULL;
+	meshsub_unbusy(ms, mp);
 	free(mp);
 }
 
@@ -183,6 +206,17 @@ meshsub_data(struct p2p_stream *s)
 	}
 }
 
+/* Our stream's queue went out: the peer keeps up again. */
+static void
+meshsub_drained(struct p2p_stream *s)
+{
+	struct ps_meshsub	*ms = s->arg;
+	struct meshsub_peer	*mp = meshsub_peer(ms, s->c);
+
+	if (mp != NULL && s == mp->out)
+		meshsub_unbusy(ms, mp);
+}
+
 static void
 meshsub_fin(struct p2p_stream *s)
 {
@@ -201,15 +235,15 @@ meshsub_close(struct p2p_stream *s)
 
 static const struct p2p_proto ps_meshsub11_proto = {
 	"/meshsub/1.1.0", meshsub_open, meshsub_data, meshsub_fin,
-	meshsub_close, NULL,
+	meshsub_close, meshsub_drained,
 };
 static const struct p2p_proto ps_meshsub10_proto = {
 	"/meshsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
-	meshsub_close, NULL,
+	meshsub_close, meshsub_drained,
 };
 static const struct p2p_proto ps_floodsub_proto = {
 	"/floodsub/1.0.0", meshsub_open, meshsub_data, meshsub_fin,
-	meshsub_close, NULL,
+	meshsub_close, meshsub_drained,
 };
 
 /* ---- the router's callbacks ---- */
@@ -228,33 +262,69 @@ meshsub_drop_slow(evutil_socket_t fd, short what, void *arg)
 		p2p_conn_close(c, "pubsub queue full: slow peer");
 }
 
+/*
+ * The peer's queue is full: drop this RPC, count it, score the peer once
+ * an interval, and disconnect it when it has stayed full too long.
+ */
+static void
+meshsub_full(struct ps_meshsub *ms, struct p2p_conn *c,
+    struct meshsub_peer *mp)
+{
+	struct p2p_conn_ref	*ref;
+	uint64_t		 now = util_mono_ms();
+
+	ms->dropped_slow++;
+	mp->dropped++;
+	if (mp->full_since_ms == 0)
+		mp->full_since_ms = now;
+	if (now - mp->penalized_ms >= MESHSUB_PENALTY_MS) {
+		mp->penalized_ms = now;
+		ps_peer_misbehaved(ms->ps, c->peer_text, 1);
+		log_info("gossip: pubsub peer %s is slow: %llu RPCs dropped",
+		    c->peer_text, (unsigned long long)mp->dropped);
+	}
+	if (now - mp->full_since_ms < MESHSUB_SLOW_MAX_MS)
+		return;
+	/* not from inside the router: close it on the next turn */
+	mp->slow = 1;
+	ref = xmalloc(sizeof(*ref));
+	ref->h = ms->h;
+	ref->id = c->id;
+	event_base_once(ms->h->p->base, -1, EV_TIMEOUT, meshsub_drop_slow,
+	    ref, NULL);
+}
+
 static int
 meshsub_send(void *arg, const char *peer, const uint8_t *rpc, size_t len)
 {
 	struct ps_meshsub	*ms = arg;
 	struct p2p_conn	*c = p2p_host_find(ms->h, peer);
 	struct meshsub_peer	*mp = c != NULL ? meshsub_peer(ms, c) : NULL;
-	struct p2p_conn_ref	*ref;
 	uint8_t			 pre[P2P_VARINT_MAX];
-	size_t			 n;
+	size_t			 n, queued;
 
 	if (mp == NULL || mp->out == NULL || mp->slow)
 		return -1;
 	if (evbuffer_get_length(mp->out->out) + len > MESHSUB_QUEUE_MAX) {
-		/* not from inside the router: close it on the next turn */
-		mp->slow = 1;
-		ref = xmalloc(sizeof(*ref));
-		ref->h = ms->h;
-		ref->id = c->id;
-		event_base_once(ms->h->p->base, -1, EV_TIMEOUT,
-		    meshsub_drop_slow, ref, NULL);
+		meshsub_full(ms, c, mp);
 		return -1;
 	}
 	n = p2p_varint_encode(len, pre);
 	if (p2p_stream_write(mp->out, pre, n) == -1 ||
 	    p2p_stream_write(mp->out, rpc, len) == -1)
 		return -1;
+	queued = evbuffer_get_length(mp->out->out);
+	if (queued > MESHSUB_QUEUE_HIGH && !mp->busy) {
+		mp->busy = 1;
+		ms->nbusy++;
+	}
 	return 0;
+}
+
+int
+ps_meshsub_busy(const struct ps_meshsub *ms)
+{
+	return ms->nbusy > 0;
 }
 
 static void

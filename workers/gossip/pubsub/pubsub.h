@@ -160,6 +160,8 @@ void	ps_stats(const struct ps_router *ps,
 /* The peer's current score; -1 if the peer is unknown. */
 int	ps_peer_score(const struct ps_router *ps,
 	    const char *peer, double *score);
+/* Add n to the peer's behaviour penalty (P7); -1 if the peer is unknown. */
+int	ps_peer_misbehaved(struct ps_router *ps, const char *peer, double n);
 /* Mesh size of topic, and whether peer is in it. */
 size_t	ps_mesh_count(const struct ps_router *ps,
 	    const char *topic);
@@ -249,6 +251,11 @@ struct ps_meshsub {
 	void			*deliver_arg;
 	uint64_t		 delivered;
 	uint64_t		 verdicts[PS_REJECT + 1];
+	uint64_t		 dropped_slow;	/* RPCs not queued: slow peer */
+	size_t			 nbusy;		/* peers over the high mark */
+	/* nbusy went back to 0: local publishers may go on */
+	void			(*unbusy)(void *arg);
+	void			*unbusy_arg;
 };
 
 /*
@@ -262,6 +269,12 @@ void	ps_meshsub_stop(struct ps_meshsub *);
 void	ps_meshsub_attach(struct ps_meshsub *, struct p2p_conn *);
 /* The connection is going: forget the peer. */
 void	ps_meshsub_detach(struct ps_meshsub *, struct p2p_conn *);
+/*
+ * 1 while some peer's queue is over half its cap: local publishers are
+ * held back until ms->unbusy runs (messages to a peer whose queue is full
+ * are dropped, counted and scored, as go-libp2p-pubsub does).
+ */
+int	ps_meshsub_busy(const struct ps_meshsub *);
 /* Our outbound pubsub stream to c, or NULL. */
 struct p2p_stream *ps_meshsub_stream(struct ps_meshsub *,
 	    struct p2p_conn *);

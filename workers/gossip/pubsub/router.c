@@ -639,6 +639,17 @@ ps_peer_score(const struct ps_router *ps, const char *peer,
 	return 0;
 }
 
+int
+ps_peer_misbehaved(struct ps_router *ps, const char *peer, double n)
+{
+	struct ps_peer	*p = peer_find(ps, peer);
+
+	if (p == NULL)
+		return -1;
+	ps_score_behaviour(ps, p, n);
+	return 0;
+}
+
 size_t
 ps_mesh_count(const struct ps_router *ps, const char *topic)
 {

@@ -544,6 +544,12 @@ tn_peers(struct tn_ctx *t,
 	return t != NULL ? t->reg.n : 0;
 }
 
+uint64_t
+tn_peers_version(const struct tn_ctx *t)
+{
+	return t != NULL ? t->reg.gen : 0;
+}
+
 void
 tn_ban_update(struct tn_ctx *t, const char *peer, int score, int banned)
 {

@@ -72,6 +72,7 @@ reg_drop(struct tn_registry *r, size_t i)
 	if (i != r->n - 1)
 		r->peers[i] = r->peers[r->n - 1];
 	r->n--;
+	r->gen++;
 }
 
 /* The unconnected entry heard from longest ago, or -1. */
@@ -100,6 +101,7 @@ tn_registry_add(struct tn_registry *r, const char *id,
 
 	if (id == NULL || *id == '\0' || strlen(id) > TN_REGISTRY_ID_MAX)
 		return NULL;
+	r->gen++;	/* the caller writes into the entry */
 	if ((i = reg_find(r, id)) >= 0)
 		return &r->peers[i];
 	if (r->n == r->max) {
@@ -122,6 +124,7 @@ tn_registry_get(struct tn_registry *r, const char *id)
 {
 	ssize_t	i = reg_find(r, id);
 
+	r->gen++;	/* the caller may write into the entry */
 	return i < 0 ? NULL : &r->peers[i];
 }
 

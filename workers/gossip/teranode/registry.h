@@ -74,6 +74,7 @@ struct tn_registry {
 	uint64_t			 ttl_ms;	/* 0: no expiry */
 	uint64_t			 evicted;	/* pushed out when full */
 	uint64_t			 expired;	/* swept after the TTL */
+	uint64_t			 gen;		/* bumped on every change */
 };
 
 /* Room for max_peers entries; -1 if max_peers is 0. */

@@ -58,6 +58,8 @@ void	tn_disconnected(struct tn_ctx *, struct p2p_conn *);
 /* The registry entries, borrowed until the loop runs again. */
 size_t	tn_peers(struct tn_ctx *,
 	    const struct tn_registry_peer **out);
+/* Changes whenever a registry entry may have changed. */
+uint64_t	tn_peers_version(const struct tn_ctx *);
 void	tn_stats(struct tn_ctx *, struct proc_stats *);
 /* The ban manager's view of peer changed: the registry and the sync peer
  * selector follow (a banned sync peer is replaced); score -1 keeps the
