@@ -119,8 +119,7 @@ node_start(struct daemon *d, const struct broker *b, int port,
 	    "p2p_allow_private_ips = true\n%s", port, b->bootstrap,
 	    b->bootstrap, more);
 	h_start(d, extra);
-	ck_assert_msg(h_wait_log(d, "supervisor", "msg=\"ready\"", 15000) == 0,
-	    "not ready:\n%s", d->log ? d->log : "");
+	h_wait_ready(d);
 }
 
 /* js on the topics, connected to the daemon at port with peer ID pid. */
@@ -225,7 +224,8 @@ own_status(struct daemon *d, const char *want, int ms)
 	ck_assert_int_eq(nng_sub0_open(&sub), 0);
 	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 100);
-	ipc_url(d->run_dir, "gossip.pub", url, sizeof(url));
+	/* NodeStatusSeen events have a socket of their own */
+	ipc_url(d->run_dir, "gossip.pub.status", url, sizeof(url));
 	ck_assert_int_eq(nng_dial(sub, url, NULL, 0), 0);
 	while (json == NULL && util_mono_ms() < end) {
 		if (nng_recvmsg(sub, &m, 0) != 0)
@@ -393,24 +393,24 @@ START_TEST(forced_sync_peer_only_when_connected)
 {
 	static const char *const topics[] = { PREFIX "-block",
 	    PREFIX "-subtree", PREFIX "-node_status", NULL };
-	static const char *const fsm[] = { "destination", "RUNNING" };
 	Tp__GetPeersReq	 gp = TP__GET_PEERS_REQ__INIT;
 	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
 	struct broker	 b;
 	struct daemon	 d;
-	struct jspeer	 relay, forced;
-	rd_kafka_t	*rk;
-	uint8_t		*v;
-	size_t		 len, i;
-	char		 more[256], json[1024], extra[300], line1[80];
+	struct jspeer	 relay, forced, chain;
+	size_t		 i;
+	char		 more[384], json[1024], extra[300], line1[80];
 	const char	*line;
 	uint64_t	 end;
-	int		 port = h_free_port(), found = 0;
+	int		 port = h_free_port(), found = 0, cport;
 
 	broker_start(&b);
 	jspeer_start(&forced, gossip_args);
+	/* the local node: Teranode's blockchain service, RUNNING at 10 */
+	cport = chainfake_start(&chain, 0, 10, "RUNNING");
 	snprintf(more, sizeof(more), "p2p_force_sync_peer = %s\n"
-	    "p2p_health_check_interval = 1h\n", forced.peer_id);
+	    "p2p_health_check_interval = 1h\n"
+	    "blockchain_grpcAddress = 127.0.0.1:%d\n", forced.peer_id, cport);
 	node_start(&d, &b, port, more);
 	js_join(&relay, &d, port);
 	for (i = 0; topics[i] != NULL; i++) {
@@ -428,11 +428,6 @@ START_TEST(forced_sync_peer_only_when_connected)
 	    "\"node_status\",\"best_height\":900000,\"best_block_hash\":\""
 	    HASH_B "\",\"fsm_state\":\"RUNNING\"}", forced.peer_id);
 	jspeer_send_envelope(&forced, PREFIX "-node_status", json);
-	rk = kt_producer(&b);
-	ck_assert_int_eq(kafka_codec_notification_encode(4, "", "", fsm, 2, &v,
-	    &len), 0);
-	kt_produce(rk, "blockchain-notifications", v, len);
-	kt_done(rk);
 	ck_assert_int_eq(h_wait_log(&d, "gossip", "local FSM state RUNNING",
 	    20000), 0);
 	end = util_mono_ms() + 10000;
@@ -469,6 +464,7 @@ START_TEST(forced_sync_peer_only_when_connected)
 	jspeer_stop(&forced);
 	jspeer_stop(&relay);
 	h_stop(&d);
+	jspeer_stop(&chain);
 	broker_stop(&b);
 }
 END_TEST

@@ -54,8 +54,7 @@ gt_start(struct gt *t, const char *extra)
 	snprintf(conf, sizeof(conf), "p2p_grpcListenAddress = 127.0.0.1:%d\n"
 	    "p2p_port = %d\n%s", t->grpc_port, t->p2p_port, extra);
 	h_start(&t->d, conf);
-	ck_assert_msg(h_wait_log(&t->d, "supervisor", "msg=\"ready\"", 15000) ==
-	    0, "not ready:\n%s", t->d.log ? t->d.log : "");
+	h_wait_ready(&t->d);
 	ck_assert_int_gt(h_count_log(&t->d, "api", "PeerService on"), 0);
 	h_peer_id(&t->d, t->peer_id, sizeof(t->peer_id));
 	snprintf(t->addr, sizeof(t->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s",

@@ -229,6 +229,21 @@ h_wait_log(struct daemon *d, const char *proc, const char *text, int ms)
 	return -1;
 }
 
+const char *
+h_log_tail(const struct daemon *d)
+{
+	if (d->log == NULL)
+		return "";
+	return d->len > 3000 ? d->log + d->len - 3000 : d->log;
+}
+
+void
+h_wait_ready(struct daemon *d)
+{
+	ck_assert_msg(h_wait_log(d, "supervisor", "msg=\"ready\"",
+	    H_READY_MS) == 0, "not ready:\n%s", h_log_tail(d));
+}
+
 int
 h_count_log(struct daemon *d, const char *proc, const char *text)
 {

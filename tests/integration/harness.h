@@ -30,6 +30,16 @@ void	h_start(struct daemon *, const char *extra_conf);
 void	h_start_in(struct daemon *, const char *dir, const char *extra_conf);
 /* Wait for a log line of proc containing text (after the last match). */
 int	h_wait_log(struct daemon *, const char *proc, const char *text, int ms);
+/*
+ * Wait until the supervisor says ready (H_READY_MS, longer than the
+ * supervisor's own 30 s worker_ready_timeout so that a slow start on a
+ * loaded machine ends in the supervisor's verdict); fails the test with the
+ * log's tail otherwise.
+ */
+#define H_READY_MS	40000
+void	h_wait_ready(struct daemon *);
+/* The last 3000 bytes of what it printed (Check's messages are bounded). */
+const char *h_log_tail(const struct daemon *);
 /* How many lines of proc contain text, in everything logged so far. */
 int	h_count_log(struct daemon *, const char *proc, const char *text);
 /* Wait for the supervisor to exit; returns its wait status or -1. */

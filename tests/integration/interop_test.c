@@ -22,7 +22,6 @@
 #include "jspeer.h"
 #include "util.h"
 
-#define READY_MS	15000
 
 struct node {
 	struct daemon	d;
@@ -43,8 +42,7 @@ node_start_with(struct node *n, const char *more)
 	snprintf(extra, sizeof(extra), "p2p_port = %d\n%s", n->port,
 	    more != NULL ? more : "");
 	h_start(&n->d, extra);
-	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"",
-	    READY_MS) == 0, "not ready:\n%s", n->d.log ? n->d.log : "");
+	h_wait_ready(&n->d);
 	h_peer_id(&n->d, n->peer_id, sizeof(n->peer_id));
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s",
 	    n->port, n->peer_id);

@@ -42,8 +42,7 @@ node_start(struct node *n)
 	memset(n, 0, sizeof(*n));
 	snprintf(extra, sizeof(extra), "p2p_port = %d", port);
 	h_start(&n->d, extra);
-	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"", 15000) ==
-	    0, "not ready:\n%s", n->d.log ? n->d.log : "");
+	h_wait_ready(&n->d);
 	h_peer_id(&n->d, n->peer_id, sizeof(n->peer_id));
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", port,
 	    n->peer_id);
