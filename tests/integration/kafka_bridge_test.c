@@ -339,6 +339,104 @@ START_TEST(invalid_block_scores_its_author)
 }
 END_TEST
 
+/* The offset group p2p.kt has committed on rejectedtx (summed over its
+ * partitions), read with librdkafka as any Kafka tool would. */
+static int64_t
+committed(const struct broker *b)
+{
+	rd_kafka_conf_t			*c = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t	*l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_t			*rk;
+	char				 err[256];
+	int64_t				 sum = 0;
+
+	rd_kafka_conf_set(c, "bootstrap.servers", b->bootstrap, err,
+	    sizeof(err));
+	rd_kafka_conf_set(c, "group.id", "p2p.kt", err, sizeof(err));
+	rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
+	ck_assert_msg(rk != NULL, "%s", err);
+	for (int i = 0; i < 8; i++)
+		rd_kafka_topic_partition_list_add(l, "rejectedtx", i);
+	if (rd_kafka_committed(rk, l, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		sum = -1;
+	for (int i = 0; sum >= 0 && i < l->cnt; i++)
+		if (l->elems[i].err == 0 && l->elems[i].offset > 0)
+			sum += l->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_destroy(rk);
+	return sum;
+}
+
+#define KILL_N	3000
+
+/*
+ * kill -9 of the kafka worker mid-stream: the supervisor restarts it, it
+ * resumes from the group's committed offset (which advanced while it ran)
+ * and the js peer gets every rejectedtx.
+ */
+START_TEST(kill9_resumes_from_the_committed_offset)
+{
+	struct broker	 b;
+	struct node	 n;
+	struct jspeer	 js;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len;
+	char		 tx[65];
+	pid_t		 kw, kw2 = 0;
+	int64_t		 at_kill, c_kill, again;
+	int		 uniq;
+	uint64_t	 end;
+
+	broker_start(&b);
+	node_start(&n, &b, NULL);
+	js_join_node(&js, &n);
+	ck_assert_uint_ne(kw = h_worker_pid(&n.d, "kafka"), 0);
+	rk = kt_producer(&b);
+	for (size_t i = 0; i < KILL_N; i++) {
+		snprintf(tx, sizeof(tx), "%060u%04zx", 0u, i);
+		kafka_codec_rejected_tx_encode(tx, "r", "", &v, &len);
+		kt_produce(rk, "rejectedtx", v, len);
+	}
+	kt_done(rk);
+	/* mid-stream, once a commit is out */
+	end = util_mono_ms() + 30000;
+	while (((c_kill = committed(&b)) < 1 ||
+	    kafka_stat(&n.d, "kafka_published") < KILL_N / 10) &&
+	    util_mono_ms() < end)
+		usleep(20000);
+	ck_assert_int_eq(kill(kw, SIGKILL), 0);
+	at_kill = c_kill;
+	ck_assert_int_ge(at_kill, 1);
+	ck_assert_int_lt(at_kill, KILL_N);	/* really mid-stream */
+	end = util_mono_ms() + 30000;
+	while (((kw2 = h_worker_pid(&n.d, "kafka")) == 0 || kw2 == kw) &&
+	    util_mono_ms() < end)
+		usleep(50000);
+	ck_assert_msg(kw2 != 0 && kw2 != kw, "kafka worker not restarted");
+	end = util_mono_ms() + 60000;
+	while ((uniq = js_unique(&js)) < KILL_N && util_mono_ms() < end)
+		usleep(100000);
+	ck_assert_int_eq(uniq, KILL_N);
+	/* the new worker started at or after the offset committed before
+	 * the kill: it consumed at most the rest */
+	again = kafka_stat(&n.d, "kafka_consumed");
+	fprintf(stderr, "kill -9 with %lld committed of %d: the restarted "
+	    "worker consumed %lld\n", (long long)at_kill, KILL_N,
+	    (long long)again);
+	ck_assert_int_le(again, KILL_N - at_kill);
+	/* and its commits reach the end */
+	end = util_mono_ms() + 20000;
+	while (committed(&b) < KILL_N && util_mono_ms() < end)
+		usleep(200000);
+	ck_assert_int_eq(committed(&b), KILL_N);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+	broker_stop(&b);
+}
+END_TEST
+
 static Suite *
 kafka_suite(void)
 {
@@ -349,6 +447,7 @@ kafka_suite(void)
 	tcase_add_test(tc, js_block_and_subtree_reach_kafka);
 	tcase_add_test(tc, rejected_tx_reaches_a_js_peer);
 	tcase_add_test(tc, invalid_block_scores_its_author);
+	tcase_add_test(tc, kill9_resumes_from_the_committed_offset);
 	suite_add_tcase(s, tc);
 	return s;
 }
