@@ -16,7 +16,8 @@
  *     score rises once it runs again;
  *   - kill -9 of the kafka worker mid-stream loses no rejectedtx, and the
  *     consumer group's committed offset advances;
- *   - brokers down for 10 s then up: the queued messages arrive, a full
+ *   - in listen_only the gossip worker refuses them: nothing is gossiped;
+ *   - brokers down then up: the queued messages arrive, a full
  *     queue drops are counted and logged, Health follows the brokers.
  */
 #include <sys/wait.h>
@@ -437,6 +438,119 @@ START_TEST(kill9_resumes_from_the_committed_offset)
 }
 END_TEST
 
+/* In listen_only the gossip worker refuses the bridge's Publish: nothing
+ * reaches js, the bridge counts it and moves on. */
+START_TEST(listen_only_publishes_no_rejected_tx)
+{
+	struct broker	 b;
+	struct node	 n;
+	struct jspeer	 js;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len;
+	uint64_t	 end;
+
+	broker_start(&b);
+	node_start(&n, &b, "listen_mode = listen_only\n");
+	js_join_node(&js, &n);
+	rk = kt_producer(&b);
+	kafka_codec_rejected_tx_encode(H1, "missing inputs", "", &v, &len);
+	kt_produce(rk, "rejectedtx", v, len);
+	kafka_codec_rejected_tx_encode(H2, "missing inputs", "", &v, &len);
+	kt_produce(rk, "rejectedtx", v, len);
+	kt_done(rk);
+	/* both handled (offsets committed past them) */
+	end = util_mono_ms() + 20000;
+	while (committed(&b) < 2 && util_mono_ms() < end)
+		usleep(100000);
+	ck_assert_int_eq(committed(&b), 2);
+	ck_assert_int_eq(kafka_stat(&n.d, "kafka_published"), 0);
+	ck_assert_int_eq(js_unique(&js), 0);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+	broker_stop(&b);
+}
+END_TEST
+
+static int
+bridge_health_ok(struct daemon *d)
+{
+	Tp__HealthReq	 hr = TP__HEALTH_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int		 ok;
+
+	req.body_case = TP__ENVELOPE__BODY_HEALTH_REQ;
+	req.health_req = &hr;
+	if ((rep = h_call(d, "kafka.rep", &req)) == NULL)
+		return -1;
+	ok = rep->health_rep->ok;
+	ipc_env_free(rep);
+	return ok;
+}
+
+static int
+wait_health(struct daemon *d, int want, int ms)
+{
+	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+
+	while (bridge_health_ok(d) != want)
+		if (util_mono_ms() > end)
+			return -1;
+		else
+			usleep(100000);
+	return 0;
+}
+
+/* Brokers down: js's blocks queue up to kafka_queue_max, the rest are
+ * dropped and logged; brokers up: the queue arrives. */
+START_TEST(brokers_down_then_up_deliver_the_queue)
+{
+	struct broker	 b;
+	struct node	 n;
+	struct jspeer	 js;
+	struct kmsg	 m[64];
+	char		 hash[65];
+	size_t		 k, i, held;
+	uint64_t	 end;
+
+	broker_start(&b);
+	node_start(&n, &b, "kafka_queue_max = 40\nkafka_health_timeout = "
+	    "300ms\n");
+	js_join_node(&js, &n);
+	ck_assert_int_eq(wait_health(&n.d, 1, 5000), 0);
+	js_block(&js, H2);
+	ck_assert_uint_eq(kt_read(&b, "blocks", 1, m, 1), 1);
+	kt_free(m, 1);
+	broker_cmd(&b, "down all");
+	ck_assert_msg(wait_health(&n.d, 0, 5000) == 0, "Health still ok");
+	for (i = 0; i < 50; i++) {
+		snprintf(hash, sizeof(hash), "%064zx", i + 1000);
+		js_block(&js, hash);
+	}
+	end = util_mono_ms() + 20000;
+	while (h_count_log(&n.d, "kafka", "dropped a message for blocks") ==
+	    0 && util_mono_ms() < end)
+		usleep(100000);
+	ck_assert_int_ge(h_count_log(&n.d, "kafka", "dropped a message for "
+	    "blocks"), 1);
+	broker_cmd(&b, "up all");
+	ck_assert_int_eq(wait_health(&n.d, 1, 10000), 0);
+	k = kt_read(&b, "blocks", 41, m, 64);
+	/* 1 before, then the 40 the queue held; the 10 beyond were dropped */
+	ck_assert_uint_eq(k, 41);
+	for (i = 0, held = 0; i < k; i++) {
+		unsigned long	x = strtoul(m[i].key + 48, NULL, 16);
+
+		held += x >= 1000 && x < 1040;
+	}
+	ck_assert_uint_eq(held, 40);
+	kt_free(m, k);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+	broker_stop(&b);
+}
+END_TEST
+
 static Suite *
 kafka_suite(void)
 {
@@ -448,6 +562,8 @@ kafka_suite(void)
 	tcase_add_test(tc, rejected_tx_reaches_a_js_peer);
 	tcase_add_test(tc, invalid_block_scores_its_author);
 	tcase_add_test(tc, kill9_resumes_from_the_committed_offset);
+	tcase_add_test(tc, listen_only_publishes_no_rejected_tx);
+	tcase_add_test(tc, brokers_down_then_up_deliver_the_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
