@@ -16,7 +16,7 @@
  *     score rises once it runs again;
  *   - kill -9 of the kafka worker mid-stream loses no rejectedtx, and the
  *     consumer group's committed offset advances;
- *   - in listen_only the gossip worker refuses them: nothing is gossiped;
+ *   - in listen_only nothing of it is gossiped;
  *   - brokers down then up: the queued messages arrive, a full
  *     queue drops are counted and logged, Health follows the brokers.
  */
@@ -438,8 +438,8 @@ START_TEST(kill9_resumes_from_the_committed_offset)
 }
 END_TEST
 
-/* In listen_only the gossip worker refuses the bridge's Publish: nothing
- * reaches js, the bridge counts it and moves on. */
+/* In listen_only the bridge does not re-broadcast Kafka's rejectedtx (and
+ * the gossip worker would refuse the Publish): nothing reaches js. */
 START_TEST(listen_only_publishes_no_rejected_tx)
 {
 	struct broker	 b;
@@ -465,6 +465,7 @@ START_TEST(listen_only_publishes_no_rejected_tx)
 		usleep(100000);
 	ck_assert_int_eq(committed(&b), 2);
 	ck_assert_int_eq(kafka_stat(&n.d, "kafka_published"), 0);
+	ck_assert_int_eq(kafka_stat(&n.d, "kafka_ignored"), 2);
 	ck_assert_int_eq(js_unique(&js), 0);
 	jspeer_stop(&js);
 	h_stop(&n.d);
