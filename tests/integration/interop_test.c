@@ -202,7 +202,7 @@ START_TEST(wrong_peer_id_is_refused)
 	    TP__IPC_STATUS__IPC_ERR_UNAVAILABLE);
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "closed during handshake",
 	    10000), 0);
-	ck_assert_int_eq(h_count_log(&n.d, "gossip", "peer ID"), 1);
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "peer id mismatch"), 1);
 	node_peer_agent(&n, js.peer_id, agent, sizeof(agent));
 	ck_assert_str_eq(agent, "");
 	/* and a bad multiaddr is an error reply, not a dial */
