@@ -338,7 +338,8 @@ INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
-	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c
 INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
 	tests/integration/jspeer.c tests/integration/chainfake.c

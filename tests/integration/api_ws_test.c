@@ -2,9 +2,9 @@
  * Integration tests of the /p2p-ws WebSocket stream against the real
  * terap2pd: a real client (Node's built-in WebSocket, the undici
  * implementation) gets our node_status first, then PINGs, ban events from
- * the ban manager and notifications pushed over api.rep; a client that
- * stops reading is dropped after a second behind while a reading client
- * keeps its stream; the client limit answers 503; a plain GET is a 426.
+ * the ban manager and a js-libp2p peer's blocks and subtrees heard by the
+ * real gossip worker; a client that stops reading is dropped after a
+ * second behind while a reading client keeps its stream; the client limit answers 503; a plain GET is a 426.
  * Our own block and subtree announcements and a js-libp2p peer's
  * rejected_tx reach the stream; ban frames carry no PING leftovers; the
  * first node_status has the keys, in the order, of the later ones.
@@ -62,7 +62,8 @@ start(struct ws_test *t, const char *extra)
 	t->p2p = free_port();
 	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
 	    "p2p_port = %d\np2p_listen_addresses = 127.0.0.1\napi_key = " KEY
-	    "\n%s", t->port, t->p2p, extra != NULL ? extra : "");
+	    "\np2p_allow_private_ips = true\n%s", t->port, t->p2p,
+	    extra != NULL ? extra : "");
 	h_start(&t->d, conf);
 	ck_assert_msg(h_wait_log(&t->d, "supervisor", "msg=\"ready\"",
 	    READY_MS) == 0, "daemon not ready; log:\n%s",
@@ -72,20 +73,48 @@ start(struct ws_test *t, const char *extra)
 		usleep(20000);
 }
 
-/* Push one notification to every client over api.rep. */
-static void
-broadcast(struct ws_test *t, const char *json)
-{
-	Tp__ApiBroadcastReq	 b = TP__API_BROADCAST_REQ__INIT;
-	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+#define WS_HASH	"00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
+#define WS_PREFIX	"teranode/bitcoin/1.0.0/mainnet"
+#define WS_URL		"http://127.0.0.1:9/api/v1"
 
-	b.json = (char *)json;
-	req.body_case = TP__ENVELOPE__BODY_API_BROADCAST_REQ;
-	req.api_broadcast_req = &b;
-	rep = h_call(&t->d, "api.rep", &req);
-	ck_assert_ptr_nonnull(rep);
-	ck_assert_int_eq(rep->status, 0);
-	ipc_env_free(rep);
+/* A js-libp2p peer in the gossip worker's block and subtree meshes: what
+ * it announces reaches the stream through the real gossip worker. */
+static void
+js_join(struct ws_test *t, struct jspeer *js)
+{
+	static const char *const args[] = { "--gossip", NULL };
+	static const char *const topics[] = { WS_PREFIX "-block",
+	    WS_PREFIX "-subtree" };
+	char		 extra[300], me[64];
+	const char	*l;
+
+	h_peer_id(&t->d, me, sizeof(me));
+	jspeer_start(js, args);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
+		ck_assert_ptr_nonnull(jspeer_cmd(js, "subscribe", extra, 5000));
+	}
+	snprintf(extra, sizeof(extra), "\"addr\":\"/ip4/127.0.0.1/tcp/%d/p2p/"
+	    "%s\"", t->p2p, me);
+	l = jspeer_cmd(js, "dial", extra, 10000);
+	ck_assert_msg(l != NULL && strstr(l, "\"ok\":true"), "dial: %s",
+	    l ? l : "");
+	for (size_t i = 0; i < 2; i++)
+		ck_assert_msg(jspeer_wait_mesh(js, topics[i], me, 15000) == 0,
+		    "daemon not in js's %s mesh", topics[i]);
+}
+
+/* js announces block number n (its hash: n in hex) over gossip. */
+static void
+js_block(struct jspeer *js, unsigned n, unsigned height)
+{
+	char	json[512];
+
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"ClientName\":"
+	    "\"js-node\",\"DataHubURL\":\"" WS_URL "\",\"Hash\":\"%064x\","
+	    "\"Height\":%u,\"Header\":\"\",\"Coinbase\":\"\"}", js->peer_id,
+	    n, height);
+	jspeer_send_envelope(js, WS_PREFIX "-block", json);
 }
 
 static const char	node_client[] =
@@ -93,7 +122,7 @@ static const char	node_client[] =
 "const ws = new WebSocket(`ws://127.0.0.1:${port}/p2p-ws`);\n"
 "const seen = new Set();\n"
 "const done = () => { ws.close(); setTimeout(() => process.exit(0), 100); };\n"
-"setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 8000);\n"
+"setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 20000);\n"
 "ws.onmessage = (m) => {\n"
 "  const o = JSON.parse(m.data);\n"
 "  console.log(o.type + ' ' + m.data);\n"
@@ -111,11 +140,13 @@ static const char	node_client[] =
 START_TEST(protocol_with_a_real_client)
 {
 	struct ws_test	 t;
+	struct jspeer	 js;
 	char		 cmd[512], path[256], line[4096], first[64] = "";
 	FILE		*fp, *p;
 	int		 fd, n = 0, pings = 0, bans = 0, blocks = 0, status;
 
 	start(&t, "api_ws_ping_interval = 300ms\n");
+	js_join(&t, &js);
 	snprintf(path, sizeof(path), "%s/client.js", t.d.dir);
 	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
 	fputs(node_client, fp);
@@ -125,13 +156,12 @@ START_TEST(protocol_with_a_real_client)
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	fd = fileno(p);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	/* blocks arrive over api.rep while the client listens */
-	for (int i = 0; i < 40 && blocks == 0; i++) {
+	/* js's blocks arrive through the gossip worker while the client
+	 * listens */
+	for (unsigned i = 0; i < 80 && blocks == 0; i++) {
 		usleep(100000);
 		if (i >= 5)
-			broadcast(&t, "{\"type\":\"block\",\"hash\":\"00ab\","
-			    "\"height\":7,\"best_height\":0,"
-			    "\"block_assembly_details\":null}");
+			js_block(&js, 0xab00 + i, 7);
 		while (fgets(line, sizeof(line), p) != NULL) {
 			if (n++ == 0)
 				sscanf(line, "%63s", first);
@@ -141,19 +171,23 @@ START_TEST(protocol_with_a_real_client)
 			bans += strncmp(line, "ban {", 5) == 0 &&
 			    strstr(line, "\"addr\":\"198.51.100.1\"") != NULL;
 			blocks += strncmp(line, "block {", 7) == 0 &&
-			    strstr(line, "\"hash\":\"00ab\"") != NULL;
+			    strstr(line, "\"height\":7") != NULL &&
+			    strstr(line, js.peer_id) != NULL;
 		}
 	}
 	fcntl(fd, F_SETFL, 0);
 	while (fgets(line, sizeof(line), p) != NULL)
 		;
 	status = pclose(p);
+	ck_assert_msg(pings >= 1, "no PING; first %s, last line %s", first,
+	    line);
 	ck_assert_str_eq(first, "node_status");
 	ck_assert_int_ge(pings, 1);
 	ck_assert_int_ge(bans, 1);
 	ck_assert_int_ge(blocks, 1);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "node client failed");
+	jspeer_stop(&js);
 	h_stop(&t.d);
 }
 END_TEST
@@ -205,15 +239,64 @@ drain(int fd)
 	return total;
 }
 
+/* js announces n subtrees with a DataHub URL near the 2 KiB cap, hashes
+ * from, from+1, ... */
+static void
+js_big_subtrees(struct jspeer *js, unsigned from, int n)
+{
+	char		 cmd[2800], url[2048];
+	const char	*l;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:9/");
+	memset(url + strlen(url), 'a', 2000);
+	url[2019] = '\0';
+	snprintf(cmd, sizeof(cmd), "\"topic\":\"" WS_PREFIX "-subtree\","
+	    "\"n\":%d,\"from\":%u,\"json\":\"{\\\"PeerID\\\":\\\"%s\\\","
+	    "\\\"DataHubURL\\\":\\\"%s\\\",\\\"Hash\\\":\\\"%%HASH%%\\\"}\"",
+	    n, from, js->peer_id, url);
+	l = jspeer_cmd(js, "publishenvelopes", cmd, 10000);
+	ck_assert_msg(l != NULL && strstr(l, "\"ok\":true"),
+	    "publishenvelopes: %s", l ? l : "");
+}
+
+/* Read fd until the text needle went by (frames of the server are
+ * unmasked text) or ms passed; 0 when it did. */
+static int
+wait_text(int fd, const char *needle, int ms)
+{
+	char		 buf[65536 + 256];
+	size_t		 keep = 0, total, nlen = strlen(needle);
+	ssize_t		 n;
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+
+	while (util_mono_ms() < end) {
+		struct pollfd	pfd = { fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((n = recv(fd, buf + keep, 65536, 0)) <= 0)
+			return -1;
+		total = keep + (size_t)n;
+		if (memmem(buf, total, needle, nlen) != NULL)
+			return 0;
+		keep = total < nlen ? total : nlen - 1;	/* nlen < 256 */
+		memmove(buf, buf + total - keep, keep);
+	}
+	return -1;
+}
+
 START_TEST(slow_client_is_dropped)
 {
 	struct ws_test	 t;
-	char		 resp[1024] = "", *msg;
+	struct jspeer	 js;
+	char		 resp[1024] = "";
 	int		 slow, fast;
 	ssize_t		 got = 0, n;
-	uint64_t	 t0;
+	unsigned	 seq = 1;
+	uint64_t	 end;
 
 	start(&t, NULL);
+	js_join(&t, &js);
 	slow = ws_open(&t, 4096, resp, sizeof(resp));
 	ck_assert_ptr_nonnull(strstr(resp, "101 Switching Protocols"));
 	ck_assert_ptr_nonnull(strstr(resp, "Sec-WebSocket-Accept: "
@@ -221,32 +304,28 @@ START_TEST(slow_client_is_dropped)
 	resp[0] = '\0';
 	fast = ws_open(&t, 0, resp, sizeof(resp));
 	ck_assert_ptr_nonnull(strstr(resp, "101 Switching Protocols"));
-	msg = xmalloc(20000);
-	snprintf(msg, 20000, "{\"type\":\"subtree\",\"hash\":\"");
-	memset(msg + strlen(msg), 'a', 19000);
-	strcpy(msg + 19025, "\"}");
-	/* 200 KB/s: the slow client's buffers fill, then it falls behind */
-	t0 = util_mono_ms();
+	/* js's subtrees: the slow client's buffers
+	 * fill, then it falls behind */
+	end = util_mono_ms() + 30000;
 	while (h_count_log(&t.d, "api", "dropped") == 0 &&
-	    util_mono_ms() - t0 < 10000) {
-		broadcast(&t, msg);
+	    util_mono_ms() < end) {
+		js_big_subtrees(&js, seq, 10);	/* ~200 KB/s */
+		seq += 10;
 		ck_assert_int_ge(n = drain(fast), 0);
 		got += n;
 		usleep(100000);
 	}
-	free(msg);
 	ck_assert_msg(h_count_log(&t.d, "api", "more than 1 s behind") == 1,
-	    "slow client not dropped for being behind:\n%s", t.d.log);
-	ck_assert_uint_lt(util_mono_ms() - t0, 6000);
-	/* the reading client still gets the stream */
-	usleep(200000);
-	drain(fast);
-	broadcast(&t, "{\"type\":\"block\",\"hash\":\"ff\"}");
-	usleep(200000);
-	ck_assert_int_gt(drain(fast), 0);
+	    "slow client not dropped for being behind: %u sent, %zd read, "
+	    "%d drops", seq - 1, got, h_count_log(&t.d, "api", "dropped"));
+	/* the reading client still gets the stream: js's next block */
+	js_block(&js, 0xff, 9);
+	ck_assert_msg(wait_text(fast, "\"height\":9", 10000) == 0,
+	    "the reading client lost the stream");
 	ck_assert_int_gt(got, 100000);
 	close(slow);
 	close(fast);
+	jspeer_stop(&js);
 	h_stop(&t.d);
 }
 END_TEST
@@ -328,9 +407,6 @@ ban_addr(struct ws_test *t, const char *addr)
 	ipc_env_free(rep);
 }
 
-#define WS_HASH	"00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071"
-#define WS_PREFIX	"teranode/bitcoin/1.0.0/mainnet"
-
 START_TEST(own_announcements_rejected_tx_and_clean_frames)
 {
 	static const char *const gossip[] = { "--gossip", NULL };
@@ -358,7 +434,9 @@ START_TEST(own_announcements_rejected_tx_and_clean_frames)
 	l = jspeer_cmd(&js, "dial", extra, 10000);
 	ck_assert_msg(l != NULL && strstr(l, "\"ok\":true"), "dial: %s",
 	    l ? l : "");
-	/* meshes grafted; our node_status is out before the client comes */
+	ck_assert_msg(jspeer_wait_mesh(&js, WS_PREFIX "-rejected_tx", me,
+	    15000) == 0, "daemon not in js's rejected_tx mesh");
+	/* our node_status is out before the client comes */
 	usleep(1500 * 1000);
 	snprintf(path, sizeof(path), "%s/watch.js", t.d.dir);
 	ck_assert_ptr_nonnull(fp = fopen(path, "w"));

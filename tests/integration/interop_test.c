@@ -200,7 +200,7 @@ START_TEST(wrong_peer_id_is_refused)
 	    TP__IPC_STATUS__IPC_ERR_UNAVAILABLE);
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "closed during handshake",
 	    10000), 0);
-	ck_assert_int_eq(h_count_log(&n.d, "gossip", "peer ID"), 1);
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "peer id mismatch"), 1);
 	node_peer_agent(&n, js.peer_id, agent, sizeof(agent));
 	ck_assert_str_eq(agent, "");
 	/* and a bad multiaddr is an error reply, not a dial */
@@ -246,6 +246,12 @@ START_TEST(garbage_closes_only_that_connection)
 	int			fd;
 
 	node_start(&n);
+	/* a second connection, held open across the garbage */
+	jspeer_start(&js, NULL);
+	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
+	line = jspeer_cmd(&js, "dial", extra, 10000);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
+	    "dial: %s", line ? line : "");
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)n.port);
@@ -257,11 +263,15 @@ START_TEST(garbage_closes_only_that_connection)
 	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "closed during handshake",
 	    10000), 0);
 	close(fd);
-	jspeer_start(&js, NULL);
-	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n.addr);
-	line = jspeer_cmd(&js, "dial", extra, 10000);
+	/* js's connection is still up and carries a ping */
+	line = jspeer_cmd(&js, "peers", NULL, 5000);
+	ck_assert_msg(line != NULL && strstr(line, strstr(n.addr, "/p2p/") +
+	    5) != NULL, "js lost its connection: %s", line ? line : "");
+	ck_assert_int_eq(h_count_log(&n.d, "gossip", "closed during "
+	    "handshake"), 1);
+	line = jspeer_cmd(&js, "ping", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"),
-	    "dial after garbage: %s", line ? line : "");
+	    "ping after garbage: %s", line ? line : "");
 	ck_assert_int_eq(h_count_log(&n.d, "supervisor", "exited"), 0);
 	jspeer_stop(&js);
 	h_stop(&n.d);

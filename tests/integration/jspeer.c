@@ -189,3 +189,21 @@ jspeer_send_envelope(struct jspeer *j, const char *topic, const char *json)
 	free(cmd);
 	free(b64);
 }
+
+int
+jspeer_wait_mesh(struct jspeer *j, const char *topic, const char *peer_id,
+    int ms)
+{
+	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	char		 extra[256];
+	const char	*line;
+
+	snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topic);
+	do {
+		line = jspeer_cmd(j, "meshpeers", extra, 5000);
+		if (line != NULL && strstr(line, peer_id) != NULL)
+			return 0;
+		usleep(50 * 1000);
+	} while (util_mono_ms() < end);
+	return -1;
+}

@@ -34,6 +34,9 @@ const char *jspeer_dial(struct jspeer *, const char *addr);
  * envelope); asserts js took it. */
 void	jspeer_send_envelope(struct jspeer *, const char *topic,
 	    const char *json);
+/* Wait until peer_id is in js's gossipsub mesh of topic; 0 or -1. */
+int	jspeer_wait_mesh(struct jspeer *, const char *topic,
+	    const char *peer_id, int ms);
 void	jspeer_stop(struct jspeer *);
 
 #endif

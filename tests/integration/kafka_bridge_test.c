@@ -1,32 +1,28 @@
 /*
- * Integration tests of the Kafka bridge worker against a real
- * Kafka-protocol broker: tests/kafka_mock_broker (librdkafka's mock
- * cluster in a process of its own), started here.  The bridge runs alone
- * (`terap2pd -R kafka -f conf -d`); this process plays the gossip worker
- * and the ban manager by binding gossip.pub, gossip.rep and bans.rep in the
- * bridge's run_dir, and reads and writes Kafka with kcat and a librdkafka
- * producer of its own.  Checked:
- *   - a BlockSeen/SubtreeSeen event and a sync trigger become messages on
- *     blocks/subtrees that kcat reads with the right key and fields;
- *   - rejectedtx reaches gossip as a Publish (external rejections do not),
- *     invalid-blocks reaches bans as AddBanScore for the announcing peer,
- *     invalid-subtrees falls back to the DataHub URL, malformed ones are
- *     skipped (the local node's own notifications come from its blockchain
- *     service over gRPC: tests/integration/chain_test.c);
- *   - kill -9 of the bridge mid-stream and a restart lose no message
- *     (duplicates counted, as at-least-once allows);
- *   - brokers down for 10 s then up: the queued messages arrive, a full
+ * Integration tests of the Kafka bridge against the real daemon: the
+ * supervisor and all four workers (tests/integration/harness.c), a real
+ * Kafka-protocol broker (tests/kafka_mock_broker, librdkafka's mock cluster
+ * in a process of its own) and real js-libp2p peers (tests/interop/peer.mjs)
+ * on the gossip side.  Nothing here serves one of our own workers' sockets.
+ * Checked:
+ *   - a js peer's block and subtree announcements, heard by the gossip
+ *     worker, become messages on blocks/subtrees with the right key and
+ *     fields; a sync trigger over kafka.rep does too;
+ *   - rejectedtx from Kafka is gossiped by the gossip worker and reaches a
+ *     js peer (external rejections and malformed messages do not);
+ *   - invalid-blocks raises, at the ban manager, the score of the peer that
+ *     authored the block, not of the peer that relayed it;
+ *   - while the ban manager is stopped (SIGSTOP) the bridge retries, and the
+ *     score rises once it runs again;
+ *   - kill -9 of the kafka worker mid-stream loses no rejectedtx, and the
+ *     consumer group's committed offset advances;
+ *   - in listen_only nothing of it is gossiped;
+ *   - brokers down then up: the queued messages arrive, a full
  *     queue drops are counted and logged, Health follows the brokers.
  */
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,544 +30,445 @@
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
-#include <nng/nng.h>
-#include <nng/protocol/pubsub0/pub.h>
-#include <nng/protocol/pubsub0/sub.h>
-#include <nng/protocol/reqrep0/rep.h>
 
 #include "../../workers/kafka_bridge/kafka_bridge.h"
 #include "harness.h"
+#include "jspeer.h"
 #include "kafka_harness.h"
 #include "kafka_messages.pb-c.h"
 #include "util.h"
 
 #define READY_MS	15000
+#define PREFIX	"teranode/bitcoin/1.0.0/mainnet"
 #define H1 "00000000000000000a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778"
 #define H2 "1111111111111111111111111111111111111111111111111111111111111111"
-#define PEER_A "12D3KooWA4Xop1JaT3MHxwYMkCepYsv4iPVopMXwCz5iHYdBfeSB"
-#define PEER_B "12D3KooWBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBbBb"
+#define URL_A	"http://127.0.0.1:9/a/api/v1"
 
-/* ---- the bridge, alone ---- */
+static const char *const	gossip_args[] = { "--gossip", NULL };
+static const char *const	all_topics[] = { PREFIX "-block",
+	PREFIX "-subtree", PREFIX "-rejected_tx", NULL };
 
-static void
-bridge_conf(struct daemon *d, const struct broker *b, const char *extra)
-{
-	FILE	*fp;
-
-	memset(d, 0, sizeof(*d));
-	d->out_fd = -1;
-	snprintf(d->dir, sizeof(d->dir), "/tmp/tp-kafka-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d->dir));
-	snprintf(d->conf, sizeof(d->conf), "%s/terap2p.conf", d->dir);
-	snprintf(d->run_dir, sizeof(d->run_dir), "%s/data/run", d->dir);
-	ck_assert_int_eq(util_mkdirs(d->run_dir, 0700), 0);
-	fp = fopen(d->conf, "w");
-	ck_assert_ptr_nonnull(fp);
-	fprintf(fp, "data_dir = %s/data\nclientName = kt\nKAFKA_HOSTS = %s\n"
-	    "kafka_session_timeout = 6s\n"
-	    "blockchain_grpcAddress =\nblockassembly_grpcAddress =\n"
-	    "kafka_rejectedTxConfig = kafka://%s/rejectedtx?replay=1\n%s\n",
-	    d->dir, b->bootstrap, b->bootstrap, extra != NULL ? extra : "");
-	fclose(fp);
-}
-
-static void
-bridge_spawn(struct daemon *d)
-{
-	int	pfd[2];
-
-	free(d->log);
-	d->log = NULL;
-	d->len = d->cap = d->seen = 0;
-	ck_assert_int_eq(pipe(pfd), 0);
-	if ((d->pid = fork()) == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		execl(h_binary(), "terap2pd", "-R", "kafka", "-d", "-f", d->conf,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	d->out_fd = pfd[0];
-	fcntl(d->out_fd, F_SETFL, O_NONBLOCK);
-	ck_assert_msg(h_wait_log(d, "kafka", "msg=\"ready", READY_MS) == 0,
-	    "bridge not ready:\n%s", d->log ? d->log : "");
-}
-
-static void
-bridge_stop(struct daemon *d)
-{
-	int	status;
-
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		status = h_wait_exit(d, 10000);
-		ck_assert_msg(status != -1 && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0, "bridge did not stop cleanly:\n%s",
-		    d->log ? d->log : "");
-	}
-}
-
-/* ---- this process as the gossip worker and the ban manager ---- */
-
-#define FAKE_MAX	8192
-
-struct fake {
-	nng_socket	 pub, grep, brep;
-	pthread_t	 tg, tb;
-	pthread_mutex_t	 mu;
-	volatile int	 stop;
-	int		 pub_kind[FAKE_MAX];
-	char		*pub_json[FAKE_MAX];	/* owned */
-	size_t		 npub;
-	char		 ban_peer[64][160], ban_reason[64][64];
-	size_t		 nban;
-	char		 lookup_url[256];
-	size_t		 nlookup;
-	int		 delay_us;	/* before each answer */
+struct node {
+	struct daemon	d;
+	int		port;
+	char		pid[64];
 };
 
+/* The whole daemon on this broker (client name "kt"), with extra settings. */
 static void
-fake_bind(const struct daemon *d, nng_socket *s, const char *name,
-    int (*open_fn)(nng_socket *))
+node_start(struct node *n, const struct broker *b, const char *more)
 {
-	char	url[300];
+	char	extra[2048];
 
-	ck_assert_int_eq(open_fn(s), 0);
-	ck_assert_int_eq(ipc_url(d->run_dir, name, url, sizeof(url)), 0);
-	ck_assert_int_eq(nng_listen(*s, url, NULL, 0), 0);
-	nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, 100);
+	n->port = h_free_port();
+	/* replay=1: the new consumer group reads from the start */
+	snprintf(extra, sizeof(extra), "clientName = kt\np2p_port = %d\n"
+	    "p2p_listen_addresses = 127.0.0.1\nKAFKA_HOSTS = %s\n"
+	    "kafka_session_timeout = 6s\n"
+	    "kafka_rejectedTxConfig = kafka://%s/rejectedtx?replay=1\n"
+	    "kafka_invalidBlocksConfig = kafka://%s/invalid-blocks?replay=1\n"
+	    "p2p_allow_private_ips = true\n%s", n->port, b->bootstrap,
+	    b->bootstrap, b->bootstrap, more != NULL ? more : "");
+	h_start(&n->d, extra);
+	ck_assert_msg(h_wait_log(&n->d, "supervisor", "msg=\"ready\"",
+	    READY_MS) == 0, "not ready:\n%.2000s", n->d.log ? n->d.log : "");
+	h_peer_id(&n->d, n->pid, sizeof(n->pid));
 }
 
+/* js on the topics, dialled to addr, with peer in its meshes. */
 static void
-fake_answer(struct fake *f, ipc_env *q, ipc_env *rep)
+js_join(struct jspeer *js, const char *addr, const char *peer)
 {
-	static Tp__Ack			ack = TP__ACK__INIT;
-	static Tp__BanScoreRep		score = TP__BAN_SCORE_REP__INIT;
-	static Tp__PeerByDataHubRep	byurl = TP__PEER_BY_DATA_HUB_REP__INIT;
+	char		 extra[300];
+	const char	*l;
 
-	rep->body_case = TP__ENVELOPE__BODY_ACK;
-	rep->ack = &ack;
-	pthread_mutex_lock(&f->mu);
-	if (q->body_case == TP__ENVELOPE__BODY_PUBLISH_REQ && f->npub < FAKE_MAX) {
-		f->pub_kind[f->npub] = q->publish_req->kind;
-		f->pub_json[f->npub++] = xstrdup(q->publish_req->json);
-	} else if (q->body_case == TP__ENVELOPE__BODY_ADD_BAN_SCORE_REQ &&
-	    f->nban < 64) {
-		snprintf(f->ban_peer[f->nban], 160, "%s",
-		    q->add_ban_score_req->peer_id);
-		snprintf(f->ban_reason[f->nban++], 64, "%s",
-		    q->add_ban_score_req->reason);
-		score.score = 10;
-		rep->body_case = TP__ENVELOPE__BODY_BAN_SCORE_REP;
-		rep->ban_score_rep = &score;
-	} else if (q->body_case == TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REQ) {
-		f->nlookup++;
-		snprintf(f->lookup_url, sizeof(f->lookup_url), "%s",
-		    q->peer_by_datahub_req->url);
-		byurl.peer_id = strcmp(q->peer_by_datahub_req->url,
-		    "https://b.example/api/v1") == 0 ? PEER_B : "";
-		rep->body_case = TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REP;
-		rep->peer_by_datahub_rep = &byurl;
+	jspeer_start(js, gossip_args);
+	for (size_t i = 0; all_topics[i] != NULL; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", all_topics[i]);
+		ck_assert_ptr_nonnull(jspeer_cmd(js, "subscribe", extra, 5000));
 	}
-	pthread_mutex_unlock(&f->mu);
+	l = jspeer_dial(js, addr);
+	ck_assert_msg(l != NULL && strstr(l, "\"ok\":true"), "dial: %s",
+	    l ? l : "");
+	for (size_t i = 0; all_topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(js, all_topics[i], peer, 15000)
+		    == 0, "%s not in js's %s mesh", peer, all_topics[i]);
 }
 
 static void
-fake_serve(struct fake *f, nng_socket s, const char *self)
+js_join_node(struct jspeer *js, struct node *n)
 {
-	ipc_env	*q, rep = TP__ENVELOPE__INIT;
-	nng_msg	*m, *out;
-	char	 err[128];
+	char	addr[200];
 
-	while (!f->stop) {
-		if (nng_recvmsg(s, &m, 0) != 0)
-			continue;
-		if (f->delay_us > 0)
-			usleep((useconds_t)f->delay_us);
-		if (ipc_decode(nng_msg_body(m), nng_msg_len(m), &q, err,
-		    sizeof(err)) == 0) {
-			tp__envelope__init(&rep);
-			fake_answer(f, q, &rep);
-			rep.id = q->id;
-			rep.sender = (char *)self;
-			if (ipc_encode(&rep, 0, &out, err, sizeof(err)) == 0 &&
-			    nng_sendmsg(s, out, 0) != 0)
-				nng_msg_free(out);
-			ipc_env_free(q);
-		}
-		nng_msg_free(m);
-	}
-}
-
-static void *
-fake_gossip_thread(void *arg)
-{
-	struct fake	*f = arg;
-
-	fake_serve(f, f->grep, "gossip");
-	return NULL;
-}
-
-static void *
-fake_bans_thread(void *arg)
-{
-	struct fake	*f = arg;
-
-	fake_serve(f, f->brep, "bans");
-	return NULL;
-}
-
-static struct fake *
-fake_start(const struct daemon *d)
-{
-	struct fake	*f = xcalloc(1, sizeof(*f));
-
-	pthread_mutex_init(&f->mu, NULL);
-	fake_bind(d, &f->pub, "gossip.pub", nng_pub0_open);
-	fake_bind(d, &f->grep, "gossip.rep", nng_rep0_open);
-	fake_bind(d, &f->brep, "bans.rep", nng_rep0_open);
-	pthread_create(&f->tg, NULL, fake_gossip_thread, f);
-	pthread_create(&f->tb, NULL, fake_bans_thread, f);
-	return f;
+	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", n->port,
+	    n->pid);
+	js_join(js, addr, n->pid);
 }
 
 static void
-fake_stop(struct fake *f)
+js_block(struct jspeer *js, const char *hash)
 {
-	size_t	i;
+	char	json[512];
 
-	f->stop = 1;
-	pthread_join(f->tg, NULL);
-	pthread_join(f->tb, NULL);
-	nng_close(f->pub);
-	nng_close(f->grep);
-	nng_close(f->brep);
-	for (i = 0; i < f->npub; i++)
-		free(f->pub_json[i]);
-	free(f);
-}
-
-static size_t
-fake_npub(struct fake *f)
-{
-	size_t	n;
-
-	pthread_mutex_lock(&f->mu);
-	n = f->npub;
-	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
-static size_t
-fake_nban(struct fake *f)
-{
-	size_t	n;
-
-	pthread_mutex_lock(&f->mu);
-	n = f->nban;
-	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
-/* Publish a gossip event on our gossip.pub, as the gossip worker does. */
-static void
-fake_event(struct fake *f, const ipc_env *ev)
-{
-	ipc_env	 copy = *ev;
-	nng_msg	*m;
-	char	 err[128];
-
-	copy.sender = "gossip";
-	ck_assert_int_eq(ipc_encode(&copy, 1, &m, err, sizeof(err)), 0);
-	ck_assert_int_eq(nng_sendmsg(f->pub, m, 0), 0);
-}
-
-static void
-fake_block_seen(struct fake *f, const char *hash, const char *url,
-    const char *peer)
-{
-	Tp__BlockSeen	b = TP__BLOCK_SEEN__INIT;
-	ipc_env		ev = TP__ENVELOPE__INIT;
-
-	b.hash = (char *)hash;
-	b.height = 7;
-	b.data_hub_url = (char *)url;
-	b.peer_id = (char *)peer;
-	b.from_peer_id = (char *)peer;
-	ev.body_case = TP__ENVELOPE__BODY_BLOCK_SEEN;
-	ev.block_seen = &b;
-	fake_event(f, &ev);
-}
-
-static void
-fake_subtree_seen(struct fake *f, const char *hash, const char *url,
-    const char *peer)
-{
-	Tp__SubtreeSeen	s = TP__SUBTREE_SEEN__INIT;
-	ipc_env		ev = TP__ENVELOPE__INIT;
-
-	s.hash = (char *)hash;
-	s.data_hub_url = (char *)url;
-	s.peer_id = (char *)peer;
-	ev.body_case = TP__ENVELOPE__BODY_SUBTREE_SEEN;
-	ev.subtree_seen = &s;
-	fake_event(f, &ev);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"ClientName\":"
+	    "\"js-node\",\"DataHubURL\":\"" URL_A "\",\"Hash\":\"%s\","
+	    "\"Height\":7,\"Header\":\"\",\"Coinbase\":\"\"}", js->peer_id,
+	    hash);
+	jspeer_send_envelope(js, PREFIX "-block", json);
 }
 
 static int
-wait_until(size_t (*count)(struct fake *), struct fake *f, size_t n, int ms)
+ban_score(struct daemon *d, const char *peer)
+{
+	Tp__GetBanScoreReq	 q = TP__GET_BAN_SCORE_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	int			 score = -1;
+
+	q.peer_id = (char *)peer;
+	req.body_case = TP__ENVELOPE__BODY_GET_BAN_SCORE_REQ;
+	req.get_ban_score_req = &q;
+	if ((rep = h_call(d, "bans.rep", &req)) == NULL)
+		return -1;
+	if (rep->status == 0 &&
+	    rep->body_case == TP__ENVELOPE__BODY_BAN_SCORE_REP)
+		score = (int)rep->ban_score_rep->score;
+	ipc_env_free(rep);
+	return score;
+}
+
+/* A stat of the kafka worker, -1 if it has none. */
+static int64_t
+kafka_stat(struct daemon *d, const char *name)
+{
+	Tp__StatsReq	 s = TP__STATS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int64_t		 v = -1;
+
+	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
+	req.stats_req = &s;
+	if ((rep = h_call(d, "kafka.rep", &req)) == NULL)
+		return -1;
+	if (rep->body_case == TP__ENVELOPE__BODY_STATS_REP)
+		for (size_t i = 0; i < rep->stats_rep->n_stats; i++)
+			if (strcmp(rep->stats_rep->stats[i]->name, name) == 0)
+				v = rep->stats_rep->stats[i]->value;
+	ipc_env_free(rep);
+	return v;
+}
+
+static int
+wait_score(struct daemon *d, const char *peer, int min, int ms)
 {
 	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	int		s;
 
-	while (count(f) < n) {
-		if (util_mono_ms() > end)
-			return -1;
-		usleep(20000);
-	}
-	return 0;
+	while ((s = ban_score(d, peer)) < min && util_mono_ms() < end)
+		usleep(100000);
+	return s;
 }
 
 /* ---- tests ---- */
 
-START_TEST(gossip_events_reach_kafka)
+START_TEST(js_block_and_subtree_reach_kafka)
 {
 	Tp__ProduceSyncTriggerReq	 st = TP__PRODUCE_SYNC_TRIGGER_REQ__INIT;
-	Tp__KafkaStatusReq		 sr = TP__KAFKA_STATUS_REQ__INIT;
-	Tp__HealthReq			 hr = TP__HEALTH_REQ__INIT;
 	ipc_env				 req = TP__ENVELOPE__INIT, *rep;
 	Kafkamessage__KafkaBlockTopicMessage *bm;
 	Kafkamessage__KafkaSubtreeTopicMessage *sm;
 	struct broker			 b;
-	struct daemon			 d;
-	struct fake			*f;
+	struct node			 n;
+	struct jspeer			 js;
 	struct kmsg			 m[8];
-	size_t				 n, i;
+	char				 json[512];
+	size_t				 k, i;
 	int				 found_gossip = 0, found_sync = 0;
 
 	broker_start(&b);
-	bridge_conf(&d, &b, NULL);
-	f = fake_start(&d);
-	bridge_spawn(&d);
-	usleep(300000);		/* the bridge's SUB pipe to our PUB */
-	fake_block_seen(f, "A1B2", "https://a.example/api/v1", PEER_A);
-	fake_subtree_seen(f, H2, "https://a.example/api/v1", PEER_A);
+	node_start(&n, &b, NULL);
+	js_join_node(&js, &n);
+	js_block(&js, H1);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":\""
+	    URL_A "\",\"Hash\":\"" H2 "\"}", js.peer_id);
+	jspeer_send_envelope(&js, PREFIX "-subtree", json);
 	st.hash = H2;
-	st.url = "https://sync.example/api/v1";
-	st.peer_id = PEER_B;
+	st.url = "http://127.0.0.1:9/sync/api/v1";
+	st.peer_id = js.peer_id;
 	req.body_case = TP__ENVELOPE__BODY_PRODUCE_SYNC_TRIGGER_REQ;
 	req.produce_sync_trigger_req = &st;
-	rep = h_call(&d, "kafka.rep", &req);
+	rep = h_call(&n.d, "kafka.rep", &req);
 	ck_assert_ptr_nonnull(rep);
 	ck_assert_int_eq(rep->status, 0);
 	ipc_env_free(rep);
 
-	n = kt_read(&b, "blocks", 2, m, 8);
-	ck_assert_uint_eq(n, 2);
-	for (i = 0; i < n; i++) {
+	k = kt_read(&b, "blocks", 2, m, 8);
+	ck_assert_uint_eq(k, 2);
+	for (i = 0; i < k; i++) {
 		bm = kafkamessage__kafka_block_topic_message__unpack(NULL,
 		    m[i].len, m[i].val);
 		ck_assert_ptr_nonnull(bm);
 		ck_assert_str_eq(m[i].key, bm->hash);
-		if (strcmp(bm->peer_id, PEER_A) == 0) {
-			ck_assert_str_eq(bm->hash, "0000000000000000000000000000"
-			    "00000000000000000000000000000000a1b2");
-			ck_assert_str_eq(bm->url, "https://a.example/api/v1");
+		ck_assert_str_eq(bm->peer_id, js.peer_id);
+		if (strcmp(bm->hash, H1) == 0) {
+			ck_assert_str_eq(bm->url, URL_A);
 			found_gossip++;
 		} else {
 			ck_assert_str_eq(bm->hash, H2);
-			ck_assert_str_eq(bm->url, "https://sync.example/api/v1");
-			ck_assert_str_eq(bm->peer_id, PEER_B);
+			ck_assert_str_eq(bm->url,
+			    "http://127.0.0.1:9/sync/api/v1");
 			found_sync++;
 		}
 		kafkamessage__kafka_block_topic_message__free_unpacked(bm, NULL);
 	}
 	ck_assert_int_eq(found_gossip, 1);
 	ck_assert_int_eq(found_sync, 1);
-	kt_free(m, n);
-
-	n = kt_read(&b, "subtrees", 1, m, 8);
-	ck_assert_uint_eq(n, 1);
+	kt_free(m, k);
+	k = kt_read(&b, "subtrees", 1, m, 8);
+	ck_assert_uint_eq(k, 1);
 	sm = kafkamessage__kafka_subtree_topic_message__unpack(NULL, m[0].len,
 	    m[0].val);
 	ck_assert_ptr_nonnull(sm);
 	ck_assert_str_eq(m[0].key, H2);
-	ck_assert_str_eq(sm->hash, H2);
-	ck_assert_str_eq(sm->peer_id, PEER_A);
+	ck_assert_str_eq(sm->peer_id, js.peer_id);
+	ck_assert_str_eq(sm->url, URL_A);
 	kafkamessage__kafka_subtree_topic_message__free_unpacked(sm, NULL);
-	kt_free(m, n);
-
-	/* A bad hash from IPC is refused, not produced. */
-	st.hash = "xyz";
-	rep = h_call(&d, "kafka.rep", &req);
-	ck_assert_ptr_nonnull(rep);
-	ck_assert_int_eq(rep->status, TP__IPC_STATUS__IPC_ERR_INVALID);
-	ipc_env_free(rep);
-
-	/* Delivery reports may trail what a consumer already sees. */
-	req.body_case = TP__ENVELOPE__BODY_KAFKA_STATUS_REQ;
-	req.kafka_status_req = &sr;
-	for (i = 0;; i++) {
-		rep = h_call(&d, "kafka.rep", &req);
-		ck_assert_ptr_nonnull(rep);
-		if (rep->kafka_status_rep->produced == 3 || i == 50)
-			break;
-		ipc_env_free(rep);
-		usleep(100000);
-	}
-	ck_assert(rep->kafka_status_rep->connected);
-	ck_assert_str_eq(rep->kafka_status_rep->bootstrap, b.bootstrap);
-	ck_assert_uint_eq(rep->kafka_status_rep->produced, 3);
-	ipc_env_free(rep);
-	req.body_case = TP__ENVELOPE__BODY_HEALTH_REQ;
-	req.health_req = &hr;
-	rep = h_call(&d, "kafka.rep", &req);
-	ck_assert_ptr_nonnull(rep);
-	ck_assert(rep->health_rep->ok);
-	ck_assert_uint_eq(rep->health_rep->n_deps, 1);
-	ck_assert_str_eq(rep->health_rep->deps[0]->name, "kafka");
-	ipc_env_free(rep);
-
-	bridge_stop(&d);
-	fake_stop(f);
-	h_cleanup(&d);
+	kt_free(m, k);
+	jspeer_stop(&js);
+	h_stop(&n.d);
 	broker_stop(&b);
 }
 END_TEST
 
-START_TEST(consumed_topics_reach_gossip_and_bans)
+/* How many distinct messages js received on the rejected_tx topic. */
+static int
+js_unique(struct jspeer *js)
+{
+	const char	*l, *u;
+
+	l = jspeer_cmd(js, "received", "\"topic\":\"" PREFIX "-rejected_tx\"",
+	    5000);
+	if (l == NULL || (u = strstr(l, "\"unique\":")) == NULL)
+		return -1;
+	return atoi(u + 9);
+}
+
+START_TEST(rejected_tx_reaches_a_js_peer)
 {
 	struct broker	 b;
-	struct daemon	 d;
-	struct fake	*f;
+	struct node	 n;
+	struct jspeer	 js;
 	rd_kafka_t	*rk;
 	uint8_t		*v;
 	size_t		 len;
+	const char	*l;
+	uint64_t	 end;
 
 	broker_start(&b);
-	bridge_conf(&d, &b, NULL);
-	f = fake_start(&d);
-	bridge_spawn(&d);
-	usleep(300000);
-	/* H1 was announced by PEER_A: its invalid-blocks report scores A. */
-	fake_block_seen(f, H1, "https://a.example/api/v1", PEER_A);
-	usleep(200000);
-
+	node_start(&n, &b, NULL);
+	js_join_node(&js, &n);
 	rk = kt_producer(&b);
 	kt_produce(rk, "rejectedtx", (uint8_t *)xstrdup("\xff\xff"), 2);
+	kafka_codec_rejected_tx_encode(H2, "elsewhere", js.peer_id, &v, &len);
+	kt_produce(rk, "rejectedtx", v, len);
 	kafka_codec_rejected_tx_encode(H1, "missing inputs", "", &v, &len);
 	kt_produce(rk, "rejectedtx", v, len);
-	kafka_codec_rejected_tx_encode(H2, "elsewhere", PEER_B, &v, &len);
-	kt_produce(rk, "rejectedtx", v, len);
-	kafka_codec_invalid_block_encode(H1, "bad merkle root", &v, &len);
-	kt_produce(rk, "invalid-blocks", v, len);
-	kafka_codec_invalid_subtree_encode(H2, "https://b.example/api/v1",
-	    "bad tx", &v, &len);
-	kt_produce(rk, "invalid-subtrees", v, len);
 	kt_done(rk);
-
-	ck_assert_msg(wait_until(fake_npub, f, 1, 20000) == 0,
-	    "publishes: %zu\n%s", fake_npub(f), d.log);
-	ck_assert_msg(wait_until(fake_nban, f, 2, 10000) == 0, "bans: %zu\n%s",
-	    fake_nban(f), d.log);
-	usleep(300000);
-	pthread_mutex_lock(&f->mu);
-	ck_assert_uint_eq(f->npub, 1);	/* the external rejection is not */
-	ck_assert_int_eq(f->pub_kind[0], TP__TOPIC_KIND__TOPIC_REJECTED_TX);
-	ck_assert_str_eq(f->pub_json[0], "{\"TxID\":\"" H1 "\",\"Reason\":"
-	    "\"missing inputs\",\"PeerID\":\"\"}");
-	ck_assert_uint_eq(f->nban, 2);
-	ck_assert_uint_eq(f->nlookup, 1);
-	ck_assert_str_eq(f->lookup_url, "https://b.example/api/v1");
-	ck_assert(strcmp(f->ban_peer[0], PEER_A) == 0 ||
-	    strcmp(f->ban_peer[1], PEER_A) == 0);
-	ck_assert(strcmp(f->ban_peer[0], PEER_B) == 0 ||
-	    strcmp(f->ban_peer[1], PEER_B) == 0);
-	ck_assert_str_eq(f->ban_reason[strcmp(f->ban_peer[0], PEER_A) == 0 ?
-	    0 : 1], "invalid_block");
-	ck_assert_str_eq(f->ban_reason[strcmp(f->ban_peer[0], PEER_B) == 0 ?
-	    0 : 1], "invalid_subtree");
-	pthread_mutex_unlock(&f->mu);
-	ck_assert_int_ge(h_count_log(&d, "kafka", "skipped: not a "
+	end = util_mono_ms() + 20000;
+	while (js_unique(&js) < 1 && util_mono_ms() < end)
+		usleep(100000);
+	l = jspeer_cmd(&js, "messages", "\"topic\":\"" PREFIX "-rejected_tx\"",
+	    5000);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(js_unique(&js), 1);	/* the external one is not */
+	ck_assert_int_ge(h_count_log(&n.d, "kafka", "skipped: not a "
 	    "KafkaRejectedTxTopicMessage"), 1);
-
-	bridge_stop(&d);
-	fake_stop(f);
-	h_cleanup(&d);
+	jspeer_stop(&js);
+	h_stop(&n.d);
 	broker_stop(&b);
 }
 END_TEST
 
-#define KILL_N	3000
-
-static size_t
-fake_unique_tx(struct fake *f, size_t *dups)
-{
-	static unsigned char	seen[KILL_N];
-	size_t			i, n = 0;
-	unsigned		x;
-
-	memset(seen, 0, sizeof(seen));
-	*dups = 0;
-	pthread_mutex_lock(&f->mu);
-	for (i = 0; i < f->npub; i++) {
-		/* TxID = 60 zeros + 4 hex digits of the sequence number. */
-		if (sscanf(f->pub_json[i] + strlen("{\"TxID\":\"") + 60, "%4x",
-		    &x) != 1 || x >= KILL_N)
-			continue;
-		if (seen[x]++)
-			(*dups)++;
-		else
-			n++;
-	}
-	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
-START_TEST(kill9_mid_stream_loses_nothing)
+/*
+ * js A announces a block to js B only; B relays it to the daemon.  Kafka
+ * says the block is invalid: A's score rises at the ban manager, B's not.
+ * The first report arrives while the ban manager is stopped: the bridge
+ * retries until it runs again.
+ */
+START_TEST(invalid_block_scores_its_author)
 {
 	struct broker	 b;
-	struct daemon	 d;
-	struct fake	*f;
+	struct node	 n;
+	struct jspeer	 a, r;
 	rd_kafka_t	*rk;
 	uint8_t		*v;
-	size_t		 len, i, uniq, dups, at_kill;
+	size_t		 len;
+	pid_t		 bans;
+	struct kmsg	 m[4];
+	uint64_t	 end;
+	char		 addr[200];
+	int		 score;
+
+	broker_start(&b);
+	node_start(&n, &b, NULL);
+	js_join_node(&r, &n);
+	js_join(&a, r.addr, r.peer_id);
+	ck_assert_int_eq(ban_score(&n.d, a.peer_id), 0);
+	js_block(&a, H1);
+	/* the daemon heard it through the relay: it is on Kafka */
+	ck_assert_uint_eq(kt_read(&b, "blocks", 1, m, 4), 1);
+	kt_free(m, 1);
+	snprintf(addr, sizeof(addr), "%s", a.peer_id);
+	ck_assert_uint_ne(bans = h_worker_pid(&n.d, "bans"), 0);
+	ck_assert_int_eq(kill(bans, SIGSTOP), 0);
+	rk = kt_producer(&b);
+	kafka_codec_invalid_block_encode(H1, "bad merkle root", &v, &len);
+	kt_produce(rk, "invalid-blocks", v, len);
+	kt_done(rk);
+	end = util_mono_ms() + 30000;
+	while (kafka_stat(&n.d, "kafka_ipc_retries") < 1 &&
+	    util_mono_ms() < end)
+		usleep(100000);
+	ck_assert_msg(kafka_stat(&n.d, "kafka_ipc_retries") >= 1,
+	    "no retry while bans is stopped");
+	ck_assert_int_eq(kill(bans, SIGCONT), 0);
+	score = wait_score(&n.d, addr, 10, 30000);
+	ck_assert_msg(score >= 10, "author's score %d", score);
+	ck_assert_int_eq(ban_score(&n.d, r.peer_id), 0);
+	jspeer_stop(&a);
+	jspeer_stop(&r);
+	h_stop(&n.d);
+	broker_stop(&b);
+}
+END_TEST
+
+/* The offset group p2p.kt has committed on rejectedtx (summed over its
+ * partitions), read with librdkafka as any Kafka tool would. */
+static int64_t
+committed(const struct broker *b)
+{
+	rd_kafka_conf_t			*c = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t	*l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_t			*rk;
+	char				 err[256];
+	int64_t				 sum = 0;
+
+	rd_kafka_conf_set(c, "bootstrap.servers", b->bootstrap, err,
+	    sizeof(err));
+	rd_kafka_conf_set(c, "group.id", "p2p.kt", err, sizeof(err));
+	rd_kafka_conf_set(c, "log_level", "3", err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof(err));
+	ck_assert_msg(rk != NULL, "%s", err);
+	for (int i = 0; i < 8; i++)
+		rd_kafka_topic_partition_list_add(l, "rejectedtx", i);
+	if (rd_kafka_committed(rk, l, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		sum = -1;
+	for (int i = 0; sum >= 0 && i < l->cnt; i++)
+		if (l->elems[i].err == 0 && l->elems[i].offset > 0)
+			sum += l->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_destroy(rk);
+	return sum;
+}
+
+#define KILL_N	3000
+
+/*
+ * kill -9 of the kafka worker mid-stream: the supervisor restarts it, it
+ * resumes from the group's committed offset (which advanced while it ran)
+ * and the js peer gets every rejectedtx.
+ */
+START_TEST(kill9_resumes_from_the_committed_offset)
+{
+	struct broker	 b;
+	struct node	 n;
+	struct jspeer	 js;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len;
 	char		 tx[65];
+	pid_t		 kw, kw2 = 0;
+	int64_t		 at_kill, c_kill, again;
+	int		 uniq;
 	uint64_t	 end;
 
 	broker_start(&b);
-	bridge_conf(&d, &b, NULL);
-	f = fake_start(&d);
-	f->delay_us = 1000;	/* about 1000 messages a second */
+	node_start(&n, &b, NULL);
+	js_join_node(&js, &n);
+	ck_assert_uint_ne(kw = h_worker_pid(&n.d, "kafka"), 0);
 	rk = kt_producer(&b);
-	for (i = 0; i < KILL_N; i++) {
+	for (size_t i = 0; i < KILL_N; i++) {
 		snprintf(tx, sizeof(tx), "%060u%04zx", 0u, i);
 		kafka_codec_rejected_tx_encode(tx, "r", "", &v, &len);
 		kt_produce(rk, "rejectedtx", v, len);
 	}
 	kt_done(rk);
-	bridge_spawn(&d);
-	ck_assert_int_eq(wait_until(fake_npub, f, KILL_N / 4, 20000), 0);
-	kill(d.pid, SIGKILL);
-	waitpid(d.pid, NULL, 0);
-	at_kill = fake_npub(f);
-	ck_assert_uint_lt(at_kill, KILL_N);	/* really mid-stream */
-	close(d.out_fd);
-	bridge_spawn(&d);
-	end = util_mono_ms() + 40000;
-	while ((uniq = fake_unique_tx(f, &dups)) < KILL_N &&
+	/* mid-stream, once a commit is out */
+	end = util_mono_ms() + 30000;
+	while (((c_kill = committed(&b)) < 1 ||
+	    kafka_stat(&n.d, "kafka_published") < KILL_N / 10) &&
 	    util_mono_ms() < end)
+		usleep(20000);
+	ck_assert_int_eq(kill(kw, SIGKILL), 0);
+	at_kill = c_kill;
+	ck_assert_int_ge(at_kill, 1);
+	ck_assert_int_lt(at_kill, KILL_N);	/* really mid-stream */
+	end = util_mono_ms() + 30000;
+	while (((kw2 = h_worker_pid(&n.d, "kafka")) == 0 || kw2 == kw) &&
+	    util_mono_ms() < end)
+		usleep(50000);
+	ck_assert_msg(kw2 != 0 && kw2 != kw, "kafka worker not restarted");
+	end = util_mono_ms() + 60000;
+	while ((uniq = js_unique(&js)) < KILL_N && util_mono_ms() < end)
 		usleep(100000);
-	fprintf(stderr, "kill -9 after %zu of %d: all %zu delivered, %zu "
-	    "duplicate(s) (at-least-once)\n", at_kill, KILL_N, uniq, dups);
-	ck_assert_uint_eq(uniq, KILL_N);
-	/* Only what was handled but not yet committed may come twice. */
-	ck_assert_uint_le(dups, at_kill);
-	bridge_stop(&d);
-	fake_stop(f);
-	h_cleanup(&d);
+	ck_assert_int_eq(uniq, KILL_N);
+	/* the new worker started at or after the offset committed before
+	 * the kill: it consumed at most the rest */
+	again = kafka_stat(&n.d, "kafka_consumed");
+	fprintf(stderr, "kill -9 with %lld committed of %d: the restarted "
+	    "worker consumed %lld\n", (long long)at_kill, KILL_N,
+	    (long long)again);
+	ck_assert_int_le(again, KILL_N - at_kill);
+	/* and its commits reach the end */
+	end = util_mono_ms() + 20000;
+	while (committed(&b) < KILL_N && util_mono_ms() < end)
+		usleep(200000);
+	ck_assert_int_eq(committed(&b), KILL_N);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+	broker_stop(&b);
+}
+END_TEST
+
+/* In listen_only the bridge does not re-broadcast Kafka's rejectedtx (and
+ * the gossip worker would refuse the Publish): nothing reaches js. */
+START_TEST(listen_only_publishes_no_rejected_tx)
+{
+	struct broker	 b;
+	struct node	 n;
+	struct jspeer	 js;
+	rd_kafka_t	*rk;
+	uint8_t		*v;
+	size_t		 len;
+	uint64_t	 end;
+
+	broker_start(&b);
+	node_start(&n, &b, "listen_mode = listen_only\n");
+	js_join_node(&js, &n);
+	rk = kt_producer(&b);
+	kafka_codec_rejected_tx_encode(H1, "missing inputs", "", &v, &len);
+	kt_produce(rk, "rejectedtx", v, len);
+	kafka_codec_rejected_tx_encode(H2, "missing inputs", "", &v, &len);
+	kt_produce(rk, "rejectedtx", v, len);
+	kt_done(rk);
+	/* both handled (offsets committed past them) */
+	end = util_mono_ms() + 20000;
+	while (committed(&b) < 2 && util_mono_ms() < end)
+		usleep(100000);
+	ck_assert_int_eq(committed(&b), 2);
+	ck_assert_int_eq(kafka_stat(&n.d, "kafka_published"), 0);
+	ck_assert_int_eq(kafka_stat(&n.d, "kafka_ignored"), 2);
+	ck_assert_int_eq(js_unique(&js), 0);
+	jspeer_stop(&js);
+	h_stop(&n.d);
 	broker_stop(&b);
 }
 END_TEST
@@ -605,50 +502,52 @@ wait_health(struct daemon *d, int want, int ms)
 	return 0;
 }
 
+/* Brokers down: js's blocks queue up to kafka_queue_max, the rest are
+ * dropped and logged; brokers up: the queue arrives. */
 START_TEST(brokers_down_then_up_deliver_the_queue)
 {
 	struct broker	 b;
-	struct daemon	 d;
-	struct fake	*f;
+	struct node	 n;
+	struct jspeer	 js;
 	struct kmsg	 m[64];
 	char		 hash[65];
-	size_t		 n, i, held;
+	size_t		 k, i, held;
+	uint64_t	 end;
 
 	broker_start(&b);
-	bridge_conf(&d, &b, "kafka_queue_max = 40\nkafka_health_timeout = 300ms");
-	f = fake_start(&d);
-	bridge_spawn(&d);
-	usleep(300000);
-	ck_assert_int_eq(wait_health(&d, 1, 5000), 0);
-	fake_block_seen(f, "ff", "https://a.example/api/v1", PEER_A);
+	node_start(&n, &b, "kafka_queue_max = 40\nkafka_health_timeout = "
+	    "300ms\n");
+	js_join_node(&js, &n);
+	ck_assert_int_eq(wait_health(&n.d, 1, 5000), 0);
+	js_block(&js, H2);
 	ck_assert_uint_eq(kt_read(&b, "blocks", 1, m, 1), 1);
 	kt_free(m, 1);
-
 	broker_cmd(&b, "down all");
-	ck_assert_msg(wait_health(&d, 0, 5000) == 0, "Health still ok");
+	ck_assert_msg(wait_health(&n.d, 0, 5000) == 0, "Health still ok");
 	for (i = 0; i < 50; i++) {
 		snprintf(hash, sizeof(hash), "%064zx", i + 1000);
-		fake_block_seen(f, hash, "https://a.example/api/v1", PEER_A);
-		usleep(2000);
+		js_block(&js, hash);
 	}
-	sleep(10);
-	ck_assert_int_ge(h_count_log(&d, "kafka", "dropped a message for "
+	end = util_mono_ms() + 20000;
+	while (h_count_log(&n.d, "kafka", "dropped a message for blocks") ==
+	    0 && util_mono_ms() < end)
+		usleep(100000);
+	ck_assert_int_ge(h_count_log(&n.d, "kafka", "dropped a message for "
 	    "blocks"), 1);
 	broker_cmd(&b, "up all");
-	ck_assert_int_eq(wait_health(&d, 1, 10000), 0);
-	n = kt_read(&b, "blocks", 41, m, 64);
-	/* 1 before, then the 40 the queue held; the 10 beyond were dropped. */
-	ck_assert_uint_eq(n, 41);
-	for (i = 0, held = 0; i < n; i++) {
+	ck_assert_int_eq(wait_health(&n.d, 1, 10000), 0);
+	k = kt_read(&b, "blocks", 41, m, 64);
+	/* 1 before, then the 40 the queue held; the 10 beyond were dropped */
+	ck_assert_uint_eq(k, 41);
+	for (i = 0, held = 0; i < k; i++) {
 		unsigned long	x = strtoul(m[i].key + 48, NULL, 16);
 
 		held += x >= 1000 && x < 1040;
 	}
 	ck_assert_uint_eq(held, 40);
-	kt_free(m, n);
-	bridge_stop(&d);
-	fake_stop(f);
-	h_cleanup(&d);
+	kt_free(m, k);
+	jspeer_stop(&js);
+	h_stop(&n.d);
 	broker_stop(&b);
 }
 END_TEST
@@ -660,9 +559,11 @@ kafka_suite(void)
 	TCase	*tc = tcase_create("broker");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, gossip_events_reach_kafka);
-	tcase_add_test(tc, consumed_topics_reach_gossip_and_bans);
-	tcase_add_test(tc, kill9_mid_stream_loses_nothing);
+	tcase_add_test(tc, js_block_and_subtree_reach_kafka);
+	tcase_add_test(tc, rejected_tx_reaches_a_js_peer);
+	tcase_add_test(tc, invalid_block_scores_its_author);
+	tcase_add_test(tc, kill9_resumes_from_the_committed_offset);
+	tcase_add_test(tc, listen_only_publishes_no_rejected_tx);
 	tcase_add_test(tc, brokers_down_then_up_deliver_the_queue);
 	suite_add_tcase(s, tc);
 	return s;

@@ -378,14 +378,41 @@ END_TEST
 
 START_TEST(listen_only_publishes_status_only)
 {
+	static const char *const topics[] = { PREFIX "-node_status", NULL };
+	static const struct {
+		Tp__TopicKind	 kind;
+		const char	*json;
+	} refused[] = {
+		{ TP__TOPIC_KIND__TOPIC_BLOCK, "{\"Hash\":\"" HASH "\","
+		    "\"Height\":1}" },
+		{ TP__TOPIC_KIND__TOPIC_SUBTREE, "{\"Hash\":\"" HASH "\"}" },
+		{ TP__TOPIC_KIND__TOPIC_MINING_ON, "{\"Hash\":\"" HASH "\","
+		    "\"Height\":1}" },
+		{ TP__TOPIC_KIND__TOPIC_REJECTED_TX, "{\"TxID\":\"" HASH "\","
+		    "\"Reason\":\"r\"}" },
+		{ TP__TOPIC_KIND__TOPIC_BESTBLOCK, "{\"Hash\":\"" HASH "\","
+		    "\"Height\":1}" },
+	};
 	struct node	n;
-	char		err[256];
+	struct jspeer	js;
+	char		err[256], name[128], json[4096];
 
-	node_start(&n, "listen_mode = listen_only\n");
-	ck_assert_int_eq(node_publish(&n, TP__TOPIC_KIND__TOPIC_BLOCK,
-	    "{\"Hash\":\"" HASH "\",\"Height\":1}", err, sizeof(err)),
-	    TP__IPC_STATUS__IPC_ERR_INVALID);
-	ck_assert_ptr_nonnull(strstr(err, "listen_only"));
+	node_start(&n, "listen_mode = listen_only\n"
+	    "p2p_node_status_interval = 1s\n");
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(node_publish(&n, refused[i].kind,
+		    refused[i].json, err, sizeof(err)),
+		    TP__IPC_STATUS__IPC_ERR_INVALID);
+		ck_assert_msg(strstr(err, "listen_only") != NULL,
+		    "kind %d: %s", refused[i].kind, err);
+	}
+	/* our node_status still goes out, saying listen_only */
+	js_join(&js, &n, topics);
+	ck_assert_int_eq(js_last(&js, PREFIX "-node_status", name,
+	    sizeof(name), json, sizeof(json), 15000), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"listen_mode\":\"listen_only\""));
+	jspeer_stop(&js);
 	node_stop(&n);
 }
 END_TEST

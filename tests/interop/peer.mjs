@@ -104,6 +104,18 @@ const commands = {
     await node.services.pubsub.publish(c.topic, Buffer.from(c.data))
     return {}
   },
+  // n Teranode envelopes {"name":"js-node","data":base64(json)}, where
+  // %HASH% in json is from, from+1, ... as 64 hex digits
+  async publishenvelopes (c) {
+    const sent = []
+    for (let i = 0; i < c.n; i++) {
+      const hash = (BigInt(c.from) + BigInt(i)).toString(16).padStart(64, '0')
+      const data = Buffer.from(c.json.replaceAll('%HASH%', hash)).toString('base64')
+      sent.push(node.services.pubsub.publish(c.topic, Buffer.from(JSON.stringify({ name: 'js-node', data }))))
+    }
+    await Promise.all(sent)
+    return {}
+  },
   // the newest messages received on a topic, as text
   async messages (c) { return { messages: received.get(c.topic)?.last ?? [] } },
   async meshpeers (c) { return { peers: node.services.pubsub.getMeshPeers(c.topic).map((p) => p.toString()) } },
