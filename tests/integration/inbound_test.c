@@ -4,7 +4,8 @@
  * loopback) do not keep a real js-libp2p peer out; a silent connection
  * meets the short first-byte deadline and a trickling one the absolute
  * handshake deadline; a flood of refused connections logs a bounded number
- * of lines and a summary.
+ * of lines and a summary; a banned address that gets in while the ban
+ * manager is stalled is dropped once it answers again.
  */
 #include <sys/socket.h>
 
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +174,42 @@ START_TEST(refusals_log_few_lines)
 }
 END_TEST
 
+START_TEST(stalled_ban_manager_catches_up)
+{
+	Tp__BanAddrReq	 ban = TP__BAN_ADDR_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	struct node	 n;
+	struct jspeer	 js;
+	const char	*line;
+	pid_t		 bans;
+
+	node_start(&n, "");
+	ban.addr = "127.0.0.1";
+	ban.reason = "stalled test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_ADDR_REQ;
+	req.ban_addr_req = &ban;
+	rep = h_call(&n.d, "bans.rep", &req);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(rep->status, 0);
+	ipc_env_free(rep);
+	ck_assert_int_gt(bans = h_worker_pid(&n.d, "bans"), 0);
+	jspeer_start(&js, NULL);
+	ck_assert_int_eq(kill(bans, SIGSTOP), 0);
+	line = jspeer_dial(&js, n.addr);
+	/* stalled past the gate's 1 s wait for an answer */
+	usleep(3000 * 1000);
+	ck_assert_int_eq(kill(bans, SIGCONT), 0);
+	if (line != NULL && strstr(line, "\"ok\":true") != NULL)
+		/* let through while stalled: dropped once it answers */
+		ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"",
+		    n.peer_id, 20000));
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (127.0.0.1",
+	    20000), 0);
+	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -184,6 +222,7 @@ main(void)
 	tcase_add_test(tc, silent_sockets_do_not_keep_peers_out);
 	tcase_add_test(tc, first_byte_and_handshake_deadlines);
 	tcase_add_test(tc, refusals_log_few_lines);
+	tcase_add_test(tc, stalled_ban_manager_catches_up);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -3,8 +3,8 @@
  * and every peer ID once its handshake is done, is checked with the ban
  * manager (bans.rep); a banned one is closed.  Banned events on bans.pub
  * drop live connections of the banned peer or subnet at once.  If the ban
- * manager does not answer in time, the connection is let through and the
- * next Banned event still catches it.  The gate remembers the ban
+ * manager does not answer in time, the connection is let through, and
+ * every connection is checked again as soon as the ban manager answers.  The gate remembers the ban
  * manager's scores and peer bans (loaded with ListScores when the ban
  * manager is first seen, and again whenever its pid changes, then kept by
  * the ScoreChanged / Banned / Unbanned events) and hands every change to
@@ -38,6 +38,7 @@ struct gossip_ban_cache {
 	struct event	*poll;		/* owned: the ban manager's pid */
 	int		pid;		/* of the ban manager loaded from */
 	int		loading;	/* a ListScores walk is running */
+	int		unchecked;	/* a check went unanswered: redo all */
 	uint32_t	taken;		/* entries of it so far */
 };
 
@@ -90,6 +91,8 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 	if (err != 0 || rep->status != 0) {
 		log_debug("gossip: ban check of %s: %s", c->remote, err != 0 ?
 		    "no answer" : rep->error);
+		if (err != 0 && g->banned != NULL)
+			g->banned->unchecked = 1;	/* let through for now */
 		return;
 	}
 	if (rep->body_case == TP__ENVELOPE__BODY_IS_BANNED_REP)
@@ -321,6 +324,27 @@ gate_load_page(struct gossip_ctx *g, uint32_t offset)
 	}
 }
 
+/*
+ * The ban manager answers again after checks went unanswered (it was
+ * stalled or restarting): ask again about every connection let through.
+ */
+static void
+gate_recheck_all(struct gossip_ctx *g)
+{
+	struct p2p_conn	*c;
+	size_t			 n = 0;
+
+	g->banned->unchecked = 0;
+	TAILQ_FOREACH(c, &g->host.conns, entry) {
+		gossip_gate_check_addr(g, c);
+		if (c->state == P2P_CONN_OPEN)
+			gossip_gate_check_peer(g, c);
+		n++;
+	}
+	log_info("gossip: the ban manager answers again: %zu connections "
+	    "checked again", n);
+}
+
 /* The ban manager's health: a new pid means a new ban manager to load. */
 static void
 gate_poll_reply(void *arg, int err, const ipc_env *rep)
@@ -328,8 +352,11 @@ gate_poll_reply(void *arg, int err, const ipc_env *rep)
 	struct gossip_ctx	*g = arg;
 
 	if (g->banned == NULL || err != 0 || rep->status != 0 ||
-	    rep->body_case != TP__ENVELOPE__BODY_HEALTH_REP ||
-	    rep->health_rep->pid == g->banned->pid || g->banned->loading)
+	    rep->body_case != TP__ENVELOPE__BODY_HEALTH_REP)
+		return;
+	if (g->banned->unchecked)
+		gate_recheck_all(g);
+	if (rep->health_rep->pid == g->banned->pid || g->banned->loading)
 		return;
 	g->banned->pid = rep->health_rep->pid;
 	g->banned->loading = 1;
