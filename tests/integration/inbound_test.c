@@ -174,38 +174,87 @@ START_TEST(refusals_log_few_lines)
 }
 END_TEST
 
+/* A request to bans.rep that must succeed. */
+static void
+bans_call(struct node *n, ipc_env *req)
+{
+	ipc_env	*rep = h_call(&n->d, "bans.rep", req);
+
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_msg(rep->status == 0, "%s", rep->error);
+	ipc_env_free(rep);
+}
+
+/* A peer ban the gate could not ask about while the ban manager was
+ * stalled: the connection is dropped once it answers again. */
 START_TEST(stalled_ban_manager_catches_up)
 {
-	Tp__BanAddrReq	 ban = TP__BAN_ADDR_REQ__INIT;
-	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	Tp__BanPeerReq	 ban = TP__BAN_PEER_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT;
 	struct node	 n;
 	struct jspeer	 js;
 	const char	*line;
 	pid_t		 bans;
 
 	node_start(&n, "");
-	ban.addr = "127.0.0.1";
-	ban.reason = "stalled test";
-	req.body_case = TP__ENVELOPE__BODY_BAN_ADDR_REQ;
-	req.ban_addr_req = &ban;
-	rep = h_call(&n.d, "bans.rep", &req);
-	ck_assert_ptr_nonnull(rep);
-	ck_assert_int_eq(rep->status, 0);
-	ipc_env_free(rep);
-	ck_assert_int_gt(bans = h_worker_pid(&n.d, "bans"), 0);
 	jspeer_start(&js, NULL);
+	ban.peer_id = js.peer_id;
+	ban.reason = "stalled test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_PEER_REQ;
+	req.ban_peer_req = &ban;
+	bans_call(&n, &req);
+	ck_assert_int_gt(bans = h_worker_pid(&n.d, "bans"), 0);
 	ck_assert_int_eq(kill(bans, SIGSTOP), 0);
 	line = jspeer_dial(&js, n.addr);
 	/* stalled past the gate's 1 s wait for an answer */
 	usleep(3000 * 1000);
 	ck_assert_int_eq(kill(bans, SIGCONT), 0);
-	if (line != NULL && strstr(line, "\"ok\":true") != NULL)
-		/* let through while stalled: dropped once it answers */
-		ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"",
-		    n.peer_id, 20000));
-	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (127.0.0.1",
-	    20000), 0);
+	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true") != NULL,
+	    "%s", line ? line : "");
+	ck_assert_ptr_nonnull(jspeer_wait(&js, "\"disconnect\"", n.peer_id,
+	    20000));
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (peer ID)", 20000),
+	    0);
 	jspeer_stop(&js);
+	h_stop(&n.d);
+}
+END_TEST
+
+/* The gossip worker's own copy of the address bans refuses a banned
+ * address while the ban manager is stalled. */
+START_TEST(address_bans_hold_without_ban_manager)
+{
+	Tp__BanAddrReq	 ban = TP__BAN_ADDR_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT;
+	struct node	 n;
+	int		 fd, before;
+	pid_t		 bans;
+
+	node_start(&n, "p2p_first_byte_timeout = 60s\n"
+	    "p2p_handshake_timeout = 60s\n");
+	ban.addr = "127.0.0.5";
+	ban.reason = "local copy test";
+	req.body_case = TP__ENVELOPE__BODY_BAN_ADDR_REQ;
+	req.ban_addr_req = &ban;
+	bans_call(&n, &req);
+	/* refused while the ban manager runs (by either check) */
+	fd = tcp_from("127.0.0.5", n.port);
+	ck_assert_int_eq(closed_within(fd, 10000), 1);
+	close(fd);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (127.0.0.5",
+	    10000), 0);
+	before = h_count_log(&n.d, "gossip", "banned (127.0.0.5");
+	ck_assert_int_gt(bans = h_worker_pid(&n.d, "bans"), 0);
+	ck_assert_int_eq(kill(bans, SIGSTOP), 0);
+	fd = tcp_from("127.0.0.5", n.port);
+	/* refused while it is stalled: only the local copy can do that */
+	ck_assert_int_eq(closed_within(fd, 10000), 1);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "banned (127.0.0.5",
+	    10000), 0);
+	ck_assert_int_gt(h_count_log(&n.d, "gossip", "banned (127.0.0.5"),
+	    before);
+	ck_assert_int_eq(kill(bans, SIGCONT), 0);
+	close(fd);
 	h_stop(&n.d);
 }
 END_TEST
@@ -223,6 +272,7 @@ main(void)
 	tcase_add_test(tc, first_byte_and_handshake_deadlines);
 	tcase_add_test(tc, refusals_log_few_lines);
 	tcase_add_test(tc, stalled_ban_manager_catches_up);
+	tcase_add_test(tc, address_bans_hold_without_ban_manager);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
