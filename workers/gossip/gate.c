@@ -3,8 +3,11 @@
  * and every peer ID once its handshake is done, is checked with the ban
  * manager (bans.rep); a banned one is closed.  Banned events on bans.pub
  * drop live connections of the banned peer or subnet at once.  If the ban
- * manager does not answer in time, the connection is let through and the
- * next Banned event still catches it.  The gate remembers the ban
+ * manager does not answer in time, the connection is let through, and
+ * every connection is checked again as soon as the ban manager answers.
+ * A local copy of the address bans (a ListBanned snapshot whenever a new
+ * ban manager is seen, then the Banned / Unbanned events) refuses a
+ * banned address at once, whether or not the ban manager answers.  The gate remembers the ban
  * manager's scores and peer bans (loaded with ListScores when the ban
  * manager is first seen, and again whenever its pid changes, then kept by
  * the ScoreChanged / Banned / Unbanned events) and hands every change to
@@ -29,6 +32,22 @@
 #define GATE_POLL_MS	3000	/* look for a new ban manager */
 #define GATE_PAGE	1000	/* ListScores entries per request */
 
+#define GATE_ADDR_BANS_MAX	65536	/* address bans kept locally */
+
+/* The ban manager's address bans, so an accept is checked at once. */
+struct gate_addr_ban {
+	char		subnet[64];	/* CIDR text */
+	int64_t		until;		/* unix seconds */
+	unsigned	gen;		/* snapshot generation it was seen in */
+};
+
+struct gate_addr_bans {
+	struct gate_addr_ban	*v;		/* owned, n used of cap */
+	size_t			 n, cap;
+	unsigned		 gen;		/* the snapshot being taken */
+	uint32_t		 taken;		/* entries of it so far */
+};
+
 /* Peer IDs the ban manager scored or banned (bans until their expiry). */
 struct gossip_ban_cache {
 	char		id[GATE_BANNED_MAX][P2P_PEER_ID_TEXT_MAX];
@@ -38,7 +57,9 @@ struct gossip_ban_cache {
 	struct event	*poll;		/* owned: the ban manager's pid */
 	int		pid;		/* of the ban manager loaded from */
 	int		loading;	/* a ListScores walk is running */
+	int		unchecked;	/* a check went unanswered: redo all */
 	uint32_t	taken;		/* entries of it so far */
+	struct gate_addr_bans addrs;	/* owned */
 };
 
 /* Which connection a pending check is about; conns may go away first. */
@@ -77,6 +98,101 @@ gossip_gate_in_subnet(const struct sockaddr *sa, const char *cidr)
 }
 
 static void
+gate_addr_set(struct gate_addr_bans *a, const char *subnet, int64_t until)
+{
+	size_t	i;
+
+	if (subnet[0] == '\0' || strlen(subnet) >= sizeof(a->v[0].subnet))
+		return;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].subnet, subnet) == 0)
+			break;
+	if (i == a->n) {
+		if (a->n == GATE_ADDR_BANS_MAX)
+			return;		/* the ban manager still answers */
+		if (a->n == a->cap) {
+			a->cap = a->cap ? a->cap * 2 : 64;
+			a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+		}
+		a->n++;
+	}
+	snprintf(a->v[i].subnet, sizeof(a->v[i].subnet), "%s", subnet);
+	a->v[i].until = until;
+	a->v[i].gen = a->gen;
+}
+
+static void
+gate_addr_del(struct gate_addr_bans *a, const char *subnet)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].subnet, subnet) == 0) {
+			a->v[i] = a->v[--a->n];
+			return;
+		}
+}
+
+/* A snapshot is complete: what it did not list is no longer banned. */
+static void
+gate_addr_sweep(struct gate_addr_bans *a)
+{
+	size_t	i = 0;
+
+	while (i < a->n)
+		if (a->v[i].gen != a->gen)
+			a->v[i] = a->v[--a->n];
+		else
+			i++;
+}
+
+/* The local ban covering c's address, or NULL. */
+static const char *
+gate_addr_match(struct gossip_ctx *g, const struct p2p_conn *c)
+{
+	const struct gate_addr_bans	*a;
+	int64_t				 now = (int64_t)(util_wall_ms() / 1000);
+	size_t				 i;
+
+	if (g->banned == NULL)
+		return NULL;
+	a = &g->banned->addrs;
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].until > now && gossip_gate_in_subnet(
+		    (const struct sockaddr *)&c->sa, a->v[i].subnet))
+			return a->v[i].subnet;
+	return NULL;
+}
+
+/* Closes c if the local copy of the address bans covers it: 1, else 0. */
+static int
+gate_addr_refuse(struct gossip_ctx *g, struct p2p_conn *c)
+{
+	const char	*m = gate_addr_match(g, c);
+
+	if (m == NULL)
+		return 0;
+	g->host.cnt.refused_banned++;
+	p2p_conn_close(c, "banned (%s)", m);
+	return 1;
+}
+
+/* A ban the ban manager named in a verdict: kept like an event's. */
+static void
+gate_addr_learn(struct gossip_ctx *g, const Tp__IsBannedRep *r)
+{
+	char	cidr[64];
+
+	if (g->banned == NULL || r->matched[0] == '\0' ||
+	    strlen(r->matched) > 48)
+		return;
+	snprintf(cidr, sizeof(cidr), "%s%s", r->matched,
+	    strchr(r->matched, '/') != NULL ? "" :
+	    strchr(r->matched, ':') != NULL ? "/128" : "/32");
+	gate_addr_set(&g->banned->addrs, cidr, r->until_unix);
+}
+
+static void
 gate_reply(void *arg, int err, const ipc_env *rep)
 {
 	struct gate_check	*ck = arg;
@@ -90,6 +206,8 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 	if (err != 0 || rep->status != 0) {
 		log_debug("gossip: ban check of %s: %s", c->remote, err != 0 ?
 		    "no answer" : rep->error);
+		if (err != 0 && g->banned != NULL)
+			g->banned->unchecked = 1;	/* let through for now */
 		return;
 	}
 	if (rep->body_case == TP__ENVELOPE__BODY_IS_BANNED_REP)
@@ -101,6 +219,8 @@ gate_reply(void *arg, int err, const ipc_env *rep)
 	}
 	if (!banned)
 		return;
+	if (rep->body_case == TP__ENVELOPE__BODY_IS_BANNED_REP)
+		gate_addr_learn(g, rep->is_banned_rep);
 	g->host.cnt.refused_banned++;
 	p2p_conn_close(c, "banned (%s)", rep->body_case ==
 	    TP__ENVELOPE__BODY_IS_BANNED_REP ? rep->is_banned_rep->matched :
@@ -126,6 +246,8 @@ gossip_gate_check_addr(struct gossip_ctx *g, struct p2p_conn *c)
 	ipc_env			req = TP__ENVELOPE__INIT;
 	char			host[INET6_ADDRSTRLEN];
 
+	if (gate_addr_refuse(g, c))
+		return;
 	p2p_conn_ip(c, host, sizeof(host));
 	r.addr = host;
 	req.body_case = TP__ENVELOPE__BODY_IS_BANNED_ADDR_REQ;
@@ -227,6 +349,8 @@ gossip_gate_peer_banned(struct gossip_ctx *g, const char *peer)
 static void
 gate_unbanned(struct gossip_ctx *g, const Tp__BanEvent *b)
 {
+	if (b->subnet[0] != '\0')
+		gate_addr_del(&g->banned->addrs, b->subnet);
 	if (b->peer_id[0] == '\0')
 		return;
 	gate_cache_set(g, b->peer_id, 0, 0);
@@ -257,6 +381,8 @@ gate_banned(void *arg, const ipc_env *ev)
 		    b->until_unix : INT64_MAX, score);
 		tn_ban_update(g->tn, b->peer_id, -1, 1);
 	}
+	if (b->subnet[0] != '\0')
+		gate_addr_set(&g->banned->addrs, b->subnet, b->until_unix);
 
 	for (c = TAILQ_FIRST(&g->host.conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -274,6 +400,54 @@ gate_banned(void *arg, const ipc_env *ev)
 /* ---- loading what the ban manager knows ---- */
 
 static void	gate_load_page(struct gossip_ctx *, uint32_t offset);
+static void	gate_list_page(struct gossip_ctx *, uint32_t offset);
+
+static void
+gate_list_reply(void *arg, int err, const ipc_env *rep)
+{
+	struct gossip_ctx	*g = arg;
+	struct gate_addr_bans	*a;
+	const Tp__ListBannedRep	*l;
+	size_t			 i;
+
+	if (g->banned == NULL)
+		return;
+	a = &g->banned->addrs;
+	if (err != 0 || rep->status != 0 ||
+	    rep->body_case != TP__ENVELOPE__BODY_LIST_BANNED_REP) {
+		log_warn("gossip: cannot load the ban manager's address bans: "
+		    "%s", err != 0 ? "no answer" : rep->error);
+		g->banned->pid = 0;	/* try again at the next poll */
+		return;
+	}
+	l = rep->list_banned_rep;
+	for (i = 0; i < l->n_entries; i++)
+		if (l->entries[i]->peer_id[0] == '\0')
+			gate_addr_set(a, l->entries[i]->subnet,
+			    l->entries[i]->until_unix);
+	a->taken += (uint32_t)l->n_entries;
+	if (l->n_entries == 0 || a->taken >= l->total) {
+		gate_addr_sweep(a);
+		log_info("gossip: %zu address bans loaded from the ban manager",
+		    a->n);
+		return;
+	}
+	gate_list_page(g, a->taken);
+}
+
+static void
+gate_list_page(struct gossip_ctx *g, uint32_t offset)
+{
+	Tp__ListBannedReq	q = TP__LIST_BANNED_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+
+	q.offset = offset;
+	q.limit = GATE_PAGE;
+	req.body_case = TP__ENVELOPE__BODY_LIST_BANNED_REQ;
+	req.list_banned_req = &q;
+	if (ipc_call(g->bans, &req, 5000, gate_list_reply, g) == -1)
+		g->banned->pid = 0;
+}
 
 static void
 gate_load_reply(void *arg, int err, const ipc_env *rep)
@@ -321,6 +495,30 @@ gate_load_page(struct gossip_ctx *g, uint32_t offset)
 	}
 }
 
+/*
+ * The ban manager answers again after checks went unanswered (it was
+ * stalled or restarting): ask again about every connection let through.
+ */
+static void
+gate_recheck_all(struct gossip_ctx *g)
+{
+	struct p2p_conn	*c, *next;
+	size_t			 n = 0;
+
+	g->banned->unchecked = 0;
+	for (c = TAILQ_FIRST(&g->host.conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		n++;
+		if (gate_addr_refuse(g, c))
+			continue;
+		gossip_gate_check_addr(g, c);
+		if (c->state == P2P_CONN_OPEN)
+			gossip_gate_check_peer(g, c);
+	}
+	log_info("gossip: the ban manager answers again: %zu connections "
+	    "checked again", n);
+}
+
 /* The ban manager's health: a new pid means a new ban manager to load. */
 static void
 gate_poll_reply(void *arg, int err, const ipc_env *rep)
@@ -328,13 +526,19 @@ gate_poll_reply(void *arg, int err, const ipc_env *rep)
 	struct gossip_ctx	*g = arg;
 
 	if (g->banned == NULL || err != 0 || rep->status != 0 ||
-	    rep->body_case != TP__ENVELOPE__BODY_HEALTH_REP ||
-	    rep->health_rep->pid == g->banned->pid || g->banned->loading)
+	    rep->body_case != TP__ENVELOPE__BODY_HEALTH_REP)
+		return;
+	if (g->banned->unchecked)
+		gate_recheck_all(g);
+	if (rep->health_rep->pid == g->banned->pid || g->banned->loading)
 		return;
 	g->banned->pid = rep->health_rep->pid;
 	g->banned->loading = 1;
 	g->banned->taken = 0;
 	gate_load_page(g, 0);
+	g->banned->addrs.gen++;
+	g->banned->addrs.taken = 0;
+	gate_list_page(g, 0);
 }
 
 static void
@@ -377,6 +581,7 @@ gossip_gate_stop(struct gossip_ctx *g)
 	if (g->banned == NULL)
 		return;
 	event_free(g->banned->poll);
+	free(g->banned->addrs.v);
 	free(g->banned);
 	g->banned = NULL;
 }

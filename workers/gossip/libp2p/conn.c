@@ -78,7 +78,11 @@ p2p_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
 	LIST_INIT(&c->streams);
 	p2p_nego_init(&c->nego, !inbound);
 	c->timer = evtimer_new(bufferevent_get_base(bev), conn_timer_cb, c);
-	conn_arm_timer(c, inbound ? h->lim.handshake_ms : h->lim.dial_ms);
+	/* inbound: a short first deadline for silence, then the rest of
+	 * p2p_handshake_timeout counted from the connect (conn_first_byte) */
+	conn_arm_timer(c, !inbound ? h->lim.dial_ms :
+	    h->lim.first_byte_ms < h->lim.handshake_ms ? h->lim.first_byte_ms :
+	    h->lim.handshake_ms);
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	/* whole Noise frames per read/write: fewer system calls */
 	bufferevent_set_max_single_read(bev, P2P_CONN_IO_CHUNK);
@@ -86,9 +90,10 @@ p2p_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
 	h->nconns++;
-	if (inbound)
+	if (inbound) {
 		h->nin++;
-	else
+		h->nin_hs++;
+	} else
 		h->nout++;
 	if (inbound) {
 		h->cnt.conns_in++;
@@ -123,9 +128,13 @@ p2p_conn_close(struct p2p_conn *c, const char *fmt, ...)
 		    c->remote, c->close_reason);
 		h->cnt.conns_open--;
 	} else {
-		log_info("gossip: connection %s %s closed during handshake: %s",
-		    c->inbound ? "from" : "to", c->remote, c->close_reason);
 		h->cnt.handshake_failures++;
+		if (c->inbound)
+			p2p_host_log_refusal(h, "connection from %s closed "
+			    "during handshake: %s", c->remote, c->close_reason);
+		else
+			log_info("gossip: connection to %s closed during "
+			    "handshake: %s", c->remote, c->close_reason);
 	}
 	if (h->cbs.closed != NULL)
 		h->cbs.closed(h->cbs.arg, c);
@@ -134,6 +143,8 @@ p2p_conn_close(struct p2p_conn *c, const char *fmt, ...)
 		p2p_stream_free(s);
 	TAILQ_REMOVE(&h->conns, c, entry);
 	h->nconns--;
+	if (c->inbound && !c->opened)
+		h->nin_hs--;
 	if (c->inbound)
 		h->nin--;
 	else
@@ -326,6 +337,9 @@ conn_open(struct p2p_conn *c)
 	c->ys = xcalloc(1, sizeof(*c->ys));
 	p2p_yamux_session_init(c->ys, !c->inbound, P2P_YAMUX_STREAMS_MAX);
 	c->state = P2P_CONN_OPEN;
+	c->opened = 1;
+	if (c->inbound)
+		c->h->nin_hs--;
 	c->opened_wall_ms = util_wall_ms();
 	c->h->cnt.conns_open++;
 	evtimer_del(c->timer);
@@ -678,6 +692,24 @@ conn_read_more(struct p2p_conn *c, struct evbuffer *in)
 	evbuffer_freeze(in, 0);
 }
 
+/*
+ * The first bytes of an inbound connection: the short first-byte deadline
+ * gives way to what is left of p2p_handshake_timeout.  Only once, so data
+ * never moves the deadline.
+ */
+static void
+conn_first_byte(struct p2p_conn *c)
+{
+	uint64_t	spent = util_mono_ms() - c->started_ms;
+	uint64_t	total = c->h->lim.handshake_ms;
+
+	c->got_byte = 1;
+	if (!c->inbound || c->state == P2P_CONN_OPEN)
+		return;
+	evtimer_del(c->timer);
+	conn_arm_timer(c, spent < total ? total - spent : 0);
+}
+
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -685,6 +717,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	int			 rc;
 
+	if (!c->got_byte)
+		conn_first_byte(c);
 	conn_read_more(c, in);
 	c->bytes_in += evbuffer_get_length(in) - c->in_seen;
 	c->last_rx_ms = util_mono_ms();
@@ -745,7 +779,8 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state != P2P_CONN_OPEN) {
 		p2p_conn_close(c, c->state == P2P_CONN_CONNECTING ?
-		    "dial timed out" : "handshake timed out");
+		    "dial timed out" : !c->got_byte ? "silent since connect" :
+		    "handshake timed out");
 		return;
 	}
 	if (util_mono_ms() - c->last_rx_ms > c->h->lim.idle_ms) {

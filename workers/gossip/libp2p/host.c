@@ -14,6 +14,7 @@
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,58 @@ p2p_host_violation(struct p2p_host *h, struct p2p_conn *c,
 	h->cnt.protocol_violations++;
 	if (h->cbs.violation != NULL)
 		h->cbs.violation(h->cbs.arg, c, why);
+}
+
+/* The interval is over: one line for what was not logged one by one. */
+static void
+host_quiet_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct p2p_host	*h = arg;
+
+	(void)fd;
+	(void)what;
+	if (h->quiet_dropped > 0)
+		log_info("gossip: %llu more refused or failed inbound "
+		    "connections in %d s (totals: %llu refused, %llu failed "
+		    "handshakes)", (unsigned long long)h->quiet_dropped,
+		    P2P_QUIET_INTERVAL_MS / 1000,
+		    (unsigned long long)(h->cnt.refused_limit +
+		    h->cnt.refused_banned),
+		    (unsigned long long)h->cnt.handshake_failures);
+	h->quiet_dropped = 0;
+	h->quiet_lines = 0;
+	h->quiet_start_ms = util_mono_ms();
+}
+
+void
+p2p_host_log_refusal(struct p2p_host *h, const char *fmt, ...)
+{
+	struct timeval	 tv;
+	uint64_t	 now = util_mono_ms(), left;
+	char		 line[256];
+	va_list		 ap;
+
+	if (now - h->quiet_start_ms >= P2P_QUIET_INTERVAL_MS &&
+	    h->quiet_dropped == 0) {
+		h->quiet_start_ms = now;
+		h->quiet_lines = 0;
+	}
+	if (h->quiet_lines < P2P_QUIET_LINES) {
+		h->quiet_lines++;
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		log_info("gossip: %s", line);
+		return;
+	}
+	if (h->quiet_dropped++ > 0 || h->quiet_timer == NULL)
+		return;
+	left = P2P_QUIET_INTERVAL_MS - (now - h->quiet_start_ms);
+	if (left > P2P_QUIET_INTERVAL_MS)
+		left = 0;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
+	evtimer_add(h->quiet_timer, &tv);
 }
 
 static int
@@ -159,6 +212,67 @@ host_conns_from(struct p2p_host *h, const struct sockaddr *sa)
 	return n;
 }
 
+/* Inbound connections from sa's IPv4 /24 or IPv6 /64. */
+static size_t
+host_inbound_from_subnet(struct p2p_host *h, const struct sockaddr *sa)
+{
+	struct p2p_conn	*c;
+	const uint8_t		*a, *b;
+	size_t			 n = 0, len;
+
+	len = sa->sa_family == AF_INET ? 3 : 8;
+	a = sa->sa_family == AF_INET ?
+	    (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr :
+	    (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+	TAILQ_FOREACH(c, &h->conns, entry) {
+		if (!c->inbound || c->sa.ss_family != sa->sa_family)
+			continue;
+		b = sa->sa_family == AF_INET ?
+		    (const uint8_t *)&((struct sockaddr_in *)&c->sa)->sin_addr :
+		    (const uint8_t *)&((struct sockaddr_in6 *)&c->sa)->sin6_addr;
+		if (memcmp(a, b, len) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The handshake budget is full: push out the oldest inbound connection
+ * that has not sent a byte, so silent sockets cannot keep real peers out.
+ * 0 if one went, -1 if every handshake in progress is talking.
+ */
+static int
+host_evict_silent(struct p2p_host *h)
+{
+	struct p2p_conn	*c;
+
+	TAILQ_FOREACH(c, &h->conns, entry)
+		if (c->inbound && !c->opened && !c->got_byte) {
+			h->cnt.evicted_silent++;
+			p2p_conn_close(c, "silent, pushed out by a newer "
+			    "connection");
+			return 0;
+		}
+	return -1;
+}
+
+/* Why an inbound connection from sa is refused, or NULL to take it. */
+static const char *
+host_refusal(struct p2p_host *h, const struct sockaddr *sa)
+{
+	if (h->p->stopping)
+		return "stopping";
+	if (h->nin >= h->lim.max_in)
+		return "connection limit";
+	if (host_conns_from(h, sa) >= h->lim.max_per_ip)
+		return "per-address connection limit";
+	if (host_inbound_from_subnet(h, sa) >= h->lim.max_per_subnet)
+		return "per-subnet connection limit";
+	if (h->nin_hs >= h->lim.max_handshaking && host_evict_silent(h) == -1)
+		return "handshake limit";
+	return NULL;
+}
+
 /*
  * No Nagle: libp2p writes small messages (a protocol proposal, a yamux
  * window update) that must leave at once, not wait ~40 ms for an ACK.
@@ -192,13 +306,12 @@ host_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct p2p_host	*h = arg;
 	struct bufferevent	*bev;
+	const char		*why;
 
 	(void)l;
-	if (h->p->stopping || h->nin >= h->lim.max_in ||
-	    host_conns_from(h, sa) >= h->lim.max_per_ip) {
+	if ((why = host_refusal(h, sa)) != NULL) {
 		h->cnt.refused_limit++;
-		log_info("gossip: refused a connection: %s",
-		    h->p->stopping ? "stopping" : "connection limit");
+		p2p_host_log_refusal(h, "refused a connection: %s", why);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -299,6 +412,21 @@ host_advertise_configured(struct p2p_host *h, const struct cfg_list *l,
 	}
 }
 
+/* The kernel's accept-queue cap (net.core.somaxconn); 4096 if unreadable. */
+static int
+host_backlog(void)
+{
+	FILE	*f = fopen("/proc/sys/net/core/somaxconn", "r");
+	int	 n = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 ? n : 4096;
+}
+
 static int
 host_listen_one(struct p2p_host *h, const char *entry, int port)
 {
@@ -328,7 +456,7 @@ host_listen_one(struct p2p_host *h, const char *entry, int port)
 		return -1;
 	}
 	l = evconnlistener_new(h->p->base, host_accept, h,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128, fd);
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, host_backlog(), fd);
 	if (l == NULL)
 		fatal("evconnlistener_new failed");
 	h->listeners[h->nlisteners++] = l;
@@ -373,6 +501,11 @@ p2p_host_start(struct p2p_host *h)
 	h->lim.max_in = (size_t)config_int(cfg, "p2p_max_inbound");
 	h->lim.max_out = (size_t)config_int(cfg, "p2p_max_outbound");
 	h->lim.max_per_ip = (size_t)config_int(cfg, "p2p_max_per_ip");
+	h->lim.max_per_subnet = (size_t)config_int(cfg, "p2p_max_per_subnet");
+	h->lim.max_handshaking = (size_t)config_int(cfg,
+	    "p2p_max_inbound_handshaking");
+	h->lim.first_byte_ms = config_duration_ms(cfg, "p2p_first_byte_timeout");
+	h->quiet_timer = evtimer_new(h->p->base, host_quiet_cb, h);
 	h->lim.dial_ms = config_duration_ms(cfg, "p2p_dial_timeout");
 	h->lim.handshake_ms = config_duration_ms(cfg, "p2p_handshake_timeout");
 	h->lim.idle_ms = config_duration_ms(cfg, "p2p_idle_timeout");
@@ -423,6 +556,10 @@ p2p_host_stop(struct p2p_host *h)
 		p2p_conn_close(c, "shutting down");
 	for (i = 0; i < h->nlisteners; i++)
 		evconnlistener_free(h->listeners[i]);
+	if (h->quiet_timer != NULL) {
+		event_free(h->quiet_timer);
+		h->quiet_timer = NULL;
+	}
 	h->nlisteners = 0;
 	for (i = 0; i < h->nadvertise; i++)
 		free(h->advertise[i]);

@@ -588,6 +588,8 @@ struct p2p_conn {
 	struct event			*timer;		/* owned: deadlines, ping */
 	enum p2p_conn_state		 state;
 	int				 inbound;
+	int				 got_byte;	/* anything received yet */
+	int				 opened;	/* reached P2P_CONN_OPEN */
 	struct p2p_nego		 nego;
 	struct p2p_noise_hs		 hs;
 	struct p2p_noise_transport	 tr;
@@ -628,13 +630,17 @@ struct p2p_conn_ref {
 
 struct p2p_limits {
 	size_t		max_in, max_out, max_per_ip;
+	size_t		max_handshaking;	/* inbound, not yet open */
+	size_t		max_per_subnet;	/* inbound, one /24 or /64 */
 	uint64_t	dial_ms, handshake_ms, idle_ms;
+	uint64_t	first_byte_ms;	/* inbound: silence before any byte */
 };
 
 struct p2p_counters {
 	uint64_t	conns_in, conns_out, conns_open, handshake_failures;
 	uint64_t	protocol_violations, pings_ok, identifies;
 	uint64_t	refused_limit, refused_banned, dropped_banned;
+	uint64_t	evicted_silent;	/* silent handshakes pushed out */
 };
 
 /*
@@ -673,6 +679,12 @@ struct p2p_host {
 	size_t				 nconns;
 	struct p2p_limits		 lim;
 	size_t				 nin, nout;	/* connections by direction */
+	size_t				 nin_hs;	/* inbound still handshaking */
+	/* refusals logged one by one in this interval, the rest counted */
+	struct event			*quiet_timer;	/* owned */
+	uint64_t			 quiet_start_ms;
+	unsigned			 quiet_lines;
+	uint64_t			 quiet_dropped;
 	uint64_t			 next_conn_id;
 	/* the protocols served, in the order identify lists them */
 	const struct p2p_proto	*protos[P2P_PROTOS_MAX];
@@ -715,6 +727,15 @@ int	p2p_host_disconnect(struct p2p_host *, const char *peer_id);
 struct p2p_conn *p2p_host_find(struct p2p_host *, const char *peer_id);
 /* The connection with this id (p2p_conn.id), or NULL. */
 struct p2p_conn *p2p_host_find_id(struct p2p_host *, uint64_t id);
+#define P2P_QUIET_INTERVAL_MS	10000
+#define P2P_QUIET_LINES		3
+
+/*
+ * Log a refused or failed inbound connection: P2P_QUIET_LINES lines per
+ * P2P_QUIET_INTERVAL_MS, then one summary line for the rest of it.
+ */
+void	p2p_host_log_refusal(struct p2p_host *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* c broke a protocol: counted, and handed to cbs.violation. */
 void	p2p_host_violation(struct p2p_host *, struct p2p_conn *,
 	    const char *why);
