@@ -445,9 +445,9 @@ $(B)/obj/%.o: %.c | $(GEN_HDRS)
 
 # terap2pctl, the admin CLI over the REST API (libcurl)
 all tests: $(B)/terap2pctl
-$(B)/terap2pctl: $(call obj,$(CTL_SRCS))
+$(B)/terap2pctl: $(call obj,$(CTL_SRCS) $(COMMON_SRCS))
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl libcjson)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/terap2pd: $(call obj,$(DAEMON_SRCS))
 	@echo "  LD      $@"
@@ -499,7 +499,7 @@ deps-test:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release all
-	./build/release/terap2pd -d -f etc/terap2p.conf
+	./build/release/terap2pd -f etc/terap2p.conf
 
 # the real js-libp2p peers of the interop tests (Node 20, pinned lock file)
 INTEROP_STAMP := tests/interop/node_modules/.stamp

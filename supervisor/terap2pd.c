@@ -1,7 +1,7 @@
 /*
  * terap2pd: the one binary of terap2p.  Without -R it is the supervisor;
  * with `-R <role>` it is one worker, re-executed by the supervisor (or run
- * alone for debugging: `terap2pd -R bans -f etc/terap2p.conf -d`).  The
+ * alone for debugging: `terap2pd -R bans -f etc/terap2p.conf`).  The
  * table of roles below is the only place that lists the workers.
  */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "proc_main.h"
 #include "supervisor.h"
 #include "tp.h"
+#include "util.h"
 
 #ifndef TP_CONF_DEFAULT
 #define TP_CONF_DEFAULT	"/etc/terap2p/terap2p.conf"
@@ -34,13 +35,15 @@ static void
 usage(FILE *out, int code)
 {
 	fprintf(out,
-	    "usage: terap2pd [-dhnvV] [-f file] [-s dir] [-R role]\n"
+	    "usage: terap2pd [-dDhnvV] [-f file] [-s dir] [-R role]\n"
 	    "  -f file  settings file (default %s if it exists,\n"
 	    "           else the embedded defaults)\n"
 	    "  -s dir   folder of Teranode's settings.conf and settings_local.conf\n"
 	    "           (default: teranode_settings_dir, else searched from the\n"
 	    "           executable's and the working folder upwards; none: skip)\n"
-	    "  -d       stay in the foreground and log to stderr\n"
+	    "  -D       daemonize and log to syslog (default: stay in the\n"
+	    "           foreground and log to stderr, as systemd expects)\n"
+	    "  -d       foreground (the default; kept for old scripts)\n"
 	    "  -v       verbose (debug) logging\n"
 	    "  -n       check the settings, print each with its origin (secrets\n"
 	    "           masked), exit\n"
@@ -61,17 +64,37 @@ role_find(const char *name)
 	return NULL;
 }
 
-/* Overwrite argv so `ps` shows the process title. */
+/*
+ * Overwrite argv so `ps` shows "title [settings file]".  The room is argv's
+ * strings plus the environment strings right after them (moved to the heap
+ * first, as nginx and PostgreSQL do); a title that still does not fit is cut.
+ */
 static void
-set_title(int argc, char **argv, const char *title)
+set_title(int argc, char **argv, const char *title, const char *conf)
 {
-	char	*end = argv[argc - 1] + strlen(argv[argc - 1]);
-	size_t	 room = (size_t)(end - argv[0]);
+	extern char	**environ;
+	char		 *end = argv[argc - 1] + strlen(argv[argc - 1]);
+	char		 *full, **env;
+	size_t		  i, n, room;
 
-	if (strlen(title) > room)
-		return;
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	env = xcalloc(n + 1, sizeof(*env));
+	for (i = 0; i < n; i++) {
+		if (environ[i] == end + 1)
+			end = environ[i] + strlen(environ[i]);
+		env[i] = xstrdup(environ[i]);
+	}
+	environ = env;
+	room = (size_t)(end - argv[0]);
+	full = xcalloc(1, strlen(title) + (conf ? strlen(conf) : 0) + 4);
+	if (conf != NULL)
+		sprintf(full, "%s [%s]", title, conf);
+	else
+		strcpy(full, title);
 	memset(argv[0], 0, room);
-	memcpy(argv[0], title, strlen(title));
+	memcpy(argv[0], full, strlen(full) < room ? strlen(full) : room);
+	free(full);
 }
 
 static int
@@ -96,10 +119,12 @@ main(int argc, char **argv)
 	struct sup_args		 a;
 	const struct proc_role	*role = NULL;
 	static char		 exe[PATH_MAX], conf[PATH_MAX], sdir[PATH_MAX];
+	static char		 conf_abs[PATH_MAX];
 	ssize_t			 n;
 	int			 ch, check = 0;
 
 	memset(&a, 0, sizeof(a));
+	a.o.foreground = 1;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--help") == 0)
 			usage(stdout, TP_EXIT_OK);
@@ -108,10 +133,13 @@ main(int argc, char **argv)
 			return TP_EXIT_OK;
 		}
 	}
-	while ((ch = getopt(argc, argv, "df:hnR:s:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "dDf:hnR:s:vV")) != -1) {
 		switch (ch) {
 		case 'd':
 			a.o.foreground = 1;
+			break;
+		case 'D':
+			a.o.foreground = 0;
 			break;
 		case 'f':
 			/* argv is overwritten by set_title: keep a copy */
@@ -151,8 +179,11 @@ main(int argc, char **argv)
 		a.o.conf_path = TP_CONF_DEFAULT;
 	if (check)
 		return check_config(&a.o);
+	if (a.o.conf_path != NULL && realpath(a.o.conf_path, conf_abs) == NULL)
+		snprintf(conf_abs, sizeof(conf_abs), "%s", a.o.conf_path);
 	if (role != NULL) {
-		set_title(argc, argv, role->title);
+		set_title(argc, argv, role->title,
+		    a.o.conf_path != NULL ? conf_abs : NULL);
 		return proc_main(role, &a.o);
 	}
 	log_init("supervisor", 1, a.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
@@ -163,6 +194,7 @@ main(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	a.self_exe = exe;
-	set_title(argc, argv, "terap2p: supervisor");
+	set_title(argc, argv, "terap2p: supervisor",
+	    a.o.conf_path != NULL ? conf_abs : NULL);
 	return supervisor_main(&a);
 }

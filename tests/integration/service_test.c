@@ -6,7 +6,9 @@
  * file at SIGHUP is refused whole while the node keeps running; `make
  * install` twice keeps an operator's edited settings and writes .dist beside
  * them, `make uninstall` removes what install wrote; the systemd unit passes
- * `systemd-analyze verify` when that tool is there.
+ * `systemd-analyze verify` when that tool is there.  terap2pd stays in the
+ * foreground by default (the harness passes no flag; its lines arrive on
+ * stderr), `-D` daemonizes, and `ps` shows each process with its settings.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -186,6 +188,95 @@ START_TEST(sighup_changes_the_log_level)
 }
 END_TEST
 
+/* /proc/<pid>/cmdline as one string (NULs between arguments kept as is). */
+static void
+cmdline(pid_t pid, char *out, size_t len)
+{
+	char	path[64];
+	FILE	*fp;
+	size_t	n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	n = fread(out, 1, len - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+}
+
+START_TEST(ps_titles_show_the_settings_file)
+{
+	static const char	*roles[] = { "gossip", "kafka", "bans", "api" };
+	struct daemon		 d;
+	char			 want[512], got[512], conf[256];
+	size_t			 i;
+
+	h_start(&d, NULL);
+	wait_ready(&d);		/* foreground: the log came on stderr */
+	ck_assert_ptr_nonnull(realpath(d.conf, conf));
+	snprintf(want, sizeof(want), "terap2p: supervisor [%s]", conf);
+	cmdline(d.pid, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+	for (i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want), "terap2p: %s [%s]", roles[i], conf);
+		cmdline(h_worker_pid(&d, roles[i]), got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	h_stop(&d);
+}
+END_TEST
+
+START_TEST(daemonizes_with_D)
+{
+	struct daemon	 d;
+	char		 path[256], buf[32], cmd[512];
+	int		 status, i;
+	pid_t		 pid, daemon_pid = 0;
+	FILE		*fp;
+
+	/* write the settings, stop the foreground node, start it with -D */
+	h_start(&d, NULL);
+	wait_ready(&d);
+	kill(d.pid, SIGTERM);
+	ck_assert_int_ne(h_wait_exit(&d, 10000), -1);
+	snprintf(path, sizeof(path), "%s/terap2pd.pid", d.run_dir);
+	unlink(path);
+	snprintf(cmd, sizeof(cmd), "%s -D -f %s >%s/out 2>&1", h_binary(),
+	    d.conf, d.dir);
+	if ((pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (i = 0; i < 150 && daemon_pid <= 0; i++) {
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), fp) != NULL)
+				daemon_pid = (pid_t)atoi(buf);
+			fclose(fp);
+		}
+		if (daemon_pid <= 0)
+			usleep(100000);
+	}
+	ck_assert_int_gt(daemon_pid, 0);
+	ck_assert_int_eq(kill(daemon_pid, 0), 0);
+	ck_assert_int_ne(daemon_pid, pid);
+	ck_assert_int_eq(kill(daemon_pid, SIGTERM), 0);
+	for (i = 0; i < 100 && kill(daemon_pid, 0) == 0; i++)
+		usleep(100000);
+	ck_assert_int_ne(kill(daemon_pid, 0), 0);
+	/* after daemon() nothing is written to the old stderr */
+	snprintf(path, sizeof(path), "%s/out", d.dir);
+	fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	i = (int)fread(cmd, 1, sizeof(cmd) - 1, fp);
+	cmd[i > 0 ? i : 0] = '\0';
+	fclose(fp);
+	ck_assert_msg(strstr(cmd, "ready") == NULL, "logged to stderr: %s", cmd);
+	h_cleanup(&d);
+}
+END_TEST
+
 /* make -s <target> PREFIX=/usr/local DESTDIR=dir VARIANT=<ours>; status. */
 static int
 run_make(const char *target, const char *destdir)
@@ -311,6 +402,8 @@ main(void)
 	tcase_add_test(tc, install_keeps_edited_config_and_uninstalls);
 	tcase_add_test(tc, installed_binary_finds_installed_config);
 	tcase_add_test(tc, systemd_unit_verifies);
+	tcase_add_test(tc, ps_titles_show_the_settings_file);
+	tcase_add_test(tc, daemonizes_with_D);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
