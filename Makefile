@@ -96,6 +96,7 @@ GOSSIP_WIRE_SRCS = \
 GOSSIP_LIBP2P_SRCS = \
 	workers/gossip/libp2p/conn.c \
 	workers/gossip/libp2p/host.c \
+	workers/gossip/libp2p/host_check.c \
 	workers/gossip/libp2p/identify.c \
 	workers/gossip/libp2p/negotiate.c \
 	workers/gossip/libp2p/ping.c \
@@ -107,6 +108,7 @@ GOSSIP_LIBP2P_SRCS = \
 
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
+	workers/gossip/gossip_check.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
@@ -173,6 +175,7 @@ KAFKA_SRCS = \
 BANS_SRCS = \
 	workers/ban_manager/ban_manager.c \
 	workers/ban_manager/ban_manager_addr.c \
+	workers/ban_manager/ban_manager_check.c \
 	workers/ban_manager/ban_manager_ops.c \
 	workers/ban_manager/ban_manager_scores.c \
 	workers/ban_manager/ban_manager_store.c \
@@ -193,6 +196,7 @@ API_PURE_SRCS = \
 
 API_SRCS = \
 	workers/api/api.c \
+	workers/api/api_check.c \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
 	workers/api/api_grpc.c \

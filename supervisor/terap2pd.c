@@ -108,6 +108,14 @@ check_config(const struct proc_opts *o)
 		fprintf(stderr, "terap2pd: %s\n", err);
 		return TP_EXIT_CONFIG;
 	}
+	/* what the workers would refuse after every one of them started */
+	if (gossip_check(cfg, err, sizeof(err)) == -1 ||
+	    bans_check(cfg, err, sizeof(err)) == -1 ||
+	    api_check(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "terap2pd: %s\n", err);
+		config_free(cfg);
+		return TP_EXIT_CONFIG;
+	}
 	config_print(cfg, stdout);
 	config_free(cfg);
 	return TP_EXIT_OK;
