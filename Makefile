@@ -657,7 +657,7 @@ install: $(B)/terap2pd $(B)/terap2pctl
 	install -m 0755 $(B)/terap2pctl $(DESTDIR)$(PREFIX)/bin/terap2pctl
 	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
 		> $(CONF_DST).new
-	chmod 0640 $(CONF_DST).new
+	chmod 0644 $(CONF_DST).new
 	if [ ! -e $(CONF_DST) ] || cmp -s $(CONF_DST).new $(CONF_DST); then \
 		mv -f $(CONF_DST).new $(CONF_DST); rm -f $(CONF_DST).dist; \
 	else \
