@@ -132,8 +132,8 @@ sup_spawn(struct sup_worker *w)
 		argv[n++] = "-s";
 		argv[n++] = a->o.settings_dir;
 	}
-	if (a->o.foreground)
-		argv[n++] = "-d";
+	/* workers log where the supervisor does: stderr, or syslog (-D) */
+	argv[n++] = a->o.foreground ? "-d" : "-D";
 	if (a->o.verbose)
 		argv[n++] = "-v";
 	argv[n] = NULL;
