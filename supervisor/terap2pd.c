@@ -16,7 +16,6 @@
 #include "proc_main.h"
 #include "supervisor.h"
 #include "tp.h"
-#include "util.h"
 
 #ifndef TP_CONF_DEFAULT
 #define TP_CONF_DEFAULT	"/etc/terap2p/terap2p.conf"
@@ -64,37 +63,17 @@ role_find(const char *name)
 	return NULL;
 }
 
-/*
- * Overwrite argv so `ps` shows "title [settings file]".  The room is argv's
- * strings plus the environment strings right after them (moved to the heap
- * first, as nginx and PostgreSQL do); a title that still does not fit is cut.
- */
+/* Overwrite argv so `ps` shows the process title. */
 static void
-set_title(int argc, char **argv, const char *title, const char *conf)
+set_title(int argc, char **argv, const char *title)
 {
-	extern char	**environ;
-	char		 *end = argv[argc - 1] + strlen(argv[argc - 1]);
-	char		 *full, **env;
-	size_t		  i, n, room;
+	char	*end = argv[argc - 1] + strlen(argv[argc - 1]);
+	size_t	 room = (size_t)(end - argv[0]);
 
-	for (n = 0; environ[n] != NULL; n++)
-		;
-	env = xcalloc(n + 1, sizeof(*env));
-	for (i = 0; i < n; i++) {
-		if (environ[i] == end + 1)
-			end = environ[i] + strlen(environ[i]);
-		env[i] = xstrdup(environ[i]);
-	}
-	environ = env;
-	room = (size_t)(end - argv[0]);
-	full = xcalloc(1, strlen(title) + (conf ? strlen(conf) : 0) + 4);
-	if (conf != NULL)
-		sprintf(full, "%s [%s]", title, conf);
-	else
-		strcpy(full, title);
+	if (strlen(title) > room)
+		return;
 	memset(argv[0], 0, room);
-	memcpy(argv[0], full, strlen(full) < room ? strlen(full) : room);
-	free(full);
+	memcpy(argv[0], title, strlen(title));
 }
 
 static int
@@ -127,7 +106,6 @@ main(int argc, char **argv)
 	struct sup_args		 a;
 	const struct proc_role	*role = NULL;
 	static char		 exe[PATH_MAX], conf[PATH_MAX], sdir[PATH_MAX];
-	static char		 conf_abs[PATH_MAX];
 	ssize_t			 n;
 	int			 ch, check = 0;
 
@@ -187,11 +165,8 @@ main(int argc, char **argv)
 		a.o.conf_path = TP_CONF_DEFAULT;
 	if (check)
 		return check_config(&a.o);
-	if (a.o.conf_path != NULL && realpath(a.o.conf_path, conf_abs) == NULL)
-		snprintf(conf_abs, sizeof(conf_abs), "%s", a.o.conf_path);
 	if (role != NULL) {
-		set_title(argc, argv, role->title,
-		    a.o.conf_path != NULL ? conf_abs : NULL);
+		set_title(argc, argv, role->title);
 		return proc_main(role, &a.o);
 	}
 	log_init("supervisor", 1, a.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
@@ -202,7 +177,6 @@ main(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	a.self_exe = exe;
-	set_title(argc, argv, "terap2p: supervisor",
-	    a.o.conf_path != NULL ? conf_abs : NULL);
+	set_title(argc, argv, "terap2p: supervisor");
 	return supervisor_main(&a);
 }

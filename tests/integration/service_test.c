@@ -8,7 +8,7 @@
  * them, `make uninstall` removes what install wrote; the systemd unit passes
  * `systemd-analyze verify` when that tool is there.  terap2pd stays in the
  * foreground by default (the harness passes no flag; its lines arrive on
- * stderr), `-D` daemonizes, and `ps` shows each process with its settings.
+ * stderr) and `-D` daemonizes.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -184,44 +184,6 @@ START_TEST(sighup_changes_the_log_level)
 	ck_assert_msg(h_wait_log(&d, "gossip", "inbound connection from",
 	    5000) == 0, "no debug line after SIGHUP");
 	close(fd);
-	h_stop(&d);
-}
-END_TEST
-
-/* /proc/<pid>/cmdline as one string (NULs between arguments kept as is). */
-static void
-cmdline(pid_t pid, char *out, size_t len)
-{
-	char	path[64];
-	FILE	*fp;
-	size_t	n;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fp = fopen(path, "r");
-	ck_assert_ptr_nonnull(fp);
-	n = fread(out, 1, len - 1, fp);
-	out[n] = '\0';
-	fclose(fp);
-}
-
-START_TEST(ps_titles_show_the_settings_file)
-{
-	static const char	*roles[] = { "gossip", "kafka", "bans", "api" };
-	struct daemon		 d;
-	char			 want[512], got[512], conf[256];
-	size_t			 i;
-
-	h_start(&d, NULL);
-	wait_ready(&d);		/* foreground: the log came on stderr */
-	ck_assert_ptr_nonnull(realpath(d.conf, conf));
-	snprintf(want, sizeof(want), "terap2p: supervisor [%s]", conf);
-	cmdline(d.pid, got, sizeof(got));
-	ck_assert_str_eq(got, want);
-	for (i = 0; i < 4; i++) {
-		snprintf(want, sizeof(want), "terap2p: %s [%s]", roles[i], conf);
-		cmdline(h_worker_pid(&d, roles[i]), got, sizeof(got));
-		ck_assert_str_eq(got, want);
-	}
 	h_stop(&d);
 }
 END_TEST
@@ -402,7 +364,6 @@ main(void)
 	tcase_add_test(tc, install_keeps_edited_config_and_uninstalls);
 	tcase_add_test(tc, installed_binary_finds_installed_config);
 	tcase_add_test(tc, systemd_unit_verifies);
-	tcase_add_test(tc, ps_titles_show_the_settings_file);
 	tcase_add_test(tc, daemonizes_with_D);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
