@@ -78,7 +78,7 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 	fprintf(fp, "%s\n", extra);
 	fclose(fp);
 	if ((d->pid = fork()) == 0) {
-		execl(bin, "terap2pd", "-f", conf, (char *)NULL);
+		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 200; i++) {

@@ -97,7 +97,7 @@ h_spawn(struct daemon *d)
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
-		execle(h_binary(), "terap2pd", "-f", d->conf, (char *)NULL,
+		execle(h_binary(), "terap2pd", "-d", "-f", d->conf, (char *)NULL,
 		    h_env());
 		_exit(127);
 	}
