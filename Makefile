@@ -4,7 +4,8 @@
 #   make test       install what the tests need, build release + ASan/UBSan, run every test
 #   make fuzz       build the libFuzzer targets; make fuzz-smoke runs each briefly
 #   make bench      run the benchmarks
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (keeps an edited terap2p.conf)
+#   make uninstall  the same PREFIX/DESTDIR; leaves the settings file if edited
 #   V=1             show commands
 
 VARIANT	?= release
@@ -18,7 +19,7 @@ VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 Q	:= $(if $(V),,@)
 CC	?= cc
 PKGS	:= libevent libsodium libprotobuf-c libpq sqlite3 libcjson rdkafka \
-	   libevent_openssl openssl libcurl grpc libcares
+	   libevent_openssl openssl libcurl grpc libcares libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -95,6 +96,7 @@ GOSSIP_WIRE_SRCS = \
 GOSSIP_LIBP2P_SRCS = \
 	workers/gossip/libp2p/conn.c \
 	workers/gossip/libp2p/host.c \
+	workers/gossip/libp2p/host_check.c \
 	workers/gossip/libp2p/identify.c \
 	workers/gossip/libp2p/negotiate.c \
 	workers/gossip/libp2p/ping.c \
@@ -106,6 +108,7 @@ GOSSIP_LIBP2P_SRCS = \
 
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
+	workers/gossip/gossip_check.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
@@ -172,6 +175,7 @@ KAFKA_SRCS = \
 BANS_SRCS = \
 	workers/ban_manager/ban_manager.c \
 	workers/ban_manager/ban_manager_addr.c \
+	workers/ban_manager/ban_manager_check.c \
 	workers/ban_manager/ban_manager_ops.c \
 	workers/ban_manager/ban_manager_scores.c \
 	workers/ban_manager/ban_manager_store.c \
@@ -192,6 +196,7 @@ API_PURE_SRCS = \
 
 API_SRCS = \
 	workers/api/api.c \
+	workers/api/api_check.c \
 	workers/api/api_conn.c \
 	workers/api/api_dashboard.c \
 	workers/api/api_grpc.c \
@@ -309,6 +314,7 @@ INTEG_TESTS = \
 	api_ctl \
 	api_dashboard \
 	supervisor \
+	service \
 	config \
 	interop \
 	inbound \
@@ -322,6 +328,7 @@ INTEG_TESTS = \
 	chain
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_service_SRCS = $(COMMON_SRCS)
 INTEG_config_SRCS = $(COMMON_SRCS)
 INTEG_api_rest_SRCS = $(COMMON_SRCS)
 INTEG_api_peers_SRCS = $(COMMON_SRCS)
@@ -400,7 +407,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
-.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install clean deps \
+.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install uninstall clean deps \
 	deps-test test-variant check-layers
 .DEFAULT_GOAL := all
 
@@ -445,9 +452,9 @@ $(B)/obj/%.o: %.c | $(GEN_HDRS)
 
 # terap2pctl, the admin CLI over the REST API (libcurl)
 all tests: $(B)/terap2pctl
-$(B)/terap2pctl: $(call obj,$(CTL_SRCS))
+$(B)/terap2pctl: $(call obj,$(CTL_SRCS) $(COMMON_SRCS))
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl libcjson)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/terap2pd: $(call obj,$(DAEMON_SRCS))
 	@echo "  LD      $@"
@@ -499,7 +506,7 @@ deps-test:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release all
-	./build/release/terap2pd -d -f etc/terap2p.conf
+	./build/release/terap2pd -f etc/terap2p.conf
 
 # the real js-libp2p peers of the interop tests (Node 20, pinned lock file)
 INTEROP_STAMP := tests/interop/node_modules/.stamp
@@ -633,18 +640,50 @@ $(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The binaries have the settings path built in: rebuild them when it changes.
+SYSCONF_STAMP := $(B)/sysconfdir.$(subst /,_,$(SYSCONFDIR))
+$(SYSCONF_STAMP):
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $(B)/sysconfdir.* && touch $@
+$(call obj,supervisor/terap2pd.c tools/terap2pctl.c): $(SYSCONF_STAMP)
+
+# An edited settings file is never overwritten: the new one goes beside it
+# as terap2p.conf.dist (as Debian's dpkg does with .dpkg-dist).
+CONF_DST := $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
+UNIT_DST := $(DESTDIR)$(PREFIX)/lib/systemd/system/terap2p.service
 install: $(B)/terap2pd $(B)/terap2pctl
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR) \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/terap2p/sql
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(SYSCONFDIR) $(dir $(UNIT_DST)) \
+		$(DESTDIR)$(PREFIX)/share/terap2p/sql \
+		$(DESTDIR)$(PREFIX)/share/doc/terap2p
 	install -m 0755 $(B)/terap2pd $(DESTDIR)$(PREFIX)/sbin/terap2pd
-	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(B)/terap2pctl $(DESTDIR)$(PREFIX)/bin/terap2pctl
 	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
-		> $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
-	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/terap2p.conf
+		> $(CONF_DST).new
+	chmod 0644 $(CONF_DST).new
+	if [ ! -e $(CONF_DST) ] || cmp -s $(CONF_DST).new $(CONF_DST); then \
+		mv -f $(CONF_DST).new $(CONF_DST); rm -f $(CONF_DST).dist; \
+	else \
+		mv -f $(CONF_DST).new $(CONF_DST).dist; \
+		echo "kept the edited $(CONF_DST); the new one is $(CONF_DST).dist"; \
+	fi
 	sed 's|@PREFIX@|$(PREFIX)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/terap2p.service \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/terap2p.service
+		> $(UNIT_DST)
+	chmod 0644 $(UNIT_DST)
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/terap2p/sql/ 2>/dev/null || true
+	install -m 0644 LICENSE $(DESTDIR)$(PREFIX)/share/doc/terap2p/LICENSE
+
+# The settings file goes only if it is the one install wrote (unedited).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/terap2pd $(DESTDIR)$(PREFIX)/bin/terap2pctl \
+		$(UNIT_DST) $(CONF_DST).dist \
+		$(DESTDIR)$(PREFIX)/share/doc/terap2p/LICENSE
+	rm -rf $(DESTDIR)$(PREFIX)/share/terap2p/sql
+	sed "s|^data_dir = ./data|data_dir = /var/lib/terap2p|" etc/terap2p.conf \
+		| cmp -s - $(CONF_DST) && rm -f $(CONF_DST) || true
+	-rmdir $(DESTDIR)$(PREFIX)/share/terap2p $(DESTDIR)$(PREFIX)/share/doc/terap2p \
+		$(DESTDIR)$(SYSCONFDIR) 2>/dev/null
+	@if [ -e $(CONF_DST) ]; then echo "kept the edited $(CONF_DST)"; fi
 
 clean:
 	rm -rf build

@@ -41,6 +41,15 @@ log_init(const char *proc, int to_stderr, enum log_level level,
 }
 
 void
+log_reopen(void)
+{
+	if (logger.to_stderr)
+		return;
+	closelog();
+	openlog("terap2p", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
 log_set_level(enum log_level level)
 {
 	logger.level = level;

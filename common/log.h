@@ -15,6 +15,8 @@ enum log_format { LOG_FMT_LOGFMT, LOG_FMT_JSON };
 void	log_init(const char *proc, int to_stderr, enum log_level level,
 	    enum log_format fmt);
 void	log_set_level(enum log_level level);
+/* Reopen the log destination (syslog; stderr needs nothing). */
+void	log_reopen(void);
 void	log_set_format(enum log_format fmt);
 int	log_level_parse(const char *s, enum log_level *out);
 int	log_format_parse(const char *s, enum log_format *out);

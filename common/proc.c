@@ -35,6 +35,7 @@ struct proc_stats {
 
 struct proc_rt {
 	struct proc		 p;
+	struct proc_opts	 opts;		/* conf_path, settings_dir: argv */
 	pid_t			 ppid;
 	struct event		*sigterm, *sigint, *sighup, *parent_timer;
 	struct event		*ready_timer;
@@ -271,7 +272,7 @@ proc_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: %s has nothing to reload", p->role);
+		proc_log_reload(&((struct proc_rt *)(void *)p)->opts);
 		return;
 	}
 	proc_shutdown(p, sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -349,6 +350,31 @@ proc_log_setup(const struct config *cfg, int verbose)
 	log_set_format(fmt);
 }
 
+/*
+ * SIGHUP: read the settings again and apply log_level and log_format; a
+ * file that no longer loads is refused whole and the old settings stay.
+ * Syslog is reopened (stderr needs nothing).
+ */
+int
+proc_log_reload(const struct proc_opts *o)
+{
+	struct config	*cfg;
+	char		 err[512];
+
+	if ((cfg = config_open(&(struct config_opts){ o->conf_path,
+	    o->settings_dir, 1 }, err, sizeof(err))) == NULL) {
+		log_error("SIGHUP: settings not reloaded, keeping the old "
+		    "ones: %s", err);
+		return -1;
+	}
+	log_reopen();
+	proc_log_setup(cfg, o->verbose);
+	log_info("SIGHUP: log settings reloaded (log_level %s%s)",
+	    config_str(cfg, "log_level"), o->verbose ? ", -v wins" : "");
+	config_free(cfg);
+	return 0;
+}
+
 int
 proc_main(const struct proc_role *role, const struct proc_opts *o)
 {
@@ -360,6 +386,7 @@ proc_main(const struct proc_role *role, const struct proc_opts *o)
 	log_init(role->name, o->foreground, o->verbose ? LOG_LVL_DEBUG :
 	    LOG_LVL_INFO, LOG_FMT_LOGFMT);
 	prctl(PR_SET_NAME, role->title);
+	rt->opts = *o;
 	p->role = role->name;
 	p->started_ms = util_mono_ms();
 	if ((p->cfg = config_open(&(struct config_opts){ o->conf_path,

@@ -26,5 +26,7 @@ struct proc_opts {
 int	proc_main(const struct proc_role *, const struct proc_opts *);
 /* Apply log_level/log_format from the settings (-v forces debug). */
 void	proc_log_setup(const struct config *, int verbose);
+/* SIGHUP: re-read the settings for logging; -1 (logged) if they are broken. */
+int	proc_log_reload(const struct proc_opts *);
 
 #endif

@@ -5,7 +5,10 @@
  * IPC, then SIGTERM, then SIGKILL, each step logged), and reports `ready`
  * once every worker has said READY on supervisor.rep.  A worker that exits
  * with TP_EXIT_CONFIG is not respawned: the supervisor stops everything and
- * exits with that worker's message.
+ * exits with that worker's message.  Under systemd (Type=notify) it sends
+ * READY=1 and STOPPING=1 to $NOTIFY_SOCKET; on SIGHUP it re-reads the
+ * settings for the log level and format (a broken file is refused whole)
+ * and passes the signal on to every worker, which does the same.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "ipc.h"
@@ -128,8 +132,8 @@ sup_spawn(struct sup_worker *w)
 		argv[n++] = "-s";
 		argv[n++] = a->o.settings_dir;
 	}
-	if (a->o.foreground)
-		argv[n++] = "-d";
+	/* workers log where the supervisor does: stderr, or syslog (-D) */
+	argv[n++] = a->o.foreground ? "-d" : "-D";
 	if (a->o.verbose)
 		argv[n++] = "-v";
 	argv[n] = NULL;
@@ -302,6 +306,7 @@ sup_stop(struct sup_ctx *sc, const char *why)
 	if (sc->stopping)
 		return;
 	sc->stopping = 1;
+	sd_notify(0, "STOPPING=1");
 	log_info("stopping (%s): asking every worker to shut down", why);
 	snprintf(reason, sizeof(reason), "the supervisor is stopping (%s)", why);
 	req.reason = reason;
@@ -326,6 +331,19 @@ sup_stop(struct sup_ctx *sc, const char *why)
 	evtimer_add(sc->stop_ev, &tv);
 }
 
+/* SIGHUP: new log settings here, then in every worker; none if broken. */
+static void
+sup_reload(struct sup_ctx *sc)
+{
+	size_t	i;
+
+	if (proc_log_reload(&sc->args->o) == -1)
+		return;
+	for (i = 0; i < sup_nroles; i++)
+		if (sc->w[i].pid != 0)
+			kill(sc->w[i].pid, SIGHUP);
+}
+
 static void
 sup_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -337,7 +355,7 @@ sup_on_signal(evutil_socket_t sig, short what, void *arg)
 		sup_reap(sc);
 		break;
 	case SIGHUP:
-		log_info("SIGHUP: reload is not supported yet; ignored");
+		sup_reload(sc);
 		break;
 	default:
 		sup_stop(sc, sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -380,6 +398,7 @@ sup_on_ready(struct sup_ctx *sc, struct ipc_req *req, const Tp__Ready *r)
 	if (nready == sup_nroles && !sc->announced) {
 		sc->announced = 1;
 		log_info("ready");
+		sd_notify(0, "READY=1\nSTATUS=all workers ready");
 	}
 }
 

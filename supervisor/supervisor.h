@@ -5,6 +5,7 @@
 #ifndef SUPERVISOR_H
 #define SUPERVISOR_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,6 +33,14 @@ int	gossip_main(struct proc *);
 int	kafka_main(struct proc *);
 int	bans_main(struct proc *);
 int	api_main(struct proc *);
+/*
+ * terap2pd -n: what each worker would refuse at start, checked without
+ * binding, connecting or creating anything.  -1 with err naming the key.
+ */
+struct config;
+int	gossip_check(const struct config *, char *err, size_t errlen);
+int	bans_check(const struct config *, char *err, size_t errlen);
+int	api_check(const struct config *, char *err, size_t errlen);
 
 extern const struct proc_role	sup_roles[];
 extern const size_t		sup_nroles;

@@ -1,7 +1,7 @@
 /*
  * terap2pd: the one binary of terap2p.  Without -R it is the supervisor;
  * with `-R <role>` it is one worker, re-executed by the supervisor (or run
- * alone for debugging: `terap2pd -R bans -f etc/terap2p.conf -d`).  The
+ * alone for debugging: `terap2pd -R bans -f etc/terap2p.conf`).  The
  * table of roles below is the only place that lists the workers.
  */
 #include <errno.h>
@@ -34,13 +34,15 @@ static void
 usage(FILE *out, int code)
 {
 	fprintf(out,
-	    "usage: terap2pd [-dhnvV] [-f file] [-s dir] [-R role]\n"
+	    "usage: terap2pd [-dDhnvV] [-f file] [-s dir] [-R role]\n"
 	    "  -f file  settings file (default %s if it exists,\n"
 	    "           else the embedded defaults)\n"
 	    "  -s dir   folder of Teranode's settings.conf and settings_local.conf\n"
 	    "           (default: teranode_settings_dir, else searched from the\n"
 	    "           executable's and the working folder upwards; none: skip)\n"
-	    "  -d       stay in the foreground and log to stderr\n"
+	    "  -D       daemonize and log to syslog (default: stay in the\n"
+	    "           foreground and log to stderr, as systemd expects)\n"
+	    "  -d       foreground (the default; kept for old scripts)\n"
 	    "  -v       verbose (debug) logging\n"
 	    "  -n       check the settings, print each with its origin (secrets\n"
 	    "           masked), exit\n"
@@ -85,6 +87,14 @@ check_config(const struct proc_opts *o)
 		fprintf(stderr, "terap2pd: %s\n", err);
 		return TP_EXIT_CONFIG;
 	}
+	/* what the workers would refuse after every one of them started */
+	if (gossip_check(cfg, err, sizeof(err)) == -1 ||
+	    bans_check(cfg, err, sizeof(err)) == -1 ||
+	    api_check(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "terap2pd: %s\n", err);
+		config_free(cfg);
+		return TP_EXIT_CONFIG;
+	}
 	config_print(cfg, stdout);
 	config_free(cfg);
 	return TP_EXIT_OK;
@@ -100,6 +110,7 @@ main(int argc, char **argv)
 	int			 ch, check = 0;
 
 	memset(&a, 0, sizeof(a));
+	a.o.foreground = 1;
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--help") == 0)
 			usage(stdout, TP_EXIT_OK);
@@ -108,10 +119,13 @@ main(int argc, char **argv)
 			return TP_EXIT_OK;
 		}
 	}
-	while ((ch = getopt(argc, argv, "df:hnR:s:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "dDf:hnR:s:vV")) != -1) {
 		switch (ch) {
 		case 'd':
 			a.o.foreground = 1;
+			break;
+		case 'D':
+			a.o.foreground = 0;
 			break;
 		case 'f':
 			/* argv is overwritten by set_title: keep a copy */

@@ -14,8 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+
+#include "config.h"
+
+#ifndef TP_CONF_DEFAULT
+#define TP_CONF_DEFAULT	"/etc/terap2p/terap2p.conf"
+#endif
 
 #define CTL_BODY_MAX	(16u * 1024 * 1024)
 
@@ -233,8 +241,8 @@ static void
 ctl_help(FILE *out)
 {
 	fprintf(out,
-	    "usage: terap2pctl [-u URL] [-k KEY] [--json] [--cacert FILE] "
-	    "[--insecure] COMMAND\n"
+	    "usage: terap2pctl [-f FILE] [-u URL] [-k KEY] [--json] "
+	    "[--cacert FILE] [--insecure] COMMAND\n"
 	    "       terap2pctl -h | --help | --version\n"
 	    "  status | health\n"
 	    "  peers [PEER_ID] | connect MULTIADDR | disconnect PEER_ID\n"
@@ -244,7 +252,11 @@ ctl_help(FILE *out)
 	    "  scores [list] | scores get PEER_ID | scores add PEER_ID REASON"
 	    " | scores reset PEER_ID\n"
 	    "  announce block|subtree|mining_on|rejected_tx FIELD=VALUE...\n"
-	    "URL: $TERAP2P_URL or http://127.0.0.1:9906; KEY: $TERAP2P_API_KEY\n");
+	    "URL: -u, else $TERAP2P_URL, else from the daemon's settings (-f FILE,\n"
+	    "  default %s if it exists: p2p_httpListenAddress,\n"
+	    "  securityLevelHTTP), else http://127.0.0.1:9906\n"
+	    "KEY: -k, else $TERAP2P_API_KEY, else api_key of those settings\n",
+	    TP_CONF_DEFAULT);
 }
 
 static int
@@ -466,17 +478,56 @@ static const struct {
 	{ "scores", ctl_scores }, { "announce", ctl_announce },
 };
 
+/*
+ * The URL and key of the daemon whose settings are in path (its own file,
+ * Teranode's files and the environment, as the daemon reads them).  A
+ * wildcard listen address is reached on loopback.  -1 (printed) if the
+ * settings do not load.
+ */
+static int
+ctl_from_config(struct ctl *c, const char *path, int want_url, int want_key)
+{
+	static char	 url[600], key[1100];
+	struct config	*cfg;
+	char		 err[512], host[512];
+	const char	*listen, *colon;
+
+	if ((cfg = config_open(&(struct config_opts){ path, NULL, 1 }, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "terap2pctl: %s\n", err);
+		return -1;
+	}
+	listen = config_str(cfg, "p2p_httpListenAddress");
+	if ((colon = strrchr(listen, ':')) == NULL)
+		colon = listen + strlen(listen);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+	if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	else if (strcmp(host, "[::]") == 0 || strcmp(host, "::") == 0)
+		snprintf(host, sizeof(host), "[::1]");
+	snprintf(url, sizeof(url), "%s://%s%s",
+	    config_int(cfg, "securityLevelHTTP") == 1 ? "https" : "http", host,
+	    *colon == ':' ? colon : ":9906");
+	snprintf(key, sizeof(key), "%s", config_str(cfg, "api_key"));
+	if (want_url)
+		c->url = url;
+	if (want_key && key[0] != '\0')
+		c->key = key;
+	config_free(cfg);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ctl	 c = { NULL, NULL, NULL, 0, 0, NULL, 0, 0 };
+	const char	*conf = NULL;
 	int		 i, rc = -1;
 
-	c.url = getenv("TERAP2P_URL") != NULL ? getenv("TERAP2P_URL") :
-	    "http://127.0.0.1:9906";
-	c.key = getenv("TERAP2P_API_KEY");
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-u") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			conf = argv[++i];
+		else if (strcmp(argv[i], "-u") == 0 && i + 1 < argc)
 			c.url = argv[++i];
 		else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
 			c.key = argv[++i];
@@ -499,6 +550,18 @@ main(int argc, char **argv)
 	}
 	if (i == argc)
 		return ctl_usage();
+	if (c.url == NULL)
+		c.url = getenv("TERAP2P_URL");
+	if (c.key == NULL)
+		c.key = getenv("TERAP2P_API_KEY");
+	if (conf == NULL && (c.url == NULL || c.key == NULL) &&
+	    access(TP_CONF_DEFAULT, R_OK) == 0)
+		conf = TP_CONF_DEFAULT;
+	if (conf != NULL && (c.url == NULL || c.key == NULL) &&
+	    ctl_from_config(&c, conf, c.url == NULL, c.key == NULL) == -1)
+		return 2;
+	if (c.url == NULL)
+		c.url = "http://127.0.0.1:9906";
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (size_t k = 0; k < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); k++)
 		if (strcmp(ctl_cmds[k].name, argv[i]) == 0)

@@ -5,6 +5,8 @@
  * key, a bad address, an unknown command and an unreachable server.
  * `connect` waits for the dial and reports its outcome (refused, peer ID
  * mismatch, connected), and connecting to a connected peer is a no-op.
+ * With -f and nothing else, terap2pctl finds the URL and the key in the
+ * daemon's own settings file.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -63,8 +65,10 @@ ctl(char *out, size_t outlen, ...)
 	snprintf(tmp, sizeof(tmp), "%s", h_binary());
 	snprintf(bin, sizeof(bin), "%s/terap2pctl", dirname(tmp));
 	argv[n++] = bin;
-	argv[n++] = (char *)"-u";
-	argv[n++] = ctl_url;
+	if (ctl_url[0] != '\0') {
+		argv[n++] = (char *)"-u";
+		argv[n++] = ctl_url;
+	}
 	va_start(ap, outlen);
 	while ((a = va_arg(ap, const char *)) != NULL && n < 22)
 		argv[n++] = (char *)a;
@@ -225,6 +229,35 @@ START_TEST(ctl_connect_reports_the_outcome)
 }
 END_TEST
 
+START_TEST(ctl_reads_the_daemon_settings)
+{
+	struct daemon	d;
+	char		conf[256], out[16384];
+	int		port = free_port();
+
+	snprintf(conf, sizeof(conf), "p2p_httpListenAddress = 127.0.0.1:%d\n"
+	    "api_key = " KEY "\n", port);
+	h_start(&d, conf);
+	ck_assert_msg(h_wait_log(&d, "supervisor", "msg=\"ready\"", READY_MS) ==
+	    0, "daemon not ready");
+	ctl_url[0] = '\0';
+	unsetenv("TERAP2P_URL");
+	unsetenv("TERAP2P_API_KEY");
+	/* URL and key both from the file: a mutation goes through */
+	ck_assert_int_eq(ctl(out, sizeof(out), "-f", d.conf, "bans", "add",
+	    "10.9.0.0/16", "1h", NULL), 0);
+	HAS(out, "banned 10.9.0.0/16 until ");
+	/* -k still wins over the file's key */
+	ck_assert_int_eq(ctl(out, sizeof(out), "-f", d.conf, "-k", "wrong",
+	    "bans", "add", "10.8.0.0/16", NULL), 1);
+	HAS(out, "terap2pctl: 401: ");
+	ck_assert_int_eq(ctl(out, sizeof(out), "-f", "/nonexistent/t.conf",
+	    "status", NULL), 2);
+	HAS(out, "/nonexistent/t.conf");
+	h_stop(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -236,6 +269,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, ctl_commands);
 	tcase_add_test(tc, ctl_connect_reports_the_outcome);
+	tcase_add_test(tc, ctl_reads_the_daemon_settings);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

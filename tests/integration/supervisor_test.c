@@ -5,9 +5,14 @@
  * keep their pids; SIGTERM stops everything with status 0 within 5 s; a
  * broken setting gives one clear line and exit code 2 with no respawn
  * loop; workers die with the supervisor; two supervisors with different
- * data_dir run side by side, and two with the same one do not.
+ * data_dir run side by side, and two with the same one do not.  `-n`
+ * refuses, with exit 2 and one line naming the key, every value a worker
+ * would refuse at start (tests/config/bad_n/, one bad value a file).
  */
 #include <sys/wait.h>
+
+#include <dirent.h>
+#include <fcntl.h>
 
 #include <check.h>
 #include <errno.h>
@@ -272,6 +277,73 @@ START_TEST(print_config_matches_golden)
 }
 END_TEST
 
+/* terap2pd -n -s none -f path: its stderr in err; the exit status. */
+static int
+check_file(const char *path, char *err, size_t len)
+{
+	int	pfd[2], status;
+	size_t	n = 0;
+	ssize_t	r;
+	pid_t	pid;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		execl(h_binary(), "terap2pd", "-n", "-s", "none", "-f", path,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (n + 1 < len && (r = read(pfd[0], err + n, len - n - 1)) > 0)
+		n += (size_t)r;
+	err[n] = '\0';
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(check_refuses_what_workers_refuse)
+{
+	DIR		*dir = opendir("tests/config/bad_n");
+	struct dirent	*de;
+	char		 path[300], want[600], err[1024];
+	FILE		*fp;
+	int		 n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (strstr(de->d_name, ".conf") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "tests/config/bad_n/%s",
+		    de->d_name);
+		fp = fopen(path, "r");
+		ck_assert_ptr_nonnull(fp);
+		ck_assert_ptr_nonnull(fgets(want, sizeof(want), fp));
+		fclose(fp);
+		ck_assert_msg(strncmp(want, "# expect: ", 10) == 0,
+		    "%s lacks '# expect:'", path);
+		want[strcspn(want, "\n")] = '\0';
+		ck_assert_msg(check_file(path, err, sizeof(err)) == 2,
+		    "%s: -n did not exit 2 (%s)", path, err);
+		/* one line, "terap2pd: " and the expected text (a prefix:
+		 * OpenSSL's own words vary with its version) */
+		ck_assert_msg(strncmp(err, "terap2pd: ", 10) == 0 &&
+		    strncmp(err + 10, want + 10, strlen(want + 10)) == 0,
+		    "%s: got '%s', want '%s'", path, err, want + 10);
+		ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+		ck_assert_ptr_null(strstr(err, "s3cret"));
+		n++;
+	}
+	closedir(dir);
+	ck_assert_int_ge(n, 11);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -288,6 +360,7 @@ main(void)
 	tcase_add_test(tc, workers_die_with_the_supervisor);
 	tcase_add_test(tc, two_supervisors_side_by_side);
 	tcase_add_test(tc, print_config_matches_golden);
+	tcase_add_test(tc, check_refuses_what_workers_refuse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

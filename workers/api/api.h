@@ -41,6 +41,9 @@ struct cJSON;
 struct proc_stats;
 
 int	api_main(struct proc *);
+struct config;
+/* terap2pd -n: what this worker would refuse at start; -1, err. */
+int	api_check(const struct config *, char *err, size_t errlen);
 
 /* ---- api_http.c: request heads (pure) ---- */
 
@@ -428,6 +431,10 @@ struct api_conn {
  * READY only once it listens.
  */
 void	api_conn_listen(struct api_ctx *);
+struct sockaddr_storage;
+/* "host:port" or ":port" (all IPv4) to a socket address; -1 on garbage. */
+int	api_conn_addr(const char *text, struct sockaddr_storage *ss,
+	    int *sslen);
 void	api_conn_stop(struct api_ctx *);
 /* Answer the current request; body copied.  Frees nothing else. */
 void	api_conn_reply(struct api_conn *, int status, const char *ctype,

@@ -571,7 +571,7 @@ api_conn_tls_init(struct api_ctx *ctx)
 }
 
 /* ":9906" -> 0.0.0.0:9906; "host:port" and "[v6]:port" as they are. */
-static int
+int
 api_conn_addr(const char *text, struct sockaddr_storage *ss, int *sslen)
 {
 	char	buf[128];

@@ -27,6 +27,9 @@ struct bans_store;
 
 /* Worker entry, called by the supervisor's process table for -R bans. */
 int	bans_main(struct proc *p);
+struct config;
+/* terap2pd -n: what this worker would refuse at start; -1, err. */
+int	bans_check(const struct config *, char *err, size_t errlen);
 
 /* ---- ban_manager_addr.c: address / CIDR / peer-ID parsing (pure) ---- */
 
@@ -218,6 +221,8 @@ typedef void bans_notify_cb(void *arg, char kind, const char *what);
  */
 int	bans_store_open(const char *url, const char *data_dir,
 	    struct bans_store **out, char *err, size_t errlen);
+/* The scheme check of bans_store_open() alone (terap2pd -n); -1, err. */
+int	bans_store_check_url(const char *url, char *err, size_t errlen);
 void	bans_store_close(struct bans_store *);
 /* 1 while the store accepts writes. */
 int	bans_store_up(const struct bans_store *);

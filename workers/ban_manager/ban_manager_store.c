@@ -99,26 +99,38 @@ bans_store_reconnect(struct bans_store *st)
 }
 
 int
+bans_store_check_url(const char *url, char *err, size_t errlen)
+{
+	char	shown[256];
+
+	if (url == NULL || *url == '\0' || strncmp(url, "sqlite", 6) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0 ||
+	    strncmp(url, "postgresql://", 13) == 0)
+		return 0;
+	redact_url(url, shown, sizeof(shown));
+	snprintf(err, errlen, "ban_store_url: unsupported scheme in "
+	    "\"%.64s\" (want postgres:// or sqlite://)", shown);
+	return -1;
+}
+
+int
 bans_store_open(const char *url, const char *data_dir,
     struct bans_store **out, char *err, size_t errlen)
 {
-	struct bans_store *st = xcalloc(1, sizeof(*st));
+	struct bans_store *st;
 
 	if (url == NULL)
 		url = "";
+	if (bans_store_check_url(url, err, errlen) == -1)
+		return -1;
+	st = xcalloc(1, sizeof(*st));
 	if (strncmp(url, "postgres://", 11) == 0 ||
 	    strncmp(url, "postgresql://", 13) == 0) {
 		st->ops = &bans_store_pg_ops;
 		st->target = xstrdup(url);
-	} else if (*url == '\0' || strncmp(url, "sqlite", 6) == 0) {
+	} else {
 		st->ops = &bans_store_sqlite_ops;
 		st->target = bans_store_sqlite_path(url, data_dir);
-	} else {
-		redact_url(url, st->url, sizeof(st->url));
-		snprintf(err, errlen, "ban_store_url: unsupported scheme in "
-		    "\"%.64s\" (want postgres:// or sqlite://)", st->url);
-		free(st);
-		return -1;
 	}
 	redact_url(*url ? url : st->target, st->url, sizeof(st->url));
 	snprintf(st->instance, sizeof(st->instance), "%ld.%llu", (long)getpid(),

@@ -77,5 +77,8 @@ uint64_t	gossip_peers_version(struct gossip_ctx *);
 /* ---- gossip.c ---- */
 
 int	gossip_main(struct proc *);
+struct config;
+/* terap2pd -n: what this worker would refuse at start; -1, err. */
+int	gossip_check(const struct config *, char *err, size_t errlen);
 
 #endif

@@ -152,8 +152,8 @@ host_identity(struct p2p_host *h)
 }
 
 /* Parse a listen entry: "0.0.0.0", "::", "[::1]" or "/ip4/…[/tcp/…]". */
-static int
-host_listen_sa(const char *entry, int port, struct sockaddr_storage *ss,
+int
+p2p_host_listen_sa(const char *entry, int port, struct sockaddr_storage *ss,
     socklen_t *len)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
@@ -438,7 +438,7 @@ host_listen_one(struct p2p_host *h, const char *entry, int port)
 	int			 on = 1, af;
 	const void		*ip;
 
-	if (host_listen_sa(entry, port, &ss, &len) == -1)
+	if (p2p_host_listen_sa(entry, port, &ss, &len) == -1)
 		fatal_config("p2p_listen_addresses: cannot parse '%s'", entry);
 	if (h->nlisteners == P2P_LISTENERS_MAX)
 		fatal_config("p2p_listen_addresses: more than %d entries",

@@ -44,6 +44,10 @@ struct p2p_pnet_stream {
 
 /* The p2p_shared_key setting: 64 hex digits or the /key/swarm/psk/1.0.0/ form. */
 int	p2p_pnet_parse_key(const char *text, uint8_t key[32]);
+/* A listen entry ("0.0.0.0", "::", "[::1]", "/ip4/…[/tcp/…]") to ss. */
+struct sockaddr_storage;
+int	p2p_host_listen_sa(const char *entry, int port,
+	    struct sockaddr_storage *ss, socklen_t *len);
 void	p2p_pnet_stream_init(struct p2p_pnet_stream *, const uint8_t key[32],
 	    const uint8_t nonce[P2P_PNET_NONCE_LEN]);
 /* XOR buf with the next len keystream bytes. */

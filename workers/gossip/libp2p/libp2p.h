@@ -169,6 +169,15 @@ struct p2p_multiaddr_part {
 	size_t		 value_len;
 };
 
+/*
+ * terap2pd -n: every setting p2p_host_start() would refuse (p2p_private_key,
+ * p2p_listen_addresses, p2p_static_peers, p2p_bootstrapAddresses,
+ * p2p_shared_key), without binding or creating anything.  -1 with err
+ * naming the key.
+ */
+struct config;
+int	p2p_host_check(const struct config *, char *err, size_t errlen);
+
 /* Text ("/ip4/1.2.3.4/tcp/9905/p2p/12D3…") to binary; -1 on garbage. */
 int	p2p_multiaddr_parse(const char *text, size_t len,
 	    struct p2p_multiaddr *out);

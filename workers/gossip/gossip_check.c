@@ -1,0 +1,17 @@
+/*
+ * The gossip worker's settings check for `terap2pd -n` (called in the
+ * supervisor binary, see supervisor.h): the libp2p host's settings through
+ * its door, and the DHT mode.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "gossip.h"
+#include "libp2p/libp2p.h"
+
+int
+gossip_check(const struct config *cfg, char *err, size_t errlen)
+{
+	return p2p_host_check(cfg, err, errlen);
+}
