@@ -29,6 +29,8 @@ mkdir -p build
 # sanitizers slow everything down: give Check's time-outs room to match
 if [ "$variant" = asan ]; then
 	export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-2}
+	# third-party leaks only (tests/lsan.supp); the daemon inherits it
+	export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}
 fi
 status=0
 integ=0
