@@ -574,13 +574,13 @@ $(B)/bench/gossip_bench: $(call obj,$(BENCH_gossip_SRCS))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c \
+$(B)/bench/api_bench: $(call obj,bench/api_bench.c bench/bench_daemon.c bench/bench_host.c \
 	$(COMMON_SRCS) $(GOSSIP_SRCS))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/bench/ingest_bench: $(call obj,bench/ingest_bench.c bench/bench_daemon.c \
+$(B)/bench/ingest_bench: $(call obj,bench/ingest_bench.c bench/bench_daemon.c bench/bench_host.c \
 	$(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) $(GOSSIP_PUBSUB_SRCS) \
 	workers/gossip/pubsub/meshsub.c)
 	@mkdir -p $(dir $@)

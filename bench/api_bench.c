@@ -21,10 +21,9 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
-#include "libp2p/libp2p.h"
-#include "pubsub/internal.h"
 #include "teranode/msg.h"
 #include "bench_daemon.h"
+#include "bench_host.h"
 #include "config.h"
 #include "log.h"
 #include "proc.h"
@@ -32,60 +31,6 @@
 
 #define TOPIC	"teranode/bitcoin/1.0.0/mainnet-node_status"
 #define KEY	"benchkey"
-
-/* A gossip host of ours with a router, to speak to the daemon. */
-struct bench_host {
-	struct p2p_host		h;
-	struct ps_meshsub	ms;
-};
-
-static void
-host_identified(void *arg, struct p2p_conn *c)
-{
-	ps_meshsub_attach(&((struct bench_host *)arg)->ms, c);
-}
-
-static void
-host_closed(void *arg, struct p2p_conn *c)
-{
-	ps_meshsub_detach(&((struct bench_host *)arg)->ms, c);
-}
-
-static struct bench_host *
-host_new(struct event_base *base, const char *dir, int port)
-{
-	struct bench_host	*g = xcalloc(1, sizeof(*g));
-	struct proc		*p = xcalloc(1, sizeof(*p));
-	char			 conf[512], err[256];
-
-	snprintf(conf, sizeof(conf), "data_dir = %s\np2p_port = %d\n"
-	    "p2p_listen_addresses = 127.0.0.1\n", dir, port);
-	if ((p->cfg = config_load_text(conf, strlen(conf), "bench", 0, err,
-	    sizeof(err))) == NULL)
-		fatal("%s", err);
-	p->base = base;
-	p->role = "gossip";
-	util_mkdirs(dir, 0700);
-	p->ipc = ipc_new(base, dir, "bench");
-	g->h.p = p;
-	g->h.cbs.arg = g;
-	g->h.cbs.identified = host_identified;
-	g->h.cbs.closed = host_closed;
-	if (p2p_host_start(&g->h) == -1 ||
-	    ps_meshsub_start(&g->ms, &g->h, NULL, NULL) == -1)
-		fatal("cannot start our host");
-	ps_join(g->ms.ps, TOPIC);
-	return g;
-}
-
-static void
-spin(struct event_base *base, int ms)
-{
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
-}
 
 /* One node_status signed by a fresh identity, as an RPC on our stream. */
 static void
@@ -231,27 +176,27 @@ main(int argc, char **argv)
 		return 1;
 	daemon_start(&d, bin, port, "api_key = " KEY "\n");
 	base = event_base_new();
-	g = host_new(base, dir, port + 1);
+	g = bench_host_new(base, dir, port + 1, TOPIC);
 	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d", port);
 	if (p2p_host_dial(&g->h, addr, NULL, line, sizeof(line)) == -1)
 		fatal("%s", line);
 	for (i = 0; i < 200 && (out == NULL ||
 	    out->state != P2P_STREAM_OPEN); i++) {
-		spin(base, 20);
+		bench_spin(base, 20);
 		c = TAILQ_FIRST(&g->h.conns);
 		out = c != NULL ? ps_meshsub_stream(&g->ms, c) : NULL;
 	}
 	if (out == NULL)
 		fatal("no pubsub stream to the daemon");
-	spin(base, 1500);	/* subscriptions exchanged */
+	bench_spin(base, 1500);	/* subscriptions exchanged */
 	for (k = 0; k < entries; k++) {
 		send_status(out, k);
 		if (k % 50 == 49)
-			spin(base, 10);
+			bench_spin(base, 10);
 	}
 	for (i = 0; i < 300 && (reg = stat_of(&d, "gossip.rep",
 	    "registry_peers")) < (int64_t)entries; i++)
-		spin(base, 50);
+		bench_spin(base, 50);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/peers",
 	    port + 1000);
 	wrk(url, "", secs, &prps, &plat);

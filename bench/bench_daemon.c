@@ -75,6 +75,11 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 	    "log_level = warn\n", d->dir, port, port + 1000);
 	if (strstr(extra, "p2p_grpcListenAddress") == NULL)
 		fprintf(fp, "p2p_grpcListenAddress = 127.0.0.1:%d\n", port + 2000);
+	/* no Teranode services around a bench daemon */
+	if (strstr(extra, "blockchain_grpcAddress") == NULL)
+		fprintf(fp, "blockchain_grpcAddress =\n");
+	if (strstr(extra, "blockassembly_grpcAddress") == NULL)
+		fprintf(fp, "blockassembly_grpcAddress =\n");
 	fprintf(fp, "%s\n", extra);
 	fclose(fp);
 	if ((d->pid = fork()) == 0) {

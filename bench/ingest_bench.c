@@ -18,9 +18,8 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "libp2p/libp2p.h"
-#include "pubsub/internal.h"
 #include "bench_daemon.h"
+#include "bench_host.h"
 #include "config.h"
 #include "log.h"
 #include "proc.h"
@@ -28,59 +27,6 @@
 
 #define TOPIC		"bench"
 #define INFLIGHT	(512 * 1024)	/* our stream's queue, at most */
-
-struct bench_host {
-	struct p2p_host		h;
-	struct ps_meshsub	ms;
-};
-
-static void
-host_identified(void *arg, struct p2p_conn *c)
-{
-	ps_meshsub_attach(&((struct bench_host *)arg)->ms, c);
-}
-
-static void
-host_closed(void *arg, struct p2p_conn *c)
-{
-	ps_meshsub_detach(&((struct bench_host *)arg)->ms, c);
-}
-
-static struct bench_host *
-host_new(struct event_base *base, const char *dir, int port)
-{
-	struct bench_host	*g = xcalloc(1, sizeof(*g));
-	struct proc		*p = xcalloc(1, sizeof(*p));
-	char			 conf[512], err[256];
-
-	snprintf(conf, sizeof(conf), "data_dir = %s\np2p_port = %d\n"
-	    "p2p_listen_addresses = 127.0.0.1\n", dir, port);
-	if ((p->cfg = config_load_text(conf, strlen(conf), "bench", 0, err,
-	    sizeof(err))) == NULL)
-		fatal("%s", err);
-	p->base = base;
-	p->role = "gossip";
-	util_mkdirs(dir, 0700);
-	p->ipc = ipc_new(base, dir, "bench");
-	g->h.p = p;
-	g->h.cbs.arg = g;
-	g->h.cbs.identified = host_identified;
-	g->h.cbs.closed = host_closed;
-	if (p2p_host_start(&g->h) == -1 ||
-	    ps_meshsub_start(&g->ms, &g->h, NULL, NULL) == -1)
-		fatal("cannot start our host");
-	ps_join(g->ms.ps, TOPIC);
-	return g;
-}
-
-static void
-spin(struct event_base *base, int ms)
-{
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
-}
 
 /* N signed messages, each a length-prefixed RPC, back to back. */
 static struct evbuffer *
@@ -160,20 +106,20 @@ main(int argc, char **argv)
 	daemon_start(&d, bin, port, "");
 	join(&d);
 	base = event_base_new();
-	g = host_new(base, dir, port + 2);
+	g = bench_host_new(base, dir, port + 2, TOPIC);
 	all = presign(&g->h.id, n);
 	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d", port);
 	if (p2p_host_dial(&g->h, addr, NULL, cmd, sizeof(cmd)) == -1)
 		fatal("%s", cmd);
 	for (i = 0; i < 500 && (out == NULL ||
 	    out->state != P2P_STREAM_OPEN); i++) {
-		spin(base, 10);
+		bench_spin(base, 10);
 		c = TAILQ_FIRST(&g->h.conns);
 		out = c != NULL ? ps_meshsub_stream(&g->ms, c) : NULL;
 	}
 	if (out == NULL)
 		fatal("no pubsub stream to the daemon");
-	spin(base, 1500);	/* subscriptions exchanged */
+	bench_spin(base, 1500);	/* subscriptions exchanged */
 
 	base_n = stat_of(&d, "gossip.rep", "pubsub_msg_delivered");
 	t0 = util_mono_ms();
@@ -186,7 +132,7 @@ main(int argc, char **argv)
 			    (ev_ssize_t)chunk), chunk);
 			evbuffer_drain(all, chunk);
 		}
-		spin(base, 5);
+		bench_spin(base, 5);
 		if (evbuffer_get_length(all) == 0)
 			got = stat_of(&d, "gossip.rep", "pubsub_msg_delivered") -
 			    base_n;
