@@ -268,7 +268,21 @@ ipc_new(struct event_base *base, const char *run_dir, const char *self)
 static void
 ipc_call_free(struct ipc_call *c)
 {
+	nng_msg	*m;
+
 	LIST_REMOVE(c, entry);
+	/*
+	 * A request still being sent (the peer not there yet) stays ours when
+	 * the send is stopped: free it, as ipc_call_done does on a failed send.
+	 */
+	if (c->w.aio != NULL && !c->receiving) {
+		nng_aio_stop(c->w.aio);
+		if (nng_aio_result(c->w.aio) != 0 &&
+		    (m = nng_aio_get_msg(c->w.aio)) != NULL) {
+			nng_aio_set_msg(c->w.aio, NULL);
+			nng_msg_free(m);
+		}
+	}
 	ipc_waiter_fini(&c->w);
 	nng_ctx_close(c->ctx);
 	free(c);
@@ -555,8 +569,10 @@ ipc_call_done(struct ipc_waiter *w)
 	int		 rv;
 
 	if ((rv = nng_aio_result(w->aio)) != 0) {
-		if (!c->receiving)
+		if (!c->receiving && nng_aio_get_msg(w->aio) != NULL) {
 			nng_msg_free(nng_aio_get_msg(w->aio));
+			nng_aio_set_msg(w->aio, NULL);
+		}
 		log_debug("ipc: call to %s: %s", c->cl->name, nng_strerror(rv));
 		ipc_call_finish(c, -1, NULL);
 		return;

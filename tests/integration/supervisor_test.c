@@ -102,8 +102,8 @@ START_TEST(all_workers_ready_and_answer)
 		    roles[i]);
 	ck_assert_int_eq(h_count_log(&d, "supervisor", "asking every worker "
 	    "to shut down"), 1);
-	ck_assert_int_eq(h_count_log(&d, "supervisor", "exited with code 0"),
-	    NROLES);
+	ck_assert_msg(h_count_log(&d, "supervisor", "exited with code 0") ==
+	    NROLES, "not every worker exited 0:\n%s", h_log_tail(&d));
 	h_cleanup(&d);
 }
 END_TEST
