@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <nng/nng.h>
 
 #include "log.h"
 #include "proc.h"
@@ -403,6 +404,11 @@ proc_main(const struct proc_role *role, const struct proc_opts *o)
 	code = role->main(p);
 	log_info("stopped (exit %d)", code);
 	ipc_free(p->ipc);
+	/*
+	 * Every socket is closed: let nng stop its threads and free what they
+	 * still held (messages in flight), so that a leak checker sees only ours.
+	 */
+	nng_fini();
 	if (rt->ready_timer != NULL)
 		event_free(rt->ready_timer);
 	if (rt->parent_timer != NULL)
