@@ -633,7 +633,8 @@ bench-kafka: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
 bench-short: bench-kafka-short
 bench-kafka-short: $(B)/terap2pd $(B)/tests/kafka_mock_broker $(B)/bench/kafka_bench
 	$(Q)bench/kafka_bench.sh $(B) 2000 100
-$(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c $(sort $(COMMON_SRCS) \
+$(B)/bench/kafka_bench: $(call obj,bench/kafka_bench.c bench/bench_daemon.c bench/bench_host.c \
+	$(sort $(COMMON_SRCS) $(GOSSIP_SRCS) \
 	workers/kafka_bridge/kafka_bridge_codec.c $(GEN)/kafka_messages.pb-c.c \
 	$(CHAIN_PROTO_SRCS)))
 	@mkdir -p $(dir $@)

@@ -61,7 +61,7 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 {
 	char	conf[160], text[512];
 	FILE	*fp;
-	int	i;
+	int	i, ready;
 
 	snprintf(d->dir, sizeof(d->dir), "/tmp/tp-psb-XXXXXX");
 	if (mkdtemp(d->dir) == NULL)
@@ -86,26 +86,24 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 200; i++) {
+	/* every worker ready, or the bench measures nothing */
+	for (i = 0, ready = 0; i < 600 && !ready; i++) {
 		Tp__SupStatusReq	s = TP__SUP_STATUS_REQ__INIT;
 		ipc_env			req = TP__ENVELOPE__INIT, *rep = NULL;
 		char			url[256], err[128];
 
-		usleep(50000);
+		usleep(100000);
 		req.body_case = TP__ENVELOPE__BODY_SUP_STATUS_REQ;
 		req.sup_status_req = &s;
 		ipc_url(d->run, "supervisor.rep", url, sizeof(url));
-		if (ipc_call_sync(url, &req, 200, &rep, err, sizeof(err)) == 0) {
-			int	ready = rep->sup_status_rep->ready;
-
+		if (ipc_call_sync(url, &req, 2000, &rep, err, sizeof(err)) == 0) {
+			ready = rep->sup_status_rep->ready;
 			ipc_env_free(rep);
-			if (ready)
-				break;
 		}
 	}
 	snprintf(text, sizeof(text), "%s/data/p2p.key", d->dir);
-	if (access(text, F_OK) != 0)
-		fatal("daemon on port %d did not start", port);
+	if (!ready || access(text, F_OK) != 0)
+		fatal("daemon on port %d not ready after 60 s", port);
 }
 
 void
