@@ -1,8 +1,9 @@
 // WebSocket fan-out reference for bench/api_bench.c: N clients on /p2p-ws
 // (Node 20's built-in WebSocket); prints "ready" once all are open, then
-// measures each {"type":"bench","t":<wall-clock µs>} message's delay and
-// prints {"received":…,"p50":ms,"p99":ms} when every client has `want`
-// of them (or after 20 s).
+// measures the delay of each "block" notification whose base_url is
+// http://bench/<wall-clock µs of its send> and prints
+// {"received":…,"p50":ms,"p99":ms} when every client has `want` of them
+// (or after 20 s).
 const [url, nclients, want] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])]
 const delays = []
 let open = 0
@@ -20,8 +21,8 @@ for (let i = 0; i < nclients; i++) {
   ws.onopen = () => { if (++open === nclients) console.log('ready') }
   ws.onmessage = (m) => {
     const o = JSON.parse(m.data)
-    if (o.type !== 'bench') return
-    delays.push(nowUs() - o.t)
+    if (o.type !== 'block' || !String(o.base_url).startsWith('http://bench/')) return
+    delays.push(nowUs() - Number(o.base_url.slice(13)))
     if (++got === want && ++done === nclients) finish()
   }
 }

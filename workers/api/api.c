@@ -1,7 +1,7 @@
 /*
  * The API worker (terap2pd -R api): REST for admins, the /p2p-ws stream,
  * the dashboard page and /metrics.  It owns the HTTP listener and its
- * connections (api_conn.c), serves api.rep (ApiBroadcastReq), subscribes to
+ * connections (api_conn.c), serves api.rep (control only), subscribes to
  * gossip.pub and bans.pub for the WebSocket stream, and calls the other
  * workers' .rep sockets (supervisor, gossip, bans, kafka) to answer REST
  * requests.  This file is the loop: start-up, the IPC clients, the fan-out
@@ -141,34 +141,7 @@ api_call_go(struct api_call *c)
 		api_call_finish(c);
 }
 
-/* ---- api.rep and events ---- */
-
-static void
-api_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
-{
-	struct api_ctx	*ctx = arg;
-	ipc_env		 rep = TP__ENVELOPE__INIT;
-	cJSON		*o;
-
-	if (msg->body_case != TP__ENVELOPE__BODY_API_BROADCAST_REQ) {
-		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_UNSUPPORTED,
-		    "api does not handle %s", ipc_body_name(msg->body_case));
-		return;
-	}
-	/* Only well-formed objects reach the dashboards. */
-	o = cJSON_Parse(msg->api_broadcast_req->json);
-	if (!cJSON_IsObject(o) || !cJSON_IsString(cJSON_GetObjectItem(o,
-	    "type"))) {
-		cJSON_Delete(o);
-		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID,
-		    "json must be an object with a string \"type\"");
-		return;
-	}
-	cJSON_Delete(o);
-	api_hub_broadcast(ctx, msg->api_broadcast_req->json,
-	    strlen(msg->api_broadcast_req->json));
-	ipc_reply(req, &rep);
-}
+/* ---- events ---- */
 
 static void
 api_on_event(void *arg, const ipc_env *ev)
@@ -315,7 +288,6 @@ api_main(struct proc *p)
 	p->health = api_health;
 	p->stats = api_stats;
 	p->stop = api_stop;
-	p->dispatch = api_dispatch;
 	for (size_t i = 0; i < TP_ARRAY_LEN(api_client_names); i++)
 		api_client(ctx, api_client_names[i]);
 	if (proc_serve(p) == -1)

@@ -2,7 +2,7 @@
  * API worker: the /p2p-ws hub that Teranode's dashboard reads (as
  * Teranode's services/p2p serves it).  It upgrades a connection (api_ws.c does the framing), sends each
  * new client our node_status, fans notifications (gossip.pub and bans.pub
- * events, ApiBroadcastReq) out to every client, sends a PING every
+ * events) out to every client, sends a PING every
  * api_ws_ping_interval, and drops a client whose output has not drained for
  * API_HUB_BEHIND_MS (Teranode's 1 s) or holds more than API_HUB_QUEUE_MAX
  * bytes.  Client frames are read only to answer Close and Ping; their data
