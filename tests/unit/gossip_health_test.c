@@ -201,27 +201,102 @@ START_TEST(bad_urls_refused)
 }
 END_TEST
 
+/*
+ * A server that accepts and never answers, counting the connections open
+ * at once: each check holds one until its time-out closes it.
+ */
+struct holder {
+	int		 lfd, open, max_open, accepted;
+	struct event	*lev, *cev[16];
+};
+
+/* Reads the request (never answered); forgets the connection at EOF. */
+static void
+holder_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct holder	*ho = arg;
+	char		 buf[512];
+	int		 i;
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (recv(fd, buf, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+		return;		/* still open */
+	for (i = 0; i < ho->accepted; i++)
+		if (ho->cev[i] != NULL && event_get_fd(ho->cev[i]) == fd) {
+			event_free(ho->cev[i]);
+			ho->cev[i] = NULL;
+		}
+	close(fd);
+	ho->open--;
+}
+
+/* Connections closed by the client, counted before a new one is. */
+static void
+holder_reap(struct holder *ho)
+{
+	int	i;
+
+	for (i = 0; i < ho->accepted; i++)
+		if (ho->cev[i] != NULL)
+			holder_read(event_get_fd(ho->cev[i]), EV_READ, ho);
+}
+
+static void
+holder_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct holder	*ho = arg;
+	int		 fd;
+
+	(void)what;
+	holder_reap(ho);
+	while ((fd = accept(lfd, NULL, NULL)) != -1) {
+		ck_assert_int_lt(ho->accepted, 16);
+		evutil_make_socket_nonblocking(fd);
+		ho->cev[ho->accepted] = event_new(base, fd, EV_READ | EV_PERSIST,
+		    holder_read, ho);
+		event_add(ho->cev[ho->accepted++], NULL);
+		if (++ho->open > ho->max_open)
+			ho->max_open = ho->open;
+	}
+}
+
 START_TEST(at_most_five_at_once)
 {
 	struct tn_health	*h = tn_health_new(base, 400, 5, GENESIS);
+	struct holder		 ho;
 	struct result		 r[8];
 	char			 url[128];
-	int			 i;
+	int			 i, hport;
 
+	memset(&ho, 0, sizeof(ho));
 	memset(r, 0, sizeof(r));
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", mute_port);
+	ho.lfd = listen_any(&hport);
+	evutil_make_socket_nonblocking(ho.lfd);
+	ho.lev = event_new(base, ho.lfd, EV_READ | EV_PERSIST, holder_accept,
+	    &ho);
+	event_add(ho.lev, NULL);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", hport);
 	for (i = 0; i < 8; i++)
 		ck_assert_int_eq(tn_health_check(h, "p", url, done_cb,
 		    &r[i]), 0);
 	ck_assert_uint_eq(tn_health_pending(h), 8);
-	run_until(5, 3000);
-	/* the first five time out together; three were waiting */
-	ck_assert_int_ge(ndone, 5);
-	run_until(8, 3000);
+	run_until(8, 6000);
 	ck_assert_int_eq(ndone, 8);
 	for (i = 0; i < 8; i++)
 		ck_assert(!r[i].healthy);
+	/* every check reached the server, never more than five at once */
+	ck_assert_int_eq(ho.accepted, 8);
+	ck_assert_int_eq(ho.max_open, 5);
 	tn_health_free(h);
+	for (i = 0; i < ho.accepted; i++)
+		if (ho.cev[i] != NULL) {
+			close(event_get_fd(ho.cev[i]));
+			event_free(ho.cev[i]);
+		}
+	event_free(ho.lev);
+	close(ho.lfd);
 }
 END_TEST
 
