@@ -137,13 +137,35 @@ static const char	node_client[] =
 "};\n"
 "ws.onerror = (e) => { console.log('ERROR ' + e.message); process.exit(1); };\n";
 
+/* What the node client printed: one line per notification. */
+struct tally {
+	int	n, pings, bans, blocks;
+	char	first[64];
+};
+
+static void
+tally(struct tally *c, const char *line, const char *js_peer)
+{
+	if (c->n++ == 0)
+		sscanf(line, "%63s", c->first);
+	c->pings += strncmp(line, "PING {", 6) == 0 &&
+	    strstr(line, "\"best_height\":0") != NULL &&
+	    strstr(line, "\"block_assembly_details\":null");
+	c->bans += strncmp(line, "ban {", 5) == 0 &&
+	    strstr(line, "\"addr\":\"198.51.100.1\"") != NULL;
+	c->blocks += strncmp(line, "block {", 7) == 0 &&
+	    strstr(line, "\"height\":7") != NULL &&
+	    strstr(line, js_peer) != NULL;
+}
+
 START_TEST(protocol_with_a_real_client)
 {
 	struct ws_test	 t;
 	struct jspeer	 js;
-	char		 cmd[512], path[256], line[4096], first[64] = "";
+	struct tally	 c = { 0, 0, 0, 0, "" };
+	char		 cmd[512], path[256], line[4096];
 	FILE		*fp, *p;
-	int		 fd, n = 0, pings = 0, bans = 0, blocks = 0, status;
+	int		 fd, status;
 
 	start(&t, "api_ws_ping_interval = 300ms\n");
 	js_join(&t, &js);
@@ -158,33 +180,24 @@ START_TEST(protocol_with_a_real_client)
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	/* js's blocks arrive through the gossip worker while the client
 	 * listens */
-	for (unsigned i = 0; i < 80 && blocks == 0; i++) {
+	for (unsigned i = 0; i < 80 && c.blocks == 0; i++) {
 		usleep(100000);
 		if (i >= 5)
 			js_block(&js, 0xab00 + i, 7);
-		while (fgets(line, sizeof(line), p) != NULL) {
-			if (n++ == 0)
-				sscanf(line, "%63s", first);
-			pings += strncmp(line, "PING {", 6) == 0 &&
-			    strstr(line, "\"best_height\":0") != NULL &&
-			    strstr(line, "\"block_assembly_details\":null");
-			bans += strncmp(line, "ban {", 5) == 0 &&
-			    strstr(line, "\"addr\":\"198.51.100.1\"") != NULL;
-			blocks += strncmp(line, "block {", 7) == 0 &&
-			    strstr(line, "\"height\":7") != NULL &&
-			    strstr(line, js.peer_id) != NULL;
-		}
+		while (fgets(line, sizeof(line), p) != NULL)
+			tally(&c, line, js.peer_id);
 	}
+	/* the rest, until the client has all three kinds (or its deadline) */
 	fcntl(fd, F_SETFL, 0);
 	while (fgets(line, sizeof(line), p) != NULL)
-		;
+		tally(&c, line, js.peer_id);
 	status = pclose(p);
-	ck_assert_msg(pings >= 1, "no PING; first %s, last line %s", first,
+	ck_assert_msg(c.pings >= 1, "no PING; first %s, last line %s", c.first,
 	    line);
-	ck_assert_str_eq(first, "node_status");
-	ck_assert_int_ge(pings, 1);
-	ck_assert_int_ge(bans, 1);
-	ck_assert_int_ge(blocks, 1);
+	ck_assert_str_eq(c.first, "node_status");
+	ck_assert_int_ge(c.pings, 1);
+	ck_assert_int_ge(c.bans, 1);
+	ck_assert_int_ge(c.blocks, 1);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "node client failed");
 	jspeer_stop(&js);
