@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -130,10 +131,87 @@ http(struct api_test *t, const char *method, const char *path,
 #define HAS(s, sub)	ck_assert_msg(strstr((s), (sub)) != NULL, \
 			    "\"%s\" not in: %s", (sub), (s))
 
+/* Send req on a new connection, read the answer until the server closes. */
+static void
+raw_exchange(struct api_test *t, const char *req, char *out, size_t len)
+{
+	struct sockaddr_in	sa;
+	struct timeval		tv = { 10, 0 };
+	size_t			got = 0;
+	ssize_t			n;
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)t->port);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (got < len - 1 && (n = read(fd, out + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd);
+}
+
+/* One counter of a worker's Stats (sock: "gossip.rep"); -1 if absent. */
+static int64_t
+stat_of(struct daemon *d, const char *sock, const char *name)
+{
+	Tp__StatsReq	 st = TP__STATS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	int64_t		 v = -1;
+
+	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
+	req.stats_req = &st;
+	ck_assert_ptr_nonnull(rep = h_call(d, sock, &req));
+	ck_assert_int_eq(rep->body_case, TP__ENVELOPE__BODY_STATS_REP);
+	for (size_t i = 0; i < rep->stats_rep->n_stats; i++)
+		if (strcmp(rep->stats_rep->stats[i]->name, name) == 0)
+			v = rep->stats_rep->stats[i]->value;
+	ipc_env_free(rep);
+	return v;
+}
+
+/* The "key"s of a ban list page, comma-separated, in order; its total. */
+static int
+ban_keys(const char *json, char *keys, size_t len)
+{
+	cJSON	*o = cJSON_Parse(json), *a, *e, *k, *t;
+	int	 total;
+
+	ck_assert_msg(o != NULL, "not JSON: %s", json);
+	a = cJSON_GetObjectItemCaseSensitive(o, "bans");
+	t = cJSON_GetObjectItemCaseSensitive(o, "total");
+	ck_assert_msg(cJSON_IsArray(a) && cJSON_IsNumber(t), "%s", json);
+	keys[0] = '\0';
+	cJSON_ArrayForEach(e, a) {
+		k = cJSON_GetObjectItemCaseSensitive(e, "key");
+		ck_assert(cJSON_IsString(k));
+		snprintf(keys + strlen(keys), len - strlen(keys), "%s%s",
+		    keys[0] != '\0' ? "," : "", k->valuestring);
+	}
+	total = t->valueint;
+	cJSON_Delete(o);
+	return total;
+}
+
+/* GET /api/v1/bans<query>: its keys, and total == 3. */
+static void
+ban_page(struct api_test *t, const char *query, char *keys, size_t len)
+{
+	char	path[128], out[65536];
+
+	snprintf(path, sizeof(path), "/api/v1/bans%s", query);
+	ck_assert_int_eq(http(t, "GET", path, NULL, out, sizeof(out), NULL),
+	    200);
+	ck_assert_int_eq(ban_keys(out, keys, len), 3);
+}
+
 START_TEST(health_status_metrics)
 {
 	struct api_test	t;
-	char		out[65536];
+	char		out[65536], clen[64];
 
 	start(&t, "api_key = " KEY "\n");
 	ck_assert_int_eq(http(&t, "GET", "/health", NULL, out, sizeof(out),
@@ -171,9 +249,18 @@ START_TEST(health_status_metrics)
 	HAS(out, "terap2p_worker_restarts_total{role=\"bans\"} 0\n");
 	HAS(out, "terap2p_bans_entries 0\n");
 	HAS(out, "terap2p_http_requests_total ");
-	/* HEAD has the headers only */
-	ck_assert_int_eq(http(&t, "HEAD", "/health", NULL, out, sizeof(out),
+	/* HEAD has GET's headers (its length too) and no body: read raw, as
+	 * curl -I would leave a body unread */
+	ck_assert_int_eq(http(&t, "GET", "/health", NULL, out, sizeof(out),
 	    NULL), 200);
+	snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", strlen(out));
+	raw_exchange(&t, "HEAD /health HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n", out, sizeof(out));
+	ck_assert_msg(strncmp(out, "HTTP/1.1 200", 12) == 0, "%s", out);
+	HAS(out, "Content-Type: text/plain");
+	HAS(out, clen);
+	ck_assert_msg(strstr(out, "\r\n\r\n") != NULL && strcmp(strstr(out,
+	    "\r\n\r\n"), "\r\n\r\n") == 0, "HEAD answered a body: %s", out);
 	h_stop(&t.d);
 }
 END_TEST
@@ -205,7 +292,7 @@ END_TEST
 START_TEST(bans_end_to_end)
 {
 	struct api_test	t;
-	char		out[65536];
+	char		out[65536], all[256], p1[256], p2[256], joined[520];
 
 	start(&t, "api_key = " KEY "\n");
 	ck_assert_int_eq(http(&t, "POST", "/api/v1/bans", "{\"addr\":"
@@ -226,9 +313,20 @@ START_TEST(bans_end_to_end)
 	HAS(out, "\"key\":\"10.0.0.0/8\"");
 	HAS(out, "\"reason\":\"test\"");
 	HAS(out, "\"until_unix\":4102444800");
-	ck_assert_int_eq(http(&t, "GET", "/api/v1/bans?offset=1&limit=1", NULL,
-	    out, sizeof(out), NULL), 200);
-	HAS(out, "\"total\":3");
+	/* pages are windows of the whole list, in its order, no overlap */
+	ban_page(&t, "", all, sizeof(all));
+	ck_assert_msg(strchr(all, ',') != strrchr(all, ','), "%s", all);
+	ban_page(&t, "?offset=0&limit=2", p1, sizeof(p1));
+	ban_page(&t, "?offset=2&limit=2", p2, sizeof(p2));
+	snprintf(joined, sizeof(joined), "%s,%s", p1, p2);
+	ck_assert_str_eq(joined, all);
+	ck_assert_ptr_null(strchr(p2, ','));
+	ban_page(&t, "?offset=1&limit=1", p1, sizeof(p1));	/* the 2nd */
+	snprintf(joined, sizeof(joined), ",%s,", p1);
+	ck_assert_msg(strstr(all, joined) == strchr(all, ','), "%s in %s", p1,
+	    all);
+	ban_page(&t, "?offset=3&limit=2", p2, sizeof(p2));
+	ck_assert_str_eq(p2, "");
 	ck_assert_int_eq(http(&t, "GET", "/api/v1/bans/check?addr=10.9.8.7",
 	    NULL, out, sizeof(out), NULL), 200);
 	HAS(out, "\"banned\":true");
@@ -429,10 +527,13 @@ START_TEST(peers_and_announce_mapping)
 	    "{\"hash\":\"xyz\",\"height\":5}", out, sizeof(out), JSON, AUTH,
 	    NULL), 400);
 	HAS(out, "64-digit hex");
+	ck_assert_int_eq(stat_of(&t.d, "gossip.rep", "msgs_out_block"), 0);
 	/* the gossip worker checks and publishes it */
 	st = http(&t, "POST", "/api/v1/announce/block", blk, out, sizeof(out),
 	    JSON, AUTH, NULL);
 	ck_assert_msg(st == 200, "announce: %d %s", st, out);
+	ck_assert_str_eq(out, "{\"ok\":true}");
+	ck_assert_int_eq(stat_of(&t.d, "gossip.rep", "msgs_out_block"), 1);
 	h_stop(&t.d);
 }
 END_TEST
