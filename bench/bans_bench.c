@@ -89,18 +89,18 @@ lookups(size_t n)
 	free(all);
 }
 
-static void
+static int
 commits(const char *url, const char *label)
 {
 	struct bans_store *st;
 	char err[256], dir[] = "/tmp/bans-bench.XXXXXX";
 	uint64_t t0;
-	int n = 0;
+	int n = 0, failed = 0;
 
 	if (mkdtemp(dir) == NULL || bans_store_open(url, dir, &st, err,
 	    sizeof(err)) != 0) {
 		printf("%s: cannot open: %s\n", label, err);
-		return;
+		return -1;
 	}
 	t0 = util_mono_ms();
 	while (util_mono_ms() - t0 < 2000) {
@@ -111,8 +111,10 @@ commits(const char *url, const char *label)
 		e.until = 2000000000;
 		if (bans_store_begin(st) != 0 || bans_store_put_addr(st, &e) ||
 		    bans_store_notify(st, 'a', e.key) ||
-		    bans_store_commit(st) != 0)
+		    bans_store_commit(st) != 0) {
+			failed = 1;
 			break;
+		}
 		n++;
 	}
 	printf("committed bans on %-8s %8.0f /s\n", label,
@@ -122,24 +124,28 @@ commits(const char *url, const char *label)
 	bans_store_commit(st);
 	bans_store_close(st);
 	snprintf(err, sizeof(err), "rm -rf %s", dir);
-	if (system(err) != 0)
-		return;
+	if (system(err) != 0 || failed || n == 0) {
+		printf("%s: a commit failed after %d\n", label, n);
+		return -1;
+	}
+	return 0;
 }
 
 int
 main(void)
 {
 	const char *pg = getenv("BANS_PG_URL");
+	int rc = 0;
 
 	log_init("bans-bench", 1, LOG_LVL_WARN, LOG_FMT_LOGFMT);
 	lookups(10);
 	lookups(100000);
 	lookups(1000000);
-	commits("", "sqlite");
+	rc |= commits("", "sqlite");
 	if (pg != NULL && *pg != '\0')
-		commits(pg, "postgres");
+		rc |= commits(pg, "postgres");
 	else
 		printf("committed bans on postgres: set BANS_PG_URL "
 		    "(tests/pg.sh start DIR prints one)\n");
-	return 0;
+	return rc == 0 ? 0 : 1;
 }

@@ -81,7 +81,9 @@ host_new(struct event_base *base, const char *dir, int port)
 
 	snprintf(conf, sizeof(conf), "data_dir = %s/%d\np2p_port = %d\n"
 	    "p2p_listen_addresses = 127.0.0.1\np2p_max_inbound = 5000\n"
-	    "p2p_max_outbound = 5000\np2p_max_per_ip = 5000\n", dir, port, port);
+	    "p2p_max_outbound = 5000\np2p_max_per_ip = 5000\n"
+	    "p2p_max_per_subnet = 5000\np2p_max_inbound_handshaking = 5000\n",
+	    dir, port, port);
 	p->cfg = config_load_text(conf, strlen(conf), "bench", 0, err,
 	    sizeof(err));
 	if (p->cfg == NULL)
@@ -260,5 +262,13 @@ main(int argc, char **argv)
 	p2p_host_stop(b.a);
 	p2p_host_stop(b.b);
 	snprintf(err, sizeof(err), "rm -rf %s", dir);
-	return system(err) == 0 ? 0 : 1;
+	/* the figures mean nothing unless the work was all done */
+	if (!b.done)
+		fprintf(stderr, "gossip_bench: the bulk transfer did not finish "
+		    "(%llu of %llu bytes)\n", (unsigned long long)b.got,
+		    (unsigned long long)b.want);
+	if (hs < nconn)
+		fprintf(stderr, "gossip_bench: %zu of %zu connections opened\n",
+		    hs, nconn);
+	return system(err) == 0 && b.done && hs == nconn ? 0 : 1;
 }

@@ -46,6 +46,7 @@ struct run {
 	size_t			 nids;
 	uint32_t		*lat;		/* microseconds */
 	size_t			 n, errors, not_found;
+	int			 failed;	/* a run with errors or no calls */
 };
 
 static void
@@ -244,6 +245,8 @@ measure(struct run *r, int secs, double *p99_ms)
 			live--;
 	}
 	rate = (double)r->n / ((double)(now_us() - t0) / 1e6);
+	if (r->n == 0 || r->errors != 0 || r->not_found != 0)
+		r->failed = 1;
 	qsort(r->lat, r->n, sizeof(*r->lat), cmp_u32);
 	*p99_ms = r->n ? r->lat[r->n * 99 / 100] / 1000.0 : -1;
 	printf("%-34s %8.0f calls/s, p50 %.2f ms, p99 %.2f ms, %zu errors, "
@@ -315,6 +318,7 @@ main(int argc, char **argv)
 	    CALLERS, npeers, secs);
 	r.method = "/p2p_api.PeerService/IsPeerUnhealthy";
 	measure(&r, 1, &p99[0]);		/* warm-up: connection, caches */
+	r.failed = 0;
 	rate[0] = measure(&r, secs, &p99[0]);
 	r.method = "/p2p_api.PeerService/GetPeer";
 	rate[1] = measure(&r, secs, &p99[1]);
@@ -336,5 +340,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "cannot remove %s\n", dir);
 	free(r.lat);
 	free(r.ids);
-	return 0;
+	return r.failed ? 1 : 0;
 }
