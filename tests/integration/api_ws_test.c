@@ -137,6 +137,35 @@ static const char	node_client[] =
 "};\n"
 "ws.onerror = (e) => { console.log('ERROR ' + e.message); process.exit(1); };\n";
 
+/* Wait until a worker's Stats counter name reaches min; 0 or -1. */
+static int
+wait_stat(struct daemon *d, const char *sock, const char *name, int64_t min,
+    int ms)
+{
+	Tp__StatsReq	 st = TP__STATS_REQ__INIT;
+	ipc_env		 req = TP__ENVELOPE__INIT, *rep;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
+	int64_t		 v = -1;
+
+	req.body_case = TP__ENVELOPE__BODY_STATS_REQ;
+	req.stats_req = &st;
+	do {
+		if ((rep = h_call(d, sock, &req)) != NULL) {
+			if (rep->body_case == TP__ENVELOPE__BODY_STATS_REP)
+				for (size_t i = 0; i < rep->stats_rep->n_stats;
+				    i++)
+					if (strcmp(rep->stats_rep->stats[i]->name,
+					    name) == 0)
+						v = rep->stats_rep->stats[i]->value;
+			ipc_env_free(rep);
+		}
+		if (v >= min)
+			return 0;
+		usleep(50 * 1000);
+	} while (util_mono_ms() < end);
+	return -1;
+}
+
 /* What the node client printed: one line per notification. */
 struct tally {
 	int	n, pings, bans, blocks;
@@ -280,7 +309,7 @@ wait_text(int fd, const char *needle, int ms)
 	char		 buf[65536 + 256];
 	size_t		 keep = 0, total, nlen = strlen(needle);
 	ssize_t		 n;
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 
 	while (util_mono_ms() < end) {
 		struct pollfd	pfd = { fd, POLLIN, 0 };
@@ -319,7 +348,7 @@ START_TEST(slow_client_is_dropped)
 	ck_assert_ptr_nonnull(strstr(resp, "101 Switching Protocols"));
 	/* js's subtrees: the slow client's buffers
 	 * fill, then it falls behind */
-	end = util_mono_ms() + 30000;
+	end = util_mono_ms() + (uint64_t)h_ms(30000);
 	while (h_count_log(&t.d, "api", "dropped") == 0 &&
 	    util_mono_ms() < end) {
 		js_big_subtrees(&js, seq, 10);	/* ~200 KB/s */
@@ -450,7 +479,8 @@ START_TEST(own_announcements_rejected_tx_and_clean_frames)
 	ck_assert_msg(jspeer_wait_mesh(&js, WS_PREFIX "-rejected_tx", me,
 	    15000) == 0, "daemon not in js's rejected_tx mesh");
 	/* our node_status is out before the client comes */
-	usleep(1500 * 1000);
+	ck_assert_msg(wait_stat(&t.d, "gossip.rep", "msgs_out_node_status", 1,
+	    15000) == 0, "no node_status published");
 	snprintf(path, sizeof(path), "%s/watch.js", t.d.dir);
 	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
 	fputs(watch_client, fp);
@@ -460,7 +490,7 @@ START_TEST(own_announcements_rejected_tx_and_clean_frames)
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	fd = fileno(p);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	end = util_mono_ms() + 30000;
+	end = util_mono_ms() + (uint64_t)h_ms(30000);
 	while (util_mono_ms() < end && (!blocks || !subtrees || !bans ||
 	    !rejected || statuses < 2)) {
 		usleep(100000);

@@ -98,7 +98,7 @@ node_get(struct node *n, const char *path, char *out, size_t len)
 static int
 node_ready(struct node *n, const char *status, char *out, size_t len, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	char		want[32];
 
 	snprintf(want, sizeof(want), "{\"status\":\"%s\"", status);
@@ -130,7 +130,7 @@ static int
 wait_count(struct daemon *d, const char *proc, const char *text, int n,
     int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 
 	while (h_count_log(d, proc, text) < n) {
 		if (util_mono_ms() >= end)
@@ -147,15 +147,18 @@ js_join(struct jspeer *js, struct node *n, const char *const *topics)
 	const char	*line;
 
 	jspeer_start(js, gossip_args);
-	for (; *topics != NULL; topics++) {
-		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", *topics);
+	for (size_t i = 0; topics[i] != NULL; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
 		ck_assert_ptr_nonnull(jspeer_cmd(js, "subscribe", extra, 5000));
 	}
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n->addr);
 	line = jspeer_cmd(js, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
-	usleep(1500 * 1000);	/* subscriptions exchanged, meshes grafted */
+	/* subscriptions exchanged, meshes grafted */
+	for (size_t i = 0; topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(js, topics[i], n->peer_id, 15000)
+		    == 0, "daemon not in js's %s mesh", topics[i]);
 }
 
 /*
@@ -194,7 +197,7 @@ static int
 js_wait(struct jspeer *js, const char *topic, const char *needle,
     char *json, size_t jsonlen, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 
 	do {
 		if (js_count(js, topic, needle, json, jsonlen) > 0)

@@ -144,7 +144,9 @@ js_join(struct jspeer *js, struct daemon *d, int port)
 	line = jspeer_cmd(js, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
-	usleep(1500 * 1000);
+	for (i = 0; topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(js, topics[i], pid, 15000) == 0,
+		    "daemon not in js's %s mesh", topics[i]);
 }
 
 /* Find a `blocks` message with this key; decode it. */
@@ -153,7 +155,7 @@ blocks_find(const struct broker *b, const char *key, int want, int ms)
 {
 	Kafkamessage__KafkaBlockTopicMessage	*m = NULL;
 	struct kmsg				 msgs[64];
-	uint64_t				 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t				 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	size_t					 n, i;
 
 	do {
@@ -215,7 +217,7 @@ ban_score(struct daemon *d, const char *peer)
 static char *
 own_status(struct daemon *d, const char *want, int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	nng_socket	 sub;
 	nng_msg		*m;
 	ipc_env		*ev;
@@ -355,7 +357,7 @@ START_TEST(invalid_subtree_traced_by_datahub_url)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":\"%s\","
 	    "\"Hash\":\"" HASH_A "\"}", js.peer_id, url);
 	jspeer_send_envelope(&js, PREFIX "-subtree", json);
-	end = util_mono_ms() + 10000;
+	end = util_mono_ms() + (uint64_t)h_ms(10000);
 	do {
 		free(peer);
 		peer = peer_by_datahub(&d, url);
@@ -372,7 +374,7 @@ START_TEST(invalid_subtree_traced_by_datahub_url)
 	    "bad tx", &v, &len), 0);
 	kt_produce(rk, "invalid-subtrees", v, len);
 	kt_done(rk);
-	end = util_mono_ms() + 30000;
+	end = util_mono_ms() + (uint64_t)h_ms(30000);
 	while ((score = ban_score(&d, js.peer_id)) < 10 &&
 	    util_mono_ms() < end)
 		usleep(200 * 1000);
@@ -422,7 +424,9 @@ START_TEST(forced_sync_peer_only_when_connected)
 	line = jspeer_cmd(&forced, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
-	usleep(1500 * 1000);
+	for (i = 0; topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(&forced, topics[i],
+		    relay.peer_id, 15000) == 0, "relay not in %s mesh", topics[i]);
 	/* the forced peer is far ahead, heard of through the relay only */
 	snprintf(json, sizeof(json), "{\"peer_id\":\"%s\",\"type\":"
 	    "\"node_status\",\"best_height\":900000,\"best_block_hash\":\""
@@ -430,7 +434,7 @@ START_TEST(forced_sync_peer_only_when_connected)
 	jspeer_send_envelope(&forced, PREFIX "-node_status", json);
 	ck_assert_int_eq(h_wait_log(&d, "gossip", "local FSM state RUNNING",
 	    20000), 0);
-	end = util_mono_ms() + 10000;
+	end = util_mono_ms() + (uint64_t)h_ms(10000);
 	req.body_case = TP__ENVELOPE__BODY_GET_PEERS_REQ;
 	req.get_peers_req = &gp;
 	gp.peer_id = forced.peer_id;
@@ -448,7 +452,7 @@ START_TEST(forced_sync_peer_only_when_connected)
 	ck_assert_msg(found, "the forced peer is not in the registry as an "
 	    "unconnected peer at 900000");
 	/* the FSM look runs every 2 s while behind: give it two */
-	usleep(4500 * 1000);
+	usleep((useconds_t)h_ms(4500) * 1000);
 	ck_assert_int_eq(h_count_log(&d, "gossip", "sync peer is now"), 0);
 	/* now it connects */
 	snprintf(extra, sizeof(extra),

@@ -277,7 +277,7 @@ END_TEST
 static int
 gt_wait_connected(struct gt *t, const char *id, int want, int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	char		 req[128], *last = NULL;
 	cJSON		*o;
 	const cJSON	*r;
@@ -545,7 +545,7 @@ START_TEST(reputation_survives_a_gossip_restart)
 	pid = h_worker_pid(&t.d, "gossip");
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(kill(pid, SIGKILL), 0);	/* no save at stop */
-	end = util_mono_ms() + 20000;
+	end = util_mono_ms() + (uint64_t)h_ms(20000);
 	while ((h_worker_pid(&t.d, "gossip") == 0 ||
 	    h_worker_pid(&t.d, "gossip") == pid) && util_mono_ms() < end)
 		usleep(100 * 1000);
@@ -561,7 +561,7 @@ START_TEST(reputation_survives_a_gossip_restart)
 	/* a polite stop saves; the new worker loads it */
 	pid = h_worker_pid(&t.d, "gossip");
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	end = util_mono_ms() + 20000;
+	end = util_mono_ms() + (uint64_t)h_ms(20000);
 	while ((h_worker_pid(&t.d, "gossip") == 0 ||
 	    h_worker_pid(&t.d, "gossip") == pid) && util_mono_ms() < end)
 		usleep(100 * 1000);

@@ -23,6 +23,15 @@
 
 extern char	**environ;
 
+int
+h_ms(int ms)
+{
+	const char	*m = getenv("CK_TIMEOUT_MULTIPLIER");
+	double		 f = m != NULL ? atof(m) : 1.0;
+
+	return f > 1.0 && f < 100.0 ? (int)(ms * f) : ms;
+}
+
 const char *
 h_binary(void)
 {
@@ -208,7 +217,7 @@ h_find(struct daemon *d, size_t *from, const char *proc, const char *text)
 int
 h_wait_log(struct daemon *d, const char *proc, const char *text, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	size_t		from;
 
 	do {
@@ -259,7 +268,7 @@ h_count_log(struct daemon *d, const char *proc, const char *text)
 int
 h_wait_exit(struct daemon *d, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	int		status;
 	pid_t		r;
 

@@ -28,6 +28,12 @@ void	h_env_pass(const char *name);
 void	h_start(struct daemon *, const char *extra_conf);
 /* Start in an existing daemon struct's dir again (same data_dir). */
 void	h_start_in(struct daemon *, const char *dir, const char *extra_conf);
+/*
+ * A deadline of ms scaled for the build under test: times
+ * $CK_TIMEOUT_MULTIPLIER (scripts/run-tests.sh sets 2 for ASan), as Check
+ * scales its own time-outs.  The waits below (and jspeer's) apply it.
+ */
+int	h_ms(int ms);
 /* Wait for a log line of proc containing text (after the last match). */
 int	h_wait_log(struct daemon *, const char *proc, const char *text, int ms);
 /*

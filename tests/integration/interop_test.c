@@ -111,7 +111,7 @@ node_peer_agent(struct node *n, const char *peer_id, char *agent, size_t len)
 static int
 node_wait_agent(struct node *n, const char *peer_id, const char *want, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	char		agent[128];
 
 	do {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "jspeer.h"
 #include "util.h"
 
@@ -41,7 +42,7 @@ jspeer_pump(struct jspeer *j, int ms)
 const char *
 jspeer_wait(struct jspeer *j, const char *a, const char *b, int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	static char	 line[8192];
 	const char	*p, *nl;
 
@@ -141,7 +142,7 @@ jspeer_cmd(struct jspeer *j, const char *cmd, const char *extra, int ms)
 void
 jspeer_stop(struct jspeer *j)
 {
-	uint64_t	end = util_mono_ms() + 3000;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(3000);
 	int		status;
 
 	if (j->pid > 0) {
@@ -194,7 +195,7 @@ int
 jspeer_wait_mesh(struct jspeer *j, const char *topic, const char *peer_id,
     int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	char		 extra[256];
 	const char	*line;
 

@@ -159,7 +159,7 @@ kafka_stat(struct daemon *d, const char *name)
 static int
 wait_score(struct daemon *d, const char *peer, int min, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	int		s;
 
 	while ((s = ban_score(d, peer)) < min && util_mono_ms() < end)
@@ -272,7 +272,7 @@ START_TEST(rejected_tx_reaches_a_js_peer)
 	kafka_codec_rejected_tx_encode(H1, "missing inputs", "", &v, &len);
 	kt_produce(rk, "rejectedtx", v, len);
 	kt_done(rk);
-	end = util_mono_ms() + 20000;
+	end = util_mono_ms() + (uint64_t)h_ms(20000);
 	while (js_unique(&js) < 1 && util_mono_ms() < end)
 		usleep(100000);
 	l = jspeer_cmd(&js, "messages", "\"topic\":\"" PREFIX "-rejected_tx\"",
@@ -323,7 +323,7 @@ START_TEST(invalid_block_scores_its_author)
 	kafka_codec_invalid_block_encode(H1, "bad merkle root", &v, &len);
 	kt_produce(rk, "invalid-blocks", v, len);
 	kt_done(rk);
-	end = util_mono_ms() + 30000;
+	end = util_mono_ms() + (uint64_t)h_ms(30000);
 	while (kafka_stat(&n.d, "kafka_ipc_retries") < 1 &&
 	    util_mono_ms() < end)
 		usleep(100000);
@@ -402,7 +402,7 @@ START_TEST(kill9_resumes_from_the_committed_offset)
 	}
 	kt_done(rk);
 	/* mid-stream, once a commit is out */
-	end = util_mono_ms() + 30000;
+	end = util_mono_ms() + (uint64_t)h_ms(30000);
 	while (((c_kill = committed(&b)) < 1 ||
 	    kafka_stat(&n.d, "kafka_published") < KILL_N / 10) &&
 	    util_mono_ms() < end)
@@ -411,12 +411,12 @@ START_TEST(kill9_resumes_from_the_committed_offset)
 	at_kill = c_kill;
 	ck_assert_int_ge(at_kill, 1);
 	ck_assert_int_lt(at_kill, KILL_N);	/* really mid-stream */
-	end = util_mono_ms() + 30000;
+	end = util_mono_ms() + (uint64_t)h_ms(30000);
 	while (((kw2 = h_worker_pid(&n.d, "kafka")) == 0 || kw2 == kw) &&
 	    util_mono_ms() < end)
 		usleep(50000);
 	ck_assert_msg(kw2 != 0 && kw2 != kw, "kafka worker not restarted");
-	end = util_mono_ms() + 60000;
+	end = util_mono_ms() + (uint64_t)h_ms(60000);
 	while ((uniq = js_unique(&js)) < KILL_N && util_mono_ms() < end)
 		usleep(100000);
 	ck_assert_int_eq(uniq, KILL_N);
@@ -428,7 +428,7 @@ START_TEST(kill9_resumes_from_the_committed_offset)
 	    (long long)again);
 	ck_assert_int_le(again, KILL_N - at_kill);
 	/* and its commits reach the end */
-	end = util_mono_ms() + 20000;
+	end = util_mono_ms() + (uint64_t)h_ms(20000);
 	while (committed(&b) < KILL_N && util_mono_ms() < end)
 		usleep(200000);
 	ck_assert_int_eq(committed(&b), KILL_N);
@@ -460,7 +460,7 @@ START_TEST(listen_only_publishes_no_rejected_tx)
 	kt_produce(rk, "rejectedtx", v, len);
 	kt_done(rk);
 	/* both handled (offsets committed past them) */
-	end = util_mono_ms() + 20000;
+	end = util_mono_ms() + (uint64_t)h_ms(20000);
 	while (committed(&b) < 2 && util_mono_ms() < end)
 		usleep(100000);
 	ck_assert_int_eq(committed(&b), 2);
@@ -492,7 +492,7 @@ bridge_health_ok(struct daemon *d)
 static int
 wait_health(struct daemon *d, int want, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 
 	while (bridge_health_ok(d) != want)
 		if (util_mono_ms() > end)
@@ -528,7 +528,7 @@ START_TEST(brokers_down_then_up_deliver_the_queue)
 		snprintf(hash, sizeof(hash), "%064zx", i + 1000);
 		js_block(&js, hash);
 	}
-	end = util_mono_ms() + 20000;
+	end = util_mono_ms() + (uint64_t)h_ms(20000);
 	while (h_count_log(&n.d, "kafka", "dropped a message for blocks") ==
 	    0 && util_mono_ms() < end)
 		usleep(100000);

@@ -115,7 +115,7 @@ kt_read(const struct broker *b, const char *topic, size_t want,
 	static char	 buf[1 << 20];
 	char		 count[16], *p, *end, *bar;
 	size_t		 n = 0, len;
-	uint64_t	 deadline = util_mono_ms() + 15000;
+	uint64_t	 deadline = util_mono_ms() + (uint64_t)h_ms(15000);
 
 	snprintf(count, sizeof(count), "%zu", want);
 	argv[11] = count;

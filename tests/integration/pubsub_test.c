@@ -123,7 +123,7 @@ node_connect(struct node *n, const char *maddr)
 static void
 node_collect(struct node *n, int want, int ms, const char *author)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	nng_msg		*msg;
 	ipc_env		*ev;
 	char		 err[128], text[256];
@@ -151,11 +151,20 @@ node_collect(struct node *n, int want, int ms, const char *author)
 	}
 }
 
-/* Let the mesh form: both sides subscribed and grafted. */
+/* Let the mesh form: both sides subscribed and grafted (js's mesh of
+ * TOPIC has peer). */
 static void
-settle(void)
+settle(struct jspeer *js, const char *peer)
 {
-	usleep(1500 * 1000);
+	ck_assert_msg(jspeer_wait_mesh(js, TOPIC, peer, 15000) == 0,
+	    "%s not in js's mesh", peer);
+}
+
+/* Between two daemons nothing shows the mesh: heartbeats (1 s) and time. */
+static void
+settle_daemons(void)
+{
+	usleep((useconds_t)h_ms(1500) * 1000);
 }
 
 static int
@@ -175,7 +184,7 @@ js_count(struct jspeer *js, const char *key)
 static int
 js_wait_count(struct jspeer *js, int want, int ms)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	int		n;
 
 	while ((n = js_count(js, "\"count\":")) < want &&
@@ -227,7 +236,7 @@ START_TEST(js_publishes_terap2p_receives)
 	jspeer_start(&js, gossip_args);
 	js_sub(&js);
 	js_dial(&js, n.addr);
-	settle();
+	settle(&js, n.peer_id);
 	js_pub(&js, "js", N);
 	node_collect(&n, N, 20000, js.peer_id);
 	ck_assert_int_eq(n.got, N);
@@ -251,7 +260,7 @@ START_TEST(terap2p_publishes_js_receives)
 	jspeer_start(&js, gossip_args);
 	js_sub(&js);
 	node_connect(&n, js.addr);
-	settle();
+	settle(&js, n.peer_id);
 	for (i = 0; i < N; i++) {
 		snprintf(data, sizeof(data), "c-%d", i);
 		node_publish(&n, TOPIC, data);
@@ -292,8 +301,9 @@ START_TEST(mixed_mesh_of_five)
 	node_connect(&b, c.addr);
 	js_dial(&j1, a.addr);
 	node_connect(&c, j2.addr);
-	settle();
-	settle();
+	settle(&j1, a.peer_id);
+	settle(&j2, c.peer_id);
+	settle_daemons();
 	for (i = 0; i < per; i++) {
 		snprintf(data, sizeof(data), "a-%d", i);
 		node_publish(&a, TOPIC, data);
@@ -345,7 +355,7 @@ START_TEST(unsigned_messages_penalised_and_dropped)
 	jspeer_start(&js, nosign);
 	js_sub(&js);
 	js_dial(&js, n.addr);
-	settle();
+	settle(&js, n.peer_id);
 	js_pub(&js, "bad", 10);
 	node_collect(&n, 1, 3000, NULL);
 	ck_assert_int_eq(n.got, 0);		/* nothing unsigned delivered */

@@ -43,7 +43,7 @@ wait_ready(struct daemon *d)
 static int
 recv_until(int fd, const char *want, int ms, char *all, size_t len)
 {
-	uint64_t	end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	end = util_mono_ms() + (uint64_t)h_ms(ms);
 	struct pollfd	pfd = { fd, POLLIN, 0 };
 	char		buf[512];
 	ssize_t		n;
@@ -173,7 +173,7 @@ START_TEST(sighup_changes_the_log_level)
 	kill(d.pid, SIGHUP);
 	ck_assert_msg(h_wait_log(&d, "supervisor", "log settings reloaded",
 	    5000) == 0, "no reload; log:\n%s", d.log);
-	end = util_mono_ms() + 5000;
+	end = util_mono_ms() + (uint64_t)h_ms(5000);
 	while (count_all(&d, "reloaded (log_level debug") < NPROCS &&
 	    util_mono_ms() < end)
 		h_wait_log(&d, "supervisor", "no such line", 100);

@@ -75,7 +75,7 @@ node_stop(struct node *n)
 static ipc_env *
 node_event(struct node *n, Tp__Envelope__BodyCase kind, int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	nng_msg		*m;
 	ipc_env		*ev;
 	char		 err[128];
@@ -150,15 +150,18 @@ js_join(struct jspeer *js, struct node *n, const char *const *topics)
 	const char	*line;
 
 	jspeer_start(js, gossip_args);
-	for (; *topics != NULL; topics++) {
-		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", *topics);
+	for (size_t i = 0; topics[i] != NULL; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
 		ck_assert_ptr_nonnull(jspeer_cmd(js, "subscribe", extra, 5000));
 	}
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", n->addr);
 	line = jspeer_cmd(js, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
-	usleep(1500 * 1000);	/* subscriptions exchanged, meshes grafted */
+	/* subscriptions exchanged, meshes grafted */
+	for (size_t i = 0; topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(js, topics[i], n->peer_id, 15000)
+		    == 0, "daemon not in js's %s mesh", topics[i]);
 }
 
 /* The newest message js got on topic, envelope opened: the message JSON. */
@@ -166,7 +169,7 @@ static int
 js_last(struct jspeer *js, const char *topic, char *name, size_t namelen,
     char *json, size_t jsonlen, int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	const char	*line, *p, *q;
 	char		 extra[256], b64[16384];
 	size_t		 n;
@@ -440,7 +443,7 @@ node_peer(struct node *n, const char *peer)
 static int
 node_wait_score(struct node *n, const char *peer, int score, int ms)
 {
-	uint64_t	 end = util_mono_ms() + (uint64_t)ms;
+	uint64_t	 end = util_mono_ms() + (uint64_t)h_ms(ms);
 	ipc_env		*rep;
 	int		 got = -2;
 
@@ -495,15 +498,17 @@ js_relay(struct jspeer *js2, struct jspeer *js1, const char *const *topics)
 	const char	*line;
 
 	jspeer_start(js2, gossip_args);
-	for (; *topics != NULL; topics++) {
-		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", *topics);
+	for (size_t i = 0; topics[i] != NULL; i++) {
+		snprintf(extra, sizeof(extra), "\"topic\":\"%s\"", topics[i]);
 		ck_assert_ptr_nonnull(jspeer_cmd(js2, "subscribe", extra, 5000));
 	}
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\"", js1->addr);
 	line = jspeer_cmd(js2, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
-	usleep(1500 * 1000);
+	for (size_t i = 0; topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(js2, topics[i], js1->peer_id,
+		    15000) == 0, "js1 not in js2's %s mesh", topics[i]);
 }
 
 /*
@@ -552,7 +557,7 @@ START_TEST(ban_scores_reach_the_registry_and_survive_a_restart)
 	old = h_worker_pid(&n.d, "gossip");
 	ck_assert_int_gt(old, 0);
 	ck_assert_int_eq(kill(old, SIGKILL), 0);
-	end = util_mono_ms() + 15000;
+	end = util_mono_ms() + (uint64_t)h_ms(15000);
 	while (util_mono_ms() < end &&
 	    ((now = h_worker_pid(&n.d, "gossip")) == 0 || now == old))
 		usleep(100 * 1000);
@@ -564,12 +569,14 @@ START_TEST(ban_scores_reach_the_registry_and_survive_a_restart)
 	line = jspeer_cmd(&js1, "dial", extra, 10000);
 	ck_assert_msg(line != NULL && strstr(line, "\"ok\":true"), "dial: %s",
 	    line ? line : "");
-	usleep(1500 * 1000);
+	for (size_t i = 0; topics[i] != NULL; i++)
+		ck_assert_msg(jspeer_wait_mesh(&js1, topics[i], n.peer_id,
+		    15000) == 0, "daemon not in js1's %s mesh", topics[i]);
 	ck_assert_int_eq(node_wait_score(&n, js1.peer_id, 50, 10000), 0);
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Hash\":\"%s\","
 	    "\"Height\":9}", js2.peer_id, HASH);
 	jspeer_send_envelope(&js2, PREFIX "-block", json);
-	end = util_mono_ms() + 10000;
+	end = util_mono_ms() + (uint64_t)h_ms(10000);
 	while (util_mono_ms() < end && (drops = node_stat(&n,
 	    "drops_banned")) < 1)
 		usleep(100 * 1000);
@@ -613,7 +620,7 @@ START_TEST(seed_mining_on_and_best_block)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Height\":900002,"
 	    "\"PreviousHash\":\"" HASH "\"}", js.peer_id);
 	jspeer_send_envelope(&js, PREFIX "-miningon", json);
-	end = util_mono_ms() + 10000;
+	end = util_mono_ms() + (uint64_t)h_ms(10000);
 	while (util_mono_ms() < end &&
 	    (in = node_stat(&n, "msgs_in_mining_on")) < 1)
 		usleep(100 * 1000);
@@ -631,7 +638,7 @@ START_TEST(seed_mining_on_and_best_block)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"Height\":77,"
 	    "\"Hash\":\"" HASH "\"}", js.peer_id);
 	jspeer_send_envelope(&js, PREFIX "-bestblock", json);
-	end = util_mono_ms() + 10000;
+	end = util_mono_ms() + (uint64_t)h_ms(10000);
 	do {
 		ev = node_peer(&n, js.peer_id);
 		if (ev != NULL && ev->get_peers_rep->peers[0]->height == 77)
@@ -670,7 +677,7 @@ START_TEST(blacklist_matches_whole_host_names)
 	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"DataHubURL\":"
 	    "\"https://Bad.Example/other\",\"Hash\":\"%s\"}", js.peer_id, HASH);
 	jspeer_send_envelope(&js, PREFIX "-subtree", json);
-	end = util_mono_ms() + 10000;
+	end = util_mono_ms() + (uint64_t)h_ms(10000);
 	while (util_mono_ms() < end &&
 	    (drops = node_stat(&n, "drops_blacklisted")) < 2)
 		usleep(100 * 1000);
