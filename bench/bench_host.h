@@ -1,7 +1,7 @@
 /*
  * An in-process gossip host for the benchmarks: a libp2p host with a
  * gossipsub router, joined to one topic, that dials a real daemon and
- * publishes to it.  Shared by ingest_bench and api_bench.
+ * publishes to it.  Shared by ingest_bench, api_bench and kafka_bench.
  */
 #ifndef BENCH_HOST_H
 #define BENCH_HOST_H

@@ -1,7 +1,8 @@
 /*
- * kafka_bench: announcements per second and latency from a gossip event to
- * a message readable on Kafka `blocks`, through the Kafka bridge, next to a
- * raw librdkafka producer writing the same messages in the same run.
+ * kafka_bench: block announcements per second and latency from a libp2p
+ * peer's send to a message readable on Kafka `blocks`, through a real
+ * daemon's gossip worker and Kafka bridge, next to a raw librdkafka
+ * producer writing the same messages in the same run.
  *
  *   kafka_bench raw    <bootstrap> <n> <window>
  *   kafka_bench daemon <bootstrap> <n> <window> <terap2pd>
@@ -22,10 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
 
