@@ -324,6 +324,7 @@ INTEG_TESTS = \
 	bans_store \
 	bans \
 	dht \
+	discovery \
 	grpc_peer \
 	chain
 
@@ -341,6 +342,7 @@ INTEG_inbound_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_discovery_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
