@@ -290,16 +290,20 @@ END_TEST
 
 /* ---- bad Kademlia input ---- */
 
-/* A kad_abuse.mjs peer (args after the script), dialed to n. */
+/*
+ * A kad_abuse.mjs peer (args after the script), dialed to n; must_stay: the
+ * connection must outlive the dial (the daemon may drop `huge` at once).
+ */
 static void
-abuser_start(struct jspeer *a, const char *const *args, const struct node *n)
+abuser_start(struct jspeer *a, const char *const *args, struct node *n,
+    int must_stay)
 {
 	const char	*r;
 
 	jspeer_start_script(a, "tests/interop/kad_abuse.mjs", args);
 	r = jspeer_dial(a, n->addr);
-	ck_assert_msg(r != NULL && strstr(r, "\"ok\":true") != NULL,
-	    "dial: %s", r != NULL ? r : "(no answer)");
+	ck_assert_msg(!must_stay || (r != NULL && strstr(r, "\"ok\":true")),
+	    "dial: %s\n%s", r != NULL ? r : "(no answer)", h_log_tail(&n->d));
 }
 
 /* The number after key in a's answer to cmd, -1 without one. */
@@ -404,21 +408,18 @@ START_TEST(bad_kademlia_input)
 	node_start(&n, "");
 	node_ready(&n);
 	rss0 = worker_rss_kib(&n.d);
-	abuser_start(&huge, huge_args, &n);
-	abuser_start(&many, many_args, &n);
-	abuser_start(&silent, silent_args, &n);
-	abuser_start(&raw, NULL, &n);
-	abuser_start(&flood, NULL, &n);
-	/* a rendezvous: FIND_NODE and GET_PROVIDERS lookups through them all */
+	abuser_start(&many, many_args, &n, 1);
+	abuser_start(&silent, silent_args, &n, 1);
+	abuser_start(&raw, NULL, &n, 1);
+	abuser_start(&flood, NULL, &n, 1);
+	/* a rendezvous: FIND_NODE and GET_PROVIDERS lookups through them */
 	node_join(&n, TOPIC "-abuse-1");
-	ck_assert_int_ge(abuser_wait(&huge, "\"requests\":", 1, 0, 15000), 1);
 	ck_assert_int_ge(abuser_wait(&many, "\"requests\":", 1, 0, 15000), 1);
 	ck_assert_int_ge(abuser_wait(&silent, "\"opened\":", 1, 0, 15000), 1);
-	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "Kademlia answer from",
-	    scaled(10000)), 0);
-	ck_assert_int_ge(h_count_log(&n.d, "gossip", huge.peer_id), 1);
 	/* malformed: a varint of 11 bytes, a frame of 300,000 bytes, a body
-	 * that is no protobuf, a FIND_NODE whose key has 100 bytes */
+	 * that is no protobuf, a FIND_NODE whose key has 100 bytes; each is
+	 * a violation (20 points: the ban threshold of 100 is not reached,
+	 * as a ban takes in the address, 127.0.0.1, of every peer here) */
 	ck_assert(raw_refused(&raw, &n, "ffffffffffffffffffff01"));
 	ck_assert(raw_refused(&raw, &n, "e0a71200000000"));
 	ck_assert(raw_refused(&raw, &n, "03ffffff"));
@@ -427,8 +428,7 @@ START_TEST(bad_kademlia_input)
 	    "00000000000000000000000000000000000000000000000000"
 	    "00000000000000000000000000000000000000000000000000"
 	    "00000000000000000000000000000000000000000000000000"));
-	ck_assert_int_gt(ban_score(&n.d, raw.peer_id), 0);
-	ck_assert_int_gt(ban_score(&n.d, huge.peer_id), 0);
+	ck_assert_int_eq(ban_score(&n.d, raw.peer_id), 80);
 	/* a provider flood: the store keeps the peer's first 1,000 records */
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\",\"n\":3000", n.addr);
 	ck_assert_int_eq(abuser_num(&flood, "flood", extra, "\"sent\":"),
@@ -456,6 +456,15 @@ START_TEST(bad_kademlia_input)
 	fprintf(stderr, "discovery: gossip worker RSS %ld KiB before the bad "
 	    "input, %ld KiB after\n", rss0, rss1);
 	ck_assert_int_lt(rss1 - rss0, 64 * 1024);
+	/* last (its ban takes 127.0.0.1 in): every answer of `huge` is a
+	 * violation; it may be dropped before its dial returns */
+	abuser_start(&huge, huge_args, &n, 0);
+	node_join(&n, TOPIC "-abuse-3");
+	ck_assert_int_ge(abuser_wait(&huge, "\"requests\":", 1, 0, 15000), 1);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "Kademlia answer from",
+	    scaled(10000)), 0);
+	ck_assert_int_ge(h_count_log(&n.d, "gossip", huge.peer_id), 1);
+	ck_assert_int_ge(ban_score(&n.d, huge.peer_id), 20);
 	jspeer_stop(&huge);
 	jspeer_stop(&many);
 	jspeer_stop(&silent);
@@ -474,7 +483,7 @@ main(void)
 	int	 failed;
 
 	tcase_set_timeout(tc, 150);
-	tcase_add_test(tc, five_nodes_converge);
+	if (getenv("ONLY_BAD") == NULL) tcase_add_test(tc, five_nodes_converge);
 	tcase_add_test(tc, bad_kademlia_input);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
