@@ -341,7 +341,8 @@ INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_inbound_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
-INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/kafka_harness.c \
+	$(GEN)/kafka_messages.pb-c.c
 INTEG_discovery_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
