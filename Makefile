@@ -545,7 +545,7 @@ bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_benc
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd 2000
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
-	$(Q)$(B)/bench/kad_bench 50
+	$(Q)$(B)/bench/kad_bench 50 20 3
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----
@@ -623,8 +623,8 @@ bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
-	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes ($$(date -u +%F))"
-	$(Q)$(B)/bench/kad_bench
+	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes beside 50 js kad-dht hosts ($$(date -u +%F))"
+	$(Q)ulimit -n 8192 && $(B)/bench/kad_bench 500 50 20
 	@echo "== gRPC PeerService: IsPeerUnhealthy, GetPeer, 8 callers ($$(date -u +%F))"
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 1000 5
 
