@@ -28,6 +28,17 @@
 #define NTP	3	/* terap2p daemons */
 #define NJS	2	/* js nodes; js[0] is the bootstrap */
 
+/*
+ * What the gossip worker may grow by under the bad input (it grows by
+ * ~1.5 MiB); AddressSanitizer's quarantine keeps up to 256 MiB of freed
+ * memory resident on top.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_GROWTH_KIB	((256 + 32) * 1024)
+#else
+#define RSS_GROWTH_KIB	(32 * 1024)
+#endif
+
 static const char *const	dht_gossip_args[] = { "--dht", "server",
     "--gossip", NULL };
 
@@ -300,8 +311,16 @@ abuser_start(struct jspeer *a, const char *const *args, struct node *n,
 {
 	const char	*r;
 
+	int		 i;
+
 	jspeer_start_script(a, "tests/interop/kad_abuse.mjs", args);
-	r = jspeer_dial(a, n->addr);
+	for (i = 0; i < 3; i++) {	/* a loaded machine drops a dial */
+		r = jspeer_dial(a, n->addr);
+		if (!must_stay || (r != NULL && strstr(r, "\"ok\":true")))
+			break;
+		fprintf(stderr, "discovery: dial again after %s\n",
+		    r != NULL ? r : "(no answer)");
+	}
 	ck_assert_msg(!must_stay || (r != NULL && strstr(r, "\"ok\":true")),
 	    "dial: %s\n%s", r != NULL ? r : "(no answer)", h_log_tail(&n->d));
 }
@@ -373,6 +392,18 @@ ban_score(struct daemon *d, const char *peer)
 	return score;
 }
 
+/* The ban manager hears of violations a moment later. */
+static int
+ban_score_wait(struct daemon *d, const char *peer, int want)
+{
+	uint64_t	end = util_mono_ms() + (uint64_t)scaled(5000);
+	int		got;
+
+	while ((got = ban_score(d, peer)) < want && util_mono_ms() < end)
+		usleep(100 * 1000);
+	return got;
+}
+
 /* raw bytes (hex) on a fresh kad stream: 1 if the daemon reset it. */
 static int
 raw_refused(struct jspeer *a, const struct node *n, const char *hex)
@@ -428,7 +459,7 @@ START_TEST(bad_kademlia_input)
 	    "00000000000000000000000000000000000000000000000000"
 	    "00000000000000000000000000000000000000000000000000"
 	    "00000000000000000000000000000000000000000000000000"));
-	ck_assert_int_eq(ban_score(&n.d, raw.peer_id), 80);
+	ck_assert_int_eq(ban_score_wait(&n.d, raw.peer_id, 80), 80);
 	/* a provider flood: the store keeps the peer's first 1,000 records */
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\",\"n\":3000", n.addr);
 	ck_assert_int_eq(abuser_num(&flood, "flood", extra, "\"sent\":"),
@@ -455,16 +486,16 @@ START_TEST(bad_kademlia_input)
 	rss1 = worker_rss_kib(&n.d);
 	fprintf(stderr, "discovery: gossip worker RSS %ld KiB before the bad "
 	    "input, %ld KiB after\n", rss0, rss1);
-	ck_assert_int_lt(rss1 - rss0, 64 * 1024);
+	ck_assert_int_lt(rss1 - rss0, RSS_GROWTH_KIB);
 	/* last (its ban takes 127.0.0.1 in): every answer of `huge` is a
 	 * violation; it may be dropped before its dial returns */
 	abuser_start(&huge, huge_args, &n, 0);
 	node_join(&n, TOPIC "-abuse-3");
 	ck_assert_int_ge(abuser_wait(&huge, "\"requests\":", 1, 0, 15000), 1);
-	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "Kademlia answer from",
-	    scaled(10000)), 0);
-	ck_assert_int_ge(h_count_log(&n.d, "gossip", huge.peer_id), 1);
-	ck_assert_int_ge(ban_score(&n.d, huge.peer_id), 20);
+	snprintf(extra, sizeof(extra), "Kademlia answer from %s: ",
+	    huge.peer_id);
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", extra, scaled(10000)), 0);
+	ck_assert_int_ge(ban_score_wait(&n.d, huge.peer_id, 20), 20);
 	jspeer_stop(&huge);
 	jspeer_stop(&many);
 	jspeer_stop(&silent);

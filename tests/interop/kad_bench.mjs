@@ -34,13 +34,12 @@ const nodes = await Promise.all(Array.from({ length: NODES }, () => createLibp2p
   },
   connectionManager: { minConnections: 0, maxConnections: 1000 }
 })))
-for (const n of nodes) {
-  for (let j = 0; j < 8; j++) {
-    const o = nodes[rnd(NODES)]
-    if (o !== n) await n.dial(o.getMultiaddrs()[0], { signal: AbortSignal.timeout(5000) }).catch((err) => { if (process.env.KAD_BENCH_DEBUG) console.error('dial', err.message) })
-  }
-}
-// identify puts the peers in the routing tables
+// each host dials 8 random others, all at once
+await Promise.all(nodes.map((n) => Promise.all(Array.from({ length: 8 }, () => {
+  const o = nodes[rnd(NODES)]
+  return o === n ? null : n.dial(o.getMultiaddrs()[0], { signal: AbortSignal.timeout(20000) })
+    .catch((err) => { if (process.env.KAD_BENCH_DEBUG) console.error('dial', err.message) })
+}))))
 if (process.env.KAD_BENCH_DEBUG) console.error('connected')
 const settleUntil = Date.now() + 10000
 while (Date.now() < settleUntil && nodes.some((n) => n.services.dht.routingTable.size < 4)) {
