@@ -34,18 +34,22 @@ const nodes = await Promise.all(Array.from({ length: NODES }, () => createLibp2p
   },
   connectionManager: { minConnections: 0, maxConnections: 1000 }
 })))
-// each host dials 8 random others, all at once
-await Promise.all(nodes.map((n) => Promise.all(Array.from({ length: 8 }, () => {
-  const o = nodes[rnd(NODES)]
-  return o === n ? null : n.dial(o.getMultiaddrs()[0], { signal: AbortSignal.timeout(20000) })
-    .catch((err) => { if (process.env.KAD_BENCH_DEBUG) console.error('dial', err.message) })
-}))))
+// each host dials 8 random others (one host's dials at a time)
+for (const n of nodes) {
+  await Promise.all(Array.from({ length: 8 }, () => {
+    const o = nodes[rnd(NODES)]
+    return o === n ? null : n.dial(o.getMultiaddrs()[0], { signal: AbortSignal.timeout(20000) })
+      .catch((err) => { if (process.env.KAD_BENCH_DEBUG) console.error('dial', err.message) })
+  }))
+}
 if (process.env.KAD_BENCH_DEBUG) console.error('connected')
-const settleUntil = Date.now() + 10000
-while (Date.now() < settleUntil && nodes.some((n) => n.services.dht.routingTable.size < 4)) {
+const settleUntil = Date.now() + 60000
+while (Date.now() < settleUntil && nodes.some((n) => n.services.dht.routingTable.size < 3)) {
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
 
+const tables = nodes.map((n) => n.services.dht.routingTable.size)
+if (process.env.KAD_BENCH_DEBUG) console.error(`routing tables: ${Math.min(...tables)} to ${Math.max(...tables)} peers`)
 let found = 0, toFirstMsgs = 0, toFirstMs = 0, provideMsgs = 0
 let rttSum = 0, rttN = 0
 for (let t = 0; t < TRIALS; t++) {
