@@ -558,7 +558,7 @@ bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_benc
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd 2000
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
-	$(Q)$(B)/bench/kad_bench 50 20 3
+	$(Q)ulimit -n 4096 && $(B)/bench/kad_bench 50 30 3
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----

@@ -374,6 +374,7 @@ bench_network(int known, int trials, struct net_result *r)
 	char			 topic[64];
 	double			 cpu = 0, t0, msgs = 0, ms = 0, total = 0;
 	double			 pmsgs = 0;
+	struct kad_peer		 me;
 	int			 t, ok = 0, seeker;
 
 	sim_init(&s, known);
@@ -392,6 +393,13 @@ bench_network(int known, int trials, struct net_result *r)
 		lk = kad_lookup_new(KAD_GET_PROVIDERS, key, sizeof(key), NULL,
 		    &sim_ops, &s, s.now);
 		uint64_t start = s.now;
+		/* its own store first, as kad_dht does (and js, and go) */
+		if (kad_providers_get(s.nodes[seeker].provs, key, sizeof(key),
+		    s.now, &me, 1) > 0) {
+			s.found = 1;
+			s.found_msgs = 0;
+			s.found_ms = s.now;
+		}
 		(void)run(&s, lk);
 		cpu += now_s() - t0;
 		total += (double)s.sent;
@@ -446,7 +454,7 @@ bench_js(int nodes, int trials, struct net_result *r, double *rtt_ms)
 	double	 t0 = now_s();
 	int	 got = 0;
 
-	snprintf(cmd, sizeof(cmd), "node tests/interop/kad_bench.mjs %d %d",
+	snprintf(cmd, sizeof(cmd), "node --no-warnings tests/interop/kad_bench.mjs %d %d",
 	    nodes, trials);
 	if ((p = popen(cmd, "r")) == NULL)
 		return -1;
@@ -487,14 +495,19 @@ main(int argc, char **argv)
 		if (bench_js(js_nodes, js_trials, &js, &rtt) == -1)
 			return 1;
 		/* the simulated network again, at the js hosts' query time */
-		lat_lo = rtt > 2 ? (unsigned)(rtt / 2) : 1;
+		lat_lo = rtt > 2 ? (unsigned)(rtt / 2) : 20;
 		lat_span = lat_lo * 2 + 1;
 		bench_network(8, trials, &tp);
-		printf("terap2p / js kad-dht, to the first provider, at the "
-		    "same query time: messages %.2f, time %.2f (found: "
-		    "terap2p %d/%d, js %d/%d)\n", js.msgs > 0 ? tp.msgs /
-		    js.msgs : 0, js.ms > 0 ? tp.ms / js.ms : 0, tp.found,
-		    tp.trials, js.found, js.trials);
+		if (js.msgs > 0 && js.ms > 0)
+			printf("terap2p / js kad-dht, to the first provider, at "
+			    "the same query time: messages %.2f, time %.2f "
+			    "(found: terap2p %d/%d, js %d/%d)\n", tp.msgs /
+			    js.msgs, tp.ms / js.ms, tp.found, tp.trials,
+			    js.found, js.trials);
+		else
+			printf("terap2p / js kad-dht: no ratio, js found every "
+			    "provider in its own store (%d hosts, k = 20)\n",
+			    js_nodes);
 		if (js.found < js.trials)
 			failed = 1;
 	}

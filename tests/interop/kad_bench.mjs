@@ -67,9 +67,11 @@ for (let t = 0; t < TRIALS; t++) {
   const sent = new Map()
   const t0 = performance.now()
   let msgs = 0, first = false
+  const names = {}
   const signal = AbortSignal.timeout(30000)
   try {
     for await (const e of seeker.services.dht.findProviders(key, { signal })) {
+      if (process.env.KAD_BENCH_DEBUG) names[e.name] = (names[e.name] ?? 0) + 1
       if (e.name === 'SEND_QUERY') { msgs++; sent.set(e.to.toString(), performance.now()) }
       if (e.name === 'PEER_RESPONSE' && sent.has(e.from.toString())) {
         rttSum += performance.now() - sent.get(e.from.toString()); rttN++
@@ -83,7 +85,7 @@ for (let t = 0; t < TRIALS; t++) {
       }
     }
   } catch (err) { if (process.env.KAD_BENCH_DEBUG) console.error(`trial ${t}: find: ${err.message}`) }
-  if (process.env.KAD_BENCH_DEBUG) console.error(`trial ${t}: ${first ? 'found' : 'not found'} after ${msgs} queries, ${(performance.now() - t0).toFixed(0)} ms`)
+  if (process.env.KAD_BENCH_DEBUG) console.error(`trial ${t}: ${first ? 'found' : 'not found'} after ${msgs} queries, ${(performance.now() - t0).toFixed(0)} ms ${JSON.stringify(names)}`)
 }
 process.stdout.write(JSON.stringify({
   nodes: NODES,

@@ -404,6 +404,28 @@ kad_dht_failed(struct kad_dht *d, uint64_t token, const uint8_t *from,
 	run_step(d, r, now_ms);
 }
 
+/*
+ * The providers of topic i our own store holds (we may be among the k
+ * closest to its key), reported before asking the network, as
+ * go-libp2p-kad-dht's findProvidersAsync does.
+ */
+static void
+find_local(struct kad_dht *d, int i, uint64_t now_ms)
+{
+	struct kad_peer	p[KAD_K];
+	size_t		n, j;
+
+	if (d->provs == NULL)
+		return;
+	n = kad_providers_get(d->provs, d->topics[i].key,
+	    sizeof(d->topics[i].key), now_ms, p, KAD_K);
+	for (j = 0; j < n; j++)
+		if (!kad_peer_id_equal(&p[j], d->self, d->self_len)) {
+			d->st.providers_found++;
+			d->ops->found(d->arg, d->topics[i].name, &p[j]);
+		}
+}
+
 static void
 tick_topics(struct kad_dht *d, uint64_t now_ms)
 {
@@ -414,8 +436,10 @@ tick_topics(struct kad_dht *d, uint64_t now_ms)
 		t = &d->topics[i];
 		if (now_ms >= t->next_find_ms && !topic_busy(d, i, RUN_FIND) &&
 		    run_start(d, RUN_FIND, KAD_GET_PROVIDERS, t->key,
-		    sizeof(t->key), i, now_ms) != NULL)
+		    sizeof(t->key), i, now_ms) != NULL) {
 			t->next_find_ms = now_ms + KAD_FIND_EVERY_MS;
+			find_local(d, i, now_ms);
+		}
 		if (now_ms >= t->next_provide_ms &&
 		    !topic_busy(d, i, RUN_PROVIDE) &&
 		    run_start(d, RUN_PROVIDE, KAD_FIND_NODE, t->key,
