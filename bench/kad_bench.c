@@ -454,8 +454,8 @@ bench_js(int nodes, int trials, struct net_result *r, double *rtt_ms)
 	double	 t0 = now_s();
 	int	 got = 0;
 
-	snprintf(cmd, sizeof(cmd), "node --no-warnings tests/interop/kad_bench.mjs %d %d",
-	    nodes, trials);
+	snprintf(cmd, sizeof(cmd), "node --no-warnings "
+	    "tests/interop/kad_bench.mjs %d %d", nodes, trials);
 	if ((p = popen(cmd, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), p) != NULL)
