@@ -16,8 +16,10 @@
  *      the time to it; the simulated network is then run again with the
  *      js hosts' measured query time as its latency, and the two are
  *      printed as ratios (terap2p / js).
- * Exits non-zero when its work did not complete: a provider not found, a
- * record refused or over the bound, the js side failing.
+ * Exits non-zero when its work did not complete: a provider not found in
+ * the simulated network, a record refused or over the bound, the js side
+ * not running or finding no provider at all (js finding fewer than all on
+ * a loaded machine is a figure, printed).
  * Usage: kad_bench [trials [js_nodes [js_trials]]]  (js_nodes 0: no js)
  */
 #include <malloc.h>
@@ -508,8 +510,6 @@ main(int argc, char **argv)
 			printf("terap2p / js kad-dht: no ratio, js found every "
 			    "provider in its own store (%d hosts, k = 20)\n",
 			    js_nodes);
-		if (js.found < js.trials)
-			failed = 1;
 	}
 	if (failed)
 		fprintf(stderr, "kad_bench: work did not complete\n");
