@@ -3,7 +3,8 @@
 // what @libp2p/kad-dht never would.  Same line protocol as peer.mjs: one
 // JSON command per line on stdin, one JSON object per line on stdout.
 //   --serve huge N   answer every request with N closer peers (random IDs)
-//   --serve silent   read requests and never answer (streams left open)
+//   --serve silent   read requests and never answer (streams left open;
+//                    also what a peer started without --serve does)
 // Commands: raw {addr, hex} (write bytes on a kad stream; did the peer
 // reset it?), findnode {addr} (a well-formed FIND_NODE; closer peers
 // answered), flood {addr, n} (n ADD_PROVIDER of distinct keys, ourselves
@@ -67,7 +68,7 @@ const hugeN = Number(opt('--serve', 2) ?? 0)
 
 // our server side: registering the protocol makes identify announce a DHT server
 await node.handle(KAD, async ({ stream }) => {
-  stats.opened++; if (process.env.KAD_ABUSE_DEBUG) console.error("stream in")
+  stats.opened++
   stats.open++
   const lp = lpStream(stream, { maxDataLength: 4 << 20 })
   try {
@@ -79,7 +80,9 @@ await node.handle(KAD, async ({ stream }) => {
       for (let i = 0; i < hugeN; i++) closer.push(peer(randomId()))
       await lp.write(message(req.type, req.key ?? Buffer.alloc(0), closer))
     }
-  } catch (err) { if (process.env.KAD_ABUSE_DEBUG) console.error(err) } finally { stats.open-- }
+  } catch {
+    // the daemon reset or closed the stream
+  } finally { stats.open-- }
 }, { maxInboundStreams: 1024 })
 
 out({ event: 'listening', peer: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
