@@ -109,6 +109,8 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_check.c \
+	workers/gossip/connmgr.c \
+	workers/gossip/connmgr_pick.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
@@ -258,6 +260,7 @@ UNIT_TESTS = \
 	kad_dnsaddr \
 	kad_peercache \
 	gossip_catchup \
+	gossip_connmgr \
 	api_grpc_codec
 
 UNIT_config_SRCS = $(COMMON_SRCS)
@@ -296,6 +299,7 @@ UNIT_kad_dht_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_connmgr_SRCS = workers/gossip/connmgr_pick.c
 UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
@@ -325,7 +329,8 @@ INTEG_TESTS = \
 	bans \
 	dht \
 	grpc_peer \
-	chain
+	chain \
+	connmgr
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_service_SRCS = $(COMMON_SRCS)
@@ -344,6 +349,7 @@ INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_connmgr_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \

@@ -341,6 +341,7 @@ conn_open(struct p2p_conn *c)
 	if (c->inbound)
 		c->h->nin_hs--;
 	c->opened_wall_ms = util_wall_ms();
+	c->opened_ms = util_mono_ms();
 	c->h->cnt.conns_open++;
 	evtimer_del(c->timer);
 	conn_arm_timer(c, P2P_PING_INTERVAL_MS);
