@@ -97,7 +97,8 @@ const struct cfg_key config_keys[] = {
 	    "accept loopback/private DataHub URLs and DHT addresses from peers"),
 	BOOL("p2p_enable_nat", "false",
 	    "UPnP/NAT-PMP port mapping, AutoNAT service and hole punching"),
-	BOOL("p2p_enable_mdns", "false", "find peers on the local network by mDNS"),
+	BOOL("p2p_enable_mdns", "false",
+	    "find peers on the local network by mDNS: not supported, a warning at start"),
 
 	/* discovery */
 	LIST("p2p_bootstrap_peers", "", 0,
