@@ -1,11 +1,12 @@
 /*
  * The connection manager through the real daemon, against real js-libp2p
- * peers: with low water 3 and high water 5, eight js peers (one of them a
- * static peer the daemon dials, which speaks no pubsub and so is worth the
- * least, two of them in the daemon's gossipsub mesh of a topic) connect; nothing is closed while every connection is
- * younger than the grace period; once it is over the count falls to 3,
- * and the three left are the static peer and the two mesh peers.  The
- * trims are counted in the gossip worker's stats and logged.
+ * peers: with low water 3 and high water 5, eight js peers connect (one of
+ * them a static peer the daemon dials, which speaks no pubsub and so is
+ * worth the least; two of them in the daemon's gossipsub mesh of a topic).
+ * Nothing is closed while every connection is younger than the grace
+ * period; once it is over the count falls to 3, and the three left are the
+ * static peer and the two mesh peers.  The trims are counted in the gossip
+ * worker's stats and logged.
  */
 #include <check.h>
 #include <stdio.h>
