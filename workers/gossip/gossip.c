@@ -3,7 +3,8 @@
  * processes.  The libp2p host (libp2p/) tells it of connections through
  * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
  * (pubsub/) and the Teranode layer (teranode/), and the router's
- * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
+ * messages to the Teranode layer; the connection manager (connmgr.c) trims
+ * connections past the high water mark.  It serves gossip.rep (GetPeers,
  * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
  * PeerByDataHub) and
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
