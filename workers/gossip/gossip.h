@@ -1,7 +1,8 @@
 /*
  * The gossip worker's private header: its context, which holds one state
  * struct per layer (libp2p host, pubsub router, Teranode protocol), the
- * IPC sockets and the ban gate.  Shared by gossip.c and gate.c only; the
+ * IPC sockets, the ban gate and the connection manager.  Shared by the
+ * worker's glue (gossip.c, gate.c, peers.c, connmgr.c, gossip_check.c); the
  * layers under workers/gossip/{libp2p,pubsub,teranode}/ never include it.
  */
 #ifndef GOSSIP_H
