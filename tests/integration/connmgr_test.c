@@ -6,7 +6,8 @@
  * Nothing is closed while every connection is younger than the grace
  * period; once it is over the count falls to 3, and the three left are the
  * static peer and the two mesh peers.  The trims are counted in the gossip
- * worker's stats and logged.
+ * worker's stats and logged.  With p2p_enable_mdns on, the daemon says once
+ * that it does not do mDNS and goes on.
  */
 #include <check.h>
 #include <stdio.h>
@@ -125,7 +126,7 @@ START_TEST(trims_to_low_water_after_grace_keeping_the_protected)
 	    "network = regtest\np2p_dht_mode = off\np2p_port = %d\n"
 	    "p2p_max_per_ip = 32\np2p_conn_low_water = %d\n"
 	    "p2p_conn_high_water = %d\np2p_conn_grace_period = %llums\n"
-	    "p2p_static_peers = %s\n", port, LOW, HIGH,
+	    "p2p_static_peers = %s\np2p_enable_mdns = true\n", port, LOW, HIGH,
 	    (unsigned long long)grace_ms, js[0].addr);
 	h_start(&d, conf);
 	h_wait_ready(&d);
@@ -133,6 +134,9 @@ START_TEST(trims_to_low_water_after_grace_keeping_the_protected)
 	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", port, me);
 	ck_assert_int_eq(h_count_log(&d, "gossip", "connection manager: trim "
 	    "to 3 when over 5 connections"), 1);
+	/* mDNS is not supported: said once, and the daemon goes on */
+	ck_assert_int_eq(h_count_log(&d, "gossip", "p2p_enable_mdns is set, "
+	    "but terap2p does not do mDNS"), 1);
 	/* the static peer: the daemon dials it */
 	ck_assert_ptr_nonnull(jspeer_wait(&js[0], "\"connect\"", me,
 	    10000 * scale()));
