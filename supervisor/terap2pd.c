@@ -76,13 +76,13 @@ set_title(int argc, char **argv, const char *title, const char *conf)
 {
 	extern char	**environ;
 	static char	**heap_env;	/* stays reachable if setenv() swaps it */
-	static char	  abs[PATH_MAX];
+	static char	  conf_abs[PATH_MAX];
 	char		 *end = argv[argc - 1] + strlen(argv[argc - 1]);
 	char		**env, full[PATH_MAX + 64];
 	size_t		  i, n, room;
 
-	if (conf != NULL && realpath(conf, abs) != NULL)
-		conf = abs;
+	if (conf != NULL && realpath(conf, conf_abs) != NULL)
+		conf = conf_abs;
 	for (n = 0; environ[n] != NULL; n++)
 		;
 	env = xcalloc(n + 1, sizeof(*env));

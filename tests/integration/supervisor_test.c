@@ -177,19 +177,21 @@ cmdline(pid_t pid, char *out, size_t len)
 START_TEST(ps_titles_name_role_and_settings_file)
 {
 	struct daemon	d;
-	char		abs[PATH_MAX], want[PATH_MAX + 64], got[PATH_MAX + 64];
+	char		conf_abs[PATH_MAX], want[PATH_MAX + 64];
+	char		got[PATH_MAX + 64];
 	pid_t		pid, old;
 	size_t		i;
 	uint64_t	t0;
 
 	h_start(&d, NULL);
 	wait_ready(&d);
-	ck_assert_ptr_nonnull(realpath(d.conf, abs));
-	snprintf(want, sizeof(want), "terap2p: supervisor [%s]", abs);
+	ck_assert_ptr_nonnull(realpath(d.conf, conf_abs));
+	snprintf(want, sizeof(want), "terap2p: supervisor [%s]", conf_abs);
 	cmdline(d.pid, got, sizeof(got));
 	ck_assert_str_eq(got, want);
 	for (i = 0; i < NROLES; i++) {
-		snprintf(want, sizeof(want), "terap2p: %s [%s]", roles[i], abs);
+		snprintf(want, sizeof(want), "terap2p: %s [%s]", roles[i],
+		    conf_abs);
 		cmdline(h_worker_pid(&d, roles[i]), got, sizeof(got));
 		ck_assert_str_eq(got, want);
 	}
@@ -200,7 +202,7 @@ START_TEST(ps_titles_name_role_and_settings_file)
 	    util_mono_ms() - t0 < 5000)
 		usleep(10000);
 	ck_assert_msg(pid != 0 && pid != old, "gossip not back");
-	snprintf(want, sizeof(want), "terap2p: gossip [%s]", abs);
+	snprintf(want, sizeof(want), "terap2p: gossip [%s]", conf_abs);
 	cmdline(pid, got, sizeof(got));
 	ck_assert_str_eq(got, want);
 	h_stop(&d);
