@@ -156,7 +156,7 @@ browse(struct jspeer *js, int datahub, int http, const char *shot)
 
 	snprintf(cmd, sizeof(cmd), "node --no-warnings --experimental-websocket "
 	    "tests/interop/dashboard_cdp.mjs /usr/bin/chromium "
-	    "http://127.0.0.1:%d/ %s %d", http, shot, PAGE_MS);
+	    "http://127.0.0.1:%d/ %s %d " KEY, http, shot, PAGE_MS);
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	fcntl(fileno(p), F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < (PAGE_MS + 15000) / 100 && dom[0] == '\0'; i++) {
@@ -256,7 +256,8 @@ START_TEST(dashboard_in_chromium)
 			    "Bearer " KEY, "-H", "Content-Type: application/json",
 			    "-d", "{\"addr\":\"203.0.113.0/24\",\"reason\":\"dash\"}",
 			    url, NULL };
-	const cJSON	*row, *chart, *wrap;
+	const char	*list[] = { "/usr/bin/curl", "-s", url, NULL };
+	const cJSON	*row, *chart, *wrap, *unban;
 	cJSON		*dom;
 	int		 http = h_free_port(), p2p = h_free_port(), cport;
 	unsigned	 w, h;
@@ -335,6 +336,16 @@ START_TEST(dashboard_in_chromium)
 	ck_assert_msg(cJSON_GetArraySize(cJSON_GetObjectItem(wrap, "bad")) ==
 	    0, "broken inside a word: %s", cJSON_PrintUnformatted(
 	    cJSON_GetObjectItem(wrap, "bad")));
+	/* the page's unban button sends the key typed in: a wrong one is
+	 * refused, the right one unbans (the ban manager has no bans left) */
+	unban = cJSON_GetObjectItem(dom, "unban");
+	ck_assert_str_eq(dom_str(unban, "wrong"), "401: invalid API key");
+	ck_assert_str_eq(dom_str(unban, "right"), "DELETE ok");
+	ck_assert_double_eq(dom_num(unban, "rows"), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/bans", http);
+	ck_assert_int_eq(h_run(list, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"total\":0") != NULL, "%s", out);
+	h_stop(&d);
 	/* the screenshot: a PNG of the browser window */
 	ck_assert_int_eq(stat(shot, &st), 0);
 	ck_assert_int_gt(st.st_size, 20000);
@@ -344,7 +355,6 @@ START_TEST(dashboard_in_chromium)
 	fprintf(stderr, "  screenshot: %s (%u x %u, %lld bytes)\n", shot, w, h,
 	    (long long)st.st_size);
 	cJSON_Delete(dom);
-	h_stop(&d);
 }
 END_TEST
 

@@ -2,14 +2,16 @@
 // DevTools protocol (Node's built-in WebSocket), waits until the page shows
 // what tests/integration/api_dashboard_test.c expects, then prints one line
 // "DOM <json>" with what the page shows and saves a PNG screenshot.
-//   node --experimental-websocket dashboard_cdp.mjs CHROMIUM URL PNG MS
+//   node --experimental-websocket dashboard_cdp.mjs CHROMIUM URL PNG MS KEY
 // MS: how long to wait for the page; the DOM is printed either way ("ready"
 // says whether everything showed up), so the test names what is missing.
+// After the screenshot it unbans the first ban through the page's button,
+// with a wrong key and then with KEY, the api_key.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 
-const [chrome, url, shot, waitMs] = process.argv.slice(2)
+const [chrome, url, shot, waitMs, key] = process.argv.slice(2)
 const dir = fs.mkdtempSync(os.tmpdir() + '/tp-chrome-')
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const p = spawn(chrome, ['--headless', '--no-sandbox', '--disable-gpu',
@@ -129,10 +131,32 @@ async function run (browser) {
   const dom = await call(readDom)
   dom.ready = ready
   dom.wrap = await call(midWordBreaks)
-  console.log('DOM ' + JSON.stringify(dom))
   const png = await send('Page.captureScreenshot', { format: 'png' }, s)
   fs.writeFileSync(shot, Buffer.from(png.result.data, 'base64'))
+  // then the first ban's "unban" button, with a wrong key and the right one
+  dom.unban = { wrong: await unban(call, 'not-the-key'), right: await unban(call, key) }
+  // the page refreshes its table after the answer
+  const rows = () => call(() => document.querySelectorAll('#bans tbody tr').length)
+  for (let i = 0; i < 50 && await rows() > 0; i++) await sleep(100)
+  dom.unban.rows = await rows()
+  console.log('DOM ' + JSON.stringify(dom))
   quit(0)
+}
+
+// Type key into the page's key field, press the first "unban" button and
+// return what the page says about it.
+async function unban (call, k) {
+  await call(new Function(`const f = document.getElementById('apikey')
+    f.value = ${JSON.stringify(k)}
+    f.dispatchEvent(new Event('change'))
+    document.getElementById('result').textContent = ''
+    document.querySelector('#bans tbody button').click()`))
+  for (let i = 0; i < 50; i++) {
+    await sleep(100)
+    const r = await call(() => document.getElementById('result').textContent)
+    if (r !== '') return r
+  }
+  return ''
 }
 
 let started = false
