@@ -1,6 +1,7 @@
 /*
  * README claims about the gossip worker's connections, against the real
  * terap2pd and real js-libp2p peers, read where the README says they show:
+ * a connection that sends nothing is closed after p2p_first_byte_timeout;
  * gossip.pub carries PeerConnected when a js peer connects, a
  * ProtocolViolation when it sends an unsigned message, and
  * PeerDisconnected when it goes silent for p2p_idle_timeout (SIGSTOPped:
@@ -9,7 +10,13 @@
  * counted (pubsub_dropped_slow), and once its queue has stayed full for
  * 10 s it is disconnected.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +39,7 @@ static const char *const	nosign_args[] = { "--gossip", "--nosign", NULL };
 struct node {
 	struct daemon	d;
 	char		peer_id[64], addr[160];
+	int		port;
 	nng_socket	sub;		/* gossip.pub */
 };
 
@@ -51,6 +59,7 @@ node_start(struct node *n, const char *more)
 	int	port = h_free_port();
 
 	memset(n, 0, sizeof(*n));
+	n->port = port;
 	snprintf(extra, sizeof(extra), "p2p_port = %d\n%s", port,
 	    more != NULL ? more : "");
 	h_start(&n->d, extra);
@@ -142,6 +151,27 @@ js_join(struct jspeer *js, const char *const *args, struct node *n,
 	ck_assert_int_eq(jspeer_wait_mesh(js, topic, n->peer_id, ms(15000)), 0);
 }
 
+/* 1 when a TCP connection to port that sends nothing is closed in time. */
+static int
+silent_socket_closed(int port, int wait_ms)
+{
+	struct sockaddr_in	sa;
+	struct pollfd		p;
+	char			b;
+	int			fd = socket(AF_INET, SOCK_STREAM, 0), closed;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	p.fd = fd;
+	p.events = POLLIN;
+	closed = poll(&p, 1, wait_ms) == 1 && recv(fd, &b, 1, 0) <= 0;
+	close(fd);
+	return closed;
+}
+
 START_TEST(events_and_idle_timeout)
 {
 	struct node	 n;
@@ -149,7 +179,13 @@ START_TEST(events_and_idle_timeout)
 	ipc_env		*ev;
 	uint64_t	 t0;
 
-	node_start(&n, "p2p_idle_timeout = 3s\n");
+	/* the handshake deadline is far: only the first-byte one can act */
+	node_start(&n, "p2p_idle_timeout = 3s\np2p_first_byte_timeout = 1s\n"
+	    "p2p_handshake_timeout = 60s\n");
+	ck_assert_msg(silent_socket_closed(n.port, ms(15000)), "a silent "
+	    "connection outlived p2p_first_byte_timeout");
+	ck_assert_int_eq(h_wait_log(&n.d, "gossip", "silent since connect",
+	    ms(5000)), 0);
 	js_join(&js, gossip_args, &n, BLOCK);
 	ev = node_event(&n, TP__ENVELOPE__BODY_PEER_CONNECTED, js.peer_id,
 	    ms(5000));
