@@ -335,7 +335,11 @@ INTEG_TESTS = \
 	dht \
 	grpc_peer \
 	chain \
-	connmgr
+	connmgr \
+	claims_supervisor \
+	claims_api \
+	claims_gossip \
+	claims_kafka
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_service_SRCS = $(COMMON_SRCS)
@@ -352,12 +356,18 @@ INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
+INTEG_claims_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_claims_api_SRCS = $(COMMON_SRCS)
+INTEG_claims_gossip_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_connmgr_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c
+INTEG_claims_kafka_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
 	tests/integration/jspeer.c
 INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
