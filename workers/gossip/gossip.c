@@ -620,6 +620,8 @@ gossip_kad_start(struct gossip_ctx *g)
 	kc.allow_private = config_bool(cfg, "p2p_allow_private_ips");
 	kc.dns_servers = config_str(cfg, "dnsaddr_servers");
 	kc.sweep_ms = config_duration_ms(cfg, "p2p_dht_cleanup_interval");
+	/* the connection manager's high water mark (0: it is off) */
+	kc.dial_below = (size_t)config_int(cfg, "p2p_conn_high_water");
 	if ((g->kad = kad_net_start(&g->host, g->p->base, &kc, err,
 	    sizeof(err))) == NULL)
 		fatal_config("p2p_dht_mode: %s", err);

@@ -539,6 +539,8 @@ struct kad_net_conf {
 	int		  allow_private;	/* dial private addresses */
 	const char	 *dns_servers;	/* borrowed; NULL: resolv.conf */
 	uint64_t	  sweep_ms;	/* provider GC; 0: KAD_SWEEP_MS */
+	size_t		  dial_below;	/* dial providers only while fewer
+					   connections are open; 0: no cap */
 };
 
 /*

@@ -473,6 +473,17 @@ net_found(void *arg, const char *topic, const struct kad_peer *p)
 			    "connected already", peer, topic);
 		return;
 	}
+	/*
+	 * At the connection manager's high water mark a new provider would
+	 * only be trimmed again (and come back at the next lookup): leave it.
+	 */
+	if (kn->conf.dial_below != 0 && kn->h->nconns >= kn->conf.dial_below) {
+		if (first)
+			log_info("gossip: kad: provider %s of %s found, not "
+			    "dialed: %zu connections open", peer, topic,
+			    kn->h->nconns);
+		return;
+	}
 	if (dial_addr(kn, p, peer, maddr, sizeof(maddr)) == -1) {
 		if (first)
 			log_info("gossip: kad: provider %s of %s found, no "
