@@ -87,6 +87,7 @@ GOSSIP_WIRE_SRCS = \
 	workers/gossip/libp2p/mss.c \
 	workers/gossip/libp2p/multiaddr.c \
 	workers/gossip/libp2p/noise.c \
+	workers/gossip/libp2p/peerrecord.c \
 	workers/gossip/libp2p/varint.c \
 	workers/gossip/libp2p/yamux.c \
 	$(GEN)/libp2p_crypto.pb-c.c \
@@ -238,6 +239,7 @@ UNIT_TESTS = \
 	gossip_varint \
 	gossip_base58 \
 	gossip_identity \
+	gossip_peerrecord \
 	gossip_multiaddr \
 	gossip_mss \
 	gossip_noise \
@@ -275,6 +277,7 @@ UNIT_ban_manager_scores_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_sc
 UNIT_gossip_varint_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_base58_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_identity_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
@@ -369,6 +372,7 @@ FUZZ_TARGETS = \
 	noise \
 	yamux \
 	peerid \
+	peerrecord \
 	pubsub_rpc \
 	tmsg \
 	kad \
@@ -387,6 +391,7 @@ FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
+FUZZ_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)

@@ -193,6 +193,49 @@ int	p2p_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
 /* 0 if buf is a well-formed binary multiaddr of known protocols. */
 int	p2p_multiaddr_check(const uint8_t *buf, size_t len);
 
+/* ---- peerrecord.c: signed envelope + peer record (RFC 0002/0003) -- */
+
+#define P2P_RECORD_DOMAIN	"libp2p-peer-record"
+#define P2P_RECORD_MAX		4096	/* envelope bytes accepted */
+#define P2P_RECORD_ADDRS	16	/* addresses kept from one record */
+
+enum p2p_record_rc {
+	P2P_RECORD_OK = 0,
+	P2P_RECORD_EMALFORMED = -1,	/* not an envelope or a record */
+	P2P_RECORD_ETOOBIG = -2,	/* over P2P_RECORD_MAX */
+	P2P_RECORD_ETYPE = -3,		/* payload type is not 0x0301 */
+	P2P_RECORD_EKEY = -4,		/* signer key is not Ed25519 */
+	P2P_RECORD_ESIG = -5,		/* signature does not verify */
+	P2P_RECORD_EPEER = -6,		/* record's peer ID is not the key's */
+};
+
+/* A peer record's content (addresses binary, well-formed ones only). */
+struct p2p_peer_record {
+	struct p2p_peer_id	peer;
+	uint64_t		seq;
+	struct p2p_multiaddr	addrs[P2P_RECORD_ADDRS];
+	size_t			naddrs;
+	size_t			dropped;	/* malformed or over the cap */
+};
+
+const char *p2p_record_strerror(int rc);
+/*
+ * Seal our peer record (seq, up to P2P_RECORD_ADDRS addresses) in a signed
+ * envelope; *out is malloc'd, the caller's.  -1 on out-of-memory.
+ */
+int	p2p_record_seal(const struct p2p_identity *id, uint64_t seq,
+	    const struct p2p_multiaddr *addrs, size_t naddrs, uint8_t **out,
+	    size_t *outlen);
+/*
+ * Check a received envelope: its size, payload type, Ed25519 signature,
+ * and that the record's peer ID is the signer's; fill r.  Pure.
+ */
+int	p2p_record_open(const uint8_t *buf, size_t len,
+	    struct p2p_peer_record *r);
+/* Decode a PeerRecord payload alone (no signature check). */
+int	p2p_record_decode(const uint8_t *buf, size_t len,
+	    struct p2p_peer_record *r);
+
 /* ---- mss.c: multistream-select 1.0 -------------------------------- */
 
 #define P2P_MSS_PROTOCOL	"/multistream/1.0.0"
