@@ -539,6 +539,7 @@ p2p_host_start(struct p2p_host *h)
 			free(h->advertise[i]);
 		h->nadvertise = adv->n;
 	}
+	p2p_identify_seal(h);
 	return 0;
 }
 
@@ -566,6 +567,7 @@ p2p_host_stop(struct p2p_host *h)
 	free(h->advertise);
 	h->advertise = NULL;
 	h->nadvertise = 0;
+	p2p_identify_unseal(h);
 	p2p_identity_fini(&h->id);
 }
 

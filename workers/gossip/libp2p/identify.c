@@ -4,8 +4,11 @@
  * FIN); when the peer asks, we write our Identify message and close.  The
  * message says our public key, the addresses we listen on, the address we
  * see the peer at, the protocols we really serve, our protocol version
- * (the application's, set in p2p_host before it starts) and agent
- * (terap2p/<version>).
+ * (the application's, set in p2p_host before it starts), agent
+ * (terap2p/<version>) and our signed peer record (go-libp2p's
+ * signedPeerRecord extension, peerrecord.c), so that peers can hand our
+ * addresses on in gossipsub PX.  A peer's own record is kept in c->info
+ * only when it opens and names that peer.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -34,12 +37,12 @@ p2p_peer_info_clear(struct p2p_peer_info *pi)
 		free(pi->listen_addrs[i]);
 	free(pi->protocols);
 	free(pi->listen_addrs);
+	free(pi->record);
 	memset(pi, 0, sizeof(*pi));
 }
 
-/* 1 if a /ip4 or /ip6 multiaddr is loopback, private or link-local. */
-static int
-identify_private(const char *maddr)
+int
+p2p_identify_private(const char *maddr)
 {
 	uint8_t		a[16];
 	char		host[64];
@@ -81,12 +84,12 @@ p2p_identify_encode(struct p2p_conn *c, uint8_t **out, size_t *len)
 	m.n_protocols = i;
 	la = xcalloc(h->nadvertise + 1, sizeof(*la));
 	addrs = xcalloc(h->nadvertise + 1, sizeof(*addrs));
-	local = identify_private(c->remote);
+	local = p2p_identify_private(c->remote);
 	for (i = 0; i < h->nadvertise; i++) {
 		/* private and loopback addresses only to peers that share
 		 * them, unless p2p_share_private_addresses */
 		if (!h->share_private && !local &&
-		    identify_private(h->advertise[i]))
+		    p2p_identify_private(h->advertise[i]))
 			continue;
 		if (p2p_multiaddr_parse(h->advertise[i],
 		    strlen(h->advertise[i]), &la[n]) == 0) {
@@ -97,6 +100,12 @@ p2p_identify_encode(struct p2p_conn *c, uint8_t **out, size_t *len)
 	}
 	m.listenaddrs = addrs;
 	m.n_listenaddrs = n;
+	i = !h->share_private && !local;
+	if (h->record[i] != NULL) {
+		m.signedpeerrecord.data = h->record[i];
+		m.signedpeerrecord.len = h->record_len[i];
+		m.has_signedpeerrecord = 1;
+	}
 	if (p2p_multiaddr_parse(c->remote, strlen(c->remote), &obs) == 0) {
 		m.observedaddr.data = obs.bytes;
 		m.observedaddr.len = obs.len;
@@ -119,6 +128,29 @@ identify_strndup(const char *s, size_t max)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+/* Keep the peer's record if it checks out and is the peer's own. */
+static void
+identify_keep_record(struct p2p_conn *c, const uint8_t *buf, size_t len)
+{
+	struct p2p_peer_record	r;
+	int			rc;
+
+	if ((rc = p2p_record_open(buf, len, &r)) != P2P_RECORD_OK) {
+		log_debug("gossip: %s: signed peer record: %s", c->peer_text,
+		    p2p_record_strerror(rc));
+		return;
+	}
+	if (!p2p_identity_peer_id_equal(&r.peer, &c->peer)) {
+		log_debug("gossip: %s: signed peer record of another peer",
+		    c->peer_text);
+		return;
+	}
+	free(c->info.record);
+	c->info.record = xmalloc(len);
+	memcpy(c->info.record, buf, len);
+	c->info.record_len = len;
 }
 
 int
@@ -153,8 +185,45 @@ p2p_identify_decode(struct p2p_conn *c, const uint8_t *buf, size_t len)
 		    (pi->nlisten_addrs + 1) * sizeof(char *));
 		pi->listen_addrs[pi->nlisten_addrs++] = xstrdup(text);
 	}
+	if (m->has_signedpeerrecord)
+		identify_keep_record(c, m->signedpeerrecord.data,
+		    m->signedpeerrecord.len);
 	libp2p_identify__identify__free_unpacked(m, NULL);
 	return 0;
+}
+
+void
+p2p_identify_seal(struct p2p_host *h)
+{
+	struct p2p_multiaddr	*ma;
+	size_t			 i, k, n;
+
+	p2p_identify_unseal(h);
+	ma = xcalloc(h->nadvertise + 1, sizeof(*ma));
+	for (k = 0; k < 2; k++) {
+		for (i = n = 0; i < h->nadvertise; i++)
+			if ((k == 0 || !p2p_identify_private(h->advertise[i])) &&
+			    p2p_multiaddr_parse(h->advertise[i],
+			    strlen(h->advertise[i]), &ma[n]) == 0)
+				n++;
+		/* a sequence number that grows across restarts, as Go's */
+		if (p2p_record_seal(&h->id, util_wall_ms() * 1000000ull, ma,
+		    n, &h->record[k], &h->record_len[k]) == -1)
+			fatal("out of memory");
+	}
+	free(ma);
+}
+
+void
+p2p_identify_unseal(struct p2p_host *h)
+{
+	size_t	k;
+
+	for (k = 0; k < 2; k++) {
+		free(h->record[k]);
+		h->record[k] = NULL;
+		h->record_len[k] = 0;
+	}
 }
 
 /* Parse every length-prefixed part in s->in. */

@@ -629,6 +629,8 @@ struct p2p_peer_info {
 	size_t	nprotocols;
 	char	**listen_addrs;		/* owned, text multiaddrs */
 	size_t	nlisten_addrs;
+	uint8_t	*record;		/* owned: its signed peer record, checked */
+	size_t	record_len;
 	int	identified;
 };
 
@@ -749,6 +751,10 @@ struct p2p_host {
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
 	struct p2p_counters		 cnt;
+	/* our signed peer record: [0] every advertised address, [1] the
+	 * public ones only (for peers that do not share our private nets) */
+	uint8_t				*record[2];	/* owned */
+	size_t				 record_len[2];
 	uint8_t				 frame[P2P_NOISE_FRAME_MAX];	/* scratch */
 };
 
@@ -791,6 +797,12 @@ void	p2p_host_log_refusal(struct p2p_host *, const char *fmt, ...)
 /* c broke a protocol: counted, and handed to cbs.violation. */
 void	p2p_host_violation(struct p2p_host *, struct p2p_conn *,
 	    const char *why);
+
+/* identify.c: (re)seal our peer records from h->advertise; free them. */
+void	p2p_identify_seal(struct p2p_host *);
+void	p2p_identify_unseal(struct p2p_host *);
+/* 1 if a text /ip4 or /ip6 multiaddr is loopback, private or link-local. */
+int	p2p_identify_private(const char *maddr);
 
 /* static.c: p2p_static_peers and p2p_bootstrapAddresses, kept dialed */
 void	p2p_static_start(struct p2p_host *);
