@@ -110,6 +110,8 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_check.c \
+	workers/gossip/addrreq.c \
+	workers/gossip/exchange.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
