@@ -329,6 +329,7 @@ INTEG_TESTS = \
 	bans_store \
 	bans \
 	dht \
+	px \
 	grpc_peer \
 	chain
 
@@ -346,6 +347,7 @@ INTEG_inbound_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_px_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c

@@ -1,8 +1,9 @@
 // A real js-libp2p peer for terap2p's interop tests, driven over stdio.
 // Prints one JSON object per line on stdout (events and answers); reads one
 // JSON command per line on stdin.  Options: --seed <hex32> --psk <file>
-// --gossip (enable gossipsub; later issues), --dht server|client (the
-// Kademlia DHT on /ipfs/kad/1.0.0, loopback addresses kept).
+// --gossip (enable gossipsub; later issues; with --px and --mesh D,Dlo,Dhi
+// for peer exchange), --dht server|client (the Kademlia DHT on
+// /ipfs/kad/1.0.0, loopback addresses kept).
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -13,6 +14,8 @@ import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { PeerRecord, RecordEnvelope } from '@libp2p/peer-record'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -39,7 +42,11 @@ if (args.includes('--gossip')) {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
     // --nosign: a misbehaving peer that sends unsigned messages
-    globalSignaturePolicy: args.includes('--nosign') ? 'StrictNoSign' : 'StrictSign'
+    globalSignaturePolicy: args.includes('--nosign') ? 'StrictNoSign' : 'StrictSign',
+    // --px: send peer exchange on PRUNE and accept it from peers at score 0
+    ...(args.includes('--px') ? { doPX: true, scoreThresholds: { acceptPXThreshold: 0 } } : {}),
+    // --mesh D,Dlo,Dhi: a small mesh, so that GRAFTs overflow it
+    ...(opt('--mesh') ? (([D, Dlo, Dhi]) => ({ D, Dlo, Dhi, Dout: 0 }))(opt('--mesh').split(',').map(Number)) : {})
   })
 }
 
@@ -126,6 +133,13 @@ const commands = {
       found.push({ peer: p.id.toString(), addrs: p.multiaddrs.map((a) => a.toString()) })
     }
     return { providers: found }
+  },
+  // the addresses in the signed peer record js holds for a peer (identify)
+  async record (c) {
+    const p = await node.peerStore.get(peerIdFromString(c.peer))
+    if (p.peerRecordEnvelope == null) return { record: false }
+    const env = await RecordEnvelope.openAndCertify(p.peerRecordEnvelope, PeerRecord.DOMAIN)
+    return { record: true, addrs: PeerRecord.createFromProtobuf(env.payload).multiaddrs.map((a) => a.toString()) }
   },
   async dhtpeers () { return { size: node.services.dht.routingTable.size } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }
