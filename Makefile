@@ -250,6 +250,8 @@ UNIT_TESTS = \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
+	gossip_pubsub_px \
+	gossip_addrreq \
 	gossip_meshsub_slow \
 	gossip_tmsg \
 	gossip_registry \
@@ -288,6 +290,8 @@ UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/teranode/health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_pubsub_px_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_meshsub_slow_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) workers/gossip/pubsub/meshsub.c
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
@@ -377,6 +381,7 @@ FUZZ_TARGETS = \
 	yamux \
 	peerid \
 	peerrecord \
+	addrreq \
 	pubsub_rpc \
 	tmsg \
 	kad \
@@ -396,6 +401,7 @@ FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
 FUZZ_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
