@@ -261,6 +261,7 @@ UNIT_TESTS = \
 	kad_lookup \
 	kad_server \
 	kad_dht \
+	kad_refresh \
 	kad_dnsaddr \
 	kad_peercache \
 	gossip_catchup \
@@ -302,6 +303,7 @@ UNIT_kad_providers_SRCS = $(KAD_SRCS)
 UNIT_kad_lookup_SRCS = $(KAD_SRCS)
 UNIT_kad_server_SRCS = $(KAD_SRCS)
 UNIT_kad_dht_SRCS = $(KAD_SRCS)
+UNIT_kad_refresh_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
