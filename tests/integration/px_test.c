@@ -7,7 +7,8 @@
  * off the same PX is refused (B's addresses are loopback).  Two terap2p
  * daemons and js peer C: terap2p T1, connected only to T2, receives C's
  * messages through T2, asks T2 over /p2p-msg-bus/peer-addr-request/1.0.0
- * where C is, and dials C.
+ * where C is, and dials C.  A js DHT client that turns server pushes
+ * identify and terap2p's routing table then hands it out.
  */
 #include <check.h>
 #include <stdio.h>
@@ -35,20 +36,26 @@ struct node {
 };
 
 static void
-node_start(struct node *n, int allow_private)
+node_start_dht(struct node *n, int allow_private, const char *dht)
 {
 	char	extra[256];
 
 	memset(n, 0, sizeof(*n));
 	n->port = h_free_port();
 	snprintf(extra, sizeof(extra), "p2p_port = %d\n"
-	    "p2p_allow_private_ips = %s\np2p_dht_mode = off\n", n->port,
-	    allow_private ? "true" : "false");
+	    "p2p_allow_private_ips = %s\np2p_dht_mode = %s\n", n->port,
+	    allow_private ? "true" : "false", dht);
 	h_start(&n->d, extra);
 	h_wait_ready(&n->d);
 	h_peer_id(&n->d, n->peer_id, sizeof(n->peer_id));
 	snprintf(n->addr, sizeof(n->addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s",
 	    n->port, n->peer_id);
+}
+
+static void
+node_start(struct node *n, int allow_private)
+{
+	node_start_dht(n, allow_private, "off");
 }
 
 static int
@@ -221,6 +228,59 @@ START_TEST(addr_request_finds_an_author)
 }
 END_TEST
 
+/* The peers js client d reaches looking up target through terap2p. */
+static int
+js_reaches(struct jspeer *d, const char *target)
+{
+	char		 extra[160];
+	const char	*line;
+
+	snprintf(extra, sizeof(extra), "\"peer\":\"%s\",\"ms\":10000", target);
+	line = jspeer_cmd(d, "closest", extra, 15000);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(strstr(line, "\"ok\":true"));
+	return strstr(line, target) != NULL;
+}
+
+START_TEST(identify_push_brings_a_dht_server_into_the_table)
+{
+	static const char *const client[] = {
+		"--dht", "client", "--push", NULL,
+	};
+	struct jspeer	 b, d;
+	struct node	 t;
+	char		 want[160];
+	const char	*line;
+	uint64_t	 end;
+
+	node_start_dht(&t, 1, "server");
+	jspeer_start(&b, client);
+	jspeer_start(&d, client);
+	line = jspeer_dial(&b, t.addr);
+	ck_assert_ptr_nonnull(strstr(line, "\"ok\":true"));
+	line = jspeer_dial(&d, t.addr);
+	ck_assert_ptr_nonnull(strstr(line, "\"ok\":true"));
+	/* B is a DHT client: terap2p's table leaves it out */
+	ck_assert_ptr_nonnull(strstr(jspeer_cmd(&b, "dhtmode",
+	    "\"mode\":\"server\"", 5000), "\"ok\":true"));
+	snprintf(want, sizeof(want), "%s pushed identify", b.peer_id);
+	ck_assert_msg(h_wait_log(&t.d, "gossip", want, WAIT_MS) == 0,
+	    "no push");
+	end = util_mono_ms() + WAIT_MS;
+	while (!js_reaches(&d, b.peer_id))
+		ck_assert_msg(util_mono_ms() < end, "B never in the table");
+	/* back to client: pushed again (the table drops it: kad_refresh_test) */
+	ck_assert_ptr_nonnull(strstr(jspeer_cmd(&b, "dhtmode",
+	    "\"mode\":\"client\"", 5000), "\"ok\":true"));
+	ck_assert_msg(h_wait_log(&t.d, "gossip", want, WAIT_MS) == 0,
+	    "no second push: %s", h_log_tail(&t.d));
+	ck_assert(!js_reaches(&d, b.peer_id));
+	jspeer_stop(&b);
+	jspeer_stop(&d);
+	h_stop(&t.d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -233,6 +293,7 @@ main(void)
 	tcase_add_test(tc, px_prune_dials_the_offered_peer);
 	tcase_add_test(tc, px_private_address_refused);
 	tcase_add_test(tc, addr_request_finds_an_author);
+	tcase_add_test(tc, identify_push_brings_a_dht_server_into_the_table);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,7 +8,7 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
@@ -35,6 +35,8 @@ const config = {
   services: { identify: identify(), ping: ping() },
   connectionManager: { minConnections: 0 }
 }
+// --push: serve and send identify push (/ipfs/id/push/1.0.0)
+if (args.includes('--push')) config.services.identifyPush = identifyPush()
 if (opt('--seed')) config.privateKey = await generateKeyPairFromSeed('Ed25519', Buffer.from(opt('--seed'), 'hex'))
 if (opt('--psk')) config.connectionProtector = preSharedKey({ psk: readFileSync(opt('--psk')) })
 if (args.includes('--gossip')) {
@@ -140,6 +142,16 @@ const commands = {
     if (p.peerRecordEnvelope == null) return { record: false }
     const env = await RecordEnvelope.openAndCertify(p.peerRecordEnvelope, PeerRecord.DOMAIN)
     return { record: true, addrs: PeerRecord.createFromProtobuf(env.payload).multiaddrs.map((a) => a.toString()) }
+  },
+  // switch the DHT between client and server (js pushes identify)
+  async dhtmode (c) { await node.services.dht.setMode(c.mode); return {} },
+  // the peers a lookup of c.peer's ID reached
+  async closest (c) {
+    const found = []
+    for await (const ev of node.services.dht.getClosestPeers(peerIdFromString(c.peer).toMultihash().bytes, { signal: AbortSignal.timeout(c.ms ?? 10000) })) {
+      if (ev.name === 'FINAL_PEER') found.push(ev.peer.id.toString())
+    }
+    return { peers: found }
   },
   async dhtpeers () { return { size: node.services.dht.routingTable.size } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }

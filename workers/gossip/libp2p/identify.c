@@ -8,7 +8,9 @@
  * (terap2p/<version>) and our signed peer record (go-libp2p's
  * signedPeerRecord extension, peerrecord.c), so that peers can hand our
  * addresses on in gossipsub PX.  A peer's own record is kept in c->info
- * only when it opens and names that peer.
+ * only when it opens and names that peer.  Identify push
+ * (/ipfs/id/push/1.0.0) goes both ways: we push when the protocols we
+ * serve change, and a peer's push updates what we know of it.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -309,5 +311,111 @@ identify_fin(struct p2p_stream *s)
 }
 
 const struct p2p_proto p2p_identify_proto = {
-	"/ipfs/id/1.0.0", identify_open, identify_data, identify_fin, NULL, NULL,
+	P2P_IDENTIFY_ID, identify_open, identify_data, identify_fin, NULL, NULL,
 };
+
+/*
+ * Identify push (/ipfs/id/push/1.0.0): the pusher opens a stream, writes
+ * its whole Identify message and closes.  A push received replaces the
+ * peer's protocols and addresses (and its record) and runs the identified
+ * callback again, so the layers above see a DHT server come or go.
+ */
+static void
+push_open(struct p2p_stream *s)
+{
+	uint8_t	*msg, pre[P2P_VARINT_MAX];
+	size_t	 len, n;
+
+	if (!s->outbound)
+		return;		/* the peer pushes: wait for FIN */
+	p2p_identify_encode(s->c, &msg, &len);
+	n = p2p_varint_encode(len, pre);
+	p2p_stream_write(s, pre, n);
+	p2p_stream_write(s, msg, len);
+	free(msg);
+	p2p_stream_close(s);
+}
+
+static void
+push_data(struct p2p_stream *s)
+{
+	if (s->outbound || evbuffer_get_length(s->in) >
+	    IDENTIFY_MSG_MAX * IDENTIFY_PARTS_MAX) {
+		evbuffer_drain(s->in, evbuffer_get_length(s->in));
+		if (!s->outbound) {
+			log_warn("gossip: identify push from %s too long",
+			    s->c->peer_text);
+			p2p_stream_reset(s);
+		}
+	}
+}
+
+static void
+push_fin(struct p2p_stream *s)
+{
+	struct p2p_conn		*c = s->c;
+	struct p2p_peer_info	 old = c->info;
+
+	if (s->outbound || !old.identified) {
+		p2p_stream_close(s);
+		return;
+	}
+	memset(&c->info, 0, sizeof(c->info));
+	if (identify_parse(s) == -1) {
+		log_warn("gossip: bad identify push from %s", c->peer_text);
+		p2p_peer_info_clear(&c->info);
+		c->info = old;		/* keep what we knew */
+		p2p_stream_reset(s);
+		return;
+	}
+	/* a push need not repeat agent and version */
+	if (c->info.agent[0] == '\0')
+		memcpy(c->info.agent, old.agent, sizeof(old.agent));
+	if (c->info.protocol_version[0] == '\0')
+		memcpy(c->info.protocol_version, old.protocol_version,
+		    sizeof(old.protocol_version));
+	if (c->info.record == NULL) {		/* keep the last one */
+		c->info.record = old.record;
+		c->info.record_len = old.record_len;
+		old.record = NULL;
+	}
+	c->info.identified = 1;
+	p2p_peer_info_clear(&old);
+	c->h->cnt.identify_pushes++;
+	log_info("gossip: %s pushed identify, %zu protocols", c->peer_text,
+	    c->info.nprotocols);
+	evbuffer_drain(s->in, evbuffer_get_length(s->in));
+	p2p_stream_close(s);
+	if (c->h->cbs.identified != NULL)
+		c->h->cbs.identified(c->h->cbs.arg, c);
+}
+
+const struct p2p_proto p2p_identify_push_proto = {
+	P2P_IDENTIFY_PUSH_ID, push_open, push_data, push_fin, NULL, NULL,
+};
+
+/* 1 if identify says c takes pushes. */
+static int
+identify_takes_push(const struct p2p_conn *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->info.nprotocols; i++)
+		if (strcmp(c->info.protocols[i], P2P_IDENTIFY_PUSH_ID) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+p2p_identify_push_all(struct p2p_host *h)
+{
+	struct p2p_conn	*c;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(c, &h->conns, entry)
+		if (c->state == P2P_CONN_OPEN && c->info.identified &&
+		    identify_takes_push(c) &&
+		    p2p_stream_open(c, &p2p_identify_push_proto) != NULL)
+			n++;
+	return n;
+}

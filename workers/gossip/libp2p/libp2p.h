@@ -693,6 +693,7 @@ struct p2p_limits {
 struct p2p_counters {
 	uint64_t	conns_in, conns_out, conns_open, handshake_failures;
 	uint64_t	protocol_violations, pings_ok, identifies;
+	uint64_t	identify_pushes;	/* received */
 	uint64_t	refused_limit, refused_banned, dropped_banned;
 	uint64_t	evicted_silent;	/* silent handshakes pushed out */
 };
@@ -708,7 +709,8 @@ struct p2p_host_cbs {
 	/* Secured and multiplexed, the peer is known.  -1: refused (the
 	 * callback closed it). */
 	int	(*open)(void *arg, struct p2p_conn *);
-	/* Identify told us the peer's protocols (c->info). */
+	/* Identify told us the peer's protocols (c->info); runs again when
+	 * the peer pushes a new identify. */
 	void	(*identified)(void *arg, struct p2p_conn *);
 	/* Going away (open or still in its handshake): c->state tells which,
 	 * c->close_reason why.  Free what the slots hold. */
@@ -798,6 +800,15 @@ void	p2p_host_log_refusal(struct p2p_host *, const char *fmt, ...)
 void	p2p_host_violation(struct p2p_host *, struct p2p_conn *,
 	    const char *why);
 
+/* Change the protocols served after start: connected peers get an
+ * identify push.  remove: -1 if proto was not served. */
+int	p2p_host_remove_proto(struct p2p_host *, const struct p2p_proto *);
+
+/* identify.c: push our identify to every identified peer that takes it
+ * (/ipfs/id/push/1.0.0); returns how many streams were opened. */
+#define P2P_IDENTIFY_ID		"/ipfs/id/1.0.0"
+#define P2P_IDENTIFY_PUSH_ID	"/ipfs/id/push/1.0.0"
+size_t	p2p_identify_push_all(struct p2p_host *);
 /* identify.c: (re)seal our peer records from h->advertise; free them. */
 void	p2p_identify_seal(struct p2p_host *);
 void	p2p_identify_unseal(struct p2p_host *);
