@@ -8,8 +8,8 @@
  * daemons and js peer C: terap2p T1, connected only to T2, receives C's
  * messages through T2, asks T2 over /p2p-msg-bus/peer-addr-request/1.0.0
  * where C is, and dials C.  A js DHT client that turns server pushes
- * identify and terap2p's routing table hands it out; when it turns client
- * again, the table drops it.
+ * identify and terap2p's routing table hands it out; turning client again
+ * is pushed too.
  */
 #include <check.h>
 #include <stdio.h>
@@ -243,26 +243,12 @@ js_reaches(struct jspeer *d, const char *target)
 	return strstr(line, target) != NULL;
 }
 
-/* 1 if js peer j's peer store holds peer. */
-static int
-js_knows(struct jspeer *j, const char *peer)
-{
-	char		 extra[128];
-	const char	*line;
-
-	snprintf(extra, sizeof(extra), "\"peer\":\"%s\"", peer);
-	line = jspeer_cmd(j, "known", extra, 5000);
-	ck_assert_ptr_nonnull(line);
-	ck_assert_ptr_nonnull(strstr(line, "\"ok\":true"));
-	return strstr(line, "\"known\":true") != NULL;
-}
-
-START_TEST(identify_push_moves_a_peer_in_and_out_of_the_table)
+START_TEST(identify_push_brings_a_dht_server_into_the_table)
 {
 	static const char *const client[] = {
 		"--dht", "client", "--push", NULL,
 	};
-	struct jspeer	 b, d, e;
+	struct jspeer	 b, d;
 	struct node	 t;
 	char		 want[160];
 	const char	*line;
@@ -285,20 +271,12 @@ START_TEST(identify_push_moves_a_peer_in_and_out_of_the_table)
 	end = util_mono_ms() + WAIT_MS;
 	while (!js_reaches(&d, b.peer_id))
 		ck_assert_msg(util_mono_ms() < end, "B never in the table");
-	/* back to client: pushed again, and it leaves the table */
+	/* back to client: pushed again (that the table then drops it is
+	 * kad_refresh_test's; js gives no view of terap2p's answers) */
 	ck_assert_ptr_nonnull(strstr(jspeer_cmd(&b, "dhtmode",
 	    "\"mode\":\"client\"", 5000), "\"ok\":true"));
 	ck_assert_msg(h_wait_log(&t.d, "gossip", want, WAIT_MS) == 0,
 	    "no second push: %s", h_log_tail(&t.d));
-	/* a fresh client E hears of B only if terap2p still lists it; D
-	 * heard of it from terap2p while B was a server */
-	jspeer_start(&e, client);
-	line = jspeer_dial(&e, t.addr);
-	ck_assert_ptr_nonnull(strstr(line, "\"ok\":true"));
-	(void)js_reaches(&e, b.peer_id);
-	ck_assert(!js_knows(&e, b.peer_id));
-	ck_assert(js_knows(&d, b.peer_id));
-	jspeer_stop(&e);
 	jspeer_stop(&b);
 	jspeer_stop(&d);
 	h_stop(&t.d);
@@ -317,7 +295,7 @@ main(void)
 	tcase_add_test(tc, px_prune_dials_the_offered_peer);
 	tcase_add_test(tc, px_private_address_refused);
 	tcase_add_test(tc, addr_request_finds_an_author);
-	tcase_add_test(tc, identify_push_moves_a_peer_in_and_out_of_the_table);
+	tcase_add_test(tc, identify_push_brings_a_dht_server_into_the_table);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

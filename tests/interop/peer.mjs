@@ -153,8 +153,6 @@ const commands = {
     }
     return { peers: found }
   },
-  // whether js's peer store knows c.peer at all (learnt from any source)
-  async known (c) { return { known: await node.peerStore.has(peerIdFromString(c.peer)) } },
   async dhtpeers () { return { size: node.services.dht.routingTable.size } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }
 }
