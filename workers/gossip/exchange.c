@@ -70,7 +70,6 @@ struct ex_stream {
 	struct p2p_stream	*s;		/* borrowed: owner */
 	struct event		*deadline;	/* owned */
 	struct p2p_peer_id	 target;	/* asked about */
-	char			 target_text[P2P_PEER_ID_TEXT_MAX];
 	int			 answered;
 };
 
@@ -314,16 +313,14 @@ static void
 ex_open(struct p2p_stream *s)
 {
 	struct gossip_exchange	*ex = s->arg;
-	struct ex_stream	*es;
 
 	if (s->state_ptr != NULL)
-		return;
-	if (ex->nstreams[s->outbound ? 1 : 0] >= EX_STREAMS_MAX) {
+		return;		/* ours: ex_ask set it up */
+	if (ex->nstreams[0] >= EX_STREAMS_MAX) {
 		p2p_stream_reset(s);
 		return;
 	}
-	es = ex_stream_new(ex, s);
-	(void)es;
+	(void)ex_stream_new(ex, s);
 }
 
 static void
@@ -395,10 +392,8 @@ ex_ask(struct gossip_exchange *ex, struct p2p_conn *c, const char *author)
 	    p2p_identity_peer_id_parse(author, strlen(author), &id) != 0 ||
 	    (s = p2p_stream_open(c, &ex_proto)) == NULL)
 		return -1;
-	s->arg = ex;
 	es = ex_stream_new(ex, s);
 	es->target = id;
-	snprintf(es->target_text, sizeof(es->target_text), "%s", author);
 	/* the request goes with the protocol proposal (lazy negotiation) */
 	p2p_stream_write(s, (const uint8_t *)author, strlen(author));
 	p2p_stream_close(s);

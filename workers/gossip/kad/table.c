@@ -268,15 +268,20 @@ kad_table_random_key(const struct kad_table *t, int cpl,
     uint8_t out[KAD_REFRESH_KEY_LEN])
 {
 	struct kad_kpos	pos;
-	unsigned	tries;
+	uint32_t	tries;
 
 	if (cpl < 0 || cpl > KAD_REFRESH_CPL_MAX)
 		return -1;
 	out[0] = 0x12;		/* a sha2-256 multihash, shaped as a peer ID */
 	out[1] = 0x20;
-	/* a random key lands in bucket cpl with probability 2^-(cpl+1) */
+	randombytes_buf(out + 2, KAD_REFRESH_KEY_LEN - 2);
+	/*
+	 * A random key lands in bucket cpl with probability 2^-(cpl+1):
+	 * count through the last 4 bytes (about 2^16 hashes, some 50 ms, for
+	 * cpl 15) rather than draw fresh randomness each time.
+	 */
 	for (tries = 0; tries < (1u << (KAD_REFRESH_CPL_MAX + 6)); tries++) {
-		randombytes_buf(out + 2, KAD_REFRESH_KEY_LEN - 2);
+		memcpy(out + KAD_REFRESH_KEY_LEN - 4, &tries, 4);
 		kad_kpos(out, KAD_REFRESH_KEY_LEN, &pos);
 		if (kad_kpos_cpl(&t->self, &pos) == cpl)
 			return 0;
