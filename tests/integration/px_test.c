@@ -136,18 +136,21 @@ START_TEST(px_prune_dials_the_offered_peer)
 	struct node	 t;
 	char		 want[256], extra[128];
 	const char	*line;
-	uint64_t	 end;
+	uint64_t	 end, start;
 
 	js_pair(&a, &b);
 	node_start(&t, 1);
 	node_join(&t, TOPIC);
 	ck_assert(!js_connected(&b, t.peer_id));
+	start = util_mono_ms();
 	node_connect(&t, a.addr);
 	snprintf(want, sizeof(want), "px from %s: dialing", a.peer_id);
 	ck_assert_msg(h_wait_log(&t.d, "gossip", want, WAIT_MS) == 0,
 	    "no PX dial: %s", h_log_tail(&t.d));
 	ck_assert_ptr_nonnull(jspeer_wait(&b, "\"connect\"", t.peer_id,
 	    WAIT_MS));
+	printf("  connected to the PX-offered peer %llu ms after dialing A\n",
+	    (unsigned long long)(util_mono_ms() - start));
 	ck_assert(js_connected(&b, t.peer_id));
 	/* B took terap2p's signed record from identify and checked it */
 	snprintf(extra, sizeof(extra), "\"peer\":\"%s\"", t.peer_id);
@@ -222,6 +225,9 @@ START_TEST(addr_request_finds_an_author)
 	ck_assert_msg(found == 0, "T1 did not find C: %s", h_log_tail(&t1.d));
 	ck_assert_ptr_nonnull(jspeer_wait(&c, "\"connect\"", t1.peer_id,
 	    WAIT_MS));
+	printf("  author found through peer-addr-request after %d publish "
+	    "rounds, %llu ms\n", i, (unsigned long long)(util_mono_ms() -
+	    (end - WAIT_MS)));
 	ck_assert(js_connected(&c, t1.peer_id));
 	jspeer_stop(&c);
 	h_stop(&t1.d);
