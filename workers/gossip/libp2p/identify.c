@@ -43,8 +43,9 @@ p2p_peer_info_clear(struct p2p_peer_info *pi)
 	memset(pi, 0, sizeof(*pi));
 }
 
-int
-p2p_identify_private(const char *maddr)
+/* 1 if a /ip4 or /ip6 multiaddr is loopback, private or link-local. */
+static int
+identify_private(const char *maddr)
 {
 	uint8_t		a[16];
 	char		host[64];
@@ -86,12 +87,12 @@ p2p_identify_encode(struct p2p_conn *c, uint8_t **out, size_t *len)
 	m.n_protocols = i;
 	la = xcalloc(h->nadvertise + 1, sizeof(*la));
 	addrs = xcalloc(h->nadvertise + 1, sizeof(*addrs));
-	local = p2p_identify_private(c->remote);
+	local = identify_private(c->remote);
 	for (i = 0; i < h->nadvertise; i++) {
 		/* private and loopback addresses only to peers that share
 		 * them, unless p2p_share_private_addresses */
 		if (!h->share_private && !local &&
-		    p2p_identify_private(h->advertise[i]))
+		    identify_private(h->advertise[i]))
 			continue;
 		if (p2p_multiaddr_parse(h->advertise[i],
 		    strlen(h->advertise[i]), &la[n]) == 0) {
@@ -204,7 +205,7 @@ p2p_identify_seal(struct p2p_host *h)
 	ma = xcalloc(h->nadvertise + 1, sizeof(*ma));
 	for (k = 0; k < 2; k++) {
 		for (i = n = 0; i < h->nadvertise; i++)
-			if ((k == 0 || !p2p_identify_private(h->advertise[i])) &&
+			if ((k == 0 || !identify_private(h->advertise[i])) &&
 			    p2p_multiaddr_parse(h->advertise[i],
 			    strlen(h->advertise[i]), &ma[n]) == 0)
 				n++;

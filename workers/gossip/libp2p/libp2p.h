@@ -812,8 +812,6 @@ size_t	p2p_identify_push_all(struct p2p_host *);
 /* identify.c: (re)seal our peer records from h->advertise; free them. */
 void	p2p_identify_seal(struct p2p_host *);
 void	p2p_identify_unseal(struct p2p_host *);
-/* 1 if a text /ip4 or /ip6 multiaddr is loopback, private or link-local. */
-int	p2p_identify_private(const char *maddr);
 
 /* static.c: p2p_static_peers and p2p_bootstrapAddresses, kept dialed */
 void	p2p_static_start(struct p2p_host *);
