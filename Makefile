@@ -258,6 +258,7 @@ UNIT_TESTS = \
 	gossip_pubsub_px \
 	gossip_addrreq \
 	gossip_meshsub_slow \
+	gossip_identify_push \
 	gossip_tmsg \
 	gossip_registry \
 	kad_codec \
@@ -298,6 +299,7 @@ UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_px_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_identify_push_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS)
 UNIT_gossip_meshsub_slow_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) workers/gossip/pubsub/meshsub.c
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
