@@ -16,9 +16,9 @@
  * Every learnt address goes through the same gate: /ip4 or /ip6 over /tcp
  * only (no name is ever resolved), private addresses only with
  * p2p_allow_private_ips, never ourselves, a connected, banned or recently
- * dialed peer, at most EX_DIALS per EX_WINDOW_MS; p2p_host_dial() then
- * applies the connection limits and the ban gate.  Streams have a
- * deadline and a cap on their number and bytes.
+ * dialed peer, at most EX_DIALS per EX_WINDOW_MS (and EX_CHECKS PX records
+ * verified); p2p_host_dial() then applies the connection limits and the
+ * ban gate.  Streams have a deadline and a cap on their number and bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,7 @@
 #include "util.h"
 
 #define EX_DIALS		16	/* dials per window */
+#define EX_CHECKS		64	/* PX records verified per window */
 #define EX_WINDOW_MS		10000
 #define EX_RECENT_MAX		128	/* peers dialed, not redialed soon */
 #define EX_REDIAL_MS		60000
@@ -55,6 +56,7 @@ struct gossip_exchange {
 	struct event		*tick;		/* owned */
 	uint64_t		 window_start_ms;
 	unsigned		 window_dials;
+	unsigned		 window_checks;	/* PX signatures checked */
 	struct {
 		uint64_t	hash;
 		uint64_t	at_ms;
@@ -136,6 +138,7 @@ ex_budget(struct gossip_exchange *ex, uint64_t now)
 	if (now - ex->window_start_ms >= EX_WINDOW_MS) {
 		ex->window_start_ms = now;
 		ex->window_dials = 0;
+		ex->window_checks = 0;
 	}
 	return ex->window_dials < EX_DIALS;
 }
@@ -205,6 +208,13 @@ gossip_exchange_px(void *arg, const char *from, const struct p2p_peer_id *id,
 		ex->st.no_address++;	/* a bare ID: we keep no address book */
 		return;
 	}
+	/* a signature check costs; PRUNE floods get only so many */
+	if (!ex_budget(ex, util_mono_ms()) ||
+	    ex->window_checks >= EX_CHECKS) {
+		ex->st.refused++;
+		return;
+	}
+	ex->window_checks++;
 	r = xmalloc(sizeof(*r));
 	if ((rc = p2p_record_open(rec, reclen, r)) != P2P_RECORD_OK ||
 	    !p2p_identity_peer_id_equal(&r->peer, id)) {
