@@ -112,6 +112,8 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_check.c \
 	workers/gossip/addrreq.c \
 	workers/gossip/exchange.c \
+	workers/gossip/connmgr.c \
+	workers/gossip/connmgr_pick.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
 	workers/gossip/pubsub/meshsub.c \
@@ -271,6 +273,7 @@ UNIT_TESTS = \
 	kad_dnsaddr \
 	kad_peercache \
 	gossip_catchup \
+	gossip_connmgr \
 	api_grpc_codec
 
 UNIT_config_SRCS = $(COMMON_SRCS) tools/settings_doc_table.c
@@ -314,6 +317,7 @@ UNIT_kad_refresh_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_connmgr_SRCS = workers/gossip/connmgr_pick.c
 UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
@@ -344,7 +348,12 @@ INTEG_TESTS = \
 	dht \
 	px \
 	grpc_peer \
-	chain
+	chain \
+	connmgr \
+	claims_supervisor \
+	claims_api \
+	claims_gossip \
+	claims_kafka
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_service_SRCS = $(COMMON_SRCS)
@@ -354,7 +363,7 @@ INTEG_api_peers_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_api_harden_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
-INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_inbound_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
@@ -362,11 +371,18 @@ INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_px_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
+INTEG_claims_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_claims_api_SRCS = $(COMMON_SRCS)
+INTEG_claims_gossip_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_connmgr_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c
+INTEG_claims_kafka_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
 	tests/integration/jspeer.c
 INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \

@@ -3,7 +3,8 @@
  * processes.  The libp2p host (libp2p/) tells it of connections through
  * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
  * (pubsub/) and the Teranode layer (teranode/), and the router's
- * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
+ * messages to the Teranode layer; the connection manager (connmgr.c) trims
+ * connections past the high water mark.  It serves gossip.rep (GetPeers,
  * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
  * PeerByDataHub) and
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
@@ -102,6 +103,7 @@ gossip_on_open(void *arg, struct p2p_conn *c)
 	if (tn_connected(g->tn, c) == -1)
 		return -1;
 	gossip_dial_outcome(g, c, NULL);
+	gossip_connmgr_added(g);
 	return 0;
 }
 
@@ -538,6 +540,7 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "refused_banned", (int64_t)g->host.cnt.refused_banned);
 	proc_stat_add(st, "dropped_banned", (int64_t)g->host.cnt.dropped_banned);
 	proc_stat_add(st, "static_peers", (int64_t)g->host.nstatics);
+	gossip_connmgr_stats(g, st);
 	tn_stats(g->tn, st);
 	if (g->ms.ps != NULL) {
 		struct ps_stats	ps;
@@ -572,7 +575,9 @@ gossip_healthy(void *arg, Tp__HealthRep *rep)
 {
 	struct gossip_ctx	*g = arg;
 
-	(void)rep;
+	/* borrowed: the reply is sent before the host changes */
+	rep->listen_addrs = g->host.advertise;
+	rep->n_listen_addrs = g->host.nadvertise;
 	return g->host.nlisteners > 0;
 }
 
@@ -583,6 +588,7 @@ gossip_stop(void *arg)
 
 	while (g->dials != NULL)
 		gossip_dial_done(g->dials, "the gossip worker is stopping");
+	gossip_connmgr_stop(g);
 	kad_net_stop(g->kad);
 	g->kad = NULL;
 	gossip_release(g);
@@ -671,7 +677,12 @@ gossip_main(struct proc *p)
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
 	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
+	gossip_connmgr_start(g);
 	gossip_kad_start(g);
+	if (config_bool(p->cfg, "p2p_enable_mdns"))
+		log_warn("gossip: p2p_enable_mdns is set, but terap2p does not "
+		    "do mDNS: peers come from p2p_static_peers, the DHT "
+		    "(p2p_bootstrap_peers), the peer cache and peer exchange");
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)

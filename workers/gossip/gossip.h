@@ -1,7 +1,8 @@
 /*
  * The gossip worker's private header: its context, which holds one state
  * struct per layer (libp2p host, pubsub router, Teranode protocol), the
- * IPC sockets and the ban gate.  Shared by gossip.c and gate.c only; the
+ * IPC sockets, the ban gate and the connection manager.  Shared by the
+ * worker's glue (gossip.c, gate.c, peers.c, connmgr.c, gossip_check.c); the
  * layers under workers/gossip/{libp2p,pubsub,teranode}/ never include it.
  */
 #ifndef GOSSIP_H
@@ -16,6 +17,7 @@
 #include "teranode/teranode.h"
 
 struct gossip_ban_cache;
+struct gossip_connmgr;
 struct gossip_dial;
 struct gossip_exchange;
 struct proc;
@@ -36,6 +38,7 @@ struct gossip_ctx {
 	struct ipc_sub			*bans_sub;	/* bans.pub */
 	struct gossip_dial		*dials;		/* ConnectPeer waiting */
 	struct gossip_exchange		*ex;		/* owned: peer exchange */
+	struct gossip_connmgr		*cm;		/* owned; NULL: off */
 	/* publish replies held while a peer's queue is over half full */
 	struct ipc_req			*held[GOSSIP_HOLD_MAX];
 	size_t				 nheld;
@@ -88,6 +91,18 @@ struct proc_stats;
 /* Its counters into a StatsRep. */
 void	gossip_exchange_stats_add(const struct gossip_exchange *,
 	    struct proc_stats *);
+/* ---- connmgr.c: the connection manager (water marks, grace) ---- */
+
+struct config;
+struct proc_stats;
+/* Read the p2p_conn_* settings and trim on a timer from now on. */
+void	gossip_connmgr_start(struct gossip_ctx *);
+/* A connection opened: trim soon if over the high water mark. */
+void	gossip_connmgr_added(struct gossip_ctx *);
+void	gossip_connmgr_stats(struct gossip_ctx *, struct proc_stats *);
+void	gossip_connmgr_stop(struct gossip_ctx *);
+/* terap2pd -n: the water marks make sense; -1 with err. */
+int	gossip_connmgr_check(const struct config *, char *err, size_t errlen);
 
 /* ---- peers.c: for GetPeers ---- */
 
@@ -108,7 +123,6 @@ uint64_t	gossip_peers_version(struct gossip_ctx *);
 /* ---- gossip.c ---- */
 
 int	gossip_main(struct proc *);
-struct config;
 /* terap2pd -n: what this worker would refuse at start; -1, err. */
 int	gossip_check(const struct config *, char *err, size_t errlen);
 

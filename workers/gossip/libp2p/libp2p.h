@@ -665,6 +665,7 @@ struct p2p_conn {
 	struct p2p_peer_info		 info;
 	uint64_t			 started_ms;	/* monotonic */
 	uint64_t			 opened_wall_ms;
+	uint64_t			 opened_ms;	/* monotonic, when OPEN */
 	uint64_t			 last_rx_ms;
 	uint64_t			 bytes_in, bytes_out;
 	uint32_t			 ping_value;
