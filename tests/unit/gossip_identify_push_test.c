@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <event2/event.h>
 #include <sodium.h>
 
@@ -38,6 +42,25 @@ on_identified(void *arg, struct p2p_conn *c)
 {
 	(void)c;
 	((struct node *)arg)->identified++;
+}
+
+/* A loopback TCP port nobody listens on now (the kernel's pick). */
+static int
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
 }
 
 static void
@@ -109,14 +132,15 @@ START_TEST(test_record_and_push)
 	char			 dir[] = "/tmp/tp-push-XXXXXX", addr[200], cmd[300];
 	struct p2p_peer_record	 r;
 	struct p2p_conn		*ca;
-	int			 pa, i;
+	int			 pa, pb, i;
 
 	ck_assert_int_eq(sodium_init() >= 0, 1);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	pa = 36000 + (int)(getpid() % 10000);
+	pa = free_port();
 	node_start(a, base, dir, pa);
-	node_start(b, base, dir, pa + 1);
-	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", pa + 1,
+	pb = free_port();
+	node_start(b, base, dir, pb);
+	snprintf(addr, sizeof(addr), "/ip4/127.0.0.1/tcp/%d/p2p/%s", pb,
 	    b->h.id.peer_id_text);
 	ck_assert_int_eq(p2p_host_dial(&a->h, addr, NULL, cmd, sizeof(cmd)), 0);
 	for (i = 0; i < 500 && (open_conn(&a->h) == NULL ||
