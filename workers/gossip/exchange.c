@@ -50,6 +50,14 @@ struct ex_author {
 	uint64_t	seen_ms, asked_ms;
 };
 
+/* A question sent on a stream still being negotiated (no state yet). */
+struct ex_pending {
+	uint64_t		conn_id;	/* p2p_conn.id */
+	uint32_t		stream_id;
+	uint64_t		since_ms;	/* 0: free slot */
+	struct p2p_peer_id	target;
+};
+
 struct gossip_exchange {
 	struct gossip_ctx	*g;		/* borrowed */
 	int			 allow_private;
@@ -63,6 +71,7 @@ struct gossip_exchange {
 	}			 recent[EX_RECENT_MAX];
 	struct ex_author	 authors[EX_AUTHORS_MAX];
 	size_t			 nstreams[2];	/* [0] served, [1] asking */
+	struct ex_pending	 pending[EX_STREAMS_MAX];
 	struct gossip_exchange_stats st;
 };
 
@@ -319,18 +328,44 @@ ex_answer(struct ex_stream *es)
 	p2p_stream_close(s);
 }
 
+/*
+ * The question ex_ask() sent on s, taken from the pending table; NULL if
+ * none (it expired).  A stream that never gets here (refused, reset) only
+ * leaves a slot that expires: no state hangs on it before it opens.
+ */
+static struct ex_pending *
+ex_pending_take(struct gossip_exchange *ex, const struct p2p_stream *s)
+{
+	size_t	i;
+
+	for (i = 0; i < EX_STREAMS_MAX; i++)
+		if (ex->pending[i].since_ms != 0 &&
+		    ex->pending[i].conn_id == s->c->id &&
+		    ex->pending[i].stream_id == s->id) {
+			ex->pending[i].since_ms = 0;
+			return &ex->pending[i];
+		}
+	return NULL;
+}
+
 static void
 ex_open(struct p2p_stream *s)
 {
 	struct gossip_exchange	*ex = s->arg;
+	struct ex_pending	*q = NULL;
+	struct ex_stream	*es;
 
-	if (s->state_ptr != NULL)
-		return;		/* ours: ex_ask set it up */
-	if (ex->nstreams[0] >= EX_STREAMS_MAX) {
+	if (s->outbound && (q = ex_pending_take(ex, s)) == NULL) {
 		p2p_stream_reset(s);
 		return;
 	}
-	(void)ex_stream_new(ex, s);
+	if (ex->nstreams[s->outbound ? 1 : 0] >= EX_STREAMS_MAX) {
+		p2p_stream_reset(s);
+		return;
+	}
+	es = ex_stream_new(ex, s);
+	if (q != NULL)
+		es->target = q->target;
 }
 
 static void
@@ -395,15 +430,23 @@ static int
 ex_ask(struct gossip_exchange *ex, struct p2p_conn *c, const char *author)
 {
 	struct p2p_stream	*s;
-	struct ex_stream	*es;
+	struct ex_pending	*q = NULL;
 	struct p2p_peer_id	 id;
+	uint64_t		 now = util_mono_ms();
+	size_t			 i;
 
-	if (!ex_speaks(c) || ex->nstreams[1] >= EX_STREAMS_MAX ||
+	for (i = 0; i < EX_STREAMS_MAX && q == NULL; i++)
+		if (ex->pending[i].since_ms == 0 ||
+		    now - ex->pending[i].since_ms >= EX_STREAM_MS)
+			q = &ex->pending[i];
+	if (q == NULL || !ex_speaks(c) || ex->nstreams[1] >= EX_STREAMS_MAX ||
 	    p2p_identity_peer_id_parse(author, strlen(author), &id) != 0 ||
 	    (s = p2p_stream_open(c, &ex_proto)) == NULL)
 		return -1;
-	es = ex_stream_new(ex, s);
-	es->target = id;
+	q->conn_id = c->id;
+	q->stream_id = s->id;
+	q->since_ms = now;
+	q->target = id;
 	/* the request goes with the protocol proposal (lazy negotiation) */
 	p2p_stream_write(s, (const uint8_t *)author, strlen(author));
 	p2p_stream_close(s);
