@@ -87,6 +87,7 @@ GOSSIP_WIRE_SRCS = \
 	workers/gossip/libp2p/mss.c \
 	workers/gossip/libp2p/multiaddr.c \
 	workers/gossip/libp2p/noise.c \
+	workers/gossip/libp2p/peerrecord.c \
 	workers/gossip/libp2p/varint.c \
 	workers/gossip/libp2p/yamux.c \
 	$(GEN)/libp2p_crypto.pb-c.c \
@@ -109,6 +110,8 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_check.c \
+	workers/gossip/addrreq.c \
+	workers/gossip/exchange.c \
 	workers/gossip/connmgr.c \
 	workers/gossip/connmgr_pick.c \
 	workers/gossip/gate.c \
@@ -245,6 +248,7 @@ UNIT_TESTS = \
 	gossip_varint \
 	gossip_base58 \
 	gossip_identity \
+	gossip_peerrecord \
 	gossip_multiaddr \
 	gossip_mss \
 	gossip_noise \
@@ -253,7 +257,10 @@ UNIT_TESTS = \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
+	gossip_pubsub_px \
+	gossip_addrreq \
 	gossip_meshsub_slow \
+	gossip_identify_push \
 	gossip_tmsg \
 	gossip_registry \
 	kad_codec \
@@ -262,6 +269,7 @@ UNIT_TESTS = \
 	kad_lookup \
 	kad_server \
 	kad_dht \
+	kad_refresh \
 	kad_dnsaddr \
 	kad_peercache \
 	gossip_catchup \
@@ -283,6 +291,7 @@ UNIT_ban_manager_scores_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_sc
 UNIT_gossip_varint_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_base58_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_identity_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
@@ -291,6 +300,9 @@ UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/teranode/health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_pubsub_px_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_identify_push_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS)
 UNIT_gossip_meshsub_slow_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) workers/gossip/pubsub/meshsub.c
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
@@ -301,6 +313,7 @@ UNIT_kad_providers_SRCS = $(KAD_SRCS)
 UNIT_kad_lookup_SRCS = $(KAD_SRCS)
 UNIT_kad_server_SRCS = $(KAD_SRCS)
 UNIT_kad_dht_SRCS = $(KAD_SRCS)
+UNIT_kad_refresh_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
@@ -334,6 +347,7 @@ INTEG_TESTS = \
 	bans \
 	dht \
 	discovery \
+	px \
 	grpc_peer \
 	chain \
 	connmgr \
@@ -358,6 +372,7 @@ INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/kafka_harness.c \
 	$(GEN)/kafka_messages.pb-c.c
 INTEG_discovery_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_px_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
 INTEG_claims_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_claims_api_SRCS = $(COMMON_SRCS)
@@ -393,6 +408,8 @@ FUZZ_TARGETS = \
 	noise \
 	yamux \
 	peerid \
+	peerrecord \
+	addrreq \
 	pubsub_rpc \
 	tmsg \
 	kad \
@@ -411,6 +428,8 @@ FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
+FUZZ_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)

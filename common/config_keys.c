@@ -95,7 +95,8 @@ const struct cfg_key config_keys[] = {
 	INT("p2p_max_message_size", "1048576", 1024, 16777216,
 	    "largest gossipsub RPC accepted, bytes"),
 	BOOL("p2p_allow_private_ips", "false",
-	    "accept loopback/private DataHub URLs and DHT addresses from peers"),
+	    "accept loopback/private DataHub URLs and peer addresses "
+	    "(DHT, PX, peer-addr-request)"),
 	BOOL("p2p_enable_nat", "false",
 	    "UPnP/NAT-PMP port mapping, AutoNAT service and hole punching"),
 	BOOL("p2p_enable_mdns", "false",
@@ -111,7 +112,8 @@ const struct cfg_key config_keys[] = {
 	STR("dnsaddr_servers", "", 0,
 	    "DNS servers (ip[:port],...) asked for /dnsaddr TXT records; empty: resolv.conf"),
 	BOOL("p2p_enable_peer_exchange", "true",
-	    "share known peers with connected peers"),
+	    "gossipsub PX: PRUNEs carry signed records of well-scored "
+	    "peers; peers offered to us are dialed"),
 
 	/* gossip topics */
 	STR("p2p_block_topic", "block", CFG_REQUIRED, "block topic suffix"),

@@ -198,6 +198,7 @@ gossip_on_message(void *arg, const char *topic, const char *author,
 	ipc_env			ev = TP__ENVELOPE__INIT;
 	enum ps_verdict		v;
 
+	gossip_exchange_author(g->ex, author, from);
 	if (tn_message(g->tn, topic, author, from, data, len, &v))
 		return v;
 	m.topic = (char *)topic;
@@ -561,7 +562,12 @@ gossip_stats(void *arg, struct proc_stats *st)
 		    (int64_t)g->ms.dropped_slow);
 		proc_stat_add(st, "publish_held", (int64_t)g->cnt_held);
 		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
+		proc_stat_add(st, "pubsub_px_in", (int64_t)ps.px_in);
+		proc_stat_add(st, "pubsub_px_out", (int64_t)ps.px_out);
+		proc_stat_add(st, "pubsub_px_refused", (int64_t)ps.px_refused);
 	}
+	if (g->ex != NULL)
+		gossip_exchange_stats_add(g->ex, st);
 }
 
 static int
@@ -590,6 +596,8 @@ gossip_stop(void *arg)
 		event_free(g->hold_timer);
 	g->hold_timer = NULL;
 	p2p_host_stop(&g->host);
+	gossip_exchange_stop(g->ex);
+	g->ex = NULL;
 	p2p_static_stop(&g->host);
 	tn_catchup_ipc_stop(g->catchup);
 	g->catchup = NULL;
@@ -667,6 +675,7 @@ gossip_main(struct proc *p)
 	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
+	g->ex = gossip_exchange_start(g);
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
 	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
