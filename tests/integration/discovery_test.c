@@ -462,10 +462,13 @@ START_TEST(bad_kademlia_input)
 	    "00000000000000000000000000000000000000000000000000"
 	    "00000000000000000000000000000000000000000000000000"));
 	ck_assert_int_eq(ban_score_wait(&n.d, raw.peer_id, 80), 80);
-	/* a provider flood: the store keeps the peer's first 1,000 records */
+	/* a provider flood: the store keeps the peer's first 1,000 records,
+	 * the next one is a violation and resets the stream (the writes
+	 * already under way may still go out) */
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\",\"n\":3000", n.addr);
-	ck_assert_int_eq(abuser_num(&flood, "flood", extra, "\"sent\":"),
-	    3000);
+	got = abuser_num(&flood, "flood", extra, "\"sent\":");
+	ck_assert_msg(got >= 1000, "flood: only %d records sent", got);
+	ck_assert_int_eq(ban_score_wait(&n.d, flood.peer_id, 20), 20);
 	snprintf(extra, sizeof(extra), "\"addr\":\"%s\",\"i\":0", n.addr);
 	ck_assert_int_eq(abuser_num(&flood, "getproviders", extra,
 	    "\"providers\":"), 1);

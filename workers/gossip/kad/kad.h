@@ -354,6 +354,9 @@ void	kad_lookup_set_self(struct kad_lookup *lk, const uint8_t *id,
 enum kad_serve_rc {
 	KAD_SERVE_REPLY = 0,		/* send resp */
 	KAD_SERVE_NONE = 1,		/* nothing to send (ADD_PROVIDER) */
+	KAD_SERVE_ABUSE = 2,		/* nothing to send, but score the peer:
+					   it provided for another peer, or
+					   past its per-peer cap (a flood) */
 	KAD_SERVE_ERROR = -1,		/* bad request: reset the stream */
 };
 
@@ -371,7 +374,11 @@ struct kad_server_ops {
  * itself with addresses (no reply), PING is echoed, PUT_VALUE and bad keys
  * are errors.  resp is initialised here; the caller finishes it with
  * kad_msg_fini() whatever the result.  *rejected counts provider entries
- * refused (not the sender, no address, store caps) for scoring.
+ * refused (not the sender, no address, store caps).  An ADD_PROVIDER with
+ * an entry for another peer or one past the sender's per-peer cap gives
+ * KAD_SERVE_ABUSE: a Teranode node provides a handful of topic keys, so
+ * a peer that fills its share of the store is flooding it.  A full store
+ * is nobody's fault and is not abuse.
  */
 int	kad_server_handle(struct kad_table *t, struct kad_providers *ps,
 	    const struct kad_server_ops *ops, void *arg, const uint8_t *from,

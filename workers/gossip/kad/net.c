@@ -191,6 +191,12 @@ kad_serve(struct kad_net *kn, struct p2p_stream *s, const uint8_t *body,
 	}
 	kad_msg_fini(&resp);
 	kad_msg_fini(&req);
+	if (rc == KAD_SERVE_ABUSE) {
+		p2p_host_violation(kn->h, s->c, "Kademlia provider records "
+		    "for another peer or past the per-peer cap");
+		p2p_stream_reset(s);
+		return -1;
+	}
 	if (rc == KAD_SERVE_ERROR) {
 		p2p_stream_reset(s);
 		return -1;
