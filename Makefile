@@ -574,9 +574,7 @@ test: deps-test $(INTEROP_STAMP)
 	$(Q)scripts/check-layers.sh
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release tests
-	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant
-	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
-	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
+	$(Q)scripts/test-lanes.sh "$(MAKE)" $(JOBS)
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) fuzz
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory VARIANT=release bench-short
