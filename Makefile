@@ -111,6 +111,7 @@ GOSSIP_SRCS = \
 	workers/gossip/gossip_check.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
+	workers/gossip/publish.c \
 	workers/gossip/pubsub/meshsub.c \
 	workers/gossip/teranode/catchup_ipc.c \
 	workers/gossip/teranode/handlers.c \
