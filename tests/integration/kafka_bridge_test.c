@@ -427,6 +427,10 @@ START_TEST(kill9_resumes_from_the_committed_offset)
 	    "worker consumed %lld\n", (long long)at_kill, KILL_N,
 	    (long long)again);
 	ck_assert_int_le(again, KILL_N - at_kill);
+	/* a backlog goes to gossip several messages per PublishBatchReq */
+	ck_assert_int_gt(kafka_stat(&n.d, "kafka_publish_batches"), 0);
+	ck_assert_int_lt(kafka_stat(&n.d, "kafka_publish_batches"),
+	    kafka_stat(&n.d, "kafka_published"));
 	/* and its commits reach the end */
 	end = util_mono_ms() + 20000;
 	while (committed(&b) < KILL_N && util_mono_ms() < end)
