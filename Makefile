@@ -217,6 +217,11 @@ API_SRCS = \
 CTL_SRCS = \
 	tools/terap2pctl.c
 
+# the generator of docs/settings.md's tables (make docs)
+DOC_SRCS = \
+	tools/settings_doc.c \
+	tools/settings_doc_table.c
+
 DAEMON_SRCS = $(COMMON_SRCS) $(SUP_SRCS) $(GOSSIP_SRCS) $(KAFKA_SRCS) \
 	$(BANS_SRCS) $(API_SRCS)
 
@@ -261,7 +266,7 @@ UNIT_TESTS = \
 	gossip_catchup \
 	api_grpc_codec
 
-UNIT_config_SRCS = $(COMMON_SRCS)
+UNIT_config_SRCS = $(COMMON_SRCS) tools/settings_doc_table.c
 UNIT_config_teranode_SRCS = $(COMMON_SRCS)
 UNIT_api_pure_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 UNIT_util_SRCS = $(COMMON_SRCS)
@@ -408,7 +413,7 @@ GEN_HDRS := $(GEN_SRCS:.c=.h)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(GEN)/%,gen/%,$(1)))
 
-.PHONY: all run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install uninstall clean deps \
+.PHONY: all docs run test unit integration fuzz fuzz-smoke bench bench-kafka bench-kafka-short install uninstall clean deps \
 	deps-test test-variant check-layers
 .DEFAULT_GOAL := all
 
@@ -456,6 +461,14 @@ all tests: $(B)/terap2pctl
 $(B)/terap2pctl: $(call obj,$(CTL_SRCS) $(COMMON_SRCS))
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# docs/settings.md's tables, generated from common/config_keys.c
+$(B)/settings_doc: $(call obj,$(DOC_SRCS) common/config_keys.c)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+docs: $(B)/settings_doc
+	$(Q)$(B)/settings_doc docs/settings.md
 
 $(B)/terap2pd: $(call obj,$(DAEMON_SRCS))
 	@echo "  LD      $@"

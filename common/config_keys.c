@@ -4,8 +4,9 @@
  * Teranode's P2P service has the setting (Teranode's settings/settings.go
  * and settings.conf), terap2p's own otherwise.  Then the other names a key
  * is known by, and the keys Teranode's settings.conf still holds but no
- * longer reads.  The README's settings table and etc/terap2p.conf follow
- * this table; adding a setting is one line here.
+ * longer reads.  docs/settings.md's tables are generated from this one
+ * (`make docs`) and etc/terap2p.conf follows it; adding a setting is one
+ * line here.
  */
 #include "config.h"
 #include "tp.h"
@@ -53,7 +54,7 @@ const struct cfg_key config_keys[] = {
 	LIST("p2p_advertise_addresses", "", 0,
 	    "addresses announced to peers: multiaddrs or host[:port]"),
 	BOOL("p2p_share_private_addresses", "false",
-	    "announce private/loopback listen addresses to public peers too"),
+	    "announce private/loopback listen addresses to public peers too (peers on a private or loopback address always get them)"),
 	LIST("p2p_static_peers", "", 0,
 	    "multiaddrs dialed at start and redialed when lost"),
 	LIST("p2p_bootstrapAddresses", "", 0,

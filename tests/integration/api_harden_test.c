@@ -4,8 +4,8 @@
  * no secret of ban_store_url is ever shown; a /p2p-ws client that stops
  * reading and floods cannot grow the worker's memory nor hold every slot;
  * slow REST clients cannot starve /health; refused input is refused with a
- * 400 that says why; every README curl example runs as written; /metrics
- * passes promtool.
+ * 400 that says why; every curl example of README.md and docs/ runs as
+ * written; /metrics passes promtool.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -529,47 +530,102 @@ START_TEST(input_refused)
 }
 END_TEST
 
-/* ---- the README's curl examples, as written ---- */
+/* ---- the docs' curl examples, as written ---- */
 
-START_TEST(readme_curl_examples_run)
+/*
+ * Run one documented curl command (len bytes at text) against the test
+ * daemon: the documented port becomes the daemon's, $KEY its api_key.
+ */
+static void
+doc_curl_run(struct ht *t, const char *text, size_t len, int *posts)
 {
-	struct ht	 t;
-	FILE		*fp = fopen("README.md", "r");
-	char		 line[8192], cmd[4096], out[256], port[16];
+	char		 cmd[4096], out[256], port[16], *at;
 	const char	*argv[] = { "/bin/sh", "-c", cmd, NULL };
-	int		 n = 0, posts = 0, status;
+	size_t		 o;
+	int		 status;
 
-	ck_assert_msg(fp != NULL, "run from the source tree: README.md");
-	start(&t, "p2p_mining_on_topic = mining_on\n");
-	snprintf(port, sizeof(port), "%d", t.port);
+	snprintf(port, sizeof(port), "%d", t->port);
+	o = (size_t)snprintf(cmd, sizeof(cmd), "KEY=" KEY "; ");
+	ck_assert_uint_lt(o + len + 64, sizeof(cmd));
+	memcpy(cmd + o, text, len);
+	cmd[o + len] = '\0';
+	/* the documented port is the test daemon's */
+	while ((at = strstr(cmd, "127.0.0.1:9906/")) != NULL) {
+		memmove(at + 10 + strlen(port), at + 14, strlen(at + 14) + 1);
+		memcpy(at + 10, port, strlen(port));
+	}
+	strcat(cmd, " -s -o /dev/null -w '%{http_code}'");
+	status = h_run(argv, out, sizeof(out));
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "failed: %s", cmd);
+	ck_assert_msg(strcmp(out, "400") != 0 && strcmp(out, "401") != 0 &&
+	    strcmp(out, "403") != 0 &&
+	    strcmp(out, "415") != 0 && strcmp(out, "000") != 0,
+	    "%s: %s", out, cmd);
+	*posts += strstr(cmd, " -d '") != NULL;
+}
+
+/*
+ * Every curl example of one Markdown file: inline `curl ...` spans and
+ * lines of fenced blocks that start with curl.  Returns how many ran.
+ */
+static int
+doc_curls(struct ht *t, const char *path, int *posts)
+{
+	FILE	*fp = fopen(path, "r");
+	char	 line[8192];
+	int	 n = 0, fenced = 0;
+
+	ck_assert_msg(fp != NULL, "run from the source tree: %s", path);
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		for (char *p = line; (p = strstr(p, "`curl ")) != NULL; p++) {
-			size_t	len = strcspn(p + 1, "`"), o;
-			char	*at;
-
-			o = (size_t)snprintf(cmd, sizeof(cmd), "KEY=" KEY "; ");
-			memcpy(cmd + o, p + 1, len);
-			cmd[o + len] = '\0';
-			/* the documented port is the test daemon's */
-			while ((at = strstr(cmd, "127.0.0.1:9906/")) != NULL) {
-				memmove(at + 10 + strlen(port), at + 14,
-				    strlen(at + 14) + 1);
-				memcpy(at + 10, port, strlen(port));
+		if (strncmp(line, "```", 3) == 0) {
+			fenced = !fenced;
+			continue;
+		}
+		if (fenced) {
+			if (strncmp(line, "curl ", 5) == 0) {
+				doc_curl_run(t, line, strcspn(line, "\n"),
+				    posts);
+				n++;
 			}
-			strcat(cmd, " -s -o /dev/null -w '%{http_code}'");
-			status = h_run(argv, out, sizeof(out));
-			ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
-			    0, "failed: %s", cmd);
-			ck_assert_msg(strcmp(out, "400") != 0 &&
-			    strcmp(out, "401") != 0 && strcmp(out, "403") != 0 &&
-			    strcmp(out, "415") != 0 && strcmp(out, "000") != 0,
-			    "%s: %s", out, cmd);
-			posts += strstr(cmd, " -d '") != NULL;
+			continue;
+		}
+		for (char *p = line; (p = strstr(p, "`curl ")) != NULL; p++) {
+			doc_curl_run(t, p + 1, strcspn(p + 1, "`"), posts);
 			n++;
 		}
 	}
 	fclose(fp);
-	ck_assert_int_ge(n, 15);
+	return n;
+}
+
+/* Every curl example in README.md and in every Markdown file of docs/ runs as written. */
+START_TEST(readme_curl_examples_run)
+{
+	struct ht	 t;
+	struct dirent	*de;
+	DIR		*dir;
+	char		 path[300];
+	int		 n, api = 0, posts = 0;
+
+	start(&t, "p2p_mining_on_topic = mining_on\n");
+	n = doc_curls(&t, "README.md", &posts);
+	ck_assert_ptr_nonnull(dir = opendir("docs"));
+	while ((de = readdir(dir)) != NULL) {
+		size_t	len = strlen(de->d_name);
+		int	k;
+
+		if (len < 4 || strcmp(de->d_name + len - 3, ".md") != 0)
+			continue;
+		snprintf(path, sizeof(path), "docs/%s", de->d_name);
+		k = doc_curls(&t, path, &posts);
+		if (strcmp(de->d_name, "api.md") == 0)
+			api = k;
+		n += k;
+	}
+	closedir(dir);
+	ck_assert_int_ge(api, 15);
+	ck_assert_int_ge(n, 17);
 	ck_assert_int_ge(posts, 6);
 	h_stop(&t.d);
 }
