@@ -188,12 +188,19 @@ run(struct daemon *b, const char *url, uint32_t n, uint32_t first,
 	return (double)*got * 1000.0 / (double)(t1 - t0 + 1);
 }
 
-/* Relay one byte from fd in to fd out until in closes (a child's loop). */
+/* Relay bytes from p[k] to p[k + 1] until the ring closes (a child). */
 static void
-relay(int in, int out)
+relay(int p[3][2], int k)
 {
 	char	c;
+	int	i, in = p[k][0], out = p[k + 1][1];
 
+	for (i = 0; i < 3; i++) {
+		if (p[i][0] != in)
+			close(p[i][0]);
+		if (p[i][1] != out)
+			close(p[i][1]);
+	}
 	while (read(in, &c, 1) == 1)
 		if (write(out, &c, 1) != 1)
 			break;
@@ -221,9 +228,9 @@ wakeup_floor(int samples, uint64_t out[2])
 		if (pipe(p[i]) == -1)
 			fatal("pipe");
 	if ((c1 = fork()) == 0)
-		relay(p[0][0], p[1][1]);
+		relay(p, 0);
 	if ((c2 = fork()) == 0)
-		relay(p[1][0], p[2][1]);
+		relay(p, 1);
 	for (i = 0; i < samples; i++) {
 		t0 = now_us();
 		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
