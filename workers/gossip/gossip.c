@@ -3,7 +3,8 @@
  * processes.  The libp2p host (libp2p/) tells it of connections through
  * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
  * (pubsub/) and the Teranode layer (teranode/), and the router's
- * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
+ * messages to the Teranode layer; the connection manager (connmgr.c) trims
+ * connections past the high water mark.  It serves gossip.rep (GetPeers,
  * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
  * PublishBatch (publish.c),
  * PeerByDataHub) and
@@ -103,6 +104,7 @@ gossip_on_open(void *arg, struct p2p_conn *c)
 	if (tn_connected(g->tn, c) == -1)
 		return -1;
 	gossip_dial_outcome(g, c, NULL);
+	gossip_connmgr_added(g);
 	return 0;
 }
 
@@ -197,6 +199,7 @@ gossip_on_message(void *arg, const char *topic, const char *author,
 	ipc_env			ev = TP__ENVELOPE__INIT;
 	enum ps_verdict		v;
 
+	gossip_exchange_author(g->ex, author, from);
 	if (tn_message(g->tn, topic, author, from, data, len, &v))
 		return v;
 	m.topic = (char *)topic;
@@ -496,6 +499,7 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "refused_banned", (int64_t)g->host.cnt.refused_banned);
 	proc_stat_add(st, "dropped_banned", (int64_t)g->host.cnt.dropped_banned);
 	proc_stat_add(st, "static_peers", (int64_t)g->host.nstatics);
+	gossip_connmgr_stats(g, st);
 	tn_stats(g->tn, st);
 	if (g->ms.ps != NULL) {
 		struct ps_stats	ps;
@@ -519,7 +523,12 @@ gossip_stats(void *arg, struct proc_stats *st)
 		proc_stat_add(st, "publish_batches", (int64_t)g->cnt_batches);
 		proc_stat_add(st, "publish_batched", (int64_t)g->cnt_batched);
 		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
+		proc_stat_add(st, "pubsub_px_in", (int64_t)ps.px_in);
+		proc_stat_add(st, "pubsub_px_out", (int64_t)ps.px_out);
+		proc_stat_add(st, "pubsub_px_refused", (int64_t)ps.px_refused);
 	}
+	if (g->ex != NULL)
+		gossip_exchange_stats_add(g->ex, st);
 }
 
 static int
@@ -527,7 +536,9 @@ gossip_healthy(void *arg, Tp__HealthRep *rep)
 {
 	struct gossip_ctx	*g = arg;
 
-	(void)rep;
+	/* borrowed: the reply is sent before the host changes */
+	rep->listen_addrs = g->host.advertise;
+	rep->n_listen_addrs = g->host.nadvertise;
 	return g->host.nlisteners > 0;
 }
 
@@ -538,6 +549,7 @@ gossip_stop(void *arg)
 
 	while (g->dials != NULL)
 		gossip_dial_done(g->dials, "the gossip worker is stopping");
+	gossip_connmgr_stop(g);
 	kad_net_stop(g->kad);
 	g->kad = NULL;
 	gossip_release(g);
@@ -545,6 +557,8 @@ gossip_stop(void *arg)
 		event_free(g->hold_timer);
 	g->hold_timer = NULL;
 	p2p_host_stop(&g->host);
+	gossip_exchange_stop(g->ex);
+	g->ex = NULL;
 	p2p_static_stop(&g->host);
 	tn_catchup_ipc_stop(g->catchup);
 	g->catchup = NULL;
@@ -575,6 +589,8 @@ gossip_kad_start(struct gossip_ctx *g)
 	kc.allow_private = config_bool(cfg, "p2p_allow_private_ips");
 	kc.dns_servers = config_str(cfg, "dnsaddr_servers");
 	kc.sweep_ms = config_duration_ms(cfg, "p2p_dht_cleanup_interval");
+	/* the connection manager's high water mark (0: it is off) */
+	kc.dial_below = (size_t)config_int(cfg, "p2p_conn_high_water");
 	if ((g->kad = kad_net_start(&g->host, g->p->base, &kc, err,
 	    sizeof(err))) == NULL)
 		fatal_config("p2p_dht_mode: %s", err);
@@ -620,10 +636,16 @@ gossip_main(struct proc *p)
 	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
+	g->ex = gossip_exchange_start(g);
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
 	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
+	gossip_connmgr_start(g);
 	gossip_kad_start(g);
+	if (config_bool(p->cfg, "p2p_enable_mdns"))
+		log_warn("gossip: p2p_enable_mdns is set, but terap2p does not "
+		    "do mDNS: peers come from p2p_static_peers, the DHT "
+		    "(p2p_bootstrap_peers), the peer cache and peer exchange");
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)
