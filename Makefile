@@ -116,6 +116,7 @@ GOSSIP_SRCS = \
 	workers/gossip/connmgr_pick.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
+	workers/gossip/publish.c \
 	workers/gossip/pubsub/meshsub.c \
 	workers/gossip/teranode/catchup_ipc.c \
 	workers/gossip/teranode/handlers.c \

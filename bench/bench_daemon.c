@@ -86,16 +86,18 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 200; i++) {
+	/* few, patient polls: on a loaded machine a storm of 200 ms calls
+	 * that time out kept the supervisor from hearing its workers */
+	for (i = 0; i < 30; i++) {
 		Tp__SupStatusReq	s = TP__SUP_STATUS_REQ__INIT;
 		ipc_env			req = TP__ENVELOPE__INIT, *rep = NULL;
 		char			url[256], err[128];
 
-		usleep(50000);
+		usleep(300000);
 		req.body_case = TP__ENVELOPE__BODY_SUP_STATUS_REQ;
 		req.sup_status_req = &s;
 		ipc_url(d->run, "supervisor.rep", url, sizeof(url));
-		if (ipc_call_sync(url, &req, 200, &rep, err, sizeof(err)) == 0) {
+		if (ipc_call_sync(url, &req, 2000, &rep, err, sizeof(err)) == 0) {
 			int	ready = rep->sup_status_rep->ready;
 
 			ipc_env_free(rep);

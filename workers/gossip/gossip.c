@@ -6,6 +6,7 @@
  * messages to the Teranode layer; the connection manager (connmgr.c) trims
  * connections past the high water mark.  It serves gossip.rep (GetPeers,
  * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
+ * PublishBatch (publish.c),
  * PeerByDataHub) and
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
  * ProtocolViolation on gossip.pub.
@@ -252,51 +253,6 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
-/* Answer every held publish request. */
-static void
-gossip_release(void *arg)
-{
-	struct gossip_ctx	*g = arg;
-	ipc_env			 rep = TP__ENVELOPE__INIT;
-	size_t			 i, n = g->nheld;
-
-	g->nheld = 0;
-	if (g->hold_timer != NULL)
-		evtimer_del(g->hold_timer);
-	for (i = 0; i < n; i++)
-		ipc_reply(g->held[i], &rep);
-}
-
-static void
-gossip_hold_expired(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	gossip_release(arg);
-}
-
-/*
- * A local message is published: answer now, or, while a peer's queue is
- * over half full, once the queues drain (at most GOSSIP_HOLD_MS later) so
- * that a fast local publisher waits instead of making us drop messages.
- */
-static void
-gossip_published(struct gossip_ctx *g, struct ipc_req *req)
-{
-	ipc_env		rep = TP__ENVELOPE__INIT;
-	struct timeval	tv = { GOSSIP_HOLD_MS / 1000,
-			    (GOSSIP_HOLD_MS % 1000) * 1000 };
-
-	if (!ps_meshsub_busy(&g->ms) || g->nheld == GOSSIP_HOLD_MAX) {
-		ipc_reply(req, &rep);
-		return;
-	}
-	g->held[g->nheld++] = req;
-	g->cnt_held++;
-	if (g->nheld == 1)
-		evtimer_add(g->hold_timer, &tv);
-}
-
 static void
 gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PubsubPublishReq *r)
@@ -308,7 +264,7 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 		    r->topic);
 		return;
 	}
-	gossip_published(g, req);
+	gossip_published(g, req, NULL);
 }
 
 /* One PeerInfo per registry entry (strings borrowed from the copies). */
@@ -396,7 +352,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
-	gossip_published(g, req);
+	gossip_published(g, req, NULL);
 }
 
 /*
@@ -504,6 +460,9 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ:
 		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
 		break;
+	case TP__ENVELOPE__BODY_PUBLISH_BATCH_REQ:
+		gossip_on_publish_batch(g, req, msg->publish_batch_req);
+		break;
 	case TP__ENVELOPE__BODY_CATCHUP_REPORT_REQ:
 		tn_catchup_ipc_report(g->catchup, g->tn, req,
 		    msg->catchup_report_req);
@@ -561,6 +520,8 @@ gossip_stats(void *arg, struct proc_stats *st)
 		proc_stat_add(st, "pubsub_dropped_slow",
 		    (int64_t)g->ms.dropped_slow);
 		proc_stat_add(st, "publish_held", (int64_t)g->cnt_held);
+		proc_stat_add(st, "publish_batches", (int64_t)g->cnt_batches);
+		proc_stat_add(st, "publish_batched", (int64_t)g->cnt_batched);
 		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
 		proc_stat_add(st, "pubsub_px_in", (int64_t)ps.px_in);
 		proc_stat_add(st, "pubsub_px_out", (int64_t)ps.px_out);

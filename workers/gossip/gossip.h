@@ -10,6 +10,8 @@
 
 #include <sys/socket.h>
 
+#include <event2/util.h>
+
 #include "ipc.h"
 #include "kad/kad.h"
 #include "libp2p/libp2p.h"
@@ -17,6 +19,7 @@
 #include "teranode/teranode.h"
 
 struct gossip_ban_cache;
+struct gossip_batch_rep;
 struct gossip_connmgr;
 struct gossip_dial;
 struct gossip_exchange;
@@ -24,6 +27,13 @@ struct proc;
 
 #define GOSSIP_HOLD_MAX		64	/* publish replies held back */
 #define GOSSIP_HOLD_MS		1000	/* for at most this long */
+#define GOSSIP_BATCH_MAX	1024	/* messages in one PublishBatchReq */
+
+/* A publish request whose reply is held back. */
+struct gossip_held {
+	struct ipc_req			*req;
+	struct gossip_batch_rep		*rep;	/* owned; NULL: an Ack */
+};
 
 struct gossip_ctx {
 	struct proc			*p;		/* borrowed: the worker run-time */
@@ -40,12 +50,27 @@ struct gossip_ctx {
 	struct gossip_exchange		*ex;		/* owned: peer exchange */
 	struct gossip_connmgr		*cm;		/* owned; NULL: off */
 	/* publish replies held while a peer's queue is over half full */
-	struct ipc_req			*held[GOSSIP_HOLD_MAX];
+	struct gossip_held		 held[GOSSIP_HOLD_MAX];
 	size_t				 nheld;
 	struct event			*hold_timer;	/* owned */
 	uint64_t			 cnt_held;	/* replies ever held */
+	uint64_t			 cnt_batches;	/* PublishBatchReq served */
+	uint64_t			 cnt_batched;	/* messages in them */
 	uint64_t			 peers_epoch;	/* start time, ms */
 };
+
+/* ---- publish.c: replies to local publishers ---- */
+
+/* Answer req (with b, NULL: an Ack) now, or hold it while a peer's queue
+ * is over half full; takes ownership of b. */
+void	gossip_published(struct gossip_ctx *, struct ipc_req *,
+	    struct gossip_batch_rep *b);
+/* Answer every held publish request. */
+void	gossip_release(void *g);
+void	gossip_hold_expired(evutil_socket_t, short, void *g);
+/* PublishBatchReq: publish every item, one outcome each. */
+void	gossip_on_publish_batch(struct gossip_ctx *, struct ipc_req *,
+	    const Tp__PublishBatchReq *);
 
 /* ---- gate.c: the ban gate ---- */
 
