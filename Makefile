@@ -87,6 +87,7 @@ GOSSIP_WIRE_SRCS = \
 	workers/gossip/libp2p/mss.c \
 	workers/gossip/libp2p/multiaddr.c \
 	workers/gossip/libp2p/noise.c \
+	workers/gossip/libp2p/peerrecord.c \
 	workers/gossip/libp2p/varint.c \
 	workers/gossip/libp2p/yamux.c \
 	$(GEN)/libp2p_crypto.pb-c.c \
@@ -109,8 +110,13 @@ GOSSIP_LIBP2P_SRCS = \
 GOSSIP_SRCS = \
 	workers/gossip/gossip.c \
 	workers/gossip/gossip_check.c \
+	workers/gossip/addrreq.c \
+	workers/gossip/exchange.c \
+	workers/gossip/connmgr.c \
+	workers/gossip/connmgr_pick.c \
 	workers/gossip/gate.c \
 	workers/gossip/peers.c \
+	workers/gossip/publish.c \
 	workers/gossip/pubsub/meshsub.c \
 	workers/gossip/teranode/catchup_ipc.c \
 	workers/gossip/teranode/handlers.c \
@@ -243,6 +249,7 @@ UNIT_TESTS = \
 	gossip_varint \
 	gossip_base58 \
 	gossip_identity \
+	gossip_peerrecord \
 	gossip_multiaddr \
 	gossip_mss \
 	gossip_noise \
@@ -251,7 +258,10 @@ UNIT_TESTS = \
 	gossip_pubsub_rpc \
 	gossip_pubsub_cache \
 	gossip_pubsub_net \
+	gossip_pubsub_px \
+	gossip_addrreq \
 	gossip_meshsub_slow \
+	gossip_identify_push \
 	gossip_tmsg \
 	gossip_registry \
 	kad_codec \
@@ -260,9 +270,11 @@ UNIT_TESTS = \
 	kad_lookup \
 	kad_server \
 	kad_dht \
+	kad_refresh \
 	kad_dnsaddr \
 	kad_peercache \
 	gossip_catchup \
+	gossip_connmgr \
 	api_grpc_codec
 
 UNIT_config_SRCS = $(COMMON_SRCS) tools/settings_doc_table.c
@@ -280,6 +292,7 @@ UNIT_ban_manager_scores_SRCS = $(COMMON_SRCS) workers/ban_manager/ban_manager_sc
 UNIT_gossip_varint_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_base58_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_identity_SRCS = $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_multiaddr_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_noise_SRCS = $(GOSSIP_WIRE_SRCS)
@@ -288,6 +301,9 @@ UNIT_gossip_health_SRCS = $(COMMON_SRCS) workers/gossip/teranode/health.c
 UNIT_gossip_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_cache_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 UNIT_gossip_pubsub_net_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_pubsub_px_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
+UNIT_gossip_identify_push_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS)
 UNIT_gossip_meshsub_slow_SRCS = $(COMMON_SRCS) $(GOSSIP_LIBP2P_SRCS) \
 	$(GOSSIP_PUBSUB_SRCS) workers/gossip/pubsub/meshsub.c
 UNIT_gossip_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
@@ -298,9 +314,11 @@ UNIT_kad_providers_SRCS = $(KAD_SRCS)
 UNIT_kad_lookup_SRCS = $(KAD_SRCS)
 UNIT_kad_server_SRCS = $(KAD_SRCS)
 UNIT_kad_dht_SRCS = $(KAD_SRCS)
+UNIT_kad_refresh_SRCS = $(KAD_SRCS)
 UNIT_kad_dnsaddr_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_kad_peercache_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
 UNIT_gossip_catchup_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
+UNIT_gossip_connmgr_SRCS = workers/gossip/connmgr_pick.c
 UNIT_api_grpc_codec_SRCS = $(COMMON_SRCS) $(API_PURE_SRCS)
 
 UNIT_kafka_bridge_codec_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
@@ -329,8 +347,15 @@ INTEG_TESTS = \
 	bans_store \
 	bans \
 	dht \
+	discovery \
+	px \
 	grpc_peer \
-	chain
+	chain \
+	connmgr \
+	claims_supervisor \
+	claims_api \
+	claims_gossip \
+	claims_kafka
 
 INTEG_supervisor_SRCS = $(COMMON_SRCS)
 INTEG_service_SRCS = $(COMMON_SRCS)
@@ -340,18 +365,28 @@ INTEG_api_peers_SRCS = $(COMMON_SRCS)
 INTEG_api_ws_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_api_harden_SRCS = $(COMMON_SRCS)
 INTEG_api_ctl_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
-INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_api_dashboard_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_interop_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_inbound_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_pubsub_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_teranode_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
-INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_dht_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/kafka_harness.c \
+	$(GEN)/kafka_messages.pb-c.c
+INTEG_discovery_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_px_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_SRCS = $(COMMON_SRCS)
+INTEG_claims_supervisor_SRCS = $(COMMON_SRCS)
+INTEG_claims_api_SRCS = $(COMMON_SRCS)
+INTEG_claims_gossip_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_chain_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c tests/integration/chainfake.c
 INTEG_grpc_peer_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
+INTEG_connmgr_SRCS = $(COMMON_SRCS) tests/integration/jspeer.c
 INTEG_bans_store_SRCS = $(COMMON_SRCS) $(filter-out workers/ban_manager/ban_manager.c,$(BANS_SRCS))
 
 INTEG_kafka_bridge_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
+	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
+	tests/integration/jspeer.c
+INTEG_claims_kafka_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
 	$(GEN)/kafka_messages.pb-c.c $(CHAIN_PROTO_SRCS) tests/integration/kafka_harness.c \
 	tests/integration/jspeer.c
 INTEG_e2e_SRCS = $(COMMON_SRCS) workers/kafka_bridge/kafka_bridge_codec.c \
@@ -374,6 +409,8 @@ FUZZ_TARGETS = \
 	noise \
 	yamux \
 	peerid \
+	peerrecord \
+	addrreq \
 	pubsub_rpc \
 	tmsg \
 	kad \
@@ -392,6 +429,8 @@ FUZZ_mss_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_noise_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_yamux_SRCS = $(GOSSIP_WIRE_SRCS)
 FUZZ_peerid_SRCS = $(GOSSIP_WIRE_SRCS) common/peerid.c
+FUZZ_peerrecord_SRCS = $(GOSSIP_WIRE_SRCS)
+FUZZ_addrreq_SRCS = workers/gossip/addrreq.c $(GOSSIP_WIRE_SRCS)
 FUZZ_pubsub_rpc_SRCS = $(GOSSIP_PUBSUB_SRCS) $(GOSSIP_WIRE_SRCS)
 FUZZ_tmsg_SRCS = $(COMMON_SRCS) $(GOSSIP_TERANODE_SRCS)
 FUZZ_kad_SRCS = $(KAD_SRCS) $(KAD_NET_SRCS)
@@ -536,9 +575,7 @@ test: deps-test $(INTEROP_STAMP)
 	$(Q)scripts/check-layers.sh
 	$(Q)rm -f build/test-results.txt
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release tests
-	$(Q)$(MAKE) --no-print-directory VARIANT=release test-variant
-	$(Q)$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan tests
-	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-variant
+	$(Q)scripts/test-lanes.sh "$(MAKE)" $(JOBS)
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) fuzz
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory VARIANT=release bench-short
@@ -555,7 +592,7 @@ bench-short: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_benc
 	$(Q)$(B)/bench/pubsub_bench $(B)/terap2pd 2000 50
 	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd 2000
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 200 20 2
-	$(Q)$(B)/bench/kad_bench 50
+	$(Q)ulimit -n 4096 && $(B)/bench/kad_bench 50 30 3
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 100 1
 
 # ---- fuzzing (always clang, its own build dir) ----
@@ -633,8 +670,8 @@ bench: $(B)/bench/gossip_bench $(B)/bench/pubsub_bench $(B)/bench/api_bench \
 	$(Q)$(B)/bench/ingest_bench $(B)/terap2pd $(BENCH_MSGS)
 	@echo "== API: wrk on /api/v1/peers and /health, /p2p-ws fan-out ($$(date -u +%F))"
 	$(Q)$(B)/bench/api_bench $(B)/terap2pd 1000 100 5
-	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes ($$(date -u +%F))"
-	$(Q)$(B)/bench/kad_bench
+	@echo "== Kademlia: table and provider memory, lookups in 50 simulated nodes beside 50 js kad-dht hosts ($$(date -u +%F))"
+	$(Q)ulimit -n 8192 && $(B)/bench/kad_bench 500 50 20
 	@echo "== gRPC PeerService: IsPeerUnhealthy, GetPeer, 8 callers ($$(date -u +%F))"
 	$(Q)$(B)/bench/grpc_bench $(B)/terap2pd 1000 5
 

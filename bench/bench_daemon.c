@@ -86,13 +86,15 @@ daemon_start(struct daemon *d, const char *bin, int port, const char *extra)
 		execl(bin, "terap2pd", "-d", "-f", conf, (char *)NULL);
 		_exit(127);
 	}
-	/* every worker ready, or the bench measures nothing */
-	for (i = 0, ready = 0; i < 600 && !ready; i++) {
+	/* few, patient polls: on a loaded machine a storm of 200 ms calls
+	 * that time out kept the supervisor from hearing its workers; and
+	 * every worker ready within 60 s, or the bench measures nothing */
+	for (i = 0, ready = 0; i < 120 && !ready; i++) {
 		Tp__SupStatusReq	s = TP__SUP_STATUS_REQ__INIT;
 		ipc_env			req = TP__ENVELOPE__INIT, *rep = NULL;
 		char			url[256], err[128];
 
-		usleep(100000);
+		usleep(300000);
 		req.body_case = TP__ENVELOPE__BODY_SUP_STATUS_REQ;
 		req.sup_status_req = &s;
 		ipc_url(d->run, "supervisor.rep", url, sizeof(url));

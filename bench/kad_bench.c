@@ -9,8 +9,18 @@
  *      and provider store, answers after 20-80 ms of simulated latency):
  *      a node provides a topic key (FIND_NODE, then ADD_PROVIDER to the
  *      20 closest) and another finds it with GET_PROVIDERS; messages and
- *      simulated time to the first provider, CPU time per lookup.
- * Usage: kad_bench [trials]
+ *      simulated time to the first provider, CPU time per lookup;
+ *   4. beside it, in the same run, js kad-dht doing the same on 50 real
+ *      js-libp2p hosts in one Node process on 127.0.0.1
+ *      (tests/interop/kad_bench.mjs): queries to the first provider and
+ *      the time to it; the simulated network is then run again with the
+ *      js hosts' measured query time as its latency, and the two are
+ *      printed as ratios (terap2p / js).
+ * Exits non-zero when its work did not complete: a provider not found in
+ * the simulated network, a record refused or over the bound, the js side
+ * not running or finding no provider at all (js finding fewer than all on
+ * a loaded machine is a figure, printed).
+ * Usage: kad_bench [trials [js_nodes [js_trials]]]  (js_nodes 0: no js)
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -23,6 +33,10 @@
 #define NODES		50
 #define RECORDS		100000
 #define BOUND_PER_REC	160	/* bytes of heap a record may cost */
+
+static int	failed;		/* work that did not complete */
+/* simulated answer time: lat_lo + [0, lat_span) ms */
+static unsigned	lat_lo = 20, lat_span = 61;
 
 static uint64_t	rng = 88172645463325252ull;
 
@@ -140,8 +154,12 @@ bench_providers(const char *shape, uint32_t nkeys, uint32_t nprov, int naddrs)
 	t0 = now_s();
 	(void)kad_providers_sweep(ps, KAD_PROVIDE_VALIDITY_MS);
 	t_sweep = now_s() - t0;
-	if (refused > 0)
+	if (refused > 0) {
 		printf("  %zu adds refused\n", refused);
+		failed = 1;
+	}
+	if (used > (size_t)RECORDS * BOUND_PER_REC)
+		failed = 1;
 	printf("providers (%s): %zu records in %zu B heap = %.0f B/record "
 	    "(bound %d B: %s); store's own count %zu B; add %.2f us, "
 	    "get(20) %.2f us, sweep of all %.1f ms; %zu left\n", shape,
@@ -196,7 +214,7 @@ sim_query(void *arg, struct kad_lookup *lk, const struct kad_peer *p)
 
 	(void)lk;
 	s->q[s->nq].node = node_of(s, p->id);
-	s->q[s->nq++].due = s->now + 20 + rnd() % 61;
+	s->q[s->nq++].due = s->now + lat_lo + rnd() % lat_span;
 	s->sent++;
 	return 0;
 }
@@ -344,9 +362,13 @@ provide(struct sim *s, int who, const uint8_t *key)
 	return s->sent + n;
 }
 
-/* Returns how many lookups found their provider. */
-static int
-bench_network(int known, int trials)
+struct net_result {
+	int	found, trials;
+	double	msgs, ms;	/* to the first provider, means */
+};
+
+static void
+bench_network(int known, int trials, struct net_result *r)
 {
 	static struct sim	 s;
 	struct kad_lookup	*lk;
@@ -354,6 +376,7 @@ bench_network(int known, int trials)
 	char			 topic[64];
 	double			 cpu = 0, t0, msgs = 0, ms = 0, total = 0;
 	double			 pmsgs = 0;
+	struct kad_peer		 me;
 	int			 t, ok = 0, seeker;
 
 	sim_init(&s, known);
@@ -372,6 +395,13 @@ bench_network(int known, int trials)
 		lk = kad_lookup_new(KAD_GET_PROVIDERS, key, sizeof(key), NULL,
 		    &sim_ops, &s, s.now);
 		uint64_t start = s.now;
+		/* its own store first, as kad_dht does (and js, and go) */
+		if (kad_providers_get(s.nodes[seeker].provs, key, sizeof(key),
+		    s.now, &me, 1) > 0) {
+			s.found = 1;
+			s.found_msgs = 0;
+			s.found_ms = s.now;
+		}
 		(void)run(&s, lk);
 		cpu += now_s() - t0;
 		total += (double)s.sent;
@@ -383,27 +413,105 @@ bench_network(int known, int trials)
 		kad_lookup_free(lk);
 	}
 	printf("lookups, %d nodes knowing %s: provider found %d/%d; to the "
-	    "first provider %.1f messages, %.0f ms simulated (20-80 ms per "
+	    "first provider %.1f messages, %.0f ms simulated (%u-%u ms per "
 	    "answer); whole GET_PROVIDERS %.1f messages, %.1f us CPU; "
 	    "provide %.1f messages\n", NODES, known ? "8 random peers" :
 	    "everyone their buckets hold", ok, trials, ok ? msgs / ok : 0,
-	    ok ? ms / ok : 0, total / trials, cpu * 1e6 / trials,
-	    pmsgs / trials);
+	    ok ? ms / ok : 0, lat_lo, lat_lo + lat_span - 1, total / trials,
+	    cpu * 1e6 / trials, pmsgs / trials);
+	if (ok < trials)
+		failed = 1;
+	if (r != NULL) {
+		r->found = ok;
+		r->trials = trials;
+		r->msgs = ok ? msgs / ok : 0;
+		r->ms = ok ? ms / ok : 0;
+	}
 	sim_fini(&s);
-	return ok;
+}
+
+/* The number after "key": in a JSON line; -1 without one. */
+static double
+json_num(const char *line, const char *key)
+{
+	char		 pat[64];
+	const char	*p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	if ((p = strstr(line, pat)) == NULL)
+		return -1;
+	return atof(p + strlen(pat));
+}
+
+/*
+ * js kad-dht on nodes real hosts (tests/interop/kad_bench.mjs, run from
+ * the source tree as make does); 0 with its figures in r and its mean
+ * query time in *rtt_ms, -1 when it did not run or found nothing.
+ */
+static int
+bench_js(int nodes, int trials, struct net_result *r, double *rtt_ms)
+{
+	char	 cmd[256], line[1024];
+	FILE	*p;
+	double	 t0 = now_s();
+	int	 got = 0;
+
+	snprintf(cmd, sizeof(cmd), "node --no-warnings "
+	    "tests/interop/kad_bench.mjs %d %d", nodes, trials);
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), p) != NULL)
+		if (json_num(line, "found") >= 0)
+			got = 1, r->found = (int)json_num(line, "found"),
+			r->msgs = json_num(line, "msgs_to_first"),
+			r->ms = json_num(line, "ms_to_first"),
+			*rtt_ms = json_num(line, "query_rtt_ms");
+	if (pclose(p) != 0 || !got) {
+		fprintf(stderr, "kad_bench: %s failed\n", cmd);
+		return -1;
+	}
+	r->trials = trials;
+	printf("js kad-dht, %d js-libp2p hosts in one process (%.0f s to "
+	    "build and run): provider found %d/%d; to the first provider %.1f "
+	    "queries, %.0f ms; a query answered in %.0f ms on average\n",
+	    nodes, now_s() - t0, r->found, trials, r->msgs, r->ms, *rtt_ms);
+	return r->found > 0 ? 0 : -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	int	trials = argc > 1 ? atoi(argv[1]) : 500;
+	int			trials = argc > 1 ? atoi(argv[1]) : 500;
+	int			js_nodes = argc > 2 ? atoi(argv[2]) : NODES;
+	int			js_trials = argc > 3 ? atoi(argv[3]) : 20;
+	struct net_result	js, tp;
+	double			rtt = 0;
 
 	bench_table();
 	bench_providers("100,000 keys from 100 providers", RECORDS, 100, 2);
 	bench_providers("Teranode: 4 topic keys, 25,000 providers", 4, 25000,
 	    2);
-	/* a run whose lookups never find a provider measured nothing */
-	if (bench_network(0, trials) == 0 || bench_network(8, trials) == 0)
-		return 1;
-	return 0;
+	bench_network(0, trials, NULL);
+	bench_network(8, trials, NULL);
+	if (js_nodes > 0) {
+		if (bench_js(js_nodes, js_trials, &js, &rtt) == -1)
+			return 1;
+		/* the simulated network again, at the js hosts' query time */
+		lat_lo = rtt > 2 ? (unsigned)(rtt / 2) : 20;
+		lat_span = lat_lo * 2 + 1;
+		bench_network(8, trials, &tp);
+		if (js.msgs > 0 && js.ms > 0)
+			printf("terap2p / js kad-dht, to the first provider, at "
+			    "the same query time: messages %.2f, time %.2f "
+			    "(found: terap2p %d/%d, js %d/%d)\n", tp.msgs /
+			    js.msgs, tp.ms / js.ms, tp.found, tp.trials,
+			    js.found, js.trials);
+		else
+			printf("terap2p / js kad-dht: no ratio, js found every "
+			    "provider in its own store (%d hosts, k = 20)\n",
+			    js_nodes);
+	}
+	if (failed)
+		fprintf(stderr, "kad_bench: work did not complete\n");
+	return failed ? 1 : 0;
 }

@@ -79,6 +79,12 @@ const struct cfg_key config_keys[] = {
 	    "most inbound libp2p connections from one IPv4 /24 or IPv6 /64"),
 	INT("p2p_max_inbound_handshaking", "32", 1, 100000,
 	    "most inbound libp2p connections still in their handshake"),
+	INT("p2p_conn_low_water", "25", 0, 100000,
+	    "connection manager: trim down to this many connections"),
+	INT("p2p_conn_high_water", "35", 0, 100000,
+	    "connection manager: trim when more connections than this are open (0: never trim)"),
+	DUR("p2p_conn_grace_period", "20s",
+	    "connection manager: a connection younger than this is never trimmed"),
 	DUR1("p2p_dial_timeout", "10s", "outbound TCP connect time-out"),
 	DUR1("p2p_handshake_timeout", "10s",
 	    "time allowed from TCP connect to an open yamux session"),
@@ -89,10 +95,12 @@ const struct cfg_key config_keys[] = {
 	INT("p2p_max_message_size", "1048576", 1024, 16777216,
 	    "largest gossipsub RPC accepted, bytes"),
 	BOOL("p2p_allow_private_ips", "false",
-	    "accept loopback/private DataHub URLs and DHT addresses from peers"),
+	    "accept loopback/private DataHub URLs and peer addresses "
+	    "(DHT, PX, peer-addr-request)"),
 	BOOL("p2p_enable_nat", "false",
 	    "UPnP/NAT-PMP port mapping, AutoNAT service and hole punching"),
-	BOOL("p2p_enable_mdns", "false", "find peers on the local network by mDNS"),
+	BOOL("p2p_enable_mdns", "false",
+	    "find peers on the local network by mDNS: not supported, a warning at start"),
 
 	/* discovery */
 	LIST("p2p_bootstrap_peers", "", 0,
@@ -104,7 +112,8 @@ const struct cfg_key config_keys[] = {
 	STR("dnsaddr_servers", "", 0,
 	    "DNS servers (ip[:port],...) asked for /dnsaddr TXT records; empty: resolv.conf"),
 	BOOL("p2p_enable_peer_exchange", "true",
-	    "share known peers with connected peers"),
+	    "gossipsub PX: PRUNEs carry signed records of well-scored "
+	    "peers; peers offered to us are dialed"),
 
 	/* gossip topics */
 	STR("p2p_block_topic", "block", CFG_REQUIRED, "block topic suffix"),

@@ -266,6 +266,8 @@ proc_shutdown(struct proc *p, const char *why)
 	event_base_loopexit(p->base, &tv);
 }
 
+static void	proc_on_hup(struct proc_rt *);
+
 static void
 proc_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -273,7 +275,7 @@ proc_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		proc_log_reload(&((struct proc_rt *)(void *)p)->opts);
+		proc_on_hup((struct proc_rt *)(void *)p);
 		return;
 	}
 	proc_shutdown(p, sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -354,10 +356,11 @@ proc_log_setup(const struct config *cfg, int verbose)
 /*
  * SIGHUP: read the settings again and apply log_level and log_format; a
  * file that no longer loads is refused whole and the old settings stay.
- * Syslog is reopened (stderr needs nothing).
+ * Syslog is reopened (stderr needs nothing).  Returns the new settings
+ * (the caller frees them) or NULL.
  */
-int
-proc_log_reload(const struct proc_opts *o)
+static struct config *
+proc_settings_reload(const struct proc_opts *o)
 {
 	struct config	*cfg;
 	char		 err[512];
@@ -366,14 +369,35 @@ proc_log_reload(const struct proc_opts *o)
 	    o->settings_dir, 1 }, err, sizeof(err))) == NULL) {
 		log_error("SIGHUP: settings not reloaded, keeping the old "
 		    "ones: %s", err);
-		return -1;
+		return NULL;
 	}
 	log_reopen();
 	proc_log_setup(cfg, o->verbose);
 	log_info("SIGHUP: log settings reloaded (log_level %s%s)",
 	    config_str(cfg, "log_level"), o->verbose ? ", -v wins" : "");
+	return cfg;
+}
+
+int
+proc_log_reload(const struct proc_opts *o)
+{
+	struct config	*cfg = proc_settings_reload(o);
+
 	config_free(cfg);
-	return 0;
+	return cfg != NULL ? 0 : -1;
+}
+
+/* A worker's SIGHUP: log settings, then what the worker's hook takes. */
+static void
+proc_on_hup(struct proc_rt *rt)
+{
+	struct config	*cfg = proc_settings_reload(&rt->opts);
+
+	if (cfg == NULL)
+		return;
+	if (rt->p.reload != NULL)
+		rt->p.reload(rt->p.hook_arg, cfg);
+	config_free(cfg);
 }
 
 int

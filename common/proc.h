@@ -35,6 +35,11 @@ struct proc {
 	void	(*stats)(void *arg, struct proc_stats *st);
 	/* Begin a graceful stop; proc_run() returns when the loop empties. */
 	void	(*stop)(void *arg);
+	/*
+	 * SIGHUP: the settings read again without error (log settings already
+	 * applied).  cfg is freed after the call: copy what is kept.
+	 */
+	void	(*reload)(void *arg, const struct config *cfg);
 	/* Requests that are not process-control messages. */
 	ipc_serve_cb	*dispatch;
 };

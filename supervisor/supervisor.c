@@ -8,7 +8,8 @@
  * exits with that worker's message.  Under systemd (Type=notify) it sends
  * READY=1 and STOPPING=1 to $NOTIFY_SOCKET; on SIGHUP it re-reads the
  * settings for the log level and format (a broken file is refused whole)
- * and passes the signal on to every worker, which does the same.
+ * and passes the signal on to every worker, which does the same (the api
+ * worker also takes a new api_key).
  */
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -16,6 +16,7 @@
 #include "proc_main.h"
 #include "supervisor.h"
 #include "tp.h"
+#include "util.h"
 
 #ifndef TP_CONF_DEFAULT
 #define TP_CONF_DEFAULT	"/etc/terap2p/terap2p.conf"
@@ -63,17 +64,41 @@ role_find(const char *name)
 	return NULL;
 }
 
-/* Overwrite argv so `ps` shows the process title. */
+/*
+ * Overwrite argv so `ps` shows "title [settings file]" (the file made
+ * absolute; no file: the title alone).  The room is argv's strings plus the
+ * environment strings right after them, once the environment is copied to
+ * the heap (as nginx and PostgreSQL do); a title that still does not fit is
+ * cut.  Nothing may point into argv or the original environment after this.
+ */
 static void
-set_title(int argc, char **argv, const char *title)
+set_title(int argc, char **argv, const char *title, const char *conf)
 {
-	char	*end = argv[argc - 1] + strlen(argv[argc - 1]);
-	size_t	 room = (size_t)(end - argv[0]);
+	extern char	**environ;
+	static char	**heap_env;	/* stays reachable if setenv() swaps it */
+	static char	  conf_abs[PATH_MAX];
+	char		 *end = argv[argc - 1] + strlen(argv[argc - 1]);
+	char		**env, full[PATH_MAX + 64];
+	size_t		  i, n, room;
 
-	if (strlen(title) > room)
-		return;
+	if (conf != NULL && realpath(conf, conf_abs) != NULL)
+		conf = conf_abs;
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	env = xcalloc(n + 1, sizeof(*env));
+	for (i = 0; i < n; i++) {
+		if (environ[i] == end + 1)
+			end = environ[i] + strlen(environ[i]);
+		env[i] = xstrdup(environ[i]);
+	}
+	environ = heap_env = env;
+	if (conf != NULL)
+		snprintf(full, sizeof(full), "%s [%s]", title, conf);
+	else
+		snprintf(full, sizeof(full), "%s", title);
+	room = (size_t)(end - argv[0]);
 	memset(argv[0], 0, room);
-	memcpy(argv[0], title, strlen(title));
+	memcpy(argv[0], full, strlen(full) < room ? strlen(full) : room);
 }
 
 static int
@@ -166,7 +191,7 @@ main(int argc, char **argv)
 	if (check)
 		return check_config(&a.o);
 	if (role != NULL) {
-		set_title(argc, argv, role->title);
+		set_title(argc, argv, role->title, a.o.conf_path);
 		return proc_main(role, &a.o);
 	}
 	log_init("supervisor", 1, a.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
@@ -177,6 +202,6 @@ main(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	a.self_exe = exe;
-	set_title(argc, argv, "terap2p: supervisor");
+	set_title(argc, argv, "terap2p: supervisor", a.o.conf_path);
 	return supervisor_main(&a);
 }

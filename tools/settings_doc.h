@@ -6,8 +6,8 @@
 #ifndef SETTINGS_DOC_H
 #define SETTINGS_DOC_H
 
-#define SETTINGS_DOC_BEGIN \
-	"<!-- BEGIN generated from common/config_keys.c by `make docs`; do not edit -->\n"
+#define SETTINGS_DOC_BEGIN	"<!-- BEGIN generated from common/config_keys.c " \
+				"by `make docs`; do not edit -->\n"
 #define SETTINGS_DOC_END	"<!-- END generated -->\n"
 
 /*

@@ -48,8 +48,21 @@ f_now(void *arg)
 	return 5000000;
 }
 
+/* PX entries handed up must be checked peer IDs. */
+static void
+f_px(void *arg, const char *from, const uint8_t *id, size_t idlen,
+    const uint8_t *rec, size_t reclen)
+{
+	(void)arg;
+	(void)from;
+	(void)rec;
+	(void)reclen;
+	if (p2p_identity_peer_id_check(id, idlen) != 0)
+		abort();
+}
+
 static const struct ps_ops f_ops = {
-	f_send, f_deliver, f_penalize, f_now
+	f_send, f_deliver, f_penalize, f_now, NULL, f_px
 };
 
 int

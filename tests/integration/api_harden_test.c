@@ -599,7 +599,7 @@ doc_curls(struct ht *t, const char *path, int *posts)
 	return n;
 }
 
-/* Every curl example in README.md and in every Markdown file of docs/ runs as written. */
+/* Every curl example of README.md and of each docs/ Markdown file runs. */
 START_TEST(readme_curl_examples_run)
 {
 	struct ht	 t;

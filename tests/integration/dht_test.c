@@ -2,7 +2,9 @@
  * Kademlia discovery against real js-libp2p nodes running @libp2p/kad-dht
  * 15 (tests/interop/peer.mjs --dht): terap2p, given only a js bootstrap
  * node, finds a js peer that provides the block topic (the key go-libp2p's
- * routing discovery uses) and connects to it; a js node finds terap2p as a
+ * routing discovery uses) and connects to it, and a block that peer
+ * announces reaches Kafka's `blocks` topic (the Kafka mock broker of
+ * kafka_harness.c); a js node finds terap2p as a
  * provider of the topic; a restarted terap2p redials the peers of its peer
  * cache when no bootstrap is reachable; a /dnsaddr bootstrap entry is
  * resolved through a dnsmasq the test starts.  Everything on 127.0.0.1.
@@ -17,9 +19,12 @@
 
 #include "harness.h"
 #include "jspeer.h"
+#include "kafka_harness.h"
+#include "kafka_messages.pb-c.h"
 #include "util.h"
 
 #define BLOCK	"teranode/bitcoin/1.0.0/mainnet-block"
+#define HASH	"00000000000000000d15c0be7ed15c0be7ed15c0be7ed15c0be7ed15c0be7ed1"
 
 static const char *const	dht_args[] = { "--dht", "server", NULL };
 static const char *const	dht_gossip_args[] = { "--dht", "server",
@@ -63,18 +68,45 @@ js_provide(struct jspeer *js)
 	ck_abort_msg("js could not provide: %s", r ? r : "(no answer)");
 }
 
+/* The `blocks` message keyed hash on the broker, decoded; NULL after ms. */
+static Kafkamessage__KafkaBlockTopicMessage *
+blocks_find(const struct broker *b, const char *key, int ms)
+{
+	Kafkamessage__KafkaBlockTopicMessage	*m = NULL;
+	struct kmsg				 msgs[16];
+	uint64_t				 end = util_mono_ms() + (uint64_t)ms;
+	size_t					 n, i, want = 1;
+
+	do {
+		n = kt_read(b, "blocks", want++, msgs, 16);
+		for (i = 0; i < n && m == NULL; i++)
+			if (strcmp(msgs[i].key, key) == 0)
+				m = kafkamessage__kafka_block_topic_message__unpack(
+				    NULL, msgs[i].len, msgs[i].val);
+		kt_free(msgs, n);
+	} while (m == NULL && util_mono_ms() < end);
+	return m;
+}
+
 START_TEST(finds_js_provider_through_js_bootstrap)
 {
 	static struct jspeer	boot, prov;
 	static struct node	n;
-	char			more[512], found[256];
+	struct broker		b;
+	Kafkamessage__KafkaBlockTopicMessage *m;
+	char			more[1024], found[256], json[512];
 
+	broker_start(&b);
 	jspeer_start(&boot, dht_args);
 	jspeer_start(&prov, dht_gossip_args);
+	ck_assert_ptr_nonnull(jspeer_cmd(&prov, "subscribe",
+	    "\"topic\":\"" BLOCK "\"", 5000));
 	ck_assert_ptr_nonnull(strstr(jspeer_dial(&prov, boot.addr),
 	    "\"ok\":true"));
 	js_provide(&prov);
-	snprintf(more, sizeof(more), "p2p_bootstrap_peers = %s\n", boot.addr);
+	snprintf(more, sizeof(more), "p2p_bootstrap_peers = %s\n"
+	    "KAFKA_HOSTS = %s\nkafka_session_timeout = 6s\n", boot.addr,
+	    b.bootstrap);
 	node_start(&n, more);
 	/* terap2p dials the bootstrap, looks the topic up, finds prov */
 	snprintf(found, sizeof(found), "provider %s of %s found", prov.peer_id,
@@ -86,9 +118,22 @@ START_TEST(finds_js_provider_through_js_bootstrap)
 	ck_assert_msg(jspeer_wait(&prov, "\"event\":\"connect\"", n.peer_id,
 	    30000) != NULL, "terap2p never connected to the provider:\n%s",
 	    n.d.log);
+	/* the peer it found announces a block: it reaches Kafka */
+	ck_assert_int_eq(jspeer_wait_mesh(&prov, BLOCK, n.peer_id, 20000), 0);
+	snprintf(json, sizeof(json), "{\"PeerID\":\"%s\",\"ClientName\":"
+	    "\"js-node\",\"DataHubURL\":\"https://datahub.example.com/api/v1\","
+	    "\"Hash\":\"" HASH "\",\"Height\":812345}", prov.peer_id);
+	jspeer_send_envelope(&prov, BLOCK, json);
+	m = blocks_find(&b, HASH, 20000);
+	ck_assert_msg(m != NULL, "the block never reached Kafka:\n%s",
+	    h_log_tail(&n.d));
+	ck_assert_str_eq(m->hash, HASH);
+	ck_assert_str_eq(m->peer_id, prov.peer_id);
+	kafkamessage__kafka_block_topic_message__free_unpacked(m, NULL);
 	h_stop(&n.d);
 	jspeer_stop(&prov);
 	jspeer_stop(&boot);
+	broker_stop(&b);
 }
 END_TEST
 

@@ -277,6 +277,74 @@ START_TEST(terap2p_publishes_js_receives)
 END_TEST
 
 /*
+ * One PublishBatchReq of N raw messages and two refused announcements: one
+ * outcome per item, in order, and js receives the N, each once and signed.
+ */
+START_TEST(terap2p_publishes_a_batch_js_receives)
+{
+	struct node		 n;
+	struct jspeer		 js;
+	Tp__PubsubPublishReq	 raw[N], *rv[N];
+	Tp__PublishReq		 bad[2], *bv[2];
+	Tp__PublishBatchReq	 b = TP__PUBLISH_BATCH_REQ__INIT;
+	ipc_env			 req = TP__ENVELOPE__INIT, *rep;
+	const Tp__PublishBatchRep *r;
+	char			 data[N][32];
+	int			 i;
+
+	node_start(&n);
+	node_join(&n, TOPIC);
+	jspeer_start(&js, gossip_args);
+	js_sub(&js);
+	node_connect(&n, js.addr);
+	settle();
+	for (i = 0; i < N; i++) {
+		tp__pubsub_publish_req__init(&raw[i]);
+		snprintf(data[i], sizeof(data[i]), "b-%d", i);
+		raw[i].topic = TOPIC;
+		raw[i].data.data = (uint8_t *)data[i];
+		raw[i].data.len = strlen(data[i]);
+		rv[i] = &raw[i];
+	}
+	for (i = 0; i < 2; i++) {
+		tp__publish_req__init(&bad[i]);
+		bv[i] = &bad[i];
+	}
+	bad[0].kind = TP__TOPIC_KIND__TOPIC_NODE_STATUS;	/* ours alone */
+	bad[0].json = "{}";
+	bad[1].kind = TP__TOPIC_KIND__TOPIC_BLOCK;
+	bad[1].json = "not json";
+	b.items = bv;
+	b.n_items = 2;
+	b.raw = rv;
+	b.n_raw = N;
+	req.body_case = TP__ENVELOPE__BODY_PUBLISH_BATCH_REQ;
+	req.publish_batch_req = &b;
+	rep = h_call(&n.d, "gossip.rep", &req);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(rep->status, 0);
+	ck_assert_int_eq(rep->body_case, TP__ENVELOPE__BODY_PUBLISH_BATCH_REP);
+	r = rep->publish_batch_rep;
+	ck_assert_uint_eq(r->n_status, N + 2);
+	ck_assert_uint_eq(r->n_error, N + 2);
+	ck_assert_int_ne(r->status[0], 0);
+	ck_assert_ptr_nonnull(strstr(r->error[0], "cannot be published"));
+	ck_assert_int_ne(r->status[1], 0);
+	ck_assert_ptr_nonnull(strstr(r->error[1], "invalid block"));
+	for (i = 2; i < N + 2; i++) {
+		ck_assert_int_eq(r->status[i], 0);
+		ck_assert_str_eq(r->error[i], "");
+	}
+	ipc_env_free(rep);
+	ck_assert_int_eq(js_wait_count(&js, N, 20000), N);
+	ck_assert_int_eq(js_count(&js, "\"unique\":"), N);
+	ck_assert_int_eq(js_count(&js, "\"signed\":"), N);
+	jspeer_stop(&js);
+	node_stop(&n);
+}
+END_TEST
+
+/*
  * J1 - A - B - C - J2 (and J1 - J2 not linked): every message published
  * anywhere reaches every other node exactly once.
  */
@@ -379,6 +447,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, js_publishes_terap2p_receives);
 	tcase_add_test(tc, terap2p_publishes_js_receives);
+	tcase_add_test(tc, terap2p_publishes_a_batch_js_receives);
 	tcase_add_test(tc, mixed_mesh_of_five);
 	tcase_add_test(tc, unsigned_messages_penalised_and_dropped);
 	suite_add_tcase(s, tc);

@@ -3,7 +3,8 @@
  * terap2pd and the real Makefile: the supervisor's sd_notify READY=1 reaches
  * a NOTIFY_SOCKET the test listens on (as systemd's would); SIGHUP switches
  * the log level of the supervisor and of every worker, and a broken settings
- * file at SIGHUP is refused whole while the node keeps running; `make
+ * file at SIGHUP is refused whole while the node keeps running; SIGHUP
+ * gives the api worker a new api_key; `make
  * install` twice keeps an operator's edited settings and writes .dist beside
  * them, `make uninstall` removes what install wrote; the systemd unit passes
  * `systemd-analyze verify` when that tool is there.  terap2pd stays in the
@@ -126,27 +127,36 @@ tcp_connect(int port)
 	return fd;
 }
 
-/* Rewrite the daemon's settings with its log_level line replaced. */
+/* Rewrite the daemon's settings with the line of key replaced. */
 static void
-conf_set_level(struct daemon *d, const char *level)
+conf_set(struct daemon *d, const char *key, const char *value)
 {
 	static char	 buf[16384];
 	FILE		*fp = fopen(d->conf, "r");
-	char		*at, *eol;
+	char		*at, *eol, want[128];
 	size_t		 n;
 
 	ck_assert_ptr_nonnull(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	buf[n] = '\0';
+	buf[0] = '\n';
+	n = fread(buf + 1, 1, sizeof(buf) - 2, fp);
+	buf[n + 1] = '\0';
 	fclose(fp);
-	at = strstr(buf, "log_level = ");
+	snprintf(want, sizeof(want), "\n%s = ", key);
+	at = strstr(buf, want);
 	ck_assert_ptr_nonnull(at);
-	eol = strchr(at, '\n');
+	eol = strchr(at + 1, '\n');
 	ck_assert_ptr_nonnull(eol);
 	fp = fopen(d->conf, "w");
 	ck_assert_ptr_nonnull(fp);
-	fprintf(fp, "%.*slog_level = %s%s", (int)(at - buf), buf, level, eol);
+	fprintf(fp, "%.*s%s%s%s", (int)(at + 1 - (buf + 1)), buf + 1, want + 1,
+	    value, eol);
 	fclose(fp);
+}
+
+static void
+conf_set_level(struct daemon *d, const char *level)
+{
+	conf_set(d, "log_level", level);
 }
 
 START_TEST(sighup_changes_the_log_level)
@@ -184,6 +194,56 @@ START_TEST(sighup_changes_the_log_level)
 	ck_assert_msg(h_wait_log(&d, "gossip", "inbound connection from",
 	    5000) == 0, "no debug line after SIGHUP");
 	close(fd);
+	h_stop(&d);
+}
+END_TEST
+
+/* POST a ban with key; the HTTP status. */
+static int
+post_ban(int port, const char *key, const char *addr)
+{
+	char		 url[64], hdr[96], body[96], out[64];
+	const char	*argv[] = { "/usr/bin/curl", "-s", "-o", "/dev/null",
+			    "-w", "%{http_code}", "-m", "10", "-H", hdr, "-d",
+			    body, url, NULL };
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/bans", port);
+	snprintf(hdr, sizeof(hdr), "x-api-key: %s", key);
+	snprintf(body, sizeof(body), "{\"addr\":\"%s\"}", addr);
+	ck_assert_int_eq(h_run(argv, out, sizeof(out)), 0);
+	return atoi(out);
+}
+
+/*
+ * SIGHUP gives the api worker a new api_key at once: the old key is refused
+ * from then on, the new one accepted; a broken file changes nothing.
+ */
+START_TEST(sighup_reloads_the_api_key)
+{
+	struct daemon	d;
+	char		extra[160];
+	int		port = h_free_port();
+
+	snprintf(extra, sizeof(extra), "log_level = info\napi_key = old-key\n"
+	    "p2p_httpListenAddress = 127.0.0.1:%d", port);
+	h_start(&d, extra);
+	wait_ready(&d);
+	ck_assert_int_eq(post_ban(port, "old-key", "192.0.2.1"), 201);
+	ck_assert_int_eq(post_ban(port, "new-key", "192.0.2.2"), 401);
+	conf_set(&d, "api_key", "new-key");
+	kill(d.pid, SIGHUP);
+	ck_assert_msg(h_wait_log(&d, "api", "SIGHUP: api_key changed", 5000) ==
+	    0, "no api_key reload; log:\n%s", d.log);
+	ck_assert_int_eq(post_ban(port, "old-key", "192.0.2.3"), 401);
+	ck_assert_int_eq(post_ban(port, "new-key", "192.0.2.4"), 201);
+	/* a file that does not load: the key stays */
+	conf_set(&d, "api_key", "newest-key");
+	conf_set_level(&d, "loud");
+	kill(d.pid, SIGHUP);
+	ck_assert_msg(h_wait_log(&d, "supervisor", "settings not reloaded",
+	    5000) == 0, "no refusal; log:\n%s", d.log);
+	ck_assert_int_eq(post_ban(port, "newest-key", "192.0.2.5"), 401);
+	ck_assert_int_eq(post_ban(port, "new-key", "192.0.2.6"), 201);
 	h_stop(&d);
 }
 END_TEST
@@ -361,6 +421,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, sd_notify_ready_reaches_notify_socket);
 	tcase_add_test(tc, sighup_changes_the_log_level);
+	tcase_add_test(tc, sighup_reloads_the_api_key);
 	tcase_add_test(tc, install_keeps_edited_config_and_uninstalls);
 	tcase_add_test(tc, installed_binary_finds_installed_config);
 	tcase_add_test(tc, systemd_unit_verifies);

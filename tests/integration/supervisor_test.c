@@ -7,7 +7,8 @@
  * loop; workers die with the supervisor; two supervisors with different
  * data_dir run side by side, and two with the same one do not.  `-n`
  * refuses, with exit 2 and one line naming the key, every value a worker
- * would refuse at start (tests/config/bad_n/, one bad value a file).
+ * would refuse at start (tests/config/bad_n/, one bad value a file).  ps
+ * shows each process as "terap2p: <role> [<settings file>]".
  */
 #include <sys/wait.h>
 
@@ -16,6 +17,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +144,67 @@ START_TEST(killed_workers_come_back_fast)
 	}
 	ck_assert_int_eq(h_count_log(&d, "supervisor", "killed by signal 9"),
 	    NROLES);
+	h_stop(&d);
+}
+END_TEST
+
+/* pid's command line as ps shows it: NULs between words as spaces. */
+static void
+cmdline(pid_t pid, char *out, size_t len)
+{
+	char	path[64];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	n = read(fd, out, len - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	while (n > 0 && out[n - 1] == '\0')
+		n--;
+	out[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (out[i] == '\0')
+			out[i] = ' ';
+}
+
+/*
+ * ps names every process for its role and the settings file it runs on,
+ * a worker restarted after a crash too (the title borrows the room of the
+ * environment, which the workers still read: they report READY).
+ */
+START_TEST(ps_titles_name_role_and_settings_file)
+{
+	struct daemon	d;
+	char		conf_abs[PATH_MAX], want[PATH_MAX + 64];
+	char		got[PATH_MAX + 64];
+	pid_t		pid, old;
+	size_t		i;
+	uint64_t	t0;
+
+	h_start(&d, NULL);
+	wait_ready(&d);
+	ck_assert_ptr_nonnull(realpath(d.conf, conf_abs));
+	snprintf(want, sizeof(want), "terap2p: supervisor [%s]", conf_abs);
+	cmdline(d.pid, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+	for (i = 0; i < NROLES; i++) {
+		snprintf(want, sizeof(want), "terap2p: %s [%s]", roles[i],
+		    conf_abs);
+		cmdline(h_worker_pid(&d, roles[i]), got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	old = h_worker_pid(&d, "gossip");
+	ck_assert_int_eq(kill(old, SIGKILL), 0);
+	t0 = util_mono_ms();
+	while (((pid = h_worker_pid(&d, "gossip")) == 0 || pid == old) &&
+	    util_mono_ms() - t0 < 5000)
+		usleep(10000);
+	ck_assert_msg(pid != 0 && pid != old, "gossip not back");
+	snprintf(want, sizeof(want), "terap2p: gossip [%s]", conf_abs);
+	cmdline(pid, got, sizeof(got));
+	ck_assert_str_eq(got, want);
 	h_stop(&d);
 }
 END_TEST
@@ -355,6 +418,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, all_workers_ready_and_answer);
 	tcase_add_test(tc, killed_workers_come_back_fast);
+	tcase_add_test(tc, ps_titles_name_role_and_settings_file);
 	tcase_add_test(tc, bad_setting_exits_2_with_one_line);
 	tcase_add_test(tc, worker_config_error_is_not_respawned);
 	tcase_add_test(tc, workers_die_with_the_supervisor);

@@ -1,18 +1,21 @@
 // A real js-libp2p peer for terap2p's interop tests, driven over stdio.
 // Prints one JSON object per line on stdout (events and answers); reads one
 // JSON command per line on stdin.  Options: --seed <hex32> --psk <file>
-// --gossip (enable gossipsub; later issues), --dht server|client (the
-// Kademlia DHT on /ipfs/kad/1.0.0, loopback addresses kept).
+// --gossip (enable gossipsub; later issues; with --px and --mesh D,Dlo,Dhi
+// for peer exchange), --dht server|client (the Kademlia DHT on
+// /ipfs/kad/1.0.0, loopback addresses kept).
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { PeerRecord, RecordEnvelope } from '@libp2p/peer-record'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -32,6 +35,8 @@ const config = {
   services: { identify: identify(), ping: ping() },
   connectionManager: { minConnections: 0 }
 }
+// --push: serve and send identify push (/ipfs/id/push/1.0.0)
+if (args.includes('--push')) config.services.identifyPush = identifyPush()
 if (opt('--seed')) config.privateKey = await generateKeyPairFromSeed('Ed25519', Buffer.from(opt('--seed'), 'hex'))
 if (opt('--psk')) config.connectionProtector = preSharedKey({ psk: readFileSync(opt('--psk')) })
 if (args.includes('--gossip')) {
@@ -39,7 +44,11 @@ if (args.includes('--gossip')) {
     allowPublishToZeroTopicPeers: true,
     emitSelf: false,
     // --nosign: a misbehaving peer that sends unsigned messages
-    globalSignaturePolicy: args.includes('--nosign') ? 'StrictNoSign' : 'StrictSign'
+    globalSignaturePolicy: args.includes('--nosign') ? 'StrictNoSign' : 'StrictSign',
+    // --px: send peer exchange on PRUNE and accept it from peers at score 0
+    ...(args.includes('--px') ? { doPX: true, scoreThresholds: { acceptPXThreshold: 0 } } : {}),
+    // --mesh D,Dlo,Dhi: a small mesh, so that GRAFTs overflow it
+    ...(opt('--mesh') ? (([D, Dlo, Dhi]) => ({ D, Dlo, Dhi, Dout: 0 }))(opt('--mesh').split(',').map(Number)) : {})
   })
 }
 
@@ -126,6 +135,23 @@ const commands = {
       found.push({ peer: p.id.toString(), addrs: p.multiaddrs.map((a) => a.toString()) })
     }
     return { providers: found }
+  },
+  // the addresses in the signed peer record js holds for a peer (identify)
+  async record (c) {
+    const p = await node.peerStore.get(peerIdFromString(c.peer))
+    if (p.peerRecordEnvelope == null) return { record: false }
+    const env = await RecordEnvelope.openAndCertify(p.peerRecordEnvelope, PeerRecord.DOMAIN)
+    return { record: true, addrs: PeerRecord.createFromProtobuf(env.payload).multiaddrs.map((a) => a.toString()) }
+  },
+  // switch the DHT between client and server (js pushes identify)
+  async dhtmode (c) { await node.services.dht.setMode(c.mode); return {} },
+  // the peers a lookup of c.peer's ID reached
+  async closest (c) {
+    const found = []
+    for await (const ev of node.services.dht.getClosestPeers(peerIdFromString(c.peer).toMultihash().bytes, { signal: AbortSignal.timeout(c.ms ?? 10000) })) {
+      if (ev.name === 'FINAL_PEER') found.push(ev.peer.id.toString())
+    }
+    return { peers: found }
   },
   async dhtpeers () { return { size: node.services.dht.routingTable.size } },
   async stop () { await node.stop(); setTimeout(() => process.exit(0), 10); return {} }

@@ -36,15 +36,24 @@ for (let i = 0; i < N; i++) a.services.pubsub.publish(topic, payload(i))
 while (got < N && performance.now() - t0 < 60000) await new Promise((resolve) => setTimeout(resolve, 5))
 const rate = got / ((performance.now() - t0) / 1000)
 
+// a message js loses under load would wait forever: 2 s at most, counted
 const lat = []
+let lost = 0
 for (let i = 0; i < SAMPLES; i++) {
   const start = performance.now()
-  await new Promise((resolve) => { onOne = resolve; a.services.pubsub.publish(topic, payload(N + i)) })
-  lat.push(performance.now() - start)
+  let timer
+  const arrived = await new Promise((resolve) => {
+    onOne = () => resolve(true)
+    timer = setTimeout(() => resolve(false), 2000)
+    a.services.pubsub.publish(topic, payload(N + i))
+  })
+  clearTimeout(timer)
+  if (arrived) lat.push(performance.now() - start)
+  else lost++
 }
 onOne = null
 lat.sort((x, y) => x - y)
-console.log(JSON.stringify({ received: got, rate, p50: lat[Math.floor(SAMPLES * 0.5)], p99: lat[Math.floor(SAMPLES * 0.99)] }))
+console.log(JSON.stringify({ received: got, rate, lost, p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] }))
 await a.stop()
 await b.stop()
 process.exit(0)

@@ -154,7 +154,7 @@ net_now(void *arg)
 }
 
 static const struct ps_ops net_ops = {
-	net_send, net_deliver, net_penalize, net_now
+	net_send, net_deliver, net_penalize, net_now, NULL, NULL
 };
 
 static struct net *

@@ -237,7 +237,7 @@ cap_now(void *arg)
 }
 
 static const struct ps_ops cap_ops = {
-	cap_send, cap_deliver, cap_penalize, cap_now
+	cap_send, cap_deliver, cap_penalize, cap_now, NULL, NULL
 };
 
 START_TEST(test_sub_graft_bytes)

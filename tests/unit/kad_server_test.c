@@ -125,10 +125,20 @@ START_TEST(test_providers)
 	kad_msg_add_provider(&req, &p);		/* someone else: refused */
 	kad_peer_set(&p, ids[6], 38);
 	kad_msg_add_provider(&req, &p);		/* no address: refused */
+	/* a record for someone else is a forgery: the sender is scored */
 	ck_assert_int_eq(kad_server_handle(&t, ps, &t_ops, NULL, ids[6], 38,
-	    &req, &resp, &rej, 5), KAD_SERVE_NONE);
+	    &req, &resp, &rej, 5), KAD_SERVE_ABUSE);
 	ck_assert_uint_eq(rej, 2);
 	ck_assert_uint_eq(kad_providers_count(ps), 1);
+	kad_msg_fini(&resp);
+	kad_msg_fini(&req);
+	/* its own record without addresses is refused, not abuse */
+	kad_msg_init(&req, KAD_ADD_PROVIDER, key, sizeof(key));
+	kad_peer_set(&p, ids[6], 38);
+	kad_msg_add_provider(&req, &p);
+	ck_assert_int_eq(kad_server_handle(&t, ps, &t_ops, NULL, ids[6], 38,
+	    &req, &resp, &rej, 5), KAD_SERVE_NONE);
+	ck_assert_uint_eq(rej, 1);
 	kad_msg_fini(&resp);
 	kad_msg_fini(&req);
 	kad_msg_init(&req, KAD_GET_PROVIDERS, key, sizeof(key));
@@ -157,8 +167,9 @@ START_TEST(test_provider_flood)
 	struct kad_msg		 req, resp;
 	struct kad_peer		 p;
 	uint8_t			 key[8];
-	size_t			 rej, total = 0;
+	size_t			 rej, total = 0, abuse = 0;
 	uint32_t		 i;
+	int			 rc;
 
 	setup(&t);
 	ck_assert_int_eq(t_addrs(NULL, ids[10], 38, &p), 0);
@@ -167,14 +178,19 @@ START_TEST(test_provider_flood)
 		memcpy(key, &i, sizeof(i));
 		kad_msg_init(&req, KAD_ADD_PROVIDER, key, sizeof(key));
 		kad_msg_add_provider(&req, &p);
-		ck_assert_int_eq(kad_server_handle(&t, ps, &t_ops, NULL,
-		    ids[10], 38, &req, &resp, &rej, 0), KAD_SERVE_NONE);
+		rc = kad_server_handle(&t, ps, &t_ops, NULL, ids[10], 38,
+		    &req, &resp, &rej, 0);
+		/* within its share: stored; past it: refused and scored */
+		ck_assert_int_eq(rc, i < KAD_PROVIDERS_PER_PEER ?
+		    KAD_SERVE_NONE : KAD_SERVE_ABUSE);
+		abuse += rc == KAD_SERVE_ABUSE;
 		total += rej;
 		kad_msg_fini(&req);
 		kad_msg_fini(&resp);
 	}
 	ck_assert_uint_eq(kad_providers_count(ps), KAD_PROVIDERS_PER_PEER);
 	ck_assert_uint_eq(total, 5000 - KAD_PROVIDERS_PER_PEER);
+	ck_assert_uint_eq(abuse, 5000 - KAD_PROVIDERS_PER_PEER);
 	kad_providers_free(ps);
 	kad_table_fini(&t);
 }

@@ -274,6 +274,24 @@ api_config(struct api_ctx *ctx, const struct config *cfg)
 		ctx->ws_ping_ms = 100;
 }
 
+/*
+ * SIGHUP: a new api_key takes effect at once (each request reads it); the
+ * other settings of this worker need a restart.
+ */
+static void
+api_reload(void *arg, const struct config *cfg)
+{
+	struct api_ctx	*ctx = arg;
+	const char	*key = config_str(cfg, "api_key");
+
+	if (strcmp(key, ctx->key) == 0)
+		return;
+	free(ctx->key_reloaded);
+	ctx->key = ctx->key_reloaded = xstrdup(key);
+	log_info("SIGHUP: api_key %s", key[0] != '\0' ? "changed" :
+	    "removed: REST mutations are refused");
+}
+
 int
 api_main(struct proc *p)
 {
@@ -288,6 +306,7 @@ api_main(struct proc *p)
 	p->health = api_health;
 	p->stats = api_stats;
 	p->stop = api_stop;
+	p->reload = api_reload;
 	for (size_t i = 0; i < TP_ARRAY_LEN(api_client_names); i++)
 		api_client(ctx, api_client_names[i]);
 	if (proc_serve(p) == -1)
@@ -310,6 +329,7 @@ api_main(struct proc *p)
 	api_stop(ctx);
 	api_grpc_free(ctx);
 	free(ctx->own_status);
+	free(ctx->key_reloaded);
 	free(ctx);
 	return code;
 }

@@ -321,7 +321,9 @@ struct api_counters {
 
 struct api_ctx {
 	struct proc		*p;		/* borrowed: the worker run-time */
-	const char		*key;		/* borrowed from cfg: api_key */
+	const char		*key;		/* borrowed from cfg: api_key, or
+						   key_reloaded */
+	char			*key_reloaded;	/* owned: api_key after SIGHUP */
 	const char		*listen_addr;	/* borrowed from cfg */
 	int			 tls;		/* securityLevelHTTP = 1 */
 	void			*ssl_ctx;	/* owned SSL_CTX */

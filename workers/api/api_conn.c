@@ -47,6 +47,7 @@
 #define API_CONN_SWEEP_MS	250	/* how often deadlines are checked */
 #define API_CONN_SUMMARY_MS	10000	/* refusals are logged this often */
 #define API_RELISTEN_S		3
+#define API_CONN_WRITE_MAX	(1024 * 1024)	/* bytes written per wakeup, at most */
 
 static void	api_conn_process(struct api_conn *);
 
@@ -521,6 +522,9 @@ api_conn_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* libevent writes at most 16 KiB a wakeup by default: a ~277 KB
+	 * peer list took 17 wakeups and writes */
+	bufferevent_set_max_single_write(c->bev, API_CONN_WRITE_MAX);
 	snprintf(c->peer, sizeof(c->peer), "%s", name);
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	c->idle_since = util_mono_ms();

@@ -367,6 +367,75 @@ api_rest_status_worker(const struct api_call_slot *s,
 	return o;
 }
 
+/* The Health reply of role's worker among call's slots, or NULL. */
+static const Tp__HealthRep *
+api_rest_health_of(const struct api_call *call, const char *role)
+{
+	const struct api_call_slot	*s;
+	char				 r[IPC_NAME_MAX];
+
+	for (size_t i = 1; i + 1 < call->n; i++) {
+		s = &call->slot[i];
+		api_rest_role(s->name, r, sizeof(r));
+		if (strcmp(r, role) == 0 && s->err == 0 && s->rep != NULL &&
+		    s->rep->status == 0 &&
+		    s->rep->body_case == TP__ENVELOPE__BODY_HEALTH_REP)
+			return s->rep->health_rep;
+	}
+	return NULL;
+}
+
+/* "kafka": the bridge's KafkaStatus (the last slot), or why there is none. */
+static void
+api_rest_status_kafka(cJSON *o, const struct api_call_slot *s)
+{
+	const Tp__KafkaStatusRep	*k = NULL;
+	cJSON				*j = cJSON_AddObjectToObject(o, "kafka");
+
+	if (s->err == 0 && s->rep != NULL && s->rep->status == 0 &&
+	    s->rep->body_case == TP__ENVELOPE__BODY_KAFKA_STATUS_REP)
+		k = s->rep->kafka_status_rep;
+	cJSON_AddBoolToObject(j, "connected", k != NULL && k->connected);
+	cJSON_AddStringToObject(j, "state", k == NULL ? "no answer" :
+	    k->connected ? "connected" : "not connected");
+	cJSON_AddStringToObject(j, "bootstrap", k != NULL ? k->bootstrap : "");
+	cJSON_AddNumberToObject(j, "produced", k != NULL ?
+	    (double)k->produced : 0);
+	cJSON_AddNumberToObject(j, "consumed", k != NULL ?
+	    (double)k->consumed : 0);
+	cJSON_AddNumberToObject(j, "queue_depth", k != NULL ?
+	    (double)k->queue_depth : 0);
+	cJSON_AddNumberToObject(j, "delivery_failures", k != NULL ?
+	    (double)k->delivery_failures : 0);
+}
+
+/*
+ * Who this node is and what it stands on, for the dashboard's header:
+ * our peer ID (from our own node_status), the gossip worker's listen
+ * addresses, Kafka, and the ban manager's store.
+ */
+static void
+api_rest_status_node(cJSON *o, const struct api_call *call)
+{
+	const Tp__HealthRep	*g = api_rest_health_of(call, "gossip");
+	const Tp__HealthRep	*b = api_rest_health_of(call, "bans");
+	const Tp__Dependency	*store = NULL;
+	cJSON			*a, *j;
+
+	cJSON_AddStringToObject(o, "peer_id", call->ctx->own_peer_id);
+	a = cJSON_AddArrayToObject(o, "listen_addresses");
+	for (size_t i = 0; g != NULL && i < g->n_listen_addrs; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(g->listen_addrs[i]));
+	api_rest_status_kafka(o, &call->slot[call->n - 1]);
+	for (size_t i = 0; b != NULL && i < b->n_deps; i++)
+		if (strcmp(b->deps[i]->name, "ban_store") == 0)
+			store = b->deps[i];
+	j = cJSON_AddObjectToObject(o, "ban_store");
+	cJSON_AddBoolToObject(j, "ok", store != NULL && store->ok);
+	cJSON_AddStringToObject(j, "detail", store != NULL ? store->detail :
+	    "the ban manager did not answer");
+}
+
 static void
 api_rest_status_done(struct api_call *call)
 {
@@ -389,6 +458,7 @@ api_rest_status_done(struct api_call *call)
 	cJSON_AddStringToObject(o, "network", config_str(cfg, "network"));
 	cJSON_AddStringToObject(o, "listen_mode", config_str(cfg,
 	    "listen_mode"));
+	api_rest_status_node(o, call);
 	ws = cJSON_AddArrayToObject(o, "workers");
 	for (size_t i = 1; i + 1 < call->n; i++) {
 		char	role[IPC_NAME_MAX];

@@ -3,8 +3,10 @@
  * processes.  The libp2p host (libp2p/) tells it of connections through
  * callbacks; it hands them to the ban gate (gate.c), the pubsub layer
  * (pubsub/) and the Teranode layer (teranode/), and the router's
- * messages to the Teranode layer.  It serves gossip.rep (GetPeers,
+ * messages to the Teranode layer; the connection manager (connmgr.c) trims
+ * connections past the high water mark.  It serves gossip.rep (GetPeers,
  * ConnectPeer, DisconnectPeer, Publish, PubsubJoin, PubsubPublish,
+ * PublishBatch (publish.c),
  * PeerByDataHub) and
  * emits PeerConnected, PeerDisconnected, PubsubMessage and
  * ProtocolViolation on gossip.pub.
@@ -102,6 +104,7 @@ gossip_on_open(void *arg, struct p2p_conn *c)
 	if (tn_connected(g->tn, c) == -1)
 		return -1;
 	gossip_dial_outcome(g, c, NULL);
+	gossip_connmgr_added(g);
 	return 0;
 }
 
@@ -196,6 +199,7 @@ gossip_on_message(void *arg, const char *topic, const char *author,
 	ipc_env			ev = TP__ENVELOPE__INIT;
 	enum ps_verdict		v;
 
+	gossip_exchange_author(g->ex, author, from);
 	if (tn_message(g->tn, topic, author, from, data, len, &v))
 		return v;
 	m.topic = (char *)topic;
@@ -249,51 +253,6 @@ gossip_on_pubsub_join(struct gossip_ctx *g, struct ipc_req *req,
 	ipc_reply(req, &rep);
 }
 
-/* Answer every held publish request. */
-static void
-gossip_release(void *arg)
-{
-	struct gossip_ctx	*g = arg;
-	ipc_env			 rep = TP__ENVELOPE__INIT;
-	size_t			 i, n = g->nheld;
-
-	g->nheld = 0;
-	if (g->hold_timer != NULL)
-		evtimer_del(g->hold_timer);
-	for (i = 0; i < n; i++)
-		ipc_reply(g->held[i], &rep);
-}
-
-static void
-gossip_hold_expired(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	gossip_release(arg);
-}
-
-/*
- * A local message is published: answer now, or, while a peer's queue is
- * over half full, once the queues drain (at most GOSSIP_HOLD_MS later) so
- * that a fast local publisher waits instead of making us drop messages.
- */
-static void
-gossip_published(struct gossip_ctx *g, struct ipc_req *req)
-{
-	ipc_env		rep = TP__ENVELOPE__INIT;
-	struct timeval	tv = { GOSSIP_HOLD_MS / 1000,
-			    (GOSSIP_HOLD_MS % 1000) * 1000 };
-
-	if (!ps_meshsub_busy(&g->ms) || g->nheld == GOSSIP_HOLD_MAX) {
-		ipc_reply(req, &rep);
-		return;
-	}
-	g->held[g->nheld++] = req;
-	g->cnt_held++;
-	if (g->nheld == 1)
-		evtimer_add(g->hold_timer, &tv);
-}
-
 static void
 gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
     const Tp__PubsubPublishReq *r)
@@ -305,7 +264,7 @@ gossip_on_pubsub_publish(struct gossip_ctx *g, struct ipc_req *req,
 		    r->topic);
 		return;
 	}
-	gossip_published(g, req);
+	gossip_published(g, req, NULL);
 }
 
 /* One PeerInfo per registry entry (strings borrowed from the copies). */
@@ -393,7 +352,7 @@ gossip_on_publish(struct gossip_ctx *g, struct ipc_req *req,
 		ipc_reply_error(req, TP__IPC_STATUS__IPC_ERR_INVALID, "%s", err);
 		return;
 	}
-	gossip_published(g, req);
+	gossip_published(g, req, NULL);
 }
 
 /*
@@ -501,6 +460,9 @@ gossip_dispatch(void *arg, struct ipc_req *req, const ipc_env *msg)
 	case TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ:
 		gossip_on_pubsub_publish(g, req, msg->pubsub_publish_req);
 		break;
+	case TP__ENVELOPE__BODY_PUBLISH_BATCH_REQ:
+		gossip_on_publish_batch(g, req, msg->publish_batch_req);
+		break;
 	case TP__ENVELOPE__BODY_CATCHUP_REPORT_REQ:
 		tn_catchup_ipc_report(g->catchup, g->tn, req,
 		    msg->catchup_report_req);
@@ -537,6 +499,7 @@ gossip_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "refused_banned", (int64_t)g->host.cnt.refused_banned);
 	proc_stat_add(st, "dropped_banned", (int64_t)g->host.cnt.dropped_banned);
 	proc_stat_add(st, "static_peers", (int64_t)g->host.nstatics);
+	gossip_connmgr_stats(g, st);
 	tn_stats(g->tn, st);
 	if (g->ms.ps != NULL) {
 		struct ps_stats	ps;
@@ -557,8 +520,15 @@ gossip_stats(void *arg, struct proc_stats *st)
 		proc_stat_add(st, "pubsub_dropped_slow",
 		    (int64_t)g->ms.dropped_slow);
 		proc_stat_add(st, "publish_held", (int64_t)g->cnt_held);
+		proc_stat_add(st, "publish_batches", (int64_t)g->cnt_batches);
+		proc_stat_add(st, "publish_batched", (int64_t)g->cnt_batched);
 		proc_stat_add(st, "pubsub_peers", (int64_t)ps.peers);
+		proc_stat_add(st, "pubsub_px_in", (int64_t)ps.px_in);
+		proc_stat_add(st, "pubsub_px_out", (int64_t)ps.px_out);
+		proc_stat_add(st, "pubsub_px_refused", (int64_t)ps.px_refused);
 	}
+	if (g->ex != NULL)
+		gossip_exchange_stats_add(g->ex, st);
 }
 
 static int
@@ -566,7 +536,9 @@ gossip_healthy(void *arg, Tp__HealthRep *rep)
 {
 	struct gossip_ctx	*g = arg;
 
-	(void)rep;
+	/* borrowed: the reply is sent before the host changes */
+	rep->listen_addrs = g->host.advertise;
+	rep->n_listen_addrs = g->host.nadvertise;
 	return g->host.nlisteners > 0;
 }
 
@@ -577,6 +549,7 @@ gossip_stop(void *arg)
 
 	while (g->dials != NULL)
 		gossip_dial_done(g->dials, "the gossip worker is stopping");
+	gossip_connmgr_stop(g);
 	kad_net_stop(g->kad);
 	g->kad = NULL;
 	gossip_release(g);
@@ -584,6 +557,8 @@ gossip_stop(void *arg)
 		event_free(g->hold_timer);
 	g->hold_timer = NULL;
 	p2p_host_stop(&g->host);
+	gossip_exchange_stop(g->ex);
+	g->ex = NULL;
 	p2p_static_stop(&g->host);
 	tn_catchup_ipc_stop(g->catchup);
 	g->catchup = NULL;
@@ -614,6 +589,8 @@ gossip_kad_start(struct gossip_ctx *g)
 	kc.allow_private = config_bool(cfg, "p2p_allow_private_ips");
 	kc.dns_servers = config_str(cfg, "dnsaddr_servers");
 	kc.sweep_ms = config_duration_ms(cfg, "p2p_dht_cleanup_interval");
+	/* the connection manager's high water mark (0: it is off) */
+	kc.dial_below = (size_t)config_int(cfg, "p2p_conn_high_water");
 	if ((g->kad = kad_net_start(&g->host, g->p->base, &kc, err,
 	    sizeof(err))) == NULL)
 		fatal_config("p2p_dht_mode: %s", err);
@@ -659,10 +636,16 @@ gossip_main(struct proc *p)
 	if (ps_meshsub_start(&g->ms, &g->host, gossip_on_message, g) == -1)
 		fatal_config("cannot start the pubsub router");
 	gossip_gate_start(g);
+	g->ex = gossip_exchange_start(g);
 	g->tn = tn_start(p, g->pub, &g->host, g->ms.ps, &hooks);
 	g->catchup = tn_catchup_ipc_start(p);
 	p2p_static_start(&g->host);
+	gossip_connmgr_start(g);
 	gossip_kad_start(g);
+	if (config_bool(p->cfg, "p2p_enable_mdns"))
+		log_warn("gossip: p2p_enable_mdns is set, but terap2p does not "
+		    "do mDNS: peers come from p2p_static_peers, the DHT "
+		    "(p2p_bootstrap_peers), the peer cache and peer exchange");
 	proc_ready(p);
 	rc = proc_run(p);
 	if (!p->stopping)

@@ -170,6 +170,8 @@ kafka_stats(void *arg, struct proc_stats *st)
 	proc_stat_add(st, "kafka_inflight", (int64_t)kafka_consumer_inflight(k));
 	proc_stat_add(st, "kafka_malformed", (int64_t)k->cn.malformed);
 	proc_stat_add(st, "kafka_published", (int64_t)k->cn.published);
+	proc_stat_add(st, "kafka_publish_batches",
+	    (int64_t)k->cn.publish_batches);
 	proc_stat_add(st, "kafka_ban_reports", (int64_t)k->cn.ban_reports);
 	proc_stat_add(st, "kafka_unattributed", (int64_t)k->cn.unattributed);
 	proc_stat_add(st, "kafka_ignored", (int64_t)k->cn.ignored);

@@ -284,7 +284,8 @@ int	kafka_producer_brokers_up(struct kafka_ctx *, char *detail,
 struct kafka_consume_stats {
 	uint64_t	consumed;	/* messages handled (offset stored) */
 	uint64_t	malformed;	/* undecodable: logged and skipped */
-	uint64_t	published;	/* gossip Publish requests answered */
+	uint64_t	published;	/* messages gossip published for us */
+	uint64_t	publish_batches; /* PublishBatchReq answered */
 	uint64_t	ban_reports;	/* AddBanScore requests answered */
 	uint64_t	unattributed;	/* invalid block/subtree, peer unknown */
 	uint64_t	ignored;	/* external rejections, listen_only, ... */
@@ -532,6 +533,11 @@ struct kafka_ctx {
 	struct event		*cons_timer;	/* owned */
 	struct kafka_slot	*slots;		/* owned: KAFKA_WINDOW ring */
 	size_t			 slot_head, slot_n;
+	/* rejectedtx to publish, sent together once the loop turns */
+	struct kafka_slot	*batch_head;	/* borrowed slots, batch_next */
+	struct kafka_slot	**batch_tail;
+	size_t			 batch_n;
+	struct event		*batch_ev;	/* owned */
 	struct kafka_consume_stats cn;
 
 	/* the blockchain / block-assembly client (kafka_bridge_chain.c) */

@@ -17,7 +17,11 @@
  * the other worker answers, so a message is never skipped because gossip
  * or bans was restarting.  Up to KAFKA_WINDOW messages are in flight; they
  * finish in any order but offsets advance in arrival order, so a crash
- * never skips an unhandled message (it may repeat handled ones).
+ * never skips an unhandled message (it may repeat handled ones).  The
+ * rejectedtx messages to publish that one turn of the event loop took are
+ * sent in one PublishBatchReq (one round trip for a backlog, not one per
+ * message); gossip answers each one, and holds the answer back while its
+ * peers' queues are full, which slows our consumption down.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +57,7 @@ struct kafka_slot {
 	char			 url[KAFKA_URL_MAX + 1];
 	unsigned		 attempts;
 	struct event		*retry;		/* owned */
+	struct kafka_slot	*batch_next;	/* next in its publish batch */
 };
 
 static void	kafka_consumer_send(struct kafka_slot *);
@@ -163,8 +168,7 @@ kafka_consumer_reply(void *arg, int err, const ipc_env *rep)
 		return;
 	}
 	switch (s->step) {
-	case KAFKA_STEP_PUBLISH:
-		s->k->cn.published++;
+	case KAFKA_STEP_PUBLISH:	/* batched: kafka_consumer_batch_reply */
 		break;
 	case KAFKA_STEP_LOOKUP:
 		if (rep->body_case == TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REP &&
@@ -188,23 +192,112 @@ kafka_consumer_reply(void *arg, int err, const ipc_env *rep)
 	kafka_consumer_pump(s->k);
 }
 
+/* ---- rejectedtx published in batches ---- */
+
+/* One message of an answered batch: published or refused on its merits. */
+static void
+kafka_consumer_batch_one(struct kafka_slot *s, int status, const char *error)
+{
+	if (status != 0)
+		log_error("kafka: %s [%d]@%lld: publish refused: %s",
+		    rd_kafka_topic_name(s->msg->rkt), (int)s->msg->partition,
+		    (long long)s->msg->offset, error);
+	else
+		s->k->cn.published++;
+	kafka_consumer_done(s);
+}
+
+/* The reply to the batch that starts at arg, linked through batch_next. */
+static void
+kafka_consumer_batch_reply(void *arg, int err, const ipc_env *rep)
+{
+	struct kafka_slot		*s = arg, *next;
+	struct kafka_ctx		*k = s->k;
+	const Tp__PublishBatchRep	*b = NULL;
+	size_t				 i;
+
+	if (err == 0 && rep->status == 0 &&
+	    rep->body_case == TP__ENVELOPE__BODY_PUBLISH_BATCH_REP)
+		b = rep->publish_batch_rep;
+	if (err == 0)
+		k->cn.publish_batches++;
+	for (i = 0; s != NULL; i++, s = next) {
+		next = s->batch_next;
+		s->batch_next = NULL;
+		if (err != 0)
+			kafka_consumer_later(s, "gossip did not answer");
+		else if (b != NULL && i < b->n_status && i < b->n_error)
+			kafka_consumer_batch_one(s, b->status[i], b->error[i]);
+		else
+			kafka_consumer_batch_one(s, -1, rep->status != 0 ?
+			    rep->error : "gossip's answer has no outcome for it");
+	}
+	kafka_consumer_pump(k);
+}
+
+/* Send the messages gathered in this turn of the loop. */
+static void
+kafka_consumer_batch_send(evutil_socket_t fd, short what, void *arg)
+{
+	struct kafka_ctx	*k = arg;
+	struct kafka_slot	*s, *head = k->batch_head;
+	Tp__PublishReq		*items, **v;
+	Tp__PublishBatchReq	 b = TP__PUBLISH_BATCH_REQ__INIT;
+	ipc_env			 env = TP__ENVELOPE__INIT;
+	size_t			 i, n = k->batch_n;
+
+	(void)fd;
+	(void)what;
+	if (head == NULL)
+		return;
+	k->batch_head = NULL;
+	k->batch_tail = &k->batch_head;
+	k->batch_n = 0;
+	items = xcalloc(n, sizeof(*items));
+	v = xcalloc(n, sizeof(*v));
+	for (i = 0, s = head; s != NULL; i++, s = s->batch_next) {
+		tp__publish_req__init(&items[i]);
+		items[i].kind = s->kind;
+		items[i].json = s->json;
+		v[i] = &items[i];
+	}
+	b.items = v;
+	b.n_items = n;
+	env.body_case = TP__ENVELOPE__BODY_PUBLISH_BATCH_REQ;
+	env.publish_batch_req = &b;
+	if (ipc_call(k->gossip, &env, KAFKA_IPC_TIMEOUT_MS,
+	    kafka_consumer_batch_reply, head) == -1)
+		kafka_consumer_batch_reply(head, -1, NULL);
+	free(v);
+	free(items);
+}
+
+/* Add s to this turn's batch, which is sent when the loop turns. */
+static void
+kafka_consumer_batch_add(struct kafka_slot *s)
+{
+	struct kafka_ctx	*k = s->k;
+
+	s->batch_next = NULL;
+	*k->batch_tail = s;
+	k->batch_tail = &s->batch_next;
+	if (k->batch_n++ == 0)
+		event_active(k->batch_ev, 0, 0);
+}
+
 static void
 kafka_consumer_send(struct kafka_slot *s)
 {
 	struct kafka_ctx	*k = s->k;
 	ipc_env			 env = TP__ENVELOPE__INIT;
-	Tp__PublishReq		 pub = TP__PUBLISH_REQ__INIT;
 	Tp__AddBanScoreReq	 ban = TP__ADD_BAN_SCORE_REQ__INIT;
 	Tp__PeerByDataHubReq	 look = TP__PEER_BY_DATA_HUB_REQ__INIT;
 	struct ipc_client	*to = k->gossip;
 
 	switch (s->step) {
 	case KAFKA_STEP_PUBLISH:
-		pub.kind = s->kind;
-		pub.json = s->json;
-		env.body_case = TP__ENVELOPE__BODY_PUBLISH_REQ;
-		env.publish_req = &pub;
-		break;
+		kafka_consumer_batch_add(s);
+		return;
 	case KAFKA_STEP_LOOKUP:
 		look.url = s->url;
 		env.body_case = TP__ENVELOPE__BODY_PEER_BY_DATAHUB_REQ;
@@ -499,6 +592,10 @@ kafka_consumer_start(struct kafka_ctx *k, char *err, size_t errlen)
 	rd_kafka_poll_set_consumer(k->cons);
 	k->cons_q = rd_kafka_queue_get_consumer(k->cons);
 	k->slots = xcalloc(KAFKA_WINDOW, sizeof(*k->slots));
+	k->batch_head = NULL;
+	k->batch_tail = &k->batch_head;
+	k->batch_n = 0;
+	k->batch_ev = event_new(k->p->base, -1, 0, kafka_consumer_batch_send, k);
 	for (i = 0; i < KAFKA_WINDOW; i++) {
 		k->slots[i].k = k;
 		k->slots[i].retry = evtimer_new(k->p->base,
@@ -548,6 +645,10 @@ kafka_consumer_stop(struct kafka_ctx *k)
 	}
 	free(k->slots);
 	k->slots = NULL;
+	event_free(k->batch_ev);
+	k->batch_ev = NULL;
+	k->batch_head = NULL;
+	k->batch_n = 0;
 	event_free(k->cons_ev);
 	event_free(k->cons_timer);
 	rd_kafka_destroy(k->cons);

@@ -5,7 +5,9 @@
  * go-libp2p-kad-dht): each joined topic is provided as soon as the table
  * has a peer, again on every new subscription and every 22 h (provider
  * records live 48 h); its providers are looked up 1 s after start and every
- * 30 s; the table is refreshed by a self lookup every 10 minutes and the
+ * 30 s; the table is refreshed every 10 minutes by a self lookup and a
+ * lookup of a random key in each non-empty bucket's range up to common
+ * prefix length 15, one lookup at a time (go-libp2p-kad-dht's rule), and the
  * caller is asked for peers when it holds 10 or fewer (go's fixLowPeers,
  * every 2 minutes); expired provider records are swept hourly (or every
  * p2p_dht_cleanup_interval).  No I/O: requests leave through ops->request
@@ -20,7 +22,7 @@
 enum run_kind {
 	RUN_FIND = 1,		/* GET_PROVIDERS of a topic */
 	RUN_PROVIDE = 2,	/* FIND_NODE of a topic key, then ADD_PROVIDER */
-	RUN_REFRESH = 3,	/* FIND_NODE of our own ID */
+	RUN_REFRESH = 3,	/* FIND_NODE of our own ID or a bucket's key */
 };
 
 struct topic {
@@ -50,9 +52,13 @@ struct kad_dht {
 	struct run		 runs[KAD_RUNS_MAX];
 	uint64_t		 next_token;
 	uint64_t		 next_refresh_ms, next_fixlow_ms, next_sweep_ms;
+	/* refresh lookups still to run: bit cpl for a bucket, REFRESH_SELF */
+	uint32_t		 refresh_todo;
 	uint64_t		 sweep_ms;
 	struct kad_dht_stats	 st;
 };
+
+#define REFRESH_SELF	(1u << (KAD_REFRESH_CPL_MAX + 1))
 
 static int	l_query(void *, struct kad_lookup *, const struct kad_peer *);
 static void	l_provider(void *, struct kad_lookup *,
@@ -146,6 +152,10 @@ int
 kad_dht_peer_identified(struct kad_dht *d, const uint8_t *id, size_t len,
     int server, uint64_t now_ms)
 {
+	if (!server) {
+		(void)kad_table_remove(&d->table, id, len);
+		return -1;
+	}
 	return kad_table_add(&d->table, id, len, server, now_ms) >= 0 ? 0 : -1;
 }
 
@@ -404,6 +414,28 @@ kad_dht_failed(struct kad_dht *d, uint64_t token, const uint8_t *from,
 	run_step(d, r, now_ms);
 }
 
+/*
+ * The providers of topic i our own store holds (we may be among the k
+ * closest to its key), reported before asking the network, as
+ * go-libp2p-kad-dht's findProvidersAsync does.
+ */
+static void
+find_local(struct kad_dht *d, int i, uint64_t now_ms)
+{
+	struct kad_peer	p[KAD_K];
+	size_t		n, j;
+
+	if (d->provs == NULL)
+		return;
+	n = kad_providers_get(d->provs, d->topics[i].key,
+	    sizeof(d->topics[i].key), now_ms, p, KAD_K);
+	for (j = 0; j < n; j++)
+		if (!kad_peer_id_equal(&p[j], d->self, d->self_len)) {
+			d->st.providers_found++;
+			d->ops->found(d->arg, d->topics[i].name, &p[j]);
+		}
+}
+
 static void
 tick_topics(struct kad_dht *d, uint64_t now_ms)
 {
@@ -414,13 +446,53 @@ tick_topics(struct kad_dht *d, uint64_t now_ms)
 		t = &d->topics[i];
 		if (now_ms >= t->next_find_ms && !topic_busy(d, i, RUN_FIND) &&
 		    run_start(d, RUN_FIND, KAD_GET_PROVIDERS, t->key,
-		    sizeof(t->key), i, now_ms) != NULL)
+		    sizeof(t->key), i, now_ms) != NULL) {
 			t->next_find_ms = now_ms + KAD_FIND_EVERY_MS;
+			find_local(d, i, now_ms);
+		}
 		if (now_ms >= t->next_provide_ms &&
 		    !topic_busy(d, i, RUN_PROVIDE) &&
 		    run_start(d, RUN_PROVIDE, KAD_FIND_NODE, t->key,
 		    sizeof(t->key), i, now_ms) != NULL)
 			t->next_provide_ms = now_ms + KAD_REPROVIDE_MS;
+	}
+}
+
+/* The refresh round: queue it every KAD_REFRESH_MS, run one at a time. */
+static void
+tick_refresh(struct kad_dht *d, uint64_t now_ms)
+{
+	uint8_t	key[KAD_REFRESH_KEY_LEN];
+	int	cpls[KAD_REFRESH_CPL_MAX + 1], cpl, i, n;
+
+	if (now_ms >= d->next_refresh_ms) {
+		d->next_refresh_ms = now_ms + KAD_REFRESH_MS;
+		d->refresh_todo = REFRESH_SELF;
+		n = (int)kad_table_nonempty(&d->table, cpls, KAD_REFRESH_CPL_MAX +
+		    1);
+		for (i = 0; i < n; i++)
+			if (cpls[i] <= KAD_REFRESH_CPL_MAX)
+				d->refresh_todo |= 1u << cpls[i];
+	}
+	if (d->refresh_todo == 0)
+		return;
+	for (i = 0; i < KAD_RUNS_MAX; i++)
+		if (d->runs[i].lk != NULL && d->runs[i].kind == RUN_REFRESH)
+			return;
+	/* each lookup is tried once a round: one that cannot start (no
+	 * peers, no free run) waits for the next round */
+	if (d->refresh_todo & REFRESH_SELF) {
+		d->refresh_todo &= ~REFRESH_SELF;
+		(void)run_start(d, RUN_REFRESH, KAD_FIND_NODE, d->self,
+		    d->self_len, -1, now_ms);
+		return;
+	}
+	cpl = __builtin_ctz(d->refresh_todo);
+	d->refresh_todo &= ~(1u << cpl);
+	if (kad_table_random_key(&d->table, cpl, key) == 0) {
+		d->st.refreshes++;
+		(void)run_start(d, RUN_REFRESH, KAD_FIND_NODE, key, sizeof(key),
+		    -1, now_ms);
 	}
 }
 
@@ -433,9 +505,7 @@ kad_dht_tick(struct kad_dht *d, uint64_t now_ms)
 		if (d->runs[i].lk != NULL)
 			run_step(d, &d->runs[i], now_ms);
 	tick_topics(d, now_ms);
-	if (now_ms >= d->next_refresh_ms && run_start(d, RUN_REFRESH,
-	    KAD_FIND_NODE, d->self, d->self_len, -1, now_ms) != NULL)
-		d->next_refresh_ms = now_ms + KAD_REFRESH_MS;
+	tick_refresh(d, now_ms);
 	if (now_ms >= d->next_fixlow_ms) {
 		d->next_fixlow_ms = now_ms + KAD_FIXLOW_MS;
 		if (d->table.size <= KAD_FIXLOW_PEERS && d->ops->want_peers)

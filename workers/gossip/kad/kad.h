@@ -228,6 +228,17 @@ size_t	kad_table_closest(const struct kad_table *t, const uint8_t *key,
 /* Buckets holding peers, for the periodic refresh (a cpl per bucket). */
 size_t	kad_table_nonempty(const struct kad_table *t, int *cpls, size_t n);
 
+/* go-libp2p-kad-dht refreshes buckets up to this common prefix length. */
+#define KAD_REFRESH_CPL_MAX	15
+#define KAD_REFRESH_KEY_LEN	34
+/*
+ * A random key (a sha2-256 multihash) whose keyspace position shares
+ * exactly cpl leading bits with ours: a lookup for it walks bucket cpl.
+ * -1 if cpl is over KAD_REFRESH_CPL_MAX (or, never in practice, no luck).
+ */
+int	kad_table_random_key(const struct kad_table *t, int cpl,
+	    uint8_t out[KAD_REFRESH_KEY_LEN]);
+
 /* ---- providers.c: provider records --------------------------------------- */
 
 #define KAD_PROVIDE_VALIDITY_MS	(48ull * 3600 * 1000)	/* amino default */
@@ -343,6 +354,9 @@ void	kad_lookup_set_self(struct kad_lookup *lk, const uint8_t *id,
 enum kad_serve_rc {
 	KAD_SERVE_REPLY = 0,		/* send resp */
 	KAD_SERVE_NONE = 1,		/* nothing to send (ADD_PROVIDER) */
+	KAD_SERVE_ABUSE = 2,		/* nothing to send, but score the peer:
+					   it provided for another peer, or
+					   past its per-peer cap (a flood) */
 	KAD_SERVE_ERROR = -1,		/* bad request: reset the stream */
 };
 
@@ -360,7 +374,11 @@ struct kad_server_ops {
  * itself with addresses (no reply), PING is echoed, PUT_VALUE and bad keys
  * are errors.  resp is initialised here; the caller finishes it with
  * kad_msg_fini() whatever the result.  *rejected counts provider entries
- * refused (not the sender, no address, store caps) for scoring.
+ * refused (not the sender, no address, store caps).  An ADD_PROVIDER with
+ * an entry for another peer or one past the sender's per-peer cap gives
+ * KAD_SERVE_ABUSE: a Teranode node provides a handful of topic keys, so
+ * a peer that fills its share of the store is flooding it.  A full store
+ * is nobody's fault and is not abuse.
  */
 int	kad_server_handle(struct kad_table *t, struct kad_providers *ps,
 	    const struct kad_server_ops *ops, void *arg, const uint8_t *from,
@@ -414,6 +432,7 @@ struct kad_dht_stats {
 	size_t	lookups, queries, answers, failures;
 	size_t	provides, add_provider_sent, providers_found;
 	size_t	served, serve_errors, provider_rejected;
+	size_t	refreshes;		/* bucket refresh lookups */
 };
 
 /* mode is KAD_MODE_CLIENT or KAD_MODE_SERVER; ops/arg borrowed. */
@@ -425,7 +444,10 @@ int	kad_dht_mode(const struct kad_dht *d);
 const struct kad_table *kad_dht_table(const struct kad_dht *d);
 void	kad_dht_stats(const struct kad_dht *d, struct kad_dht_stats *st);
 
-/* Identify told us id's protocols: servers join the routing table. */
+/*
+ * Identify (or an identify push) told us id's protocols: servers join the
+ * routing table, a peer that no longer lists KAD_PROTOCOL leaves it.
+ */
 int	kad_dht_peer_identified(struct kad_dht *d, const uint8_t *id,
 	    size_t len, int server, uint64_t now_ms);
 /* Rendezvous on topic: provide it soon and look up its providers. */
@@ -539,6 +561,8 @@ struct kad_net_conf {
 	int		  allow_private;	/* dial private addresses */
 	const char	 *dns_servers;	/* borrowed; NULL: resolv.conf */
 	uint64_t	  sweep_ms;	/* provider GC; 0: KAD_SWEEP_MS */
+	size_t		  dial_below;	/* dial providers only while fewer
+					   connections are open; 0: no cap */
 };
 
 /*

@@ -44,9 +44,11 @@ struct kad_call {
 	char			 peer[P2P_PEER_ID_TEXT_MAX];
 	uint8_t			*req;		/* owned: length-prefixed */
 	size_t			 req_len;
-	uint64_t		 since_ms;
+	uint64_t		 since_ms;	/* asked, then sent */
 	int			 answered;
-	struct kad_call		*next;		/* pending list */
+	uint64_t		 conn_id;	/* on its stream: */
+	uint32_t		 stream_id;
+	struct kad_call		*next;		/* pending or in-flight list */
 };
 
 struct kad_net {
@@ -57,6 +59,7 @@ struct kad_net {
 	struct kad_net_conf	 conf;		/* strings borrowed */
 	struct kad_call		*pending;	/* owned list */
 	size_t			 npending;
+	struct kad_call		*inflight;	/* on streams (theirs) */
 	char			**boot;		/* owned: resolved bootstrap */
 	size_t			 nboot;
 	uint64_t		 started_ms, next_boot_ms, cache_due_ms;
@@ -90,6 +93,63 @@ peer_text(const uint8_t *id, size_t len, char *out, size_t cap)
 }
 
 /* ---- streams ---- */
+
+static void
+inflight_unlink(struct kad_call *k)
+{
+	struct kad_call	**pp;
+
+	for (pp = &k->kn->inflight; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == k) {
+			*pp = k->next;
+			return;
+		}
+}
+
+/* The live stream carrying k, or NULL when it went away unnoticed. */
+static struct p2p_stream *
+inflight_stream(struct kad_net *kn, const struct kad_call *k)
+{
+	struct p2p_conn		*c;
+	struct p2p_stream	*s;
+
+	if ((c = p2p_host_find_id(kn->h, k->conn_id)) == NULL)
+		return NULL;
+	LIST_FOREACH(s, &c->streams, entry)
+		if (s->id == k->stream_id && s->state_ptr == k)
+			return s;
+	return NULL;
+}
+
+/*
+ * Our requests get KAD_QUERY_TIMEOUT_MS on their stream, as the lookup
+ * gives them: a peer that never answers (or never closes) has its stream
+ * reset then, so that silent peers cannot pin streams and memory.  A
+ * stream freed before it was open (protocol refused, connection lost)
+ * never calls kad_close: its request is failed and freed here.
+ */
+static void
+inflight_sweep(struct kad_net *kn, uint64_t now_ms)
+{
+	struct kad_call		**pp, *k;
+	struct p2p_stream	 *s;
+
+	for (pp = &kn->inflight; (k = *pp) != NULL;) {
+		if ((s = inflight_stream(kn, k)) == NULL) {
+			*pp = k->next;
+			if (k->token != 0 && !k->answered)
+				kad_dht_failed(kn->dht, k->token, k->id,
+				    k->id_len, now_ms);
+			call_free(k);
+		} else if (now_ms - k->since_ms >= KAD_QUERY_TIMEOUT_MS) {
+			log_debug("gossip: kad: %s kept a request of ours "
+			    "unanswered for %llu s: stream reset", k->peer,
+			    (unsigned long long)(KAD_QUERY_TIMEOUT_MS / 1000));
+			p2p_stream_reset(s);	/* kad_close unlinks k */
+		} else
+			pp = &k->next;
+	}
+}
 
 static void
 kad_open(struct p2p_stream *s)
@@ -131,6 +191,12 @@ kad_serve(struct kad_net *kn, struct p2p_stream *s, const uint8_t *body,
 	}
 	kad_msg_fini(&resp);
 	kad_msg_fini(&req);
+	if (rc == KAD_SERVE_ABUSE) {
+		p2p_host_violation(kn->h, s->c, "Kademlia provider records "
+		    "for another peer or past the per-peer cap");
+		p2p_stream_reset(s);
+		return -1;
+	}
 	if (rc == KAD_SERVE_ERROR) {
 		p2p_stream_reset(s);
 		return -1;
@@ -209,6 +275,7 @@ kad_close(struct p2p_stream *s)
 
 	if (k == NULL)
 		return;
+	inflight_unlink(k);
 	if (k->token != 0 && !k->answered) {
 		log_debug("gossip: kad: no answer from %s", k->peer);
 		kad_dht_failed(k->kn->dht, k->token, k->id, k->id_len,
@@ -238,6 +305,11 @@ call_send(struct kad_net *kn, struct p2p_conn *c, struct kad_call *k)
 		return;
 	}
 	s->state_ptr = k;
+	k->conn_id = c->id;
+	k->stream_id = s->id;
+	k->since_ms = util_mono_ms();
+	k->next = kn->inflight;
+	kn->inflight = k;
 }
 
 /* A dialable text multiaddr of p ("…/p2p/<id>"), honouring the private rule. */
@@ -405,6 +477,17 @@ net_found(void *arg, const char *topic, const struct kad_peer *p)
 		if (first)
 			log_info("gossip: kad: provider %s of %s found, "
 			    "connected already", peer, topic);
+		return;
+	}
+	/*
+	 * At the connection manager's high water mark a new provider would
+	 * only be trimmed again (and come back at the next lookup): leave it.
+	 */
+	if (kn->conf.dial_below != 0 && kn->h->nconns >= kn->conf.dial_below) {
+		if (first)
+			log_info("gossip: kad: provider %s of %s found, not "
+			    "dialed: %zu connections open", peer, topic,
+			    kn->h->nconns);
 		return;
 	}
 	if (dial_addr(kn, p, peer, maddr, sizeof(maddr)) == -1) {
@@ -639,6 +722,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	kn->dials = 0;
 	pending_flush(kn, NULL, NULL, now);	/* waited too long */
+	inflight_sweep(kn, now);
 	if (now >= kn->next_boot_ms)
 		bootstrap_dial(kn, now);
 	if (kn->cache_due_ms != 0 && now >= kn->cache_due_ms) {
@@ -690,13 +774,21 @@ kad_net_start(struct p2p_host *h, struct event_base *base,
 void
 kad_net_stop(struct kad_net *kn)
 {
-	struct kad_call	*k;
-	size_t		 i;
+	struct kad_call		*k;
+	struct p2p_stream	*s;
+	size_t			 i;
 
 	if (kn == NULL)
 		return;
 	while ((k = kn->pending) != NULL) {
 		kn->pending = k->next;
+		call_free(k);
+	}
+	/* the host closes the streams later: they must not find kn */
+	while ((k = kn->inflight) != NULL) {
+		kn->inflight = k->next;
+		if ((s = inflight_stream(kn, k)) != NULL)
+			s->state_ptr = NULL;
 		call_free(k);
 	}
 	event_free(kn->timer);

@@ -54,18 +54,37 @@ add_closer(struct kad_table *t, const struct kad_server_ops *ops, void *arg,
 	}
 }
 
+/* Store the sender's own records; *abuse: one was forged or over its cap. */
 static size_t
 add_providers(struct kad_providers *ps, const uint8_t *from, size_t from_len,
-    const struct kad_msg *req, uint64_t now_ms)
+    const struct kad_msg *req, uint64_t now_ms, int *abuse)
 {
 	const struct kad_peer	*p;
 	size_t			 i, rejected = 0;
 
+	*abuse = 0;
 	for (i = 0; i < req->nproviders; i++) {
 		p = &req->providers[i];
-		if (!kad_peer_id_equal(p, from, from_len) || p->naddrs == 0 ||
-		    kad_providers_add(ps, req->key, req->key_len, p, now_ms) < 0)
+		if (!kad_peer_id_equal(p, from, from_len)) {
+			*abuse = 1;
 			rejected++;
+		} else if (p->naddrs == 0)
+			rejected++;
+		else {
+			switch (kad_providers_add(ps, req->key, req->key_len,
+			    p, now_ms)) {
+			case KAD_PROV_EPEER:
+				*abuse = 1;
+				/* FALLTHROUGH */
+			case KAD_PROV_EFULL:
+			case KAD_PROV_EKEY:
+			case KAD_PROV_ENOMEM:
+				rejected++;
+				break;
+			default:
+				break;
+			}
+		}
 	}
 	return rejected;
 }
@@ -78,6 +97,7 @@ kad_server_handle(struct kad_table *t, struct kad_providers *ps,
 {
 	struct kad_peer	provs[KAD_PROVIDERS_MAX];
 	size_t		n, i;
+	int		abuse;
 
 	*rejected = 0;
 	(void)kad_msg_init(resp, req->type, NULL, 0);
@@ -106,8 +126,9 @@ kad_server_handle(struct kad_table *t, struct kad_providers *ps,
 	case KAD_ADD_PROVIDER:
 		if (!key_ok(req) || ps == NULL)
 			return KAD_SERVE_ERROR;
-		*rejected = add_providers(ps, from, from_len, req, now_ms);
-		return KAD_SERVE_NONE;
+		*rejected = add_providers(ps, from, from_len, req, now_ms,
+		    &abuse);
+		return abuse ? KAD_SERVE_ABUSE : KAD_SERVE_NONE;
 	}
 	return KAD_SERVE_ERROR;	/* PUT_VALUE: records are not stored */
 }

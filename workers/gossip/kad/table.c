@@ -8,7 +8,8 @@
  * stream of newcomers cannot push out long-lived peers that answer (the
  * aim of go-libp2p-kbucket's replaceable flag, with a simpler rule).
  * Buckets are allocated on first use, so an empty table costs a few KiB.
- * Pure: the caller gives the clock.
+ * Pure: the caller gives the clock (and random refresh keys come from
+ * libsodium).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -260,4 +261,30 @@ kad_table_nonempty(const struct kad_table *t, int *cpls, size_t n)
 		if (t->count[b] > 0)
 			cpls[got++] = b;
 	return got;
+}
+
+int
+kad_table_random_key(const struct kad_table *t, int cpl,
+    uint8_t out[KAD_REFRESH_KEY_LEN])
+{
+	struct kad_kpos	pos;
+	uint32_t	tries;
+
+	if (cpl < 0 || cpl > KAD_REFRESH_CPL_MAX)
+		return -1;
+	out[0] = 0x12;		/* a sha2-256 multihash, shaped as a peer ID */
+	out[1] = 0x20;
+	randombytes_buf(out + 2, KAD_REFRESH_KEY_LEN - 2);
+	/*
+	 * A random key lands in bucket cpl with probability 2^-(cpl+1):
+	 * count through the last 4 bytes (about 2^16 hashes, some 50 ms, for
+	 * cpl 15) rather than draw fresh randomness each time.
+	 */
+	for (tries = 0; tries < (1u << (KAD_REFRESH_CPL_MAX + 6)); tries++) {
+		memcpy(out + KAD_REFRESH_KEY_LEN - 4, &tries, 4);
+		kad_kpos(out, KAD_REFRESH_KEY_LEN, &pos);
+		if (kad_kpos_cpl(&t->self, &pos) == cpl)
+			return 0;
+	}
+	return -1;
 }

@@ -42,6 +42,20 @@ conn_arm_timer(struct p2p_conn *c, uint64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/*
+ * How often an open connection is pinged and checked for silence: every
+ * 30 s, or twice per p2p_idle_timeout when that is shorter, so that a peer
+ * answering pings is never idle and a silent one is closed on time.
+ */
+static uint64_t
+conn_ping_interval(const struct p2p_conn *c)
+{
+	uint64_t	half = c->h->lim.idle_ms / 2;
+
+	return half > 0 && half < P2P_PING_INTERVAL_MS ? half :
+	    P2P_PING_INTERVAL_MS;
+}
+
 struct p2p_conn *
 p2p_conn_new(struct p2p_host *h, struct bufferevent *bev, int inbound,
     const struct sockaddr *sa, socklen_t salen,
@@ -341,9 +355,10 @@ conn_open(struct p2p_conn *c)
 	if (c->inbound)
 		c->h->nin_hs--;
 	c->opened_wall_ms = util_wall_ms();
+	c->opened_ms = util_mono_ms();
 	c->h->cnt.conns_open++;
 	evtimer_del(c->timer);
-	conn_arm_timer(c, P2P_PING_INTERVAL_MS);
+	conn_arm_timer(c, conn_ping_interval(c));
 	log_info("gossip: connected to %s at %s (%s, %llu ms)", c->peer_text,
 	    c->remote, c->inbound ? "inbound" : "outbound",
 	    (unsigned long long)(util_mono_ms() - c->started_ms));
@@ -790,5 +805,5 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	conn_keepalive(c);
 	if (c->state == P2P_CONN_OPEN)
-		conn_arm_timer(c, P2P_PING_INTERVAL_MS);
+		conn_arm_timer(c, conn_ping_interval(c));
 }

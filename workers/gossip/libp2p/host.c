@@ -49,6 +49,26 @@ p2p_host_add_proto(struct p2p_host *h, const struct p2p_proto *proto,
 		return -1;
 	h->protos[h->nprotos] = proto;
 	h->proto_args[h->nprotos++] = arg;
+	if (h->nconns > 0)
+		(void)p2p_identify_push_all(h);
+	return 0;
+}
+
+int
+p2p_host_remove_proto(struct p2p_host *h, const struct p2p_proto *proto)
+{
+	size_t	i;
+
+	for (i = 0; i < h->nprotos && h->protos[i] != proto; i++)
+		;
+	if (i == h->nprotos)
+		return -1;
+	memmove(&h->protos[i], &h->protos[i + 1],
+	    (h->nprotos - i - 1) * sizeof(h->protos[0]));
+	memmove(&h->proto_args[i], &h->proto_args[i + 1],
+	    (h->nprotos - i - 1) * sizeof(h->proto_args[0]));
+	h->nprotos--;
+	(void)p2p_identify_push_all(h);
 	return 0;
 }
 
@@ -495,6 +515,7 @@ p2p_host_start(struct p2p_host *h)
 	mallopt(M_MMAP_THRESHOLD, P2P_HEAP_MMAP_MIN);
 	mallopt(M_TRIM_THRESHOLD, P2P_HEAP_KEEP);
 	if (p2p_host_add_proto(h, &p2p_identify_proto, NULL) == -1 ||
+	    p2p_host_add_proto(h, &p2p_identify_push_proto, NULL) == -1 ||
 	    p2p_host_add_proto(h, &p2p_ping_proto, NULL) == -1)
 		return -1;
 	h->share_private = config_bool(cfg, "p2p_share_private_addresses");
@@ -539,6 +560,7 @@ p2p_host_start(struct p2p_host *h)
 			free(h->advertise[i]);
 		h->nadvertise = adv->n;
 	}
+	p2p_identify_seal(h);
 	return 0;
 }
 
@@ -566,6 +588,7 @@ p2p_host_stop(struct p2p_host *h)
 	free(h->advertise);
 	h->advertise = NULL;
 	h->nadvertise = 0;
+	p2p_identify_unseal(h);
 	p2p_identity_fini(&h->id);
 }
 

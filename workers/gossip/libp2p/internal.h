@@ -95,6 +95,7 @@ void	p2p_static_down(struct p2p_static *);
 /* ---- identify.c, ping.c ---- */
 
 extern const struct p2p_proto	p2p_identify_proto;
+extern const struct p2p_proto	p2p_identify_push_proto;
 extern const struct p2p_proto	p2p_ping_proto;
 /* Build our Identify message for c (observed address = c's remote). */
 int	p2p_identify_encode(struct p2p_conn *, uint8_t **out, size_t *len);

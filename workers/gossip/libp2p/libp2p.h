@@ -193,6 +193,49 @@ int	p2p_multiaddr_next(const uint8_t *buf, size_t len, size_t *off,
 /* 0 if buf is a well-formed binary multiaddr of known protocols. */
 int	p2p_multiaddr_check(const uint8_t *buf, size_t len);
 
+/* ---- peerrecord.c: signed envelope + peer record (RFC 0002/0003) -- */
+
+#define P2P_RECORD_DOMAIN	"libp2p-peer-record"
+#define P2P_RECORD_MAX		4096	/* envelope bytes accepted */
+#define P2P_RECORD_ADDRS	16	/* addresses kept from one record */
+
+enum p2p_record_rc {
+	P2P_RECORD_OK = 0,
+	P2P_RECORD_EMALFORMED = -1,	/* not an envelope or a record */
+	P2P_RECORD_ETOOBIG = -2,	/* over P2P_RECORD_MAX */
+	P2P_RECORD_ETYPE = -3,		/* payload type is not 0x0301 */
+	P2P_RECORD_EKEY = -4,		/* signer key is not Ed25519 */
+	P2P_RECORD_ESIG = -5,		/* signature does not verify */
+	P2P_RECORD_EPEER = -6,		/* record's peer ID is not the key's */
+};
+
+/* A peer record's content (addresses binary, well-formed ones only). */
+struct p2p_peer_record {
+	struct p2p_peer_id	peer;
+	uint64_t		seq;
+	struct p2p_multiaddr	addrs[P2P_RECORD_ADDRS];
+	size_t			naddrs;
+	size_t			dropped;	/* malformed or over the cap */
+};
+
+const char *p2p_record_strerror(int rc);
+/*
+ * Seal our peer record (seq, up to P2P_RECORD_ADDRS addresses) in a signed
+ * envelope; *out is malloc'd, the caller's.  -1 on out-of-memory.
+ */
+int	p2p_record_seal(const struct p2p_identity *id, uint64_t seq,
+	    const struct p2p_multiaddr *addrs, size_t naddrs, uint8_t **out,
+	    size_t *outlen);
+/*
+ * Check a received envelope: its size, payload type, Ed25519 signature,
+ * and that the record's peer ID is the signer's; fill r.  Pure.
+ */
+int	p2p_record_open(const uint8_t *buf, size_t len,
+	    struct p2p_peer_record *r);
+/* Decode a PeerRecord payload alone (no signature check). */
+int	p2p_record_decode(const uint8_t *buf, size_t len,
+	    struct p2p_peer_record *r);
+
 /* ---- mss.c: multistream-select 1.0 -------------------------------- */
 
 #define P2P_MSS_PROTOCOL	"/multistream/1.0.0"
@@ -586,6 +629,8 @@ struct p2p_peer_info {
 	size_t	nprotocols;
 	char	**listen_addrs;		/* owned, text multiaddrs */
 	size_t	nlisten_addrs;
+	uint8_t	*record;		/* owned: its signed peer record, checked */
+	size_t	record_len;
 	int	identified;
 };
 
@@ -620,6 +665,7 @@ struct p2p_conn {
 	struct p2p_peer_info		 info;
 	uint64_t			 started_ms;	/* monotonic */
 	uint64_t			 opened_wall_ms;
+	uint64_t			 opened_ms;	/* monotonic, when OPEN */
 	uint64_t			 last_rx_ms;
 	uint64_t			 bytes_in, bytes_out;
 	uint32_t			 ping_value;
@@ -648,6 +694,7 @@ struct p2p_limits {
 struct p2p_counters {
 	uint64_t	conns_in, conns_out, conns_open, handshake_failures;
 	uint64_t	protocol_violations, pings_ok, identifies;
+	uint64_t	identify_pushes;	/* received */
 	uint64_t	refused_limit, refused_banned, dropped_banned;
 	uint64_t	evicted_silent;	/* silent handshakes pushed out */
 };
@@ -663,7 +710,8 @@ struct p2p_host_cbs {
 	/* Secured and multiplexed, the peer is known.  -1: refused (the
 	 * callback closed it). */
 	int	(*open)(void *arg, struct p2p_conn *);
-	/* Identify told us the peer's protocols (c->info). */
+	/* Identify told us the peer's protocols (c->info); runs again when
+	 * the peer pushes a new identify. */
 	void	(*identified)(void *arg, struct p2p_conn *);
 	/* Going away (open or still in its handshake): c->state tells which,
 	 * c->close_reason why.  Free what the slots hold. */
@@ -706,6 +754,10 @@ struct p2p_host {
 	int				 has_psk;
 	uint8_t				 psk[32];	/* pnet key */
 	struct p2p_counters		 cnt;
+	/* our signed peer record: [0] every advertised address, [1] the
+	 * public ones only (for peers that do not share our private nets) */
+	uint8_t				*record[2];	/* owned */
+	size_t				 record_len[2];
 	uint8_t				 frame[P2P_NOISE_FRAME_MAX];	/* scratch */
 };
 
@@ -748,6 +800,19 @@ void	p2p_host_log_refusal(struct p2p_host *, const char *fmt, ...)
 /* c broke a protocol: counted, and handed to cbs.violation. */
 void	p2p_host_violation(struct p2p_host *, struct p2p_conn *,
 	    const char *why);
+
+/* Change the protocols served after start: connected peers get an
+ * identify push.  remove: -1 if proto was not served. */
+int	p2p_host_remove_proto(struct p2p_host *, const struct p2p_proto *);
+
+/* identify.c: push our identify to every identified peer that takes it
+ * (/ipfs/id/push/1.0.0); returns how many streams were opened. */
+#define P2P_IDENTIFY_ID		"/ipfs/id/1.0.0"
+#define P2P_IDENTIFY_PUSH_ID	"/ipfs/id/push/1.0.0"
+size_t	p2p_identify_push_all(struct p2p_host *);
+/* identify.c: (re)seal our peer records from h->advertise; free them. */
+void	p2p_identify_seal(struct p2p_host *);
+void	p2p_identify_unseal(struct p2p_host *);
 
 /* static.c: p2p_static_peers and p2p_bootstrapAddresses, kept dialed */
 void	p2p_static_start(struct p2p_host *);

@@ -53,6 +53,7 @@ struct ps_ent *ps_ring_newest(
 #define PS_PT_GRAFT		0x08	/* pending GRAFT to send */
 #define PS_PT_PRUNE		0x10	/* pending PRUNE to send */
 #define PS_PT_IHAVE		0x20	/* pending gossip to send */
+#define PS_PT_PX		0x40	/* the pending PRUNE carries PX */
 
 struct ps_pt {
 	uint8_t		flags;

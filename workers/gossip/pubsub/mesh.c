@@ -62,10 +62,23 @@ mesh_prune(struct ps_router *ps, struct ps_peer *p,
     uint32_t t, uint32_t backoff_ms)
 {
 	p->pt[t].flags &= (uint8_t)~(PS_PT_MESH |
-	    PS_PT_GRAFT);
+	    PS_PT_GRAFT | PS_PT_PX);
 	p->pt[t].flags |= PS_PT_PRUNE;
 	p->pending = 1;
 	backoff(&p->pt[t], ps_now(ps) + backoff_ms);
+}
+
+/*
+ * A PRUNE for over-subscription (our mesh is full): it carries peer
+ * exchange, as go-libp2p-pubsub's makePrune(doPX) does; a PRUNE for a
+ * negative score, a backoff violation or an unsubscribe does not.
+ */
+static void
+mesh_prune_px(struct ps_router *ps, struct ps_peer *p, uint32_t t)
+{
+	mesh_prune(ps, p, t, ps->p.prune_backoff_ms);
+	if (ps->p.do_px && p->score >= 0)
+		p->pt[t].flags |= PS_PT_PX;
 }
 
 /* Peers of t with all of `want` flags into ps->tmp. */
@@ -143,7 +156,7 @@ mesh_trim(struct ps_router *ps, uint32_t t, size_t n)
 		out++;
 	}
 	for (i = d; i < n; i++)
-		mesh_prune(ps, &ps->peers[v[i]], t, ps->p.prune_backoff_ms);
+		mesh_prune_px(ps, &ps->peers[v[i]], t);
 }
 
 static void
@@ -405,6 +418,63 @@ flush_ihave(struct ps_router *ps, struct ps_peer *p,
 	ps_buf_free(&ih);
 }
 
+/*
+ * Up to prune_peers_max random peers of topic t other than `to` with a
+ * score of at least 0 (go-libp2p-pubsub's getPeers filter for PX), by
+ * reservoir sampling into v; returns how many.
+ */
+static size_t
+px_pick(struct ps_router *ps, const struct ps_peer *to, uint32_t t,
+    uint32_t *v)
+{
+	const struct ps_peer	*q;
+	size_t			 i, seen = 0, n = 0, k = ps->p.prune_peers_max;
+	uint64_t		 r;
+
+	for (i = 0; i < ps->p.max_peers; i++) {
+		q = &ps->peers[i];
+		if (q == to || !is_mesh_proto(q) || !has(q, t, PS_PT_SUB) ||
+		    q->score < 0)
+			continue;
+		seen++;
+		if (n < k) {
+			v[n++] = (uint32_t)i;
+			continue;
+		}
+		r = ps_rand(ps) % seen;
+		if (r < k)
+			v[r] = (uint32_t)i;
+	}
+	return n;
+}
+
+/* PeerInfo{peerID, signedPeerRecord?} of each picked peer into pr. */
+static void
+px_write(struct ps_router *ps, const struct ps_peer *to, uint32_t t,
+    struct ps_buf *pr)
+{
+	struct ps_buf		 pi = { 0 };
+	const struct ps_peer	*q;
+	const uint8_t		*rec;
+	uint32_t		 v[PS_PX_MAX];
+	size_t			 i, n, reclen;
+
+	n = px_pick(ps, to, t, v);
+	for (i = 0; i < n; i++) {
+		q = &ps->peers[v[i]];
+		pi.len = 0;
+		ps_buf_field(&pi, 0x0a, q->bid.bytes, q->bid.len);
+		rec = NULL;
+		reclen = ps->ops.peer_record != NULL ?
+		    ps->ops.peer_record(ps->arg, q->id, &rec) : 0;
+		if (reclen > 0 && rec != NULL)
+			ps_buf_field(&pi, 0x12, rec, reclen);
+		ps_buf_field(pr, 0x12, pi.b, pi.len);
+		ps->st.px_out++;
+	}
+	ps_buf_free(&pi);
+}
+
 static void
 flush_prune(struct ps_router *ps, struct ps_peer *p,
     uint32_t t, struct ps_buf *ctl)
@@ -415,6 +485,8 @@ flush_prune(struct ps_router *ps, struct ps_peer *p,
 
 	ps_buf_field(&pr, 0x0a, ps->topics[t].name,
 	    ps->topics[t].len);
+	if (p->proto == PS_MESHSUB11 && (p->pt[t].flags & PS_PT_PX))
+		px_write(ps, p, t, &pr);
 	if (p->proto == PS_MESHSUB11) {
 		if (p->pt[t].backoff_until > now)
 			s = (p->pt[t].backoff_until - now + 999) / 1000;
@@ -449,7 +521,7 @@ ps_mesh_flush(struct ps_router *ps,
 		if (f & PS_PT_PRUNE)
 			flush_prune(ps, p, t, &ctl);
 		p->pt[t].flags &= (uint8_t)~(PS_PT_IHAVE |
-		    PS_PT_GRAFT | PS_PT_PRUNE);
+		    PS_PT_GRAFT | PS_PT_PRUNE | PS_PT_PX);
 	}
 	p->pending = 0;
 	if (sub != NULL)
@@ -585,12 +657,57 @@ handle_graft(struct ps_router *ps, struct ps_peer *p,
 		return;
 	}
 	n = collect(ps, t, PS_PT_MESH);
-	if (p->score < 0 || (n >= (size_t)ps->p.d_hi && !p->outbound)) {
+	if (p->score < 0) {
 		ps->st.graft_rejected++;
 		mesh_prune(ps, p, t, ps->p.prune_backoff_ms);
 		return;
 	}
+	if (n >= (size_t)ps->p.d_hi && !p->outbound) {
+		ps->st.graft_rejected++;
+		mesh_prune_px(ps, p, t);
+		return;
+	}
 	mesh_add(p, t, 0);
+}
+
+/*
+ * PX offered with a PRUNE: heeded only from a peer whose score reaches
+ * accept_px_threshold; at most prune_peers_max entries, picked at random
+ * when there are more (go-libp2p-pubsub's pxConnect); entries without a
+ * valid peer ID, and ourselves, are skipped.
+ */
+static void
+px_take(struct ps_router *ps, const struct ps_peer *p,
+    const Libp2pPubsub__ControlPrune *pr)
+{
+	const Libp2pPubsub__PeerInfo	*pi;
+	size_t				 i, j, n = pr->n_peers;
+	uint32_t			 v[PS_PX_MAX];
+
+	if (p->score < ps->p.accept_px_threshold || ps->ops.px == NULL) {
+		ps->st.px_refused++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		j = i < ps->p.prune_peers_max ? i : ps_rand(ps) % (i + 1);
+		if (j < ps->p.prune_peers_max)
+			v[j] = (uint32_t)i;
+	}
+	if (n > ps->p.prune_peers_max)
+		n = ps->p.prune_peers_max;
+	for (i = 0; i < n; i++) {
+		pi = pr->peers[v[i]];
+		if (!pi->has_peerid || pi->peerid.len > P2P_PEER_ID_MAX ||
+		    p2p_identity_peer_id_check(pi->peerid.data,
+		    pi->peerid.len) != 0 || (pi->peerid.len ==
+		    ps->id->peer_id.len && memcmp(pi->peerid.data,
+		    ps->id->peer_id.bytes, pi->peerid.len) == 0))
+			continue;
+		ps->st.px_in++;
+		ps->ops.px(ps->arg, p->id, pi->peerid.data, pi->peerid.len,
+		    pi->has_signedpeerrecord ? pi->signedpeerrecord.data : NULL,
+		    pi->has_signedpeerrecord ? pi->signedpeerrecord.len : 0);
+	}
 }
 
 static void
@@ -611,10 +728,8 @@ handle_prune(struct ps_router *ps, struct ps_peer *p,
 		ms = (pr->backoff > BACKOFF_MAX_S ? BACKOFF_MAX_S :
 		    pr->backoff) * 1000;
 	backoff(&p->pt[t], ps_now(ps) + ms);
-	/* PX: we do not dial on our own; count what a scored peer offers */
-	if (p->score >= 0)
-		ps->st.px_in += pr->n_peers < ps->p.prune_peers_max ?
-		    pr->n_peers : ps->p.prune_peers_max;
+	if (pr->n_peers > 0 && ps->topics[t].joined)
+		px_take(ps, p, pr);
 }
 
 void

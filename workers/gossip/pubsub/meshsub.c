@@ -358,8 +358,36 @@ meshsub_now(void *arg)
 	return util_mono_ms();
 }
 
+/* The peer's signed record, as identify brought it (checked there). */
+static size_t
+meshsub_peer_record(void *arg, const char *peer, const uint8_t **rec)
+{
+	struct ps_meshsub	*ms = arg;
+	struct p2p_conn		*c = p2p_host_find(ms->h, peer);
+
+	if (c == NULL || c->info.record == NULL)
+		return 0;
+	*rec = c->info.record;
+	return c->info.record_len;
+}
+
+static void
+meshsub_px(void *arg, const char *from, const uint8_t *id, size_t idlen,
+    const uint8_t *rec, size_t reclen)
+{
+	struct ps_meshsub	*ms = arg;
+	struct p2p_peer_id	 pid;
+
+	if (ms->px == NULL || idlen > sizeof(pid.bytes))
+		return;
+	memcpy(pid.bytes, id, idlen);
+	pid.len = idlen;
+	ms->px(ms->px_arg, from, &pid, rec, reclen);
+}
+
 static const struct ps_ops meshsub_ops = {
 	meshsub_send, meshsub_deliver, meshsub_penalize, meshsub_now,
+	meshsub_peer_record, meshsub_px,
 };
 
 static void
@@ -387,6 +415,7 @@ ps_meshsub_start(struct ps_meshsub *ms, struct p2p_host *h,
 		return -1;
 	ps_params_default(&pp);
 	pp.max_rpc_size = (size_t)config_int(h->p->cfg, "p2p_max_message_size");
+	pp.do_px = config_bool(h->p->cfg, "p2p_enable_peer_exchange");
 	ms->max_rpc = pp.max_rpc_size;
 	if ((ms->ps = ps_new(&meshsub_ops, ms, &h->id, &pp)) == NULL)
 		return -1;

@@ -51,6 +51,8 @@ ps_params_default(struct ps_params *p)
 	p->max_ihave_messages = 10;
 	p->max_iwant_per_hb = 500;
 	p->prune_peers_max = 16;
+	p->do_px = 1;			/* go-p2p-message-bus: WithPeerExchange */
+	p->accept_px_threshold = 0;	/* the bus's default thresholds */
 	p->max_promises = 256;
 	p->gossip_threshold = -2000;
 	p->publish_threshold = -4000;
@@ -81,7 +83,8 @@ ps_params_check(const struct ps_params *p)
 	    p->max_rpc_size < 1024 || p->max_peers == 0 ||
 	    p->max_peers > 65536 || p->max_topics == 0 ||
 	    p->max_topics > 4096 || p->seen_max == 0 || p->mcache_max == 0 ||
-	    p->decay_interval_ms == 0)
+	    p->decay_interval_ms == 0 || p->prune_peers_max > PS_PX_MAX ||
+	    p->accept_px_threshold < 0)
 		return -1;
 	if (p->gossip_threshold > 0 || p->publish_threshold >
 	    p->gossip_threshold || p->graylist_threshold >=

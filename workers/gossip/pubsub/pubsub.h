@@ -26,6 +26,7 @@
 #define PS_TOPIC_MAX		256	/* bytes of a topic name */
 #define PS_SIG_PREFIX	"libp2p-pubsub:"
 #define PS_PENALTY		"ProtocolViolation"
+#define PS_PX_MAX		64	/* prune_peers_max's ceiling */
 
 enum ps_proto {
 	PS_MESHSUB11 = 0,	/* /meshsub/1.1.0 */
@@ -46,6 +47,20 @@ struct ps_ops {
 			    const char *reason);
 	/* Monotonic milliseconds. */
 	uint64_t	(*now_ms)(void *arg);
+	/*
+	 * Optional: the signed peer record (envelope) of a connected peer, for
+	 * the PX we send; borrowed.  0 if none: PX then names the peer only.
+	 */
+	size_t		(*peer_record)(void *arg, const char *peer,
+			    const uint8_t **rec);
+	/*
+	 * Optional: PX on a PRUNE from `from`, whose score reached
+	 * accept_px_threshold: a peer (a checked binary peer ID, never us)
+	 * and its signed peer record as received (rec NULL if none; the
+	 * callee verifies it).  At most prune_peers_max calls per PRUNE.
+	 */
+	void		(*px)(void *arg, const char *from, const uint8_t *id,
+			    size_t idlen, const uint8_t *rec, size_t reclen);
 };
 
 /*
@@ -78,7 +93,9 @@ struct ps_params {
 	size_t		max_ihave_length;	/* IDs asked/advertised per hb */
 	size_t		max_ihave_messages;	/* IHAVEs heeded per peer per hb */
 	size_t		max_iwant_per_hb;	/* messages served per peer per hb */
-	size_t		prune_peers_max;	/* PX records read per PRUNE */
+	size_t		prune_peers_max;	/* PX records sent/read per PRUNE */
+	int		do_px;			/* send PX when pruning (v1.1) */
+	double		accept_px_threshold;	/* PX heeded from this score */
 	size_t		max_promises;
 	/* v1.1 scoring */
 	double		gossip_threshold;
@@ -107,6 +124,8 @@ struct ps_stats {
 	uint64_t	msg_published, msg_forwarded;
 	uint64_t	ihave_in, ihave_ignored, iwant_in, iwant_served;
 	uint64_t	graft_in, graft_rejected, prune_in, px_in;
+	uint64_t	px_out;			/* PeerInfo entries sent */
+	uint64_t	px_refused;		/* PRUNEs whose PX was ignored */
 	uint64_t	promise_broken, topics_full, peers_full;
 	uint64_t	seen_evicted, mcache_evicted;
 	uint64_t	peers, topics_joined;
@@ -256,6 +275,12 @@ struct ps_meshsub {
 	/* nbusy went back to 0: local publishers may go on */
 	void			(*unbusy)(void *arg);
 	void			*unbusy_arg;
+	/* optional: a peer offered in PX by `from` (see ps_ops.px); the
+	 * record is unverified and borrowed for the call */
+	void			(*px)(void *arg, const char *from,
+				    const struct p2p_peer_id *id,
+				    const uint8_t *rec, size_t reclen);
+	void			*px_arg;
 };
 
 /*

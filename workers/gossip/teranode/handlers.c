@@ -567,6 +567,12 @@ tn_ban_update(struct tn_ctx *t, const char *peer, int score, int banned)
 }
 
 const char *
+tn_sync_peer_current(struct tn_ctx *t)
+{
+	return t != NULL ? tn_sync_peer(&t->sync) : NULL;
+}
+
+const char *
 tn_peer_by_datahub(struct tn_ctx *t, const char *url)
 {
 	size_t	i;

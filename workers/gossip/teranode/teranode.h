@@ -66,6 +66,8 @@ void	tn_stats(struct tn_ctx *, struct proc_stats *);
  * registry's score. */
 void	tn_ban_update(struct tn_ctx *, const char *peer, int score,
 	    int banned);
+/* The peer chosen to sync from now, or NULL. */
+const char *tn_sync_peer_current(struct tn_ctx *);
 /* The first registry peer whose DataHub URL is exactly url, or NULL
  * (Teranode's ReportInvalidSubtree fallback). */
 const char *tn_peer_by_datahub(struct tn_ctx *, const char *url);
