@@ -297,7 +297,7 @@ START_TEST(terap2p_publishes_a_batch_js_receives)
 	jspeer_start(&js, gossip_args);
 	js_sub(&js);
 	node_connect(&n, js.addr);
-	settle();
+	settle(&js, n.peer_id);
 	for (i = 0; i < N; i++) {
 		tp__pubsub_publish_req__init(&raw[i]);
 		snprintf(data[i], sizeof(data[i]), "b-%d", i);
