@@ -57,6 +57,7 @@ struct gossip_ban_cache {
 	struct event	*poll;		/* owned: the ban manager's pid */
 	int		pid;		/* of the ban manager loaded from */
 	int		loading;	/* a ListScores walk is running */
+	int		again;		/* load once more at the next poll */
 	int		unchecked;	/* a check went unanswered: redo all */
 	uint32_t	taken;		/* entries of it so far */
 	struct gate_addr_bans addrs;	/* owned */
@@ -530,8 +531,19 @@ gate_poll_reply(void *arg, int err, const ipc_env *rep)
 		return;
 	if (g->banned->unchecked)
 		gate_recheck_all(g);
-	if (rep->health_rep->pid == g->banned->pid || g->banned->loading)
+	if (g->banned->loading)
 		return;
+	if (rep->health_rep->pid == g->banned->pid) {
+		/*
+		 * A new ban manager answers before our bans.pub subscription
+		 * has reconnected to it: an event it sent in between is lost.
+		 * Loading again one poll later covers that gap.
+		 */
+		if (!g->banned->again)
+			return;
+		g->banned->again = 0;
+	} else
+		g->banned->again = 1;
 	g->banned->pid = rep->health_rep->pid;
 	g->banned->loading = 1;
 	g->banned->taken = 0;
