@@ -24,6 +24,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <sodium.h>
 
@@ -252,6 +253,69 @@ wakeup_floor(int samples, uint64_t out[2])
 	free(lat);
 }
 
+/* pubsub_bench --nng-echo URL: answer every request with itself. */
+static int
+nng_echo_serve(const char *url)
+{
+	nng_socket	 r;
+	nng_msg		*m;
+
+	if (nng_rep0_open(&r) != 0 || nng_listen(r, url, NULL, 0) != 0)
+		return 1;
+	while (nng_recvmsg(r, &m, 0) == 0)
+		if (nng_sendmsg(r, m, 0) != 0)
+			nng_msg_free(m);
+	return 0;
+}
+
+/*
+ * nng's own share of the path: a REQ/REP round trip over ipc:// to a
+ * process that only echoes (no terap2p code), p50 and p99 in us into
+ * out[2].  The one-hop path crosses nng twice one way (the publish request
+ * into A, the event out of B), so about one of these round trips.
+ */
+static void
+nng_echo_rtt(const char *self, const char *dir, int samples, uint64_t out[2])
+{
+	char		 url[300];
+	nng_socket	 s;
+	nng_msg		*m;
+	uint64_t	*lat = calloc((size_t)samples, sizeof(*lat)), t0;
+	pid_t		 c;
+	int		 i, ok = 1;
+
+	snprintf(url, sizeof(url), "ipc://%s/bench-echo", dir);
+	/* a new program: nng may not be used in a forked child */
+	if ((c = fork()) == 0) {
+		execl(self, self, "--nng-echo", url, (char *)NULL);
+		_exit(127);
+	}
+	if (nng_req0_open(&s) != 0)
+		fatal("nng echo");
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 2000);
+	for (i = 0; i < 50 && nng_dial(s, url, NULL, 0) != 0; i++)
+		usleep(20000);
+	for (i = 0; i < samples && ok; i++) {
+		if (nng_msg_alloc(&m, 64) != 0)
+			fatal("nng echo");
+		t0 = now_us();
+		if (nng_sendmsg(s, m, 0) != 0 || nng_recvmsg(s, &m, 0) != 0)
+			ok = 0;
+		else
+			nng_msg_free(m);
+		lat[i] = now_us() - t0;
+	}
+	nng_close(s);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	if (!ok)
+		fatal("nng echo: no answer");
+	qsort(lat, (size_t)samples, sizeof(*lat), cmp_u64);
+	out[0] = lat[samples / 2];
+	out[1] = lat[samples * 99 / 100];
+	free(lat);
+}
+
 static double
 verify_rate(void)
 {
@@ -278,7 +342,7 @@ main(int argc, char **argv)
 	const char		*bin = argc > 1 ? argv[1] : "build/release/terap2pd";
 	uint32_t		 n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
 	int			 samples = argc > 3 ? atoi(argv[3]) : 200, i;
-	uint64_t		*lat, t0, floor_us[2];
+	uint64_t		*lat, t0, floor_us[2], echo_us[2];
 	int64_t			 got, got_b, dropped, held;
 	double			 vr, rate, rate_b, js_rate = 0, js_p50 = 0, js_p99 = 0;
 	char			 addr[200], url[256], cmd[256], line[512];
@@ -288,6 +352,8 @@ main(int argc, char **argv)
 	FILE			*fp;
 	int			 port = 24000 + (int)(getpid() % 10000);
 
+	if (argc == 3 && strcmp(argv[1], "--nng-echo") == 0)
+		return nng_echo_serve(argv[2]);
 	if (sodium_init() < 0)
 		return 1;
 	log_init("bench", 1, LOG_LVL_WARN, LOG_FMT_LOGFMT);
@@ -336,6 +402,7 @@ main(int argc, char **argv)
 	}
 	qsort(lat, (size_t)samples, sizeof(*lat), cmp_u64);
 	wakeup_floor(samples * 5, floor_us);
+	nng_echo_rtt(argv[0], a.dir, samples * 5, echo_us);
 	dropped = stat_of(&a, "gossip.rep", "pubsub_dropped_slow");
 	held = stat_of(&a, "gossip.rep", "publish_held");
 	nng_close(sub);
@@ -374,6 +441,9 @@ main(int argc, char **argv)
 	printf("floor, same run (3 process wakeups + sign + verify): p50 "
 	    "%.2f ms, p99 %.2f ms\n", (double)floor_us[0] / 1000.0,
 	    (double)floor_us[1] / 1000.0);
+	printf("nng REQ/REP round trip over ipc://, echo only (same run): "
+	    "p50 %.2f ms, p99 %.2f ms\n", (double)echo_us[0] / 1000.0,
+	    (double)echo_us[1] / 1000.0);
 	printf("one-hop latency js-libp2p (in process):             p50 %.2f ms, "
 	    "p99 %.2f ms\n", js_p50, js_p99);
 	free(lat);
