@@ -81,9 +81,15 @@ h_free_port(void)
 	socklen_t		len = sizeof(sin);
 	int			fd, port;
 
+	/*
+	 * A port free on every address: some tests listen on 0.0.0.0 (to be
+	 * reached from 127.0.0.5 and friends), and a port free on 127.0.0.1
+	 * may be some connection's local port on another loopback address.
+	 * Only bound for a moment, never listened on: nothing can reach it.
+	 */
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
