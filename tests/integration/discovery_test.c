@@ -93,30 +93,6 @@ node_ready(struct node *n)
 	ck_assert_int_eq(nng_dial(n->sub, url, NULL, 0), 0);
 }
 
-static int
-node_req(struct node *n, ipc_env *req)
-{
-	ipc_env	*rep = h_call(&n->d, "gossip.rep", req);
-	int	 status;
-
-	ck_assert_ptr_nonnull(rep);
-	status = rep->status;
-	ipc_env_free(rep);
-	return status;
-}
-
-static void
-node_join(struct node *n, const char *topic)
-{
-	Tp__PubsubJoinReq	j = TP__PUBSUB_JOIN_REQ__INIT;
-	ipc_env			req = TP__ENVELOPE__INIT;
-
-	j.topic = (char *)topic;
-	req.body_case = TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ;
-	req.pubsub_join_req = &j;
-	ck_assert_int_eq(node_req(n, &req), 0);
-}
-
 static void
 node_publish(struct node *n, const char *data)
 {
@@ -128,7 +104,7 @@ node_publish(struct node *n, const char *data)
 	p.data.len = strlen(data);
 	req.body_case = TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ;
 	req.pubsub_publish_req = &p;
-	ck_assert_int_eq(node_req(n, &req), 0);
+	ck_assert_int_eq(h_gossip_status(&n->d, &req), 0);
 }
 
 /* Take in the PubsubMessage events waiting; remember their authors. */
@@ -262,7 +238,7 @@ START_TEST(five_nodes_converge)
 		node_start(&tp[i], more);
 	for (i = 0; i < NTP; i++) {
 		node_ready(&tp[i]);
-		node_join(&tp[i], TOPIC);
+		h_gossip_join(&tp[i].d, TOPIC);
 	}
 	end = util_mono_ms() + (uint64_t)scaled(60000);
 	for (round = 0; !converged(tp, js, 0) && util_mono_ms() < end;
@@ -446,7 +422,7 @@ START_TEST(bad_kademlia_input)
 	abuser_start(&raw, NULL, &n, 1);
 	abuser_start(&flood, NULL, &n, 1);
 	/* a rendezvous: FIND_NODE and GET_PROVIDERS lookups through them */
-	node_join(&n, TOPIC "-abuse-1");
+	h_gossip_join(&n.d, TOPIC "-abuse-1");
 	ck_assert_int_ge(abuser_wait(&many, "\"requests\":", 1, 0, 15000), 1);
 	ck_assert_int_ge(abuser_wait(&silent, "\"opened\":", 1, 0, 15000), 1);
 	/* malformed: a varint of 11 bytes, a frame of 300,000 bytes, a body
@@ -481,7 +457,7 @@ START_TEST(bad_kademlia_input)
 	    got);
 	/* lookups go on: a new rendezvous reaches the peers again */
 	got = abuser_num(&many, "stats", NULL, "\"requests\":");
-	node_join(&n, TOPIC "-abuse-2");
+	h_gossip_join(&n.d, TOPIC "-abuse-2");
 	ck_assert_int_gt(abuser_wait(&many, "\"requests\":", got + 1, 0,
 	    15000), got);
 	/* and FIND_NODE is still answered, with the servers it knows */
@@ -495,7 +471,7 @@ START_TEST(bad_kademlia_input)
 	/* last (its ban takes 127.0.0.1 in): every answer of `huge` is a
 	 * violation; it may be dropped before its dial returns */
 	abuser_start(&huge, huge_args, &n, 0);
-	node_join(&n, TOPIC "-abuse-3");
+	h_gossip_join(&n.d, TOPIC "-abuse-3");
 	ck_assert_int_ge(abuser_wait(&huge, "\"requests\":", 1, 0, 15000), 1);
 	snprintf(extra, sizeof(extra), "Kademlia answer from %s: ",
 	    huge.peer_id);

@@ -399,3 +399,27 @@ h_peer_id(const struct daemon *d, char *out, size_t len)
 	memcpy(out, p, n);
 	out[n] = '\0';
 }
+
+int
+h_gossip_status(struct daemon *d, ipc_env *req)
+{
+	ipc_env	*rep = h_call(d, "gossip.rep", req);
+	int	 status;
+
+	ck_assert_ptr_nonnull(rep);
+	status = rep->status;
+	ipc_env_free(rep);
+	return status;
+}
+
+void
+h_gossip_join(struct daemon *d, const char *topic)
+{
+	Tp__PubsubJoinReq	j = TP__PUBSUB_JOIN_REQ__INIT;
+	ipc_env			req = TP__ENVELOPE__INIT;
+
+	j.topic = (char *)topic;
+	req.body_case = TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ;
+	req.pubsub_join_req = &j;
+	ck_assert_int_eq(h_gossip_status(d, &req), 0);
+}

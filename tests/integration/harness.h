@@ -66,4 +66,9 @@ int	h_free_port(void);
 /* Run a command with an empty environment, capture stdout; exit status. */
 int	h_run(const char *const argv[], char *out, size_t outlen);
 
+/* A request to the gossip worker's gossip.rep (asserted answered): its status. */
+int		 h_gossip_status(struct daemon *d, ipc_env *req);
+/* Join topic on the gossip worker (asserted accepted). */
+void		 h_gossip_join(struct daemon *d, const char *topic);
+
 #endif

@@ -69,30 +69,6 @@ node_stop(struct node *n)
 	h_stop(&n->d);
 }
 
-static int
-node_req(struct node *n, ipc_env *req)
-{
-	ipc_env	*rep = h_call(&n->d, "gossip.rep", req);
-	int	 status;
-
-	ck_assert_ptr_nonnull(rep);
-	status = rep->status;
-	ipc_env_free(rep);
-	return status;
-}
-
-static void
-node_join(struct node *n, const char *topic)
-{
-	Tp__PubsubJoinReq	j = TP__PUBSUB_JOIN_REQ__INIT;
-	ipc_env			req = TP__ENVELOPE__INIT;
-
-	j.topic = (char *)topic;
-	req.body_case = TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ;
-	req.pubsub_join_req = &j;
-	ck_assert_int_eq(node_req(n, &req), 0);
-}
-
 static void
 node_publish(struct node *n, const char *topic, const char *data)
 {
@@ -104,7 +80,7 @@ node_publish(struct node *n, const char *topic, const char *data)
 	p.data.len = strlen(data);
 	req.body_case = TP__ENVELOPE__BODY_PUBSUB_PUBLISH_REQ;
 	req.pubsub_publish_req = &p;
-	ck_assert_int_eq(node_req(n, &req), 0);
+	ck_assert_int_eq(h_gossip_status(&n->d, &req), 0);
 }
 
 static void
@@ -116,7 +92,7 @@ node_connect(struct node *n, const char *maddr)
 	c.multiaddr = (char *)maddr;
 	req.body_case = TP__ENVELOPE__BODY_CONNECT_PEER_REQ;
 	req.connect_peer_req = &c;
-	ck_assert_int_eq(node_req(n, &req), 0);
+	ck_assert_int_eq(h_gossip_status(&n->d, &req), 0);
 }
 
 /* Read PubsubMessage events for up to ms, until want have arrived. */
@@ -232,7 +208,7 @@ START_TEST(js_publishes_terap2p_receives)
 	struct jspeer	js;
 
 	node_start(&n);
-	node_join(&n, TOPIC);
+	h_gossip_join(&n.d, TOPIC);
 	jspeer_start(&js, gossip_args);
 	js_sub(&js);
 	js_dial(&js, n.addr);
@@ -256,7 +232,7 @@ START_TEST(terap2p_publishes_js_receives)
 	int		i;
 
 	node_start(&n);
-	node_join(&n, TOPIC);
+	h_gossip_join(&n.d, TOPIC);
 	jspeer_start(&js, gossip_args);
 	js_sub(&js);
 	node_connect(&n, js.addr);
@@ -293,7 +269,7 @@ START_TEST(terap2p_publishes_a_batch_js_receives)
 	int			 i;
 
 	node_start(&n);
-	node_join(&n, TOPIC);
+	h_gossip_join(&n.d, TOPIC);
 	jspeer_start(&js, gossip_args);
 	js_sub(&js);
 	node_connect(&n, js.addr);
@@ -360,9 +336,9 @@ START_TEST(mixed_mesh_of_five)
 	node_start(&c);
 	jspeer_start(&j1, gossip_args);
 	jspeer_start(&j2, gossip_args);
-	node_join(&a, TOPIC);
-	node_join(&b, TOPIC);
-	node_join(&c, TOPIC);
+	h_gossip_join(&a.d, TOPIC);
+	h_gossip_join(&b.d, TOPIC);
+	h_gossip_join(&c.d, TOPIC);
 	js_sub(&j1);
 	js_sub(&j2);
 	node_connect(&a, b.addr);
@@ -419,7 +395,7 @@ START_TEST(unsigned_messages_penalised_and_dropped)
 	struct jspeer			js;
 
 	node_start(&n);
-	node_join(&n, TOPIC);
+	h_gossip_join(&n.d, TOPIC);
 	jspeer_start(&js, nosign);
 	js_sub(&js);
 	js_dial(&js, n.addr);

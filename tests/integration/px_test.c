@@ -59,30 +59,6 @@ node_start(struct node *n, int allow_private)
 	node_start_dht(n, allow_private, "off");
 }
 
-static int
-node_req(struct node *n, ipc_env *req)
-{
-	ipc_env	*rep = h_call(&n->d, "gossip.rep", req);
-	int	 status;
-
-	ck_assert_ptr_nonnull(rep);
-	status = rep->status;
-	ipc_env_free(rep);
-	return status;
-}
-
-static void
-node_join(struct node *n, const char *topic)
-{
-	Tp__PubsubJoinReq	j = TP__PUBSUB_JOIN_REQ__INIT;
-	ipc_env			req = TP__ENVELOPE__INIT;
-
-	j.topic = (char *)topic;
-	req.body_case = TP__ENVELOPE__BODY_PUBSUB_JOIN_REQ;
-	req.pubsub_join_req = &j;
-	ck_assert_int_eq(node_req(n, &req), 0);
-}
-
 static void
 node_connect(struct node *n, const char *maddr)
 {
@@ -92,7 +68,7 @@ node_connect(struct node *n, const char *maddr)
 	c.multiaddr = (char *)maddr;
 	req.body_case = TP__ENVELOPE__BODY_CONNECT_PEER_REQ;
 	req.connect_peer_req = &c;
-	ck_assert_int_eq(node_req(n, &req), 0);
+	ck_assert_int_eq(h_gossip_status(&n->d, &req), 0);
 }
 
 static void
@@ -140,7 +116,7 @@ START_TEST(px_prune_dials_the_offered_peer)
 
 	js_pair(&a, &b);
 	node_start(&t, 1);
-	node_join(&t, TOPIC);
+	h_gossip_join(&t.d, TOPIC);
 	ck_assert(!js_connected(&b, t.peer_id));
 	start = util_mono_ms();
 	node_connect(&t, a.addr);
@@ -177,7 +153,7 @@ START_TEST(px_private_address_refused)
 
 	js_pair(&a, &b);
 	node_start(&t, 0);
-	node_join(&t, TOPIC);
+	h_gossip_join(&t.d, TOPIC);
 	node_connect(&t, a.addr);
 	snprintf(want, sizeof(want), "px from %s: %s has no address we may "
 	    "dial", a.peer_id, b.peer_id);
@@ -203,8 +179,8 @@ START_TEST(addr_request_finds_an_author)
 
 	node_start(&t1, 1);
 	node_start(&t2, 1);
-	node_join(&t1, TOPIC);
-	node_join(&t2, TOPIC);
+	h_gossip_join(&t1.d, TOPIC);
+	h_gossip_join(&t2.d, TOPIC);
 	jspeer_start(&c, gossip_args);
 	js_sub(&c);
 	line = jspeer_dial(&c, t2.addr);
